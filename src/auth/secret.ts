@@ -1,0 +1,22 @@
+import { fromBase64url, sha256 } from "../store/client-record.ts";
+
+// Compared against when the client is unknown, so that an unknown client_id costs the same
+// hash and constant-time compare as a wrong secret and the two cannot be told apart.
+const DUMMY_DIGEST = new Uint8Array(32);
+
+/** Whether `secret` hashes to `storedHash`; does the same work when there is no stored hash. */
+export async function secretMatches(secret: string, storedHash: string | undefined): Promise<boolean> {
+  const digest = await sha256(secret);
+  const stored = storedHash === undefined ? undefined : decodeDigest(storedHash);
+  const equal = crypto.subtle.timingSafeEqual(digest, stored ?? DUMMY_DIGEST);
+  return equal && stored !== undefined;
+}
+
+function decodeDigest(hash: string): Uint8Array | undefined {
+  try {
+    const bytes = fromBase64url(hash);
+    return bytes.byteLength === 32 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}

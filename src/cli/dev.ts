@@ -1,0 +1,72 @@
+/**
+ * `npm start`: the token service on http://localhost:8787 (or `npm start -- --port N`),
+ * ready to use on a fresh clone. Creates what is missing (a signing key in .dev.vars and a
+ * demo client in local KV) and prints a curl line for each grant.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createClient, type CreatedClient } from "./clients.ts";
+import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
+import { generateSigningKey } from "./signing-keys.ts";
+import { ROOT, WRANGLER } from "./wrangler.ts";
+
+// Lives beside the local KV data, so wiping .wrangler/state wipes both together.
+const DEMO_FILE = join(ROOT, ".wrangler/state/edge-token-demo-client.json");
+
+const args = process.argv.slice(2);
+const port = portFrom(args) ?? 8787;
+
+await ensureSigningKeys();
+const demo = await ensureDemoClient();
+printDemo(demo, port);
+startWrangler(args);
+
+async function ensureSigningKeys(): Promise<void> {
+  if ((await readDevVar("SIGNING_KEYS")) !== undefined) return;
+  const existed = existsSync(DEV_VARS);
+  const key = await generateSigningKey("EdDSA");
+  await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
+  console.log(`edge-token: ${existed ? "added" : "created"} .dev.vars with a new Ed25519 signing key (kid ${key.kid}); it is gitignored.`);
+}
+
+async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }> {
+  if (existsSync(DEMO_FILE)) return { ...(JSON.parse(await readFile(DEMO_FILE, "utf8")) as CreatedClient), created: false };
+  console.log("edge-token: creating a demo client in local KV…");
+  const client = await createClient("demo", { remote: false, env: undefined });
+  await mkdir(join(ROOT, ".wrangler/state"), { recursive: true });
+  await writeFile(DEMO_FILE, JSON.stringify(client, null, 2), { mode: 0o600 });
+  return { ...client, created: true };
+}
+
+function printDemo(demo: CreatedClient & { created: boolean }, port: number): void {
+  const url = `http://localhost:${port}/oauth/access_token`;
+  console.log(`
+edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${DEMO_FILE.slice(ROOT.length + 1)})
+
+  client_credentials (full access):
+    curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret}
+
+  implicit (read-only):
+    curl -s ${url} -d grant_type=implicit -d client_id=${demo.client_id}
+
+  more clients: npm run keys -- create --name NAME
+`);
+}
+
+function startWrangler(passThrough: string[]): void {
+  const portArgs = portFrom(passThrough) === undefined ? ["--port", String(port)] : [];
+  const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit" });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("close", (code) => process.exit(code ?? 0));
+}
+
+function portFrom(argv: string[]): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--port") return Number(argv[i + 1]);
+    if (a.startsWith("--port=")) return Number(a.slice("--port=".length));
+  }
+  return undefined;
+}

@@ -1,0 +1,27 @@
+import { type Env, settings } from "../env.ts";
+import { issuerFor } from "../http/issuer.ts";
+import { json } from "../http/response.ts";
+
+const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
+
+/** GET /.well-known/oauth-authorization-server (RFC 8414) */
+export function metadata(request: Request, env: Env): Response {
+  const issuer = issuerFor(request, settings(env));
+  return json(
+    {
+      issuer,
+      token_endpoint: `${issuer}/oauth/access_token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      grant_types_supported: ["client_credentials", "implicit"],
+      response_types_supported: ["token"],
+      token_endpoint_auth_methods_supported: AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      scopes_supported: ["read", "write"],
+    },
+    200,
+    { "Cache-Control": "public, max-age=300" },
+  );
+}

@@ -1,0 +1,46 @@
+import { authenticateConfidential, authenticatePublic, presentedClient } from "../auth/client.ts";
+import { type Env, settings } from "../env.ts";
+import { badRequest } from "../http/errors.ts";
+import { param, readForm } from "../http/form.ts";
+import { issuerFor } from "../http/issuer.ts";
+import { json, NO_STORE } from "../http/response.ts";
+import type { Grant } from "../tokens/claims.ts";
+import { keySet } from "../tokens/keys.ts";
+import { signAccessToken } from "../tokens/sign.ts";
+
+/** POST /oauth/access_token */
+export async function token(request: Request, env: Env): Promise<Response> {
+  const form = await readForm(request);
+  const grant = param(form, "grant_type");
+  if (grant === undefined) throw badRequest('The parameter "grant_type" is required.');
+  if (grant !== "client_credentials" && grant !== "implicit") {
+    throw badRequest('The grant_type must be "client_credentials" or "implicit".', "unsupported_grant_type");
+  }
+
+  const presented = presentedClient(request, form);
+  // implicit: a public client; any secret sent along is ignored.
+  const client =
+    grant === "client_credentials"
+      ? await authenticateConfidential(env, presented)
+      : await authenticatePublic(env, presented);
+
+  const s = settings(env);
+  const issuer = issuerFor(request, s);
+  const { token, claims } = await signAccessToken(await keySet(env.SIGNING_KEYS), {
+    issuer,
+    audience: s.audience ?? issuer,
+    ttlSeconds: s.tokenTtlSeconds,
+    clientId: client.client_id,
+    grant: grant satisfies Grant,
+  });
+  return json(tokenBody(token, claims.exp - claims.iat, claims.exp, grant), 200, NO_STORE);
+}
+
+/**
+ * The reference's `data` wrapper, and the same members at the top level for RFC 6749 §5.1
+ * clients and Elastic Path's JS SDK, which read `access_token` and `expires` from there.
+ */
+function tokenBody(accessToken: string, expiresIn: number, expires: number, grant: Grant) {
+  const data = { access_token: accessToken, token_type: "Bearer", expires_in: expiresIn, expires, identifier: grant };
+  return { data, ...data };
+}

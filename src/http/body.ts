@@ -1,0 +1,48 @@
+import { HttpError } from "./errors.ts";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const tooLarge = () =>
+  new HttpError(413, "request_too_large", `The request body must not exceed ${MAX_BODY_BYTES} bytes.`);
+
+/**
+ * Reads the body as text, refusing more than `limit` bytes: up front by Content-Length, and
+ * while streaming for bodies sent without one (chunked), so a client cannot make us buffer
+ * an unbounded body.
+ */
+export async function readText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = request.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge();
+  if (!request.body) return "";
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return decoder.decode(all);
+}
+
+const decoder = new TextDecoder();
+
+/** The media type without parameters, lower-cased; "" when absent. */
+export function mediaType(request: Request): string {
+  const ct = request.headers.get("Content-Type") ?? "";
+  const semi = ct.indexOf(";");
+  return (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+}

@@ -1,0 +1,77 @@
+/**
+ * One error type for every failure a caller can see. It renders the reference's error shape,
+ * `{"errors":[{title, status, detail, code}]}`; `code` is the RFC 6749 / RFC 6750 error code
+ * where one applies, so OAuth clients can branch on it. The detail never carries a secret.
+ */
+export type ErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_token"
+  | "insufficient_scope"
+  | "not_found"
+  | "method_not_allowed"
+  | "request_too_large"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "server_error";
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export const GENERIC_500_DETAIL = "there was a problem processing your request";
+
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: ErrorCode,
+    detail: string,
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.headers = options.headers ?? {};
+  }
+
+  toResponse(): Response {
+    return errorResponse(this.status, this.code, this.detail, this.headers);
+  }
+}
+
+export function errorResponse(
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  headers: Record<string, string> = {},
+): Response {
+  const body = { errors: [{ title: REASONS[status] ?? "Error", status: String(status), detail, code }] };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+  });
+}
+
+export const badRequest = (detail: string, code: ErrorCode = "invalid_request") =>
+  new HttpError(400, code, detail);
+
+export const internalError = (cause?: unknown) =>
+  new HttpError(500, "server_error", GENERIC_500_DETAIL, { cause });

@@ -1,0 +1,46 @@
+import { Router } from "itty-router";
+import { type Env, settings } from "./env.ts";
+import { jwks } from "./handlers/jwks.ts";
+import { metadata } from "./handlers/metadata.ts";
+import { token } from "./handlers/token.ts";
+import { preflight, withCors } from "./http/cors.ts";
+import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./http/errors.ts";
+import { logFailure } from "./log.ts";
+
+type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
+
+/** The route table: path → method → handler. Everything else is a 404 or a 405. */
+export const routes: Record<string, Record<string, Handler>> = {
+  "/oauth/access_token": { POST: token },
+  "/.well-known/jwks.json": { GET: jwks },
+  "/.well-known/oauth-authorization-server": { GET: metadata },
+};
+
+const router = Router<Request, [Env, ExecutionContext], Response>({
+  before: [corsPreflight],
+  catch: toErrorResponse,
+  finally: [(response: Response, request: Request, env: Env) => withCors(response, request, settings(env).corsOrigins)],
+});
+
+for (const [path, methods] of Object.entries(routes)) {
+  for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
+  const allow = [...Object.keys(methods), "OPTIONS"].join(", ");
+  router.all(path, () => errorResponse(405, "method_not_allowed", "This method is not allowed on this path.", { Allow: allow }));
+}
+router.all("*", () => errorResponse(404, "not_found", "There is nothing at this path."));
+
+function corsPreflight(request: Request): Response | undefined {
+  if (request.method !== "OPTIONS") return undefined;
+  const methods = routes[new URL(request.url).pathname];
+  return methods ? preflight(Object.keys(methods)) : undefined;
+}
+
+/** The one place a thrown error becomes a response; anything unexpected is a logged 500. */
+function toErrorResponse(error: unknown, request: Request): Response {
+  if (error instanceof HttpError) return error.toResponse();
+  logFailure(request, error);
+  return errorResponse(500, "server_error", GENERIC_500_DETAIL);
+}
+
+export const handle = (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> =>
+  router.fetch(request, env, ctx);

@@ -1,0 +1,72 @@
+/**
+ * Creating client records. Platform-neutral (Web Crypto only): the Worker's admin API and the
+ * Node CLI both build records here, so a key written by either looks the same.
+ */
+
+export interface ClientRecord {
+  /** The application key's id (UUID), as the admin API names it. */
+  id: string;
+  client_id: string;
+  name: string;
+  /** base64url SHA-256 of the client secret. The secret itself is never stored. */
+  secret_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewClient {
+  record: ClientRecord;
+  /** Shown once, to whoever created the client. */
+  clientSecret: string;
+}
+
+export async function newClient(name: string, now = new Date()): Promise<NewClient> {
+  const clientSecret = base64url(randomBytes(32));
+  const at = now.toISOString();
+  return {
+    clientSecret,
+    record: {
+      id: crypto.randomUUID(),
+      client_id: hex(randomBytes(20)),
+      name,
+      secret_hash: await hashSecret(clientSecret),
+      created_at: at,
+      updated_at: at,
+    },
+  };
+}
+
+/**
+ * A fast hash is right for a 256-bit random secret: it cannot be guessed from its digest,
+ * and it keeps authentication far inside the Workers CPU budget (see README).
+ */
+export async function hashSecret(secret: string): Promise<string> {
+  return base64url(await sha256(secret));
+}
+
+export async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+const encoder = new TextEncoder();
+
+function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function fromBase64url(s: string): Uint8Array {
+  const b64 = s.replaceAll("-", "+").replaceAll("_", "/");
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}

@@ -1,0 +1,39 @@
+import { SignJWT } from "jose";
+import { base64url } from "../store/client-record.ts";
+import { type AccessTokenClaims, type Grant, SCOPES, TOKEN_TYPE_HEADER } from "./claims.ts";
+import type { KeySet } from "./keys.ts";
+
+export interface IssueOptions {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  clientId: string;
+  grant: Grant;
+  /** epoch seconds; injectable for tests */
+  now?: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  claims: AccessTokenClaims;
+}
+
+export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<IssuedToken> {
+  const iat = o.now ?? Math.floor(Date.now() / 1000);
+  const claims: AccessTokenClaims = {
+    iss: o.issuer,
+    sub: o.clientId,
+    aud: o.audience,
+    exp: iat + o.ttlSeconds,
+    iat,
+    jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
+    client_id: o.clientId,
+    scope: SCOPES[o.grant],
+    grant_type: o.grant,
+  };
+  const { signer } = keys;
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: TOKEN_TYPE_HEADER })
+    .sign(signer.key);
+  return { token, claims };
+}

@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createLocalJWKSet, jwtVerify, type JWTVerifyResult } from "jose";
+import worker from "../src/index.ts";
+import type { Env } from "../src/env.ts";
+import { newClient } from "../src/store/client-record.ts";
+import { putClient } from "../src/store/clients.ts";
+import type { AccessTokenClaims } from "../src/tokens/claims.ts";
+
+export const ORIGIN = "https://auth.example";
+
+/** Calls the Worker's fetch handler in this isolate, with the real bindings unless overridden. */
+export async function call(path: string, init: RequestInit = {}, overrides: Partial<Env> = {}, origin = ORIGIN): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(origin + path, init), { ...env, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+
+export function post(path: string, params: Record<string, string>, headers: Record<string, string> = {}, overrides: Partial<Env> = {}) {
+  return call(path, { method: "POST", headers: { ...FORM, ...headers }, body: new URLSearchParams(params).toString() }, overrides);
+}
+
+export function basic(id: string, secret: string): Record<string, string> {
+  return { Authorization: `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}` };
+}
+
+/** A client stored in the real local KV, through the same store module the Worker uses. */
+export async function createClient(name = "test client") {
+  const { record, clientSecret } = await newClient(name);
+  await putClient(env.CLIENTS, record);
+  return { ...record, client_secret: clientSecret };
+}
+
+export async function tokenFor(client: { client_id: string; client_secret: string }, grant: "client_credentials" | "implicit" = "client_credentials") {
+  const params: Record<string, string> = { grant_type: grant, client_id: client.client_id };
+  if (grant === "client_credentials") params.client_secret = client.client_secret;
+  const response = await post("/oauth/access_token", params);
+  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Verifies a token as any outside party would: against the published JWKS, with jose. */
+export async function verifyWithJwks(token: string, overrides: Partial<Env> = {}, origin = ORIGIN): Promise<JWTVerifyResult<AccessTokenClaims>> {
+  const jwks = await (await call("/.well-known/jwks.json", {}, overrides, origin)).json();
+  return jwtVerify<AccessTokenClaims>(token, createLocalJWKSet(jwks as never), {
+    algorithms: ["EdDSA", "ES256"],
+    typ: "at+jwt",
+    issuer: origin,
+    audience: origin,
+  });
+}
+
+export async function errorBody(response: Response) {
+  return (await response.json()) as { errors: { title: string; status: string; detail: string; code: string }[] };
+}
+
+export function error(status: number, title: string, code: string, detail: string) {
+  return { errors: [{ title, status: String(status), detail, code }] };
+}

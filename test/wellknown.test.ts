@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { call, createClient, ORIGIN, tokenFor, verifyWithJwks } from "./helpers.ts";
+
+describe("GET /.well-known/jwks.json", () => {
+  it("publishes public halves only, cacheable for 5 minutes", async () => {
+    const res = await call("/.well-known/jwks.json");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=300");
+    const { keys } = (await res.json()) as { keys: Record<string, string>[] };
+    expect(keys).toHaveLength(1);
+    expect(Object.keys(keys[0]!).sort()).toStrictEqual(["alg", "crv", "kid", "kty", "use", "x"]);
+    expect(keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
+  });
+
+  it("publishes every configured key, and the first one signs", async () => {
+    const keys = [];
+    for (const [alg, kid] of [["ES256", "new"], ["EdDSA", "old"]] as const) {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
+      keys.push({ ...(await exportJWK(privateKey)), kid, alg });
+    }
+    const overrides = { SIGNING_KEYS: JSON.stringify({ keys }) };
+    const jwks = (await (await call("/.well-known/jwks.json", {}, overrides)).json()) as { keys: Record<string, string>[] };
+    expect(jwks.keys.map((k) => k.kid)).toStrictEqual(["new", "old"]);
+    expect(jwks.keys.every((k) => !("d" in k))).toBe(true);
+    expect(Object.keys(jwks.keys[0]!).sort()).toStrictEqual(["alg", "crv", "kid", "kty", "use", "x", "y"]);
+  });
+
+  it("rejects a token signed by a foreign key that claims the same kid", async () => {
+    const client = await createClient();
+    const genuine = await tokenFor(client);
+    const { kid } = decodeProtectedHeader(genuine);
+    const claims = JSON.parse(atob(genuine.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/")));
+    const { privateKey } = await generateKeyPair("Ed25519");
+    const forged = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid: kid!, typ: "at+jwt" }).sign(privateKey);
+
+    await expect(verifyWithJwks(genuine)).resolves.toBeTruthy();
+    await expect(verifyWithJwks(forged)).rejects.toMatchObject({ code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" });
+  });
+});
+
+describe("GET /.well-known/oauth-authorization-server", () => {
+  it("describes the service (RFC 8414)", async () => {
+    const res = await call("/.well-known/oauth-authorization-server");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("application/json");
+    expect(await res.json()).toStrictEqual({
+      issuer: ORIGIN,
+      token_endpoint: `${ORIGIN}/oauth/access_token`,
+      jwks_uri: `${ORIGIN}/.well-known/jwks.json`,
+      revocation_endpoint: `${ORIGIN}/oauth/revoke`,
+      introspection_endpoint: `${ORIGIN}/oauth/introspect`,
+      grant_types_supported: ["client_credentials", "implicit"],
+      response_types_supported: ["token"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      scopes_supported: ["read", "write"],
+    });
+  });
+
+  it("names the request's origin as issuer when ISSUER is unset", async () => {
+    const body = (await (await call("/.well-known/oauth-authorization-server", {}, { ISSUER: "" }, "http://localhost:8788")).json()) as any;
+    expect(body.issuer).toBe("http://localhost:8788");
+    expect(body.token_endpoint).toBe("http://localhost:8788/oauth/access_token");
+  });
+});
+
+describe("unit: form and Basic parsing", async () => {
+  const { parseForm } = await import("../src/http/form.ts");
+  const { parseBasic } = await import("../src/http/basic.ts");
+
+  it("decodes + and percent-escapes, keeps __proto__ as data", () => {
+    const form = parseForm("a=b+c&d=%26%3D&__proto__=x&constructor=y&&e");
+    expect([...form]).toStrictEqual([["a", "b c"], ["d", "&="], ["__proto__", "x"], ["constructor", "y"], ["e", ""]]);
+    expect(({} as any).x).toBeUndefined();
+  });
+
+  it("form-url-decodes Basic id and secret (RFC 6749 §2.3.1)", () => {
+    const header = "Basic " + btoa("my%2Bid:s+e%3Acret");
+    expect(parseBasic(header)).toStrictEqual({ clientId: "my+id", clientSecret: "s e:cret" });
+    expect(parseBasic(null)).toBeUndefined();
+    expect(parseBasic("Bearer abc")).toBeUndefined();
+  });
+
+  it("a token verifies with the default test key", async () => {
+    const client = await createClient();
+    await expect(verifyWithJwks(await tokenFor(client, "implicit"))).resolves.toBeTruthy();
+  });
+});
