@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
+
+const ISSUER = "https://auth.example";
+const BUILD = "test/fixtures/.build";
 
 // A signing key made for this run only: no private key is committed for tests.
 async function testSigningKeys(): Promise<string> {
@@ -10,16 +15,55 @@ async function testSigningKeys(): Promise<string> {
   return JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
 }
 
-export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: { SIGNING_KEYS: await testSigningKeys(), ISSUER: "https://auth.example" },
-      },
-    }),
-  ],
-  test: {
-    include: ["test/**/*.test.ts"],
-  },
-}));
+/** Workers beside the one under test must be plain JavaScript: bundle them from source. */
+function bundle(entry: string, name: string): string {
+  const outfile = `${BUILD}/${name}.mjs`;
+  buildSync({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
+  return outfile;
+}
+
+export default defineConfig(async () => {
+  const signingKeys = await testSigningKeys();
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const consumer = unstable_readConfig({ config: "test/fixtures/consumer/wrangler.toml" });
+  const kv = (c: typeof service) => Object.fromEntries(c.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const vars = { ...service.vars, SIGNING_KEYS: signingKeys, ISSUER } as Record<string, string>;
+
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER },
+          serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: "edge-token" },
+          workers: [
+            // edge-token once more, under its own name, so that the consumer's config binds it
+            // exactly as it would in production. Same keys, settings and KV namespaces.
+            {
+              name: service.name!,
+              modules: true,
+              scriptPath: bundle("src/index.ts", "edge-token"),
+              compatibilityDate: service.compatibility_date,
+              kvNamespaces: kv(service),
+              bindings: vars,
+            },
+            {
+              name: consumer.name!,
+              modules: true,
+              scriptPath: bundle("test/fixtures/consumer/index.ts", "consumer"),
+              compatibilityDate: consumer.compatibility_date,
+              kvNamespaces: kv(consumer),
+              serviceBindings: Object.fromEntries(
+                consumer.services!.map((s: { binding: string; service: string; entrypoint?: string }) => [s.binding, s.entrypoint ? { name: s.service, entrypoint: s.entrypoint } : s.service]),
+              ),
+              bindings: { ...(consumer.vars as Record<string, string>), ISSUER },
+            },
+          ],
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+    },
+  };
+});

@@ -2,6 +2,7 @@ import type { Env } from "./env.ts";
 import { handle } from "./router.ts";
 
 export type { Env } from "./env.ts";
+export { TokenVerifier } from "./rpc.ts";
 
 export default {
   fetch: handle,

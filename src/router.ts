@@ -2,6 +2,8 @@ import { Router } from "itty-router";
 import { type Env, settings } from "./env.ts";
 import { jwks } from "./handlers/jwks.ts";
 import { metadata } from "./handlers/metadata.ts";
+import { introspect } from "./handlers/introspect.ts";
+import { revoke } from "./handlers/revoke.ts";
 import { token } from "./handlers/token.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./http/errors.ts";
@@ -12,6 +14,8 @@ type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response |
 /** The route table: path → method → handler. Everything else is a 404 or a 405. */
 export const routes: Record<string, Record<string, Handler>> = {
   "/oauth/access_token": { POST: token },
+  "/oauth/revoke": { POST: revoke },
+  "/oauth/introspect": { POST: introspect },
   "/.well-known/jwks.json": { GET: jwks },
   "/.well-known/oauth-authorization-server": { GET: metadata },
 };

@@ -1,11 +1,13 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { createLocalJWKSet, jwtVerify, type JWTVerifyResult } from "jose";
+import { createLocalJWKSet, jwtVerify, type JWTVerifyResult, SignJWT } from "jose";
 import worker from "../src/index.ts";
 import type { Env } from "../src/env.ts";
 import { newClient } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
+import { keySet } from "../src/tokens/keys.ts";
+import { signAccessToken } from "../src/tokens/sign.ts";
 
 export const ORIGIN = "https://auth.example";
 
@@ -60,3 +62,55 @@ export async function errorBody(response: Response) {
 export function error(status: number, title: string, code: string, detail: string) {
   return { errors: [{ title, status: String(status), detail, code }] };
 }
+
+/** Signs arbitrary claims and header with the service's own signing key (or `key`): for crafted tokens. */
+export async function signWith(
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+  key?: CryptoKey,
+): Promise<string> {
+  const keys = await keySet(env.SIGNING_KEYS);
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    iss: ORIGIN,
+    sub: "c0ffee",
+    aud: ORIGIN,
+    iat: now,
+    exp: now + 3600,
+    jti: crypto.randomUUID(),
+    client_id: "c0ffee",
+    scope: "read write",
+    grant_type: "client_credentials",
+    ...claims,
+  };
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: keys.signer.alg, kid: keys.signer.kid, typ: "at+jwt", ...header } as never)
+    .sign(key ?? keys.signer.key);
+}
+
+/** A token for `client` as the service would issue it, at another time (for expiry). */
+export async function issueAt(client: { client_id: string }, now: number, grant: "client_credentials" | "implicit" = "client_credentials", ttlSeconds = 3600) {
+  const keys = await keySet(env.SIGNING_KEYS);
+  return signAccessToken(keys, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, now });
+}
+
+export function unsigned(token: string, header: Record<string, unknown> = { alg: "none", typ: "at+jwt" }): string {
+  const [, payload] = token.split(".");
+  return `${b64url(JSON.stringify(header))}.${payload}.`;
+}
+
+export function b64url(text: string): string {
+  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function claimsOf(token: string): AccessTokenClaims {
+  return JSON.parse(atob(token.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/")));
+}
+
+/** Replaces one claim without re-signing: a tampered token. */
+export function tamper(token: string, claims: Record<string, unknown>): string {
+  const [h, , s] = token.split(".");
+  return `${h}.${b64url(JSON.stringify({ ...claimsOf(token), ...claims }))}.${s}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);

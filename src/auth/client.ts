@@ -21,7 +21,7 @@ export const REALM = "edge-token";
  * is refused (a client MUST NOT use more than one method); a client_id in the body that
  * repeats the Basic one is tolerated, since common clients send it.
  */
-export function presentedClient(request: Request, form: Form): PresentedClient {
+export function presentedClient(request: Request, form: Form): PresentedClient | undefined {
   const basic = parseBasic(request.headers.get("Authorization"));
   const bodyId = param(form, "client_id");
   const bodySecret = param(form, "client_secret");
@@ -32,7 +32,7 @@ export function presentedClient(request: Request, form: Form): PresentedClient {
     if (basic.clientId === "") throw badRequest("The client_id is required.");
     return { method: "client_secret_basic", clientId: basic.clientId, clientSecret: basic.clientSecret };
   }
-  if (bodyId === undefined) throw badRequest('The parameter "client_id" is required.');
+  if (bodyId === undefined) return undefined;
   return {
     method: bodySecret === undefined ? "none" : "client_secret_post",
     clientId: bodyId,
@@ -53,6 +53,21 @@ export async function authenticateConfidential(env: Env, presented: PresentedCli
     throw authenticationFailed(presented.method);
   }
   return client!;
+}
+
+/**
+ * Whoever calls the token, revocation or introspection endpoint: a confidential client when a
+ * secret was presented, otherwise a public one (client_id alone), if `allowPublic`.
+ */
+export async function authenticateClient(
+  env: Env,
+  presented: PresentedClient | undefined,
+  allowPublic: boolean,
+): Promise<{ client: ClientRecord; confidential: boolean }> {
+  if (presented === undefined) throw authenticationFailed("client_secret_basic");
+  if (presented.clientSecret !== undefined) return { client: await authenticateConfidential(env, presented), confidential: true };
+  if (!allowPublic) throw authenticationFailed("client_secret_basic");
+  return { client: await authenticatePublic(env, presented), confidential: false };
 }
 
 /** A public client (implicit grant): the client_id alone must exist. */

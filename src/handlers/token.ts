@@ -18,6 +18,7 @@ export async function token(request: Request, env: Env): Promise<Response> {
   }
 
   const presented = presentedClient(request, form);
+  if (presented === undefined) throw badRequest('The parameter "client_id" is required.');
   // implicit: a public client; any secret sent along is ignored.
   const client =
     grant === "client_credentials"

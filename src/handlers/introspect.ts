@@ -1,0 +1,38 @@
+import { authenticateClient, presentedClient } from "../auth/client.ts";
+import type { Env } from "../env.ts";
+import { badRequest } from "../http/errors.ts";
+import { param, readForm } from "../http/form.ts";
+import { json, NO_STORE } from "../http/response.ts";
+import { verifyOwnToken } from "../tokens/service.ts";
+
+/**
+ * POST /oauth/introspect (RFC 7662), for confidential clients only. Every kind of unusable
+ * token answers the same `{"active":false}`: the reason stays server-side.
+ */
+export async function introspect(request: Request, env: Env): Promise<Response> {
+  const form = await readForm(request);
+  await authenticateClient(env, presentedClient(request, form), false);
+  const token = param(form, "token");
+  if (token === undefined) throw badRequest('The parameter "token" is required.');
+
+  const outcome = await verifyOwnToken(env, token);
+  if (!outcome.ok) return json({ active: false }, 200, NO_STORE);
+  const c = outcome.claims;
+  return json(
+    {
+      active: true,
+      client_id: c.client_id,
+      sub: c.sub,
+      scope: c.scope,
+      exp: c.exp,
+      iat: c.iat,
+      iss: c.iss,
+      aud: c.aud,
+      jti: c.jti,
+      token_type: "Bearer",
+      grant_type: c.grant_type,
+    },
+    200,
+    NO_STORE,
+  );
+}

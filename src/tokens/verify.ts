@@ -1,0 +1,117 @@
+import { compactVerify, decodeProtectedHeader } from "jose";
+import { isAlgorithm } from "./algorithms.ts";
+import type { AccessTokenClaims } from "./claims.ts";
+import type { VerificationKey } from "./keys.ts";
+
+/**
+ * Why a token was refused. Stable: tests and callers branch on these, never on messages.
+ * Kept out of HTTP responses, where telling an attacker which check failed would help them.
+ */
+export type FailureCode =
+  | "malformed"
+  | "alg_not_allowed"
+  | "unknown_kid"
+  | "bad_signature"
+  | "wrong_typ"
+  | "invalid_claims"
+  | "wrong_issuer"
+  | "wrong_audience"
+  | "expired"
+  | "not_yet_valid"
+  | "revoked";
+
+export type VerifyOutcome = { ok: true; claims: AccessTokenClaims } | { ok: false; code: FailureCode };
+
+export interface RevocationChecker {
+  isRevoked(claims: AccessTokenClaims): Promise<boolean>;
+}
+
+export interface VerifyOptions {
+  /** The verification key for a kid, or undefined when there is none. */
+  key(kid: string): VerificationKey | undefined | Promise<VerificationKey | undefined>;
+  /** Required `iss`. undefined (ISSUER unset, local development): any issuer whose token the key set signed. */
+  issuer: string | undefined;
+  /** Required `aud`. undefined: the issuer; with no issuer either, the token's own `iss`. */
+  audience: string | undefined;
+  revocations?: RevocationChecker | undefined;
+  /** epoch seconds */
+  now?: number;
+}
+
+/** Tolerated difference between the issuer's clock and ours, for exp, nbf and iat. */
+export const CLOCK_SKEW_SECONDS = 30;
+const MAX_TOKEN_LENGTH = 8192;
+const TYP = new Set(["at+jwt", "application/at+jwt"]);
+const GRANTS = new Set(["client_credentials", "implicit"]);
+
+/**
+ * The one verification pipeline: parse → key by kid → signature with the algorithm allow-list
+ * → typ/claims/iss/aud/exp/nbf → revocation. Signature before claims, always. Never throws for
+ * a bad token; a failing key or revocation lookup (infrastructure, not the token) does throw.
+ */
+export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promise<VerifyOutcome> {
+  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) return fail("malformed");
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return fail("malformed");
+  }
+  if (!isAlgorithm(header.alg)) return fail("alg_not_allowed");
+  if (typeof header.kid !== "string") return fail("unknown_kid");
+  const key = await o.key(header.kid);
+  if (!key) return fail("unknown_kid");
+  // The key decides the algorithm, never the token: no cross-algorithm confusion.
+  if (key.alg !== header.alg) return fail("alg_not_allowed");
+
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(token, key.key, { algorithms: [key.alg] }));
+  } catch {
+    return fail("bad_signature");
+  }
+
+  if (typeof header.typ !== "string" || !TYP.has(header.typ.toLowerCase())) return fail("wrong_typ");
+  const claims = parseClaims(payload);
+  if (!claims) return fail("invalid_claims");
+
+  if (o.issuer !== undefined && claims.iss !== o.issuer) return fail("wrong_issuer");
+  const audience = o.audience ?? o.issuer ?? claims.iss;
+  if (!(Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience)) return fail("wrong_audience");
+
+  const now = o.now ?? Math.floor(Date.now() / 1000);
+  if (now >= claims.exp + CLOCK_SKEW_SECONDS) return fail("expired");
+  const nbf = (claims as { nbf?: unknown }).nbf;
+  if (claims.iat > now + CLOCK_SKEW_SECONDS || (typeof nbf === "number" && nbf > now + CLOCK_SKEW_SECONDS)) {
+    return fail("not_yet_valid");
+  }
+
+  if (o.revocations && (await o.revocations.isRevoked(claims))) return fail("revoked");
+  return { ok: true, claims };
+}
+
+const fail = (code: FailureCode): VerifyOutcome => ({ ok: false, code });
+const decoder = new TextDecoder();
+
+function parseClaims(payload: Uint8Array): AccessTokenClaims | undefined {
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(decoder.decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return undefined;
+  const ok =
+    typeof c.iss === "string" &&
+    typeof c.sub === "string" &&
+    (typeof c.aud === "string" || (Array.isArray(c.aud) && c.aud.every((a) => typeof a === "string"))) &&
+    Number.isFinite(c.exp) &&
+    Number.isFinite(c.iat) &&
+    typeof c.jti === "string" &&
+    c.jti !== "" &&
+    typeof c.client_id === "string" &&
+    typeof c.scope === "string" &&
+    GRANTS.has(c.grant_type as string);
+  return ok ? (c as unknown as AccessTokenClaims) : undefined;
+}

@@ -1,0 +1,94 @@
+/**
+ * The importable verifier, for Workers that verify edge-token's tokens in-process:
+ *
+ *   import { createVerifier, unauthorized } from "edge-token/verify";
+ *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH });
+ *   const result = await verifier.verify(token, { method: request.method });
+ *   if (!result.valid) return unauthorized(result);
+ *
+ * Same pipeline and rules as the token service's own RPC entrypoint.
+ */
+import { errorResponse } from "./http/errors.ts";
+import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
+import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
+import type { VerificationKey } from "./tokens/keys.ts";
+import { kvRevocations } from "./store/revocations.ts";
+import { verifyAccessToken } from "./tokens/verify.ts";
+
+export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
+export type { AccessTokenClaims } from "./tokens/claims.ts";
+export type { FailureCode } from "./tokens/verify.ts";
+export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
+
+export interface VerifierOptions {
+  /** The token service's ISSUER: tokens must carry exactly this `iss`. */
+  issuer: string;
+  /** Required `aud`; defaults to the issuer, as the token service does. */
+  audience?: string;
+  /**
+   * The public keys: the JWKS URL, a key set object, or a Service Binding (Fetcher) to the
+   * token service, through which `<issuer>/.well-known/jwks.json` is fetched.
+   */
+  jwks: string | URL | { keys: unknown[] } | Fetcher;
+  /** The token service's REVOCATIONS namespace, bound in this Worker too; checked when given. */
+  revocations?: KVNamespace;
+  /** Default 300, the JWKS endpoint's max-age. */
+  jwksMaxAgeSeconds?: number;
+  /** Default 30. */
+  jwksRefetchCooldownSeconds?: number;
+}
+
+export interface Verifier {
+  verify(token: string, request?: RequestInfo): Promise<VerifyResult>;
+}
+
+export function createVerifier(o: VerifierOptions): Verifier {
+  const key = keyLookup(o);
+  const revocations = o.revocations ? kvRevocations(o.revocations) : undefined;
+  return {
+    async verify(token, request) {
+      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience: o.audience, revocations });
+      return toResult(outcome, request);
+    },
+  };
+}
+
+function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey | undefined> {
+  const cacheOptions = { maxAgeSeconds: o.jwksMaxAgeSeconds ?? 300, cooldownSeconds: o.jwksRefetchCooldownSeconds ?? 30 };
+  const source = o.jwks;
+  if (typeof source === "string" || source instanceof URL) {
+    return remoteKeyLookup(String(source), { fetch: (url) => fetch(url) }, cacheOptions);
+  }
+  if (isKeySet(source)) {
+    const keys = importKeySet(source);
+    return async (kid) => (await keys).get(kid);
+  }
+  const url = `${o.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;
+  return remoteKeyLookup(url, { fetch: (u) => source.fetch(u) }, cacheOptions);
+}
+
+function isKeySet(source: JwksSource | Fetcher): source is { keys: unknown[] } {
+  return Array.isArray((source as { keys?: unknown }).keys);
+}
+
+/**
+ * A failed result as a response in the token service's error shape, with the RFC 6750
+ * challenge. The failure reason is not in it: it would only help an attacker.
+ */
+export function unauthorized(result: Extract<VerifyResult, { valid: false }>, realm = "api"): Response {
+  if (result.status === 403) {
+    return errorResponse(403, "insufficient_scope", "This token may only read.", {
+      "WWW-Authenticate": `Bearer realm="${realm}", error="insufficient_scope"`,
+    });
+  }
+  return errorResponse(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
+    "WWW-Authenticate": `Bearer realm="${realm}", error="invalid_token"`,
+  });
+}
+
+/** The Bearer token of a request (RFC 6750 §2.1), or undefined. */
+export function bearerToken(request: Request): string | undefined {
+  const h = request.headers.get("Authorization");
+  const m = h === null ? null : /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h);
+  return m?.[1];
+}

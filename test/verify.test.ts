@@ -1,0 +1,86 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { revokeClient } from "../src/store/revocations.ts";
+import { verifyOwnToken } from "../src/tokens/service.ts";
+import { CLOCK_SKEW_SECONDS } from "../src/tokens/verify.ts";
+import { badTokens } from "./bad-tokens.ts";
+import { claimsOf, createClient, issueAt, nowSeconds, ORIGIN, post, signWith, tokenFor } from "./helpers.ts";
+
+describe("the verification pipeline", () => {
+  it("accepts a live token and returns its claims", async () => {
+    const client = await createClient();
+    const token = await tokenFor(client);
+    expect(await verifyOwnToken(env, token)).toStrictEqual({ ok: true, claims: claimsOf(token) });
+  });
+
+  it("gives every bad token its stable failure code, and never throws", async () => {
+    const client = await createClient();
+    for (const [name, token, code] of await badTokens(client)) {
+      expect([name, await verifyOwnToken(env, token)]).toStrictEqual([name, { ok: false, code }]);
+    }
+    for (const junk of [undefined, null, 42, {}, "", "x".repeat(9000), "a.b", "....", "é.é.é"]) {
+      expect(await verifyOwnToken(env, junk)).toStrictEqual({ ok: false, code: "malformed" });
+    }
+  });
+
+  it("tolerates a small clock skew on exp, and no more", async () => {
+    const client = await createClient();
+    const now = nowSeconds();
+    const justExpired = await issueAt(client, now - 3600 - CLOCK_SKEW_SECONDS + 5);
+    const longExpired = await issueAt(client, now - 3600 - CLOCK_SKEW_SECONDS - 5);
+    expect((await verifyOwnToken(env, justExpired.token)).ok).toBe(true);
+    expect(await verifyOwnToken(env, longExpired.token)).toStrictEqual({ ok: false, code: "expired" });
+  });
+
+  it("without ISSUER, accepts a token of its own key set whatever its iss, if aud matches iss", async () => {
+    const local = { ...env, ISSUER: "" };
+    const own = await signWith({ iss: "http://localhost:8787", aud: "http://localhost:8787" });
+    const crossed = await signWith({ iss: "http://localhost:8787", aud: "https://elsewhere.example" });
+    expect((await verifyOwnToken(local, own)).ok).toBe(true);
+    expect(await verifyOwnToken(local, crossed)).toStrictEqual({ ok: false, code: "wrong_audience" });
+    // With ISSUER set, the same token is refused for its issuer.
+    expect(await verifyOwnToken(env, own)).toStrictEqual({ ok: false, code: "wrong_issuer" });
+  });
+
+  it("checks AUDIENCE when it is set", async () => {
+    const api = { ...env, AUDIENCE: "https://api.example" };
+    expect((await verifyOwnToken(api, await signWith({ aud: "https://api.example" }))).ok).toBe(true);
+    expect(await verifyOwnToken(api, await signWith({ aud: ORIGIN }))).toStrictEqual({ ok: false, code: "wrong_audience" });
+  });
+});
+
+describe("client-wide revocation", () => {
+  it("kills the client's tokens issued before it, and only those", async () => {
+    const client = await createClient();
+    const other = await createClient();
+    const now = nowSeconds();
+    const older = await issueAt(client, now - 10);
+    const sameSecond = await issueAt(client, now);
+    const otherClients = await issueAt(other, now - 10);
+
+    await revokeClient(env.REVOCATIONS, client.client_id, now);
+    const newer = await issueAt(client, now + 1);
+
+    expect(await verifyOwnToken(env, older.token)).toStrictEqual({ ok: false, code: "revoked" });
+    expect(await verifyOwnToken(env, sameSecond.token)).toStrictEqual({ ok: false, code: "revoked" });
+    expect((await verifyOwnToken(env, newer.token)).ok).toBe(true);
+    expect((await verifyOwnToken(env, otherClients.token)).ok).toBe(true);
+  });
+
+  it("is one KV entry that outlives the longest token", async () => {
+    const client = await createClient();
+    const now = nowSeconds();
+    await revokeClient(env.REVOCATIONS, client.client_id, now);
+    const { keys } = await env.REVOCATIONS.list({ prefix: `client:${client.client_id}` });
+    expect(keys).toStrictEqual([{ name: `client:${client.client_id}`, expiration: now + 86_400 + CLOCK_SKEW_SECONDS }]);
+    expect(await env.REVOCATIONS.get(`client:${client.client_id}`)).toBe(String(now));
+  });
+
+  it("also holds over HTTP introspection", async () => {
+    const client = await createClient();
+    const token = await tokenFor(client);
+    await revokeClient(env.REVOCATIONS, client.client_id, nowSeconds());
+    const res = await post("/oauth/introspect", { token, client_id: client.client_id, client_secret: client.client_secret });
+    expect(await res.json()).toStrictEqual({ active: false });
+  });
+});
