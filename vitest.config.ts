@@ -22,12 +22,13 @@ function bundle(entry: string, name: string): string {
   return outfile;
 }
 
-export default defineConfig(async () => {
+type Binding = { binding: string; id?: string; service?: string; entrypoint?: string };
+
+async function workersProject() {
   const signingKeys = await testSigningKeys();
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const consumer = unstable_readConfig({ config: "test/fixtures/consumer/wrangler.toml" });
-  const kv = (c: typeof service) => Object.fromEntries(c.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
-  const vars = { ...service.vars, SIGNING_KEYS: signingKeys, ISSUER } as Record<string, string>;
+  const kv = (c: typeof service) => Object.fromEntries(c.kv_namespaces.map((n: Binding) => [n.binding, n.id!]));
 
   return {
     plugins: [
@@ -45,7 +46,7 @@ export default defineConfig(async () => {
               scriptPath: bundle("src/index.ts", "edge-token"),
               compatibilityDate: service.compatibility_date,
               kvNamespaces: kv(service),
-              bindings: vars,
+              bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
             },
             {
               name: consumer.name!,
@@ -54,7 +55,7 @@ export default defineConfig(async () => {
               compatibilityDate: consumer.compatibility_date,
               kvNamespaces: kv(consumer),
               serviceBindings: Object.fromEntries(
-                consumer.services!.map((s: { binding: string; service: string; entrypoint?: string }) => [s.binding, s.entrypoint ? { name: s.service, entrypoint: s.entrypoint } : s.service]),
+                consumer.services!.map((s: Binding) => [s.binding, s.entrypoint ? { name: s.service!, entrypoint: s.entrypoint } : s.service!]),
               ),
               bindings: { ...(consumer.vars as Record<string, string>), ISSUER },
             },
@@ -62,8 +63,16 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    test: {
-      include: ["test/**/*.test.ts"],
-    },
+    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"] },
   };
-});
+}
+
+export default defineConfig(async () => ({
+  test: {
+    projects: [
+      await workersProject(),
+      // The CLI is Node code: its tests run on Node, against local KV in a temporary directory.
+      { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+    ],
+  },
+}));

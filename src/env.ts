@@ -19,8 +19,7 @@ export interface Settings {
   corsOrigins: "*" | ReadonlySet<string>;
 }
 
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-export const MAX_TOKEN_TTL_SECONDS = 86_400;
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./tokens/claims.ts";
 
 /** A deployment mistake, not a caller's: it surfaces as a logged 500. */
 export class ConfigError extends Error {

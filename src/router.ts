@@ -2,6 +2,7 @@ import { Router } from "itty-router";
 import { type Env, settings } from "./env.ts";
 import { jwks } from "./handlers/jwks.ts";
 import { metadata } from "./handlers/metadata.ts";
+import { createKey, deleteKey, getKey, listKeys, updateKey } from "./handlers/application-keys.ts";
 import { introspect } from "./handlers/introspect.ts";
 import { revoke } from "./handlers/revoke.ts";
 import { token } from "./handlers/token.ts";
@@ -16,28 +17,24 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/oauth/access_token": { POST: token },
   "/oauth/revoke": { POST: revoke },
   "/oauth/introspect": { POST: introspect },
+  "/v2/application-keys": { GET: listKeys, POST: createKey },
+  "/v2/application-keys/:id": { GET: getKey, PUT: updateKey, DELETE: deleteKey },
   "/.well-known/jwks.json": { GET: jwks },
   "/.well-known/oauth-authorization-server": { GET: metadata },
 };
 
 const router = Router<Request, [Env, ExecutionContext], Response>({
-  before: [corsPreflight],
   catch: toErrorResponse,
   finally: [(response: Response, request: Request, env: Env) => withCors(response, request, settings(env).corsOrigins)],
 });
 
 for (const [path, methods] of Object.entries(routes)) {
   for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
+  router.options(path, () => preflight(Object.keys(methods)));
   const allow = [...Object.keys(methods), "OPTIONS"].join(", ");
   router.all(path, () => errorResponse(405, "method_not_allowed", "This method is not allowed on this path.", { Allow: allow }));
 }
 router.all("*", () => errorResponse(404, "not_found", "There is nothing at this path."));
-
-function corsPreflight(request: Request): Response | undefined {
-  if (request.method !== "OPTIONS") return undefined;
-  const methods = routes[new URL(request.url).pathname];
-  return methods ? preflight(Object.keys(methods)) : undefined;
-}
 
 /** The one place a thrown error becomes a response; anything unexpected is a logged 500. */
 function toErrorResponse(error: unknown, request: Request): Response {

@@ -11,7 +11,7 @@
 import { errorResponse } from "./http/errors.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
-import type { VerificationKey } from "./tokens/keys.ts";
+import type { VerificationKey } from "./tokens/algorithms.ts";
 import { kvRevocations } from "./store/revocations.ts";
 import { verifyAccessToken } from "./tokens/verify.ts";
 
@@ -19,6 +19,7 @@ export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
 export type { FailureCode } from "./tokens/verify.ts";
 export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
+export { bearerToken } from "./http/bearer.ts";
 
 export interface VerifierOptions {
   /** The token service's ISSUER: tokens must carry exactly this `iss`. */
@@ -84,11 +85,4 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
   return errorResponse(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
     "WWW-Authenticate": `Bearer realm="${realm}", error="invalid_token"`,
   });
-}
-
-/** The Bearer token of a request (RFC 6750 §2.1), or undefined. */
-export function bearerToken(request: Request): string | undefined {
-  const h = request.headers.get("Authorization");
-  const m = h === null ? null : /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h);
-  return m?.[1];
 }

@@ -1,10 +1,7 @@
-import { writeFile, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { newClient } from "../store/client-record.ts";
-import { appKeyIdKey, clientKey } from "../store/keys.ts";
-import { type Target, targetArgs, wrangler } from "./wrangler.ts";
+import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-keys.ts";
+import { openNamespaces, type Target } from "./kv.ts";
 
+/** What `keys create` prints: the only time the secret is shown. */
 export interface CreatedClient {
   id: string;
   client_id: string;
@@ -12,26 +9,35 @@ export interface CreatedClient {
   name: string;
 }
 
-/**
- * Writes a new client straight to the CLIENTS namespace, as the admin API does. Both keys go
- * in one bulk write; the record is built here, so no server secret is needed.
- */
-export async function createClient(name: string, target: Target): Promise<CreatedClient> {
-  const { record, clientSecret } = await newClient(name);
-  const dir = await mkdtemp(join(tmpdir(), "edge-token-"));
-  const file = join(dir, "bulk.json");
+async function withNamespaces<T>(target: Target, fn: (ns: Awaited<ReturnType<typeof openNamespaces>>) => Promise<T>): Promise<T> {
+  const ns = await openNamespaces(target);
   try {
-    await writeFile(
-      file,
-      JSON.stringify([
-        { key: clientKey(record.client_id), value: JSON.stringify(record) },
-        { key: appKeyIdKey(record.id), value: record.client_id },
-      ]),
-      { mode: 0o600 },
-    );
-    await wrangler(["kv", "bulk", "put", file, "--binding", "CLIENTS", ...targetArgs(target)]);
+    return await fn(ns);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await ns.close();
   }
-  return { id: record.id, client_id: record.client_id, client_secret: clientSecret, name: record.name };
+}
+
+/** The same store code as the admin API's POST: index first, record second. */
+export function createClient(name: string, target: Target): Promise<CreatedClient> {
+  return withNamespaces(target, async ({ CLIENTS }) => {
+    const { record, clientSecret } = await createAppKey(CLIENTS, name);
+    return { id: record.id, client_id: record.client_id, client_secret: clientSecret, name: record.name };
+  });
+}
+
+export function listClients(target: Target) {
+  return withNamespaces(target, async ({ CLIENTS }) => {
+    const all = [];
+    for (let offset = 0; ; offset += 100) {
+      const { records, total } = await listAppKeys(CLIENTS, 100, offset);
+      all.push(...records.map(({ id, client_id, name, created_at, updated_at }) => ({ id, client_id, name, created_at, updated_at })));
+      if (offset + 100 >= total) return all;
+    }
+  });
+}
+
+/** As the admin API's DELETE: every token of the key is revoked before the key goes. */
+export function deleteClient(id: string, target: Target): Promise<boolean> {
+  return withNamespaces(target, ({ CLIENTS, REVOCATIONS }) => deleteAppKey(CLIENTS, REVOCATIONS, id));
 }

@@ -34,7 +34,7 @@ async function ensureSigningKeys(): Promise<void> {
 async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }> {
   if (existsSync(DEMO_FILE)) return { ...(JSON.parse(await readFile(DEMO_FILE, "utf8")) as CreatedClient), created: false };
   console.log("edge-token: creating a demo client in local KV…");
-  const client = await createClient("demo", { remote: false, env: undefined });
+  const client = await createClient("demo", { remote: false, env: undefined, persistTo: undefined });
   await mkdir(join(ROOT, ".wrangler/state"), { recursive: true });
   await writeFile(DEMO_FILE, JSON.stringify(client, null, 2), { mode: 0o600 });
   return { ...client, created: true };

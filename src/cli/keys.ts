@@ -1,20 +1,22 @@
 /**
- * `npm run keys -- <command>`: manage application keys (client credentials).
+ * `npm run keys -- <command>`: application keys and signing keys, for operators.
  *
- *   create --name NAME     create a client; prints {"id","client_id","client_secret","name"}
+ *   create --name NAME        create a key; prints {"id","client_id","client_secret","name"}
+ *   list                      prints a JSON array of keys (never a secret)
+ *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
  *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
  *   signing drop KID [--keys-file F]
- *                          signing-key rotation; prints the new SIGNING_KEYS value. Locally it
- *                          also updates .dev.vars; with --keys-file (- for stdin) it only prints.
+ *                             signing-key rotation; prints the new SIGNING_KEYS value. Locally it
+ *                             also updates .dev.vars; with --keys-file (- for stdin) it only prints.
  *
- * Local KV (what `npm start` serves) by default; `--remote [--env E]` for a deployed namespace.
- * Output on stdout is JSON for scripts; messages go to stderr.
+ * Local KV (what `npm start` serves) by default, or `--persist-to DIR`; `--remote [--env E]`
+ * for a deployed namespace. JSON goes to stdout for scripts; messages go to stderr.
  */
 import { parseArgs } from "node:util";
-import { createClient } from "./clients.ts";
+import { createClient, deleteClient, listClients } from "./clients.ts";
 import { signing } from "./signing.ts";
 
-const USAGE = `usage: npm run keys -- create --name NAME [--remote [--env E]]
+const USAGE = `usage: npm run keys -- create --name NAME | list | delete ID   [--remote [--env E] | --persist-to DIR]
        npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
        npm run keys -- signing drop KID [--keys-file F]`;
 
@@ -26,28 +28,38 @@ async function main(argv: string[]): Promise<number> {
       name: { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
+      "persist-to": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       alg: { type: "string", default: "EdDSA" },
       activate: { type: "boolean", default: false },
       "keys-file": { type: "string" },
     },
   });
-  const target = { remote: values.remote, env: values.env };
   if (values.env !== undefined && !values.remote) return fail("--env needs --remote");
-  const [command] = positionals;
+  if (values["persist-to"] !== undefined && values.remote) return fail("--persist-to is for local KV only");
+  const target = { remote: values.remote, env: values.env, persistTo: values["persist-to"] };
+  const [command, arg] = positionals;
   if (values.help || command === undefined) return usage(0);
 
   switch (command) {
     case "create": {
-      const name = values.name?.trim();
-      if (!name || name.length > 255) return fail("create needs --name with 1 to 255 characters");
-      const client = await createClient(name, target);
-      process.stdout.write(JSON.stringify(client) + "\n");
-      return 0;
+      const name = values.name;
+      if (name === undefined || name.trim() === "" || [...name].length > 255) return fail("create needs --name with 1 to 255 characters");
+      return print(await createClient(name, target));
+    }
+    case "list":
+      return print(await listClients(target));
+    case "delete": {
+      if (arg === undefined) return fail("delete needs the id of the key");
+      if (!(await deleteClient(arg, target))) {
+        console.error(`keys: there is no application key with id ${arg}`);
+        return 1;
+      }
+      return print({ deleted: arg });
     }
     case "signing": {
       if (values.alg !== "EdDSA" && values.alg !== "ES256") return fail("--alg must be EdDSA or ES256");
-      const { value, message } = await signing(positionals[1], {
+      const { value, message } = await signing(arg, {
         alg: values.alg,
         activate: values.activate,
         keysFile: values["keys-file"],
@@ -60,6 +72,11 @@ async function main(argv: string[]): Promise<number> {
     default:
       return fail(`unknown command: ${command}`);
   }
+}
+
+function print(value: unknown): number {
+  process.stdout.write(JSON.stringify(value) + "\n");
+  return 0;
 }
 
 function usage(code: number): number {

@@ -5,6 +5,12 @@
 export const ALGORITHMS = ["EdDSA", "ES256"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
+/** A public key ready to verify with, and the one algorithm it may be used for. */
+export interface VerificationKey {
+  alg: Algorithm;
+  key: CryptoKey;
+}
+
 export function isAlgorithm(alg: unknown): alg is Algorithm {
   return alg === "EdDSA" || alg === "ES256";
 }

@@ -1,6 +1,5 @@
 import { importJWK, type JWK } from "jose";
-import { algorithmOf } from "./algorithms.ts";
-import type { VerificationKey } from "./keys.ts";
+import { algorithmOf, type VerificationKey } from "./algorithms.ts";
 
 /** Where a verifier gets the issuer's public keys from. */
 export type JwksSource = { fetch(url: string): Promise<Response> } | { keys: unknown[] };

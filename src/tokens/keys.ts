@@ -1,6 +1,8 @@
 import { importJWK, type JWK } from "jose";
 import { ConfigError } from "../env.ts";
-import { type Algorithm, algorithmOf } from "./algorithms.ts";
+import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
+
+export type { VerificationKey } from "./algorithms.ts";
 
 export interface PublicJwk {
   kty: string;
@@ -10,11 +12,6 @@ export interface PublicJwk {
   kid: string;
   alg: Algorithm;
   use: "sig";
-}
-
-export interface VerificationKey {
-  alg: Algorithm;
-  key: CryptoKey;
 }
 
 export interface KeySet {

@@ -1,7 +1,7 @@
 import { compactVerify, decodeProtectedHeader } from "jose";
 import { isAlgorithm } from "./algorithms.ts";
 import type { AccessTokenClaims } from "./claims.ts";
-import type { VerificationKey } from "./keys.ts";
+import type { VerificationKey } from "./algorithms.ts";
 
 /**
  * Why a token was refused. Stable: tests and callers branch on these, never on messages.

@@ -1,0 +1,81 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getPlatformProxy } from "wrangler";
+import type { Kv, KvPutOptions } from "../store/kv.ts";
+import { ROOT, wrangler } from "./wrangler.ts";
+
+export interface Target {
+  remote: boolean;
+  env: string | undefined;
+  /** Local state directory; default .wrangler/state, the one `npm start` serves. */
+  persistTo: string | undefined;
+}
+
+export interface Namespaces {
+  CLIENTS: Kv;
+  REVOCATIONS: Kv;
+  close(): Promise<void>;
+}
+
+/**
+ * The KV namespaces the CLI works on. Locally: the real bindings, through wrangler's platform
+ * proxy over the same state `npm start` uses. Remotely: wrangler's kv commands.
+ * Either way the CLI runs the Worker's own store code on them.
+ */
+export async function openNamespaces(t: Target): Promise<Namespaces> {
+  if (t.remote) {
+    const args = ["--remote", ...(t.env ? ["--env", t.env] : [])];
+    return { CLIENTS: wranglerKv("CLIENTS", args), REVOCATIONS: wranglerKv("REVOCATIONS", args), close: async () => {} };
+  }
+  // stdout carries the CLI's JSON: keep wrangler's own chatter off it.
+  process.env.WRANGLER_LOG ??= "error";
+  const proxy = await getPlatformProxy<{ CLIENTS: Kv; REVOCATIONS: Kv }>({
+    configPath: join(ROOT, "wrangler.toml"),
+    persist: { path: join(t.persistTo ?? join(ROOT, ".wrangler/state"), "v3") },
+    envFiles: [],
+    remoteBindings: false,
+  });
+  return { CLIENTS: proxy.env.CLIENTS, REVOCATIONS: proxy.env.REVOCATIONS, close: () => proxy.dispose() };
+}
+
+/** The subset of KV the store uses, over `wrangler kv` commands (`targetArgs` picks the namespace). */
+export function wranglerKv(binding: string, targetArgs: string[]): Kv {
+  const run = (args: string[]) => wrangler(["kv", ...args, "--binding", binding, ...targetArgs]);
+
+  async function bulkGet(keys: string[]): Promise<Map<string, string | null>> {
+    const dir = await mkdtemp(join(tmpdir(), "edge-token-"));
+    try {
+      await writeFile(join(dir, "keys.json"), JSON.stringify(keys));
+      const out = JSON.parse(await run(["bulk", "get", join(dir, "keys.json")])) as Record<string, { value: string | null }>;
+      return new Map(keys.map((k) => [k, out[k]?.value ?? null]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const kv = {
+    async get(key: string | string[], type?: "text" | "json") {
+      const values = await bulkGet(Array.isArray(key) ? key : [key]);
+      const decode = (v: string | null) => (v !== null && type === "json" ? JSON.parse(v) : v);
+      if (Array.isArray(key)) return new Map([...values].map(([k, v]) => [k, decode(v)]));
+      return decode(values.get(key) ?? null);
+    },
+    async put(key: string, value: string, options: KvPutOptions = {}) {
+      const extra = [
+        ...(options.metadata ? ["--metadata", JSON.stringify(options.metadata)] : []),
+        ...(options.expiration ? ["--expiration", String(options.expiration)] : []),
+        ...(options.expirationTtl ? ["--ttl", String(options.expirationTtl)] : []),
+      ];
+      await run(["key", "put", key, value, ...extra]);
+    },
+    async delete(key: string) {
+      await run(["key", "delete", key]);
+    },
+    async list(options: { prefix?: string } = {}) {
+      const keys = JSON.parse(await run(["key", "list", ...(options.prefix ? ["--prefix", options.prefix] : [])]));
+      return { keys, list_complete: true, cacheStatus: null };
+    },
+  };
+  return kv as unknown as Kv;
+}

@@ -1,0 +1,89 @@
+import { type ClientRecord, newClient } from "./client-record.ts";
+import type { Kv } from "./kv.ts";
+import { appKeyIdKey, clientKey } from "./keys.ts";
+import { revokeClient } from "./revocations.ts";
+
+/**
+ * Application keys (client records) with their id index. Written against the subset of the KV
+ * API used here, so the Node CLI runs this same code over local or remote KV.
+ */
+export type { Kv } from "./kv.ts";
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Writes the id index first and the record second: the record is what can mint tokens, so a
+ * creation that fails half-way leaves at most an index entry pointing at nothing.
+ */
+export async function createAppKey(kv: Kv, name: string): Promise<{ record: ClientRecord; clientSecret: string }> {
+  const created = await newClient(name);
+  const { record } = created;
+  // The client_id rides along as list metadata too, so a listing needs no read per index key.
+  await kv.put(appKeyIdKey(record.id), record.client_id, { metadata: { client_id: record.client_id } });
+  try {
+    await kv.put(clientKey(record.client_id), JSON.stringify(record));
+  } catch (error) {
+    await kv.delete(appKeyIdKey(record.id)).catch(() => {});
+    throw error;
+  }
+  return created;
+}
+
+export async function getAppKey(kv: Kv, id: string): Promise<ClientRecord | null> {
+  if (!UUID_PATTERN.test(id)) return null;
+  const clientId = await kv.get(appKeyIdKey(id));
+  if (clientId === null) return null;
+  return kv.get<ClientRecord>(clientKey(clientId), "json");
+}
+
+export async function renameAppKey(kv: Kv, id: string, name: string, now = new Date()): Promise<ClientRecord | null> {
+  const record = await getAppKey(kv, id);
+  if (!record) return null;
+  const renamed = { ...record, name, updated_at: now.toISOString() };
+  await kv.put(clientKey(record.client_id), JSON.stringify(renamed));
+  return renamed;
+}
+
+/**
+ * Revokes every token of the key first, then removes the record, then the index: each step
+ * can fail and be retried, and no order of failures leaves a usable key or live tokens of a
+ * key reported deleted. Returns false when there is no such key.
+ */
+export async function deleteAppKey(kv: Kv, revocations: Kv, id: string): Promise<boolean> {
+  if (!UUID_PATTERN.test(id)) return false;
+  const clientId = await kv.get(appKeyIdKey(id));
+  if (clientId === null) return false;
+  await revokeClient(revocations, clientId);
+  await kv.delete(clientKey(clientId));
+  await kv.delete(appKeyIdKey(id));
+  return true;
+}
+
+export interface Page {
+  records: ClientRecord[];
+  total: number;
+}
+
+/**
+ * One page of keys, oldest first. The total needs every index key (KV lists 1,000 a call);
+ * records are read only for the page, in one bulk get.
+ */
+export async function listAppKeys(kv: Kv, limit: number, offset: number): Promise<Page> {
+  const index: { client_id?: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list<{ client_id?: string }>({ prefix: appKeyIdKey(""), ...(cursor ? { cursor } : {}) });
+    for (const k of page.keys) index.push(k.metadata ?? {});
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+
+  const recordKeys = index
+    .slice(offset, offset + limit)
+    .flatMap((m) => (m.client_id ? [clientKey(m.client_id)] : []));
+  if (recordKeys.length === 0) return { records: [], total: index.length };
+  const records = await kv.get<ClientRecord>(recordKeys, "json");
+  return {
+    records: recordKeys.map((k) => records.get(k)).filter((r): r is ClientRecord => r != null),
+    total: index.length,
+  };
+}

@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatformProxy } from "wrangler";
+import { hashSecret } from "../../src/store/client-record.ts";
+
+/** The CLI as an operator runs it, on Node, against local KV in a directory of its own. */
+const run = promisify(execFile);
+let state: string;
+
+async function keys(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["src/cli/keys.ts", ...args, "--persist-to", state]);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function readKv<T>(binding: "CLIENTS" | "REVOCATIONS", key: string): Promise<T | null> {
+  process.env.WRANGLER_LOG = "error";
+  const proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({ configPath: "wrangler.toml", persist: { path: join(state, "v3") } });
+  try {
+    return (await proxy.env[binding]!.get(key, "json")) as T | null;
+  } finally {
+    await proxy.dispose();
+  }
+}
+type KVNamespaceLike = { get(key: string, type: "json"): Promise<unknown> };
+
+beforeAll(async () => {
+  state = await mkdtemp(join(tmpdir(), "edge-token-cli-"));
+});
+afterAll(() => rm(state, { recursive: true, force: true }));
+
+describe("npm run keys (local KV)", () => {
+  it("create, list, delete", async () => {
+    const created = await keys("create", "--name", "CLI key");
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; client_id: string; client_secret: string; name: string };
+    expect(Object.keys(key).sort()).toStrictEqual(["client_id", "client_secret", "id", "name"]);
+    expect(key.name).toBe("CLI key");
+
+    const record = await readKv<{ secret_hash: string; id: string }>("CLIENTS", `client:${key.client_id}`);
+    expect(record?.id).toBe(key.id);
+    expect(record?.secret_hash).toBe(await hashSecret(key.client_secret));
+    expect(JSON.stringify(record)).not.toContain(key.client_secret);
+
+    const listed = await keys("list");
+    expect(listed.code).toBe(0);
+    const list = JSON.parse(listed.stdout) as Record<string, string>[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: key.id, client_id: key.client_id, name: "CLI key" });
+    expect(listed.stdout).not.toMatch(/secret|hash/);
+
+    const deleted = await keys("delete", key.id);
+    expect([deleted.code, JSON.parse(deleted.stdout)]).toStrictEqual([0, { deleted: key.id }]);
+    expect(JSON.parse((await keys("list")).stdout)).toStrictEqual([]);
+    expect(await readKv("CLIENTS", `client:${key.client_id}`)).toBeNull();
+    expect(typeof (await readKv("REVOCATIONS", `client:${key.client_id}`))).toBe("number");
+
+    const again = await keys("delete", key.id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("there is no application key");
+  });
+
+  it("refuses bad arguments with exit code 2", async () => {
+    for (const args of [["create"], ["create", "--name", ""], ["delete"], ["frobnicate"], ["list", "--env", "x"]]) {
+      const r = await keys(...args);
+      expect([args, r.code]).toStrictEqual([args, 2]);
+      expect(r.stdout).toBe("");
+    }
+  });
+});
+
+describe("npm run keys -- signing", () => {
+  async function signing(input: object, ...args: string[]) {
+    const file = join(state, "signing-keys.json");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(file, JSON.stringify(input));
+    const { stdout } = await run(process.execPath, ["src/cli/keys.ts", "signing", ...args, "--keys-file", file]);
+    return JSON.parse(stdout) as { keys: Record<string, string>[] };
+  }
+
+  it("rotate publishes a new key second, --activate makes it sign, drop removes the old", async () => {
+    const first = await signing({ keys: [] }, "rotate");
+    expect(first.keys).toHaveLength(1);
+    expect(first.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
+    const oldKid = first.keys[0]!.kid!;
+
+    const published = await signing(first, "rotate", "--alg", "ES256");
+    expect(published.keys.map((k) => k.kid)[0]).toBe(oldKid);
+    expect(published.keys[1]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
+    const newKid = published.keys[1]!.kid!;
+
+    const activated = await signing(published, "rotate", "--activate");
+    expect(activated.keys.map((k) => k.kid)).toStrictEqual([newKid, oldKid]);
+
+    const dropped = await signing(activated, "drop", oldKid);
+    expect(dropped.keys.map((k) => k.kid)).toStrictEqual([newKid]);
+    await expect(signing(dropped, "drop", newKid)).rejects.toThrow(/active signing key/);
+  });
+});
