@@ -69,17 +69,22 @@ export interface Page {
  * records are read only for the page, in one bulk get.
  */
 export async function listAppKeys(kv: Kv, limit: number, offset: number): Promise<Page> {
-  const index: { client_id?: string }[] = [];
+  const index: { name: string; metadata?: { client_id?: string } }[] = [];
   let cursor: string | undefined;
   do {
     const page = await kv.list<{ client_id?: string }>({ prefix: appKeyIdKey(""), ...(cursor ? { cursor } : {}) });
-    for (const k of page.keys) index.push(k.metadata ?? {});
+    index.push(...page.keys);
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
 
-  const recordKeys = index
-    .slice(offset, offset + limit)
-    .flatMap((m) => (m.client_id ? [clientKey(m.client_id)] : []));
+  const slice = index.slice(offset, offset + limit);
+  // An index entry written without metadata (by hand, say) is read the slow way.
+  const unlabelled = slice.filter((k) => !k.metadata?.client_id).map((k) => k.name);
+  const values = unlabelled.length ? await kv.get(unlabelled, "text") : new Map<string, string | null>();
+  const recordKeys = slice.flatMap((k) => {
+    const clientId = k.metadata?.client_id ?? values.get(k.name);
+    return clientId ? [clientKey(clientId)] : [];
+  });
   if (recordKeys.length === 0) return { records: [], total: index.length };
   const records = await kv.get<ClientRecord>(recordKeys, "json");
   return {
