@@ -8,6 +8,15 @@ export interface Env {
   AUDIENCE?: string;
   TOKEN_TTL_SECONDS?: string;
   CORS_ALLOWED_ORIGINS?: string;
+  AUTH_LOCKOUT_SECONDS?: string;
+  LIMIT_ISSUANCE?: string;
+  KV_TIMEOUT_MS?: string;
+  /** Failed client authentications, counted per client_id (limit and period: wrangler.toml). */
+  AUTH_FAILURES_PER_CLIENT?: RateLimit;
+  /** Failed client authentications, counted per caller IP. */
+  AUTH_FAILURES_PER_IP?: RateLimit;
+  /** Successful issuance per client_id, used only when LIMIT_ISSUANCE is "true". */
+  ISSUANCE_PER_CLIENT?: RateLimit;
 }
 
 export interface Settings {
@@ -17,6 +26,10 @@ export interface Settings {
   audience: string | undefined;
   tokenTtlSeconds: number;
   corsOrigins: "*" | ReadonlySet<string>;
+  /** How long a client_id or IP stays locked after too many failed authentications. */
+  lockoutSeconds: number;
+  limitIssuance: boolean;
+  kvTimeoutMs: number;
 }
 
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./tokens/claims.ts";
@@ -46,6 +59,9 @@ export function parseSettings(env: Env): Settings {
     audience: optional(env.AUDIENCE),
     tokenTtlSeconds: parseTtl(env.TOKEN_TTL_SECONDS),
     corsOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
+    lockoutSeconds: integer("AUTH_LOCKOUT_SECONDS", env.AUTH_LOCKOUT_SECONDS, 60, 60, 86_400),
+    limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
+    kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, 5000, 1, 60_000),
   };
 }
 
@@ -59,12 +75,14 @@ function assertUrl(name: string, value: string): void {
 }
 
 function parseTtl(value: string | undefined): number {
+  return integer("TOKEN_TTL_SECONDS", value, DEFAULT_TOKEN_TTL_SECONDS, 60, MAX_TOKEN_TTL_SECONDS);
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   const v = optional(value);
-  if (v === undefined) return DEFAULT_TOKEN_TTL_SECONDS;
+  if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 60 || n > MAX_TOKEN_TTL_SECONDS) {
-    throw new ConfigError(`TOKEN_TTL_SECONDS must be an integer from 60 to ${MAX_TOKEN_TTL_SECONDS}`);
-  }
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 

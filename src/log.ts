@@ -1,18 +1,24 @@
+import { context } from "./http/context.ts";
+
 /**
- * Server-side log lines, as one JSON object each. Only names and messages of errors are
- * logged: no request body, header or token ever is, so no secret can reach a log.
+ * One JSON line per request. Only these fields are ever logged: no body, no header but the
+ * request id, no token, no secret. Errors contribute their name and message only; every error
+ * this service raises is worded without secrets or key material.
  */
-export function logFailure(request: Request, error: unknown): void {
-  const url = new URL(request.url);
-  console.error(
-    JSON.stringify({
-      level: "error",
-      method: request.method,
-      path: url.pathname,
-      request_id: request.headers.get("cf-ray") ?? undefined,
-      error: describeError(error),
-    }),
-  );
+export function logRequest(request: Request, response: Response): void {
+  const c = context(request);
+  const line = {
+    level: response.status >= 500 ? "error" : "info",
+    method: request.method,
+    path: new URL(request.url).pathname,
+    status: response.status,
+    outcome: c.outcome ?? (response.status < 400 ? "ok" : "error"),
+    client_id: c.clientId,
+    duration_ms: Date.now() - c.started,
+    request_id: request.headers.get("cf-ray") ?? undefined,
+    error: c.error === undefined ? undefined : describeError(c.error),
+  };
+  (response.status >= 500 ? console.error : console.log)(JSON.stringify(line));
 }
 
 function describeError(error: unknown): { name: string; message: string; cause?: unknown } {

@@ -8,7 +8,8 @@ import { revoke } from "./handlers/revoke.ts";
 import { token } from "./handlers/token.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./http/errors.ts";
-import { logFailure } from "./log.ts";
+import { context } from "./http/context.ts";
+import { logRequest } from "./log.ts";
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 
@@ -24,23 +25,44 @@ export const routes: Record<string, Record<string, Handler>> = {
 };
 
 const router = Router<Request, [Env, ExecutionContext], Response>({
+  before: [(request: Request) => void context(request)],
   catch: toErrorResponse,
-  finally: [(response: Response, request: Request, env: Env) => withCors(response, request, settings(env).corsOrigins)],
+  finally: [finish],
 });
 
 for (const [path, methods] of Object.entries(routes)) {
   for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
   router.options(path, () => preflight(Object.keys(methods)));
   const allow = [...Object.keys(methods), "OPTIONS"].join(", ");
-  router.all(path, () => errorResponse(405, "method_not_allowed", "This method is not allowed on this path.", { Allow: allow }));
+  router.all(path, () => {
+    throw new HttpError(405, "method_not_allowed", "This method is not allowed on this path.", { headers: { Allow: allow } });
+  });
 }
-router.all("*", () => errorResponse(404, "not_found", "There is nothing at this path."));
+router.all("*", () => {
+  throw new HttpError(404, "not_found", "There is nothing at this path.");
+});
 
 /** The one place a thrown error becomes a response; anything unexpected is a logged 500. */
 function toErrorResponse(error: unknown, request: Request): Response {
-  if (error instanceof HttpError) return error.toResponse();
-  logFailure(request, error);
+  const c = context(request);
+  if (error instanceof HttpError) {
+    c.outcome ??= error.code;
+    return error.toResponse();
+  }
+  c.outcome = "server_error";
+  c.error = error;
   return errorResponse(500, "server_error", GENERIC_500_DETAIL);
+}
+
+function finish(response: Response, request: Request, env: Env): Response {
+  let origins: ReturnType<typeof settings>["corsOrigins"] = "*";
+  try {
+    origins = settings(env).corsOrigins;
+  } catch {
+    // A broken setting is already this response's 500; CORS falls back to "*".
+  }
+  logRequest(request, response);
+  return withCors(response, request, origins);
 }
 
 export const handle = (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> =>

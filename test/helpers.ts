@@ -14,9 +14,18 @@ export const ORIGIN = "https://auth.example";
 /** Calls the Worker's fetch handler in this isolate, with the real bindings unless overridden. */
 export async function call(path: string, init: RequestInit = {}, overrides: Partial<Env> = {}, origin = ORIGIN): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(origin + path, init), { ...env, ...overrides } as Env, ctx);
+  const request = new Request(origin + path, init);
+  // Each call comes from an address of its own unless a test picks one: failed authentications
+  // in unrelated tests must not add up to a per-IP lockout.
+  if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomIp());
+  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
+}
+
+export function randomIp(): string {
+  const [a, b] = crypto.getRandomValues(new Uint16Array(2));
+  return `2001:db8::${a!.toString(16)}:${b!.toString(16)}`;
 }
 
 export const FORM = { "Content-Type": "application/x-www-form-urlencoded" };

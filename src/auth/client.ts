@@ -1,8 +1,11 @@
 import type { Env } from "../env.ts";
 import { parseBasic } from "../http/basic.ts";
+import { noteClient } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
 import { getClient, type ClientRecord } from "../store/clients.ts";
+import { clientsKv } from "../store/bindings.ts";
+import { assertNotLocked, callerIp, recordFailure } from "./lockout.ts";
 import { secretMatches } from "./secret.ts";
 
 export type AuthMethod = "client_secret_basic" | "client_secret_post" | "none";
@@ -17,9 +20,9 @@ export interface PresentedClient {
 export const REALM = "edge-token";
 
 /**
- * Client credentials from HTTP Basic or the form body (RFC 6749 §2.3.1). Using both at once
- * is refused (a client MUST NOT use more than one method); a client_id in the body that
- * repeats the Basic one is tolerated, since common clients send it.
+ * Client credentials from HTTP Basic or the form body (RFC 6749 §2.3.1), or undefined when
+ * there are none. Using both at once is refused (a client MUST NOT use more than one method);
+ * a client_id in the body that repeats the Basic one is tolerated, since common clients send it.
  */
 export function presentedClient(request: Request, form: Form): PresentedClient | undefined {
   const basic = parseBasic(request.headers.get("Authorization"));
@@ -29,52 +32,41 @@ export function presentedClient(request: Request, form: Form): PresentedClient |
     if (bodySecret !== undefined || (bodyId !== undefined && bodyId !== basic.clientId)) {
       throw badRequest("Send client credentials either in the Authorization header or in the body, not both.");
     }
-    if (basic.clientId === "") throw badRequest("The client_id is required.");
+    if (basic.clientId === "") throw badRequest('The parameter "client_id" is required.');
     return { method: "client_secret_basic", clientId: basic.clientId, clientSecret: basic.clientSecret };
   }
   if (bodyId === undefined) return undefined;
-  return {
-    method: bodySecret === undefined ? "none" : "client_secret_post",
-    clientId: bodyId,
-    clientSecret: bodySecret,
-  };
+  return { method: bodySecret === undefined ? "none" : "client_secret_post", clientId: bodyId, clientSecret: bodySecret };
 }
 
 /**
- * A confidential client: the secret must match. Unknown client and wrong secret give the
- * same 401 after the same work.
+ * - `secret`: a confidential client; the secret must match.
+ * - `public`: the client_id alone must exist (implicit grant); a secret sent along is ignored.
+ * - `either`: confidential when a secret was sent, public otherwise.
  */
-export async function authenticateConfidential(env: Env, presented: PresentedClient): Promise<ClientRecord> {
-  if (presented.clientSecret === undefined) {
-    throw badRequest('The parameter "client_secret" is required.');
-  }
-  const client = await getClient(env.CLIENTS, presented.clientId);
-  if (!(await secretMatches(presented.clientSecret, client?.secret_hash))) {
-    throw authenticationFailed(presented.method);
-  }
-  return client!;
-}
+export type AuthMode = "secret" | "public" | "either";
 
 /**
- * Whoever calls the token, revocation or introspection endpoint: a confidential client when a
- * secret was presented, otherwise a public one (client_id alone), if `allowPublic`.
+ * Authenticates the caller. Unknown client and wrong secret give the same 401 after the same
+ * work (a hash and a constant-time compare against a dummy digest). Locked callers get 429
+ * before anything is compared; failures are counted toward the lock.
  */
 export async function authenticateClient(
+  request: Request,
   env: Env,
   presented: PresentedClient | undefined,
-  allowPublic: boolean,
+  mode: AuthMode,
 ): Promise<{ client: ClientRecord; confidential: boolean }> {
   if (presented === undefined) throw authenticationFailed("client_secret_basic");
-  if (presented.clientSecret !== undefined) return { client: await authenticateConfidential(env, presented), confidential: true };
-  if (!allowPublic) throw authenticationFailed("client_secret_basic");
-  return { client: await authenticatePublic(env, presented), confidential: false };
-}
+  const confidential = mode === "secret" || (mode === "either" && presented.clientSecret !== undefined);
+  if (confidential && presented.clientSecret === undefined) throw authenticationFailed("client_secret_basic");
+  noteClient(request, presented.clientId);
 
-/** A public client (implicit grant): the client_id alone must exist. */
-export async function authenticatePublic(env: Env, presented: PresentedClient): Promise<ClientRecord> {
-  const client = await getClient(env.CLIENTS, presented.clientId);
-  if (!client) throw authenticationFailed(presented.method);
-  return client;
+  const caller = { clientId: presented.clientId, ip: callerIp(request) };
+  const [client] = await Promise.all([getClient(clientsKv(env), presented.clientId), assertNotLocked(env, caller)]);
+  const ok = confidential ? await secretMatches(presented.clientSecret!, client?.secret_hash) : client !== null;
+  if (!ok || !client) throw await recordFailure(env, caller, authenticationFailed(presented.method));
+  return { client, confidential };
 }
 
 export function authenticationFailed(method: AuthMethod): HttpError {

@@ -4,6 +4,7 @@ import { badRequest, HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
 import { json } from "../http/response.ts";
 import { createAppKey, deleteAppKey, getAppKey, listAppKeys, renameAppKey } from "../store/application-keys.ts";
+import { clientsKv, revocationsKv } from "../store/bindings.ts";
 import type { ClientRecord } from "../store/client-record.ts";
 
 /** /v2/application-keys, in Elastic Path's JSON:API shape. The secret appears only in the 201. */
@@ -17,7 +18,7 @@ const NO_STORE = { "Cache-Control": "no-store" };
 export async function createKey(request: Request, env: Env): Promise<Response> {
   await requireManager(request, env);
   const name = nameFrom(await readJson(request));
-  const { record, clientSecret } = await createAppKey(env.CLIENTS, name);
+  const { record, clientSecret } = await createAppKey(clientsKv(env), name);
   return json({ data: resource(record, clientSecret) }, 201, NO_STORE);
 }
 
@@ -26,7 +27,7 @@ export async function listKeys(request: Request, env: Env): Promise<Response> {
   const query = new URL(request.url).searchParams;
   const limit = pageParam(query, "page[limit]", DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
   const offset = pageParam(query, "page[offset]", 0, 0, Number.MAX_SAFE_INTEGER);
-  const { records, total } = await listAppKeys(env.CLIENTS, limit, offset);
+  const { records, total } = await listAppKeys(clientsKv(env), limit, offset);
   return json(
     {
       data: records.map((r) => resource(r)),
@@ -42,7 +43,7 @@ export async function listKeys(request: Request, env: Env): Promise<Response> {
 
 export async function getKey(request: Request, env: Env): Promise<Response> {
   await requireManager(request, env);
-  const record = await getAppKey(env.CLIENTS, (request as Routed).params.id!);
+  const record = await getAppKey(clientsKv(env), (request as Routed).params.id!);
   if (!record) throw notFound();
   return json({ data: resource(record) }, 200, NO_STORE);
 }
@@ -50,7 +51,7 @@ export async function getKey(request: Request, env: Env): Promise<Response> {
 export async function updateKey(request: Request, env: Env): Promise<Response> {
   await requireManager(request, env);
   const name = nameFrom(await readJson(request));
-  const record = await renameAppKey(env.CLIENTS, (request as Routed).params.id!, name);
+  const record = await renameAppKey(clientsKv(env), (request as Routed).params.id!, name);
   if (!record) throw notFound();
   return json({ data: resource(record) }, 200, NO_STORE);
 }
@@ -58,7 +59,7 @@ export async function updateKey(request: Request, env: Env): Promise<Response> {
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
 export async function deleteKey(request: Request, env: Env): Promise<Response> {
   await requireManager(request, env);
-  if (!(await deleteAppKey(env.CLIENTS, env.REVOCATIONS, (request as Routed).params.id!))) throw notFound();
+  if (!(await deleteAppKey(clientsKv(env), revocationsKv(env), (request as Routed).params.id!))) throw notFound();
   return new Response(null, { status: 204, headers: NO_STORE });
 }
 

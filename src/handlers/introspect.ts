@@ -11,7 +11,7 @@ import { verifyOwnToken } from "../tokens/service.ts";
  */
 export async function introspect(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
-  await authenticateClient(env, presentedClient(request, form), false);
+  await authenticateClient(request, env, presentedClient(request, form), "secret");
   const token = param(form, "token");
   if (token === undefined) throw badRequest('The parameter "token" is required.');
 

@@ -2,6 +2,7 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import type { Env } from "../env.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
+import { revocationsKv } from "../store/bindings.ts";
 import { revokeToken } from "../store/revocations.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 
@@ -12,7 +13,7 @@ import { verifyOwnToken } from "../tokens/service.ts";
  */
 export async function revoke(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
-  const { client, confidential } = await authenticateClient(env, presentedClient(request, form), true);
+  const { client, confidential } = await authenticateClient(request, env, presentedClient(request, form), "either");
   const token = param(form, "token");
   if (token === undefined) throw badRequest('The parameter "token" is required.');
   // token_type_hint is optional and only a hint (RFC 7009 §2.1): every token here is an access token.
@@ -28,7 +29,7 @@ export async function revoke(request: Request, env: Env): Promise<Response> {
     throw new HttpError(400, "unauthorized_client", "Revoking a client_credentials token needs the client secret.");
   }
   // A failed write throws and becomes a 500: a revocation that did not persist is never a 200.
-  await revokeToken(env.REVOCATIONS, claims);
+  await revokeToken(revocationsKv(env), claims);
   return revoked();
 }
 

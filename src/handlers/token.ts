@@ -1,4 +1,5 @@
-import { authenticateConfidential, authenticatePublic, presentedClient } from "../auth/client.ts";
+import { authenticateClient, presentedClient } from "../auth/client.ts";
+import { assertIssuanceAllowed } from "../auth/lockout.ts";
 import { type Env, settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
@@ -19,11 +20,12 @@ export async function token(request: Request, env: Env): Promise<Response> {
 
   const presented = presentedClient(request, form);
   if (presented === undefined) throw badRequest('The parameter "client_id" is required.');
+  if (grant === "client_credentials" && presented.clientSecret === undefined) {
+    throw badRequest('The parameter "client_secret" is required.');
+  }
   // implicit: a public client; any secret sent along is ignored.
-  const client =
-    grant === "client_credentials"
-      ? await authenticateConfidential(env, presented)
-      : await authenticatePublic(env, presented);
+  const { client } = await authenticateClient(request, env, presented, grant === "client_credentials" ? "secret" : "public");
+  await assertIssuanceAllowed(env, client.client_id);
 
   const s = settings(env);
   const issuer = issuerFor(request, s);

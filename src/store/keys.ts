@@ -15,6 +15,9 @@ export const revokedTokenKey = (jti: string) => `jti:${jti}`;
 /** REVOCATIONS: every token of a client issued before a time. */
 export const revokedClientKey = (clientId: string) => `client:${clientId}`;
 
+/** CLIENTS: a client_id or caller IP locked after too many failed authentications; value: epoch seconds it ends. */
+export const lockKey = (kind: "client" | "ip", id: string) => `lock:${kind}:${id}`;
+
 /** KV refuses an expiration less than 60 seconds from now. */
 export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
 

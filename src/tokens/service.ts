@@ -1,4 +1,5 @@
 import { type Env, settings } from "../env.ts";
+import { revocationsKv } from "../store/bindings.ts";
 import { kvRevocations } from "../store/revocations.ts";
 import { keySet } from "./keys.ts";
 import { verifyAccessToken, type VerifyOutcome } from "./verify.ts";
@@ -15,6 +16,6 @@ export async function verifyOwnToken(env: Env, token: unknown): Promise<VerifyOu
     key: (kid) => keys.verifiers.get(kid),
     issuer: s.issuer,
     audience: s.audience,
-    revocations: kvRevocations(env.REVOCATIONS),
+    revocations: kvRevocations(revocationsKv(env)),
   });
 }

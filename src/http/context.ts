@@ -1,0 +1,29 @@
+/**
+ * What a request's log line needs to know beyond the request and response: who the caller
+ * turned out to be and how the request ended. Set by handlers, read once by the router.
+ */
+export interface RequestContext {
+  started: number;
+  clientId?: string;
+  outcome?: string;
+  error?: unknown;
+}
+
+const contexts = new WeakMap<Request, RequestContext>();
+
+export function context(request: Request): RequestContext {
+  let c = contexts.get(request);
+  if (!c) {
+    c = { started: Date.now() };
+    contexts.set(request, c);
+  }
+  return c;
+}
+
+export function noteClient(request: Request, clientId: string): void {
+  context(request).clientId = clientId;
+}
+
+export function noteOutcome(request: Request, outcome: string): void {
+  context(request).outcome = outcome;
+}
