@@ -63,12 +63,14 @@ async function workersProject() {
         },
       }),
     ],
-    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"] },
+    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"], testTimeout: 60_000 },
   };
 }
 
 export default defineConfig(async () => ({
   test: {
+    // Every request writes a log line; show console output only for failing tests.
+    silent: "passed-only" as const,
     projects: [
       await workersProject(),
       // The CLI is Node code: its tests run on Node, against local KV in a temporary directory.

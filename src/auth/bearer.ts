@@ -1,5 +1,6 @@
 import type { Env } from "../env.ts";
 import { bearerToken } from "../http/bearer.ts";
+import { noteClient } from "../http/context.ts";
 import { HttpError } from "../http/errors.ts";
 import { canWrite } from "../tokens/access.ts";
 import type { AccessTokenClaims } from "../tokens/claims.ts";
@@ -24,6 +25,7 @@ export async function requireManager(request: Request, env: Env): Promise<Access
       headers: { "WWW-Authenticate": `Bearer realm="${REALM}", error="invalid_token"` },
     });
   }
+  noteClient(request, outcome.claims.client_id);
   if (!canWrite(outcome.claims)) {
     throw new HttpError(403, "insufficient_scope", "Managing application keys needs a client_credentials token.", {
       headers: { "WWW-Authenticate": `Bearer realm="${REALM}", error="insufficient_scope", scope="read write"` },
