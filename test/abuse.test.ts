@@ -7,6 +7,15 @@ const LOCKED = error(429, "Too Many Requests", "rate_limited", "Too many failed 
 const FAILED = error(401, "Unauthorized", "invalid_client", "Client authentication failed.");
 
 // wrangler.toml: 10 failures a minute per client_id, 30 per IP; lockout 60 s.
+
+/**
+ * The counters' windows are aligned to the wall clock (a fixed minute). A burst that straddled
+ * a boundary would be counted in two windows, so each burst starts well inside one.
+ */
+async function freshWindow(seconds = 8) {
+  const into = (Date.now() / 1000) % 60;
+  if (into > 60 - seconds) await new Promise((r) => setTimeout(r, (60 - into + 0.2) * 1000));
+}
 const from = (ip: string) => ({ "CF-Connecting-IP": ip });
 const cc = (c: { client_id: string; client_secret: string }, secret = c.client_secret) => ({
   grant_type: "client_credentials",
@@ -19,6 +28,7 @@ describe("brute-force protection", () => {
     const victim = await createClient("victim");
     const other = await createClient("other");
     const attacker = randomIp();
+    await freshWindow();
     for (let i = 1; i <= 10; i++) {
       const res = await post(TOKEN, cc(victim, `guess-${i}`), from(attacker));
       expect([i, res.status]).toStrictEqual([i, 401]);
@@ -45,6 +55,7 @@ describe("brute-force protection", () => {
   it("locks an IP after 30 failures across many client_ids", async () => {
     const bystander = await createClient("bystander");
     const sprayer = randomIp();
+    await freshWindow();
     for (let i = 1; i <= 30; i++) {
       const res = await post(TOKEN, { grant_type: "client_credentials", client_id: `${i}`.padStart(40, "0"), client_secret: "x" }, from(sprayer));
       expect([i, res.status]).toStrictEqual([i, 401]);
@@ -60,6 +71,7 @@ describe("brute-force protection", () => {
     const client = await createClient();
     const token = await tokenFor(client);
     const ip = randomIp();
+    await freshWindow();
     for (let i = 1; i <= 5; i++) {
       expect((await post("/oauth/introspect", { token, ...cc(client, "wrong") }, from(ip))).status).toBe(401);
       expect((await post("/oauth/revoke", { token, ...cc(client, "wrong") }, from(ip))).status).toBe(401);
@@ -80,6 +92,7 @@ describe("brute-force protection", () => {
   it("limits successful issuance per client when LIMIT_ISSUANCE is true", async () => {
     const client = await createClient();
     const limited = { LIMIT_ISSUANCE: "true" };
+    await freshWindow(20);
     const statuses: number[] = [];
     for (let i = 0; i < 601; i++) statuses.push((await post(TOKEN, cc(client), from(randomIp()), limited)).status);
     expect(statuses.slice(0, 600).every((s) => s === 200)).toBe(true);

@@ -5,7 +5,7 @@
  *   list                      prints a JSON array of keys (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
  *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
- *   signing drop KID [--keys-file F]
+ *   signing drop --kid KID [--keys-file F]
  *                             signing-key rotation; prints the new SIGNING_KEYS value. Locally it
  *                             also updates .dev.vars; with --keys-file (- for stdin) it only prints.
  *
@@ -18,7 +18,7 @@ import { signing } from "./signing.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME | list | delete ID   [--remote [--env E] | --persist-to DIR]
        npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
-       npm run keys -- signing drop KID [--keys-file F]`;
+       npm run keys -- signing drop --kid KID [--keys-file F]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       alg: { type: "string", default: "EdDSA" },
       activate: { type: "boolean", default: false },
       "keys-file": { type: "string" },
+      kid: { type: "string" },
     },
   });
   if (values.env !== undefined && !values.remote) return fail("--env needs --remote");
@@ -63,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
         alg: values.alg,
         activate: values.activate,
         keysFile: values["keys-file"],
-        kid: positionals[2],
+        // --kid, since a thumbprint kid may start with "-" and read as an option
+        kid: values.kid ?? positionals[2],
       });
       process.stdout.write(value + "\n");
       console.error(`keys: ${message}`);

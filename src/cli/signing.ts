@@ -49,7 +49,7 @@ export async function signing(
       ? `new ${o.alg} key ${key.kid} is the only key and signs`
       : `new ${o.alg} key ${key.kid} is published but not active; activate it after the JWKS max-age (300 s)`;
   } else if (command === "drop") {
-    if (!o.kid) throw new Error("drop needs the kid of the key to remove");
+    if (!o.kid) throw new Error("drop needs --kid, the kid of the key to remove");
     if (set.keys[0]?.kid === o.kid) throw new Error("refusing to drop the active signing key");
     const before = set.keys.length;
     set.keys = set.keys.filter((k) => k.kid !== o.kid);

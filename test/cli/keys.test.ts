@@ -100,8 +100,8 @@ describe("npm run keys -- signing", () => {
     const activated = await signing(published, "rotate", "--activate");
     expect(activated.keys.map((k) => k.kid)).toStrictEqual([newKid, oldKid]);
 
-    const dropped = await signing(activated, "drop", oldKid);
+    const dropped = await signing(activated, "drop", "--kid", oldKid);
     expect(dropped.keys.map((k) => k.kid)).toStrictEqual([newKid]);
-    await expect(signing(dropped, "drop", newKid)).rejects.toThrow(/active signing key/);
+    await expect(signing(dropped, "drop", "--kid", newKid)).rejects.toThrow(/active signing key/);
   });
 });
