@@ -6,6 +6,11 @@ import { unstable_readConfig } from "wrangler";
 
 const ISSUER = "https://auth.example";
 const BUILD = "test/fixtures/.build";
+const NO_CACHES = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
+// The Worker under test is named edge-token too, and the plugin points every binding to that
+// name back at the test runner itself. The separate copy therefore runs under another name,
+// and the consumer's bindings to "edge-token" are pointed at it.
+const COPY = "edge-token-copy";
 
 // A signing key made for this run only: no private key is committed for tests.
 async function testSigningKeys(): Promise<string> {
@@ -36,17 +41,18 @@ async function workersProject() {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { SIGNING_KEYS: signingKeys, ISSUER },
-          serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: "edge-token" },
+          serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY },
           workers: [
             // edge-token once more, under its own name, so that the consumer's config binds it
             // exactly as it would in production. Same keys, settings and KV namespaces.
             {
-              name: service.name!,
+              name: COPY,
               modules: true,
               scriptPath: bundle("src/index.ts", "edge-token"),
               compatibilityDate: service.compatibility_date,
               kvNamespaces: kv(service),
-              bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
+              // No isolate caches here: the tests write through the other copy and read through this one.
+              bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER },
             },
             {
               name: consumer.name!,
@@ -55,9 +61,12 @@ async function workersProject() {
               compatibilityDate: consumer.compatibility_date,
               kvNamespaces: kv(consumer),
               serviceBindings: Object.fromEntries(
-                consumer.services!.map((s: Binding) => [s.binding, s.entrypoint ? { name: s.service!, entrypoint: s.entrypoint } : s.service!]),
+                consumer.services!.map((s: Binding) => {
+                  const name = s.service === service.name ? COPY : s.service!;
+                  return [s.binding, s.entrypoint ? { name, entrypoint: s.entrypoint } : name];
+                }),
               ),
-              bindings: { ...(consumer.vars as Record<string, string>), ISSUER },
+              bindings: { ...(consumer.vars as Record<string, string>), ...NO_CACHES, ISSUER },
             },
           ],
         },

@@ -11,6 +11,8 @@ export interface Env {
   AUTH_LOCKOUT_SECONDS?: string;
   LIMIT_ISSUANCE?: string;
   KV_TIMEOUT_MS?: string;
+  CLIENT_CACHE_SECONDS?: string;
+  REVOCATION_CACHE_SECONDS?: string;
   /** Failed client authentications, counted per client_id (limit and period: wrangler.toml). */
   AUTH_FAILURES_PER_CLIENT?: RateLimit;
   /** Failed client authentications, counted per caller IP. */
@@ -30,8 +32,13 @@ export interface Settings {
   lockoutSeconds: number;
   limitIssuance: boolean;
   kvTimeoutMs: number;
+  /** How long an isolate may reuse a client record (and a "not locked" answer) read from KV. */
+  clientCacheSeconds: number;
+  /** How long an isolate may reuse a "not revoked" answer read from KV. */
+  revocationCacheSeconds: number;
 }
 
+import { MAX_CLIENT_CACHE_SECONDS } from "./store/keys.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./tokens/claims.ts";
 
 /** A deployment mistake, not a caller's: it surfaces as a logged 500. */
@@ -62,6 +69,8 @@ export function parseSettings(env: Env): Settings {
     lockoutSeconds: integer("AUTH_LOCKOUT_SECONDS", env.AUTH_LOCKOUT_SECONDS, 60, 60, 86_400),
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
     kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, 5000, 1, 60_000),
+    clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, 10, 0, MAX_CLIENT_CACHE_SECONDS),
+    revocationCacheSeconds: integer("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 10, 0, 60),
   };
 }
 

@@ -12,8 +12,11 @@ import { errorResponse } from "./http/errors.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
+import { timed } from "./store/bindings.ts";
 import { kvRevocations } from "./store/revocations.ts";
 import { verifyAccessToken } from "./tokens/verify.ts";
+import { TtlCache } from "./store/ttl-cache.ts";
+import type { AccessTokenClaims } from "./tokens/claims.ts";
 
 export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
@@ -37,6 +40,11 @@ export interface VerifierOptions {
   jwksMaxAgeSeconds?: number;
   /** Default 30. */
   jwksRefetchCooldownSeconds?: number;
+  /**
+   * How long a "not revoked" answer read from KV is reused in this isolate. Default 10; 0
+   * reads KV for every check. A revocation is seen at most this much later than KV shows it.
+   */
+  revocationCacheSeconds?: number;
 }
 
 export interface Verifier {
@@ -45,10 +53,11 @@ export interface Verifier {
 
 export function createVerifier(o: VerifierOptions): Verifier {
   const key = keyLookup(o);
-  const revocations = o.revocations ? kvRevocations(o.revocations) : undefined;
+  const revocations = o.revocations ? kvRevocations(timed(o.revocations, 5000), o.revocationCacheSeconds ?? 10) : undefined;
+  const verified = new TtlCache<{ claims: AccessTokenClaims; kid: string; key: CryptoKey }>(5_000);
   return {
     async verify(token, request) {
-      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience: o.audience, revocations });
+      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience: o.audience, revocations, verified });
       return toResult(outcome, request);
     },
   };

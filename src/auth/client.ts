@@ -1,4 +1,4 @@
-import type { Env } from "../env.ts";
+import { type Env, settings } from "../env.ts";
 import { parseBasic } from "../http/basic.ts";
 import { noteClient } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
@@ -63,7 +63,8 @@ export async function authenticateClient(
   noteClient(request, presented.clientId);
 
   const caller = { clientId: presented.clientId, ip: callerIp(request) };
-  const [client] = await Promise.all([getClient(clientsKv(env), presented.clientId), assertNotLocked(env, caller)]);
+  const cacheSeconds = settings(env).clientCacheSeconds;
+  const [client] = await Promise.all([getClient(clientsKv(env), presented.clientId, cacheSeconds), assertNotLocked(env, caller)]);
   const ok = confidential ? await secretMatches(presented.clientSecret!, client?.secret_hash) : client !== null;
   if (!ok || !client) throw await recordFailure(env, caller, authenticationFailed(presented.method));
   return { client, confidential };

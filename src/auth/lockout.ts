@@ -2,6 +2,7 @@ import { type Env, settings } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
 import { clientsKv } from "../store/bindings.ts";
 import { CLIENT_ID_PATTERN, KV_MIN_EXPIRATION_TTL_SECONDS, lockKey } from "../store/keys.ts";
+import { TtlCache } from "../store/ttl-cache.ts";
 
 /**
  * Brute-force protection for client authentication. Failures are counted by the Rate Limiting
@@ -16,6 +17,8 @@ import { CLIENT_ID_PATTERN, KV_MIN_EXPIRATION_TTL_SECONDS, lockKey } from "../st
 
 const MAX_LOCAL_LOCKS = 10_000;
 const localLocks = new Map<string, number>(); // lock key → epoch seconds it ends
+// "Not locked in KV", reused for CLIENT_CACHE_SECONDS so that the success path reads no KV.
+const unlocked = new TtlCache<true>();
 
 export interface Caller {
   clientId: string;
@@ -40,9 +43,14 @@ export async function assertNotLocked(env: Env, caller: Caller): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   let until = 0;
   for (const k of keys) until = Math.max(until, localLocks.get(k) ?? 0);
-  if (until <= now) {
-    const stored = await clientsKv(env).get(keys, "text");
-    for (const v of stored.values()) until = Math.max(until, Number(v ?? 0));
+  const ttlMs = settings(env).clientCacheSeconds * 1000;
+  const unknown = ttlMs > 0 ? keys.filter((k) => !unlocked.get(k)) : keys;
+  if (until <= now && unknown.length > 0) {
+    const stored = await clientsKv(env).get(unknown, "text");
+    for (const [k, v] of stored) {
+      if (v === null) unlocked.set(k, true, ttlMs);
+      else until = Math.max(until, Number(v));
+    }
   }
   if (until > now) throw tooManyAttempts(until - now);
 }
@@ -65,7 +73,10 @@ export async function recordFailure(env: Env, caller: Caller, failed: HttpError)
   const seconds = Math.max(settings(env).lockoutSeconds, KV_MIN_EXPIRATION_TTL_SECONDS);
   const until = Math.floor(Date.now() / 1000) + seconds;
   if (localLocks.size >= MAX_LOCAL_LOCKS) localLocks.clear();
-  for (const k of over) localLocks.set(k, until);
+  for (const k of over) {
+    localLocks.set(k, until);
+    unlocked.delete(k);
+  }
   await Promise.all(over.map((k) => clientsKv(env).put(k, String(until), { expirationTtl: seconds })));
   return tooManyAttempts(seconds);
 }

@@ -1,6 +1,7 @@
 import { type ClientRecord, newClient } from "./client-record.ts";
 import type { Kv } from "./kv.ts";
-import { appKeyIdKey, clientKey } from "./keys.ts";
+import { forgetClient } from "./clients.ts";
+import { appKeyIdKey, clientKey, KV_PROPAGATION_SECONDS, MAX_CLIENT_CACHE_SECONDS } from "./keys.ts";
 import { revokeClient } from "./revocations.ts";
 
 /**
@@ -41,6 +42,7 @@ export async function renameAppKey(kv: Kv, id: string, name: string, now = new D
   if (!record) return null;
   const renamed = { ...record, name, updated_at: now.toISOString() };
   await kv.put(clientKey(record.client_id), JSON.stringify(renamed));
+  forgetClient(record.client_id);
   return renamed;
 }
 
@@ -48,13 +50,18 @@ export async function renameAppKey(kv: Kv, id: string, name: string, now = new D
  * Revokes every token of the key first, then removes the record, then the index: each step
  * can fail and be retried, and no order of failures leaves a usable key or live tokens of a
  * key reported deleted. Returns false when there is no such key.
+ *
+ * The revocation reaches past now: other isolates may still hold the record in their cache
+ * (CLIENT_CACHE_SECONDS) or read it from a KV location the deletion has not reached yet, and
+ * any token they mint meanwhile must not verify.
  */
-export async function deleteAppKey(kv: Kv, revocations: Kv, id: string): Promise<boolean> {
+export async function deleteAppKey(kv: Kv, revocations: Kv, id: string, now = Math.floor(Date.now() / 1000)): Promise<boolean> {
   if (!UUID_PATTERN.test(id)) return false;
   const clientId = await kv.get(appKeyIdKey(id));
   if (clientId === null) return false;
-  await revokeClient(revocations, clientId);
+  await revokeClient(revocations, clientId, now + MAX_CLIENT_CACHE_SECONDS + KV_PROPAGATION_SECONDS);
   await kv.delete(clientKey(clientId));
+  forgetClient(clientId);
   await kv.delete(appKeyIdKey(id));
   return true;
 }

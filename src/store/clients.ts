@@ -1,15 +1,34 @@
 import type { ClientRecord } from "./client-record.ts";
 import { CLIENT_ID_PATTERN, clientKey } from "./keys.ts";
 import type { Kv } from "./kv.ts";
+import { TtlCache } from "./ttl-cache.ts";
 
 export type { ClientRecord } from "./client-record.ts";
 
+/**
+ * Client records read on the token path, kept per isolate for CLIENT_CACHE_SECONDS: a KV read
+ * costs more than everything else an issuance does. Only records that exist are cached, so a
+ * new client works at once. A deleted client's record may linger in other isolates for the
+ * TTL; the deletion revokes every token issued that long after it (see deleteAppKey).
+ */
+const cache = new TtlCache<ClientRecord>();
+
 /** The record for a client_id, or null when there is none (or the id cannot be one of ours). */
-export async function getClient(kv: Pick<Kv, "get">, clientId: string): Promise<ClientRecord | null> {
+export async function getClient(kv: Pick<Kv, "get">, clientId: string, cacheSeconds = 0): Promise<ClientRecord | null> {
   if (!CLIENT_ID_PATTERN.test(clientId)) return null;
-  return kv.get<ClientRecord>(clientKey(clientId), "json");
+  const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
+  if (cached) return cached;
+  const record = await kv.get<ClientRecord>(clientKey(clientId), "json");
+  if (record) cache.set(clientId, record, cacheSeconds * 1000);
+  return record;
 }
 
 export async function putClient(kv: Pick<Kv, "put">, record: ClientRecord): Promise<void> {
   await kv.put(clientKey(record.client_id), JSON.stringify(record));
+  forgetClient(record.client_id);
+}
+
+/** Drops this isolate's copy after a change made here. */
+export function forgetClient(clientId: string): void {
+  cache.delete(clientId);
 }

@@ -1,5 +1,7 @@
 import { importJWK, type JWK } from "jose";
 import { ConfigError } from "../env.ts";
+import { TtlCache } from "../store/ttl-cache.ts";
+import type { VerifiedTokens } from "./verify.ts";
 import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
 
 export type { VerificationKey } from "./algorithms.ts";
@@ -21,6 +23,8 @@ export interface KeySet {
   jwks: { keys: PublicJwk[] };
   /** The JWKS document, serialised once. */
   jwksJson: string;
+  /** Tokens verified against this key set; a new key set starts empty. */
+  verified: VerifiedTokens;
 }
 
 // Importing keys costs more than signing with them, so the set is imported once per isolate
@@ -48,7 +52,7 @@ async function importKeySet(raw: string): Promise<KeySet> {
   const signerPub = publicJwks[0]!;
   const signer = { kid: signerPub.kid, alg: signerPub.alg, key: await importPrivate(first, signerPub.alg) };
   const jwks = { keys: publicJwks };
-  return { signer, verifiers, jwks, jwksJson: JSON.stringify(jwks) };
+  return { signer, verifiers, jwks, jwksJson: JSON.stringify(jwks), verified: new TtlCache(5_000) };
 }
 
 type PrivateJwk = Record<string, unknown> & { kid: string };

@@ -2,6 +2,7 @@ import { compactVerify, decodeProtectedHeader } from "jose";
 import { isAlgorithm } from "./algorithms.ts";
 import type { AccessTokenClaims } from "./claims.ts";
 import type { VerificationKey } from "./algorithms.ts";
+import { TtlCache } from "../store/ttl-cache.ts";
 
 /**
  * Why a token was refused. Stable: tests and callers branch on these, never on messages.
@@ -26,6 +27,16 @@ export interface RevocationChecker {
   isRevoked(claims: AccessTokenClaims): Promise<boolean>;
 }
 
+/**
+ * Tokens whose signature and claims already checked out, by their exact text: APIs see the
+ * same token many times over its life, and the signature check is the costliest step. An
+ * entry is used only while the key that verified it is still the one its kid resolves to (a
+ * rotated-out key invalidates it); iss, aud, time and revocation are checked on every use.
+ */
+export type VerifiedTokens = TtlCache<{ claims: AccessTokenClaims; kid: string; key: CryptoKey }>;
+
+const MAX_VERIFIED_ENTRY_MS = 3600_000;
+
 export interface VerifyOptions {
   /** The verification key for a kid, or undefined when there is none. */
   key(kid: string): VerificationKey | undefined | Promise<VerificationKey | undefined>;
@@ -36,6 +47,7 @@ export interface VerifyOptions {
   revocations?: RevocationChecker | undefined;
   /** epoch seconds */
   now?: number;
+  verified?: VerifiedTokens | undefined;
 }
 
 /** Tolerated difference between the issuer's clock and ours, for exp, nbf and iat. */
@@ -51,6 +63,8 @@ const GRANTS = new Set(["client_credentials", "implicit"]);
  */
 export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promise<VerifyOutcome> {
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) return fail("malformed");
+  const hit = o.verified?.get(token);
+  if (hit && (await o.key(hit.kid))?.key === hit.key) return checkClaims(hit.claims, o);
 
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
@@ -75,7 +89,12 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
   if (typeof header.typ !== "string" || !TYP.has(header.typ.toLowerCase())) return fail("wrong_typ");
   const claims = parseClaims(payload);
   if (!claims) return fail("invalid_claims");
+  o.verified?.set(token, { claims, kid: header.kid, key: key.key }, Math.min(claims.exp * 1000 - Date.now(), MAX_VERIFIED_ENTRY_MS));
+  return checkClaims(claims, o);
+}
 
+/** Everything after the signature: issuer, audience, time, revocation. */
+async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise<VerifyOutcome> {
   if (o.issuer !== undefined && claims.iss !== o.issuer) return fail("wrong_issuer");
   const audience = o.audience ?? o.issuer ?? claims.iss;
   if (!(Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience)) return fail("wrong_audience");

@@ -1,0 +1,85 @@
+import { buildSync } from "esbuild";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { unstable_readConfig } from "wrangler";
+import { createAppKey } from "../../src/store/application-keys.ts";
+import type { Kv } from "../../src/store/kv.ts";
+
+export const ISSUER = "https://auth.bench";
+const OUT = "test/fixtures/.build/bench";
+
+function bundle(entry: string, name: string): string {
+  mkdirSync(OUT, { recursive: true });
+  const outfile = join(OUT, `${name}.mjs`);
+  buildSync({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
+  return outfile;
+}
+
+export interface Workers {
+  mf: Miniflare;
+  urls: { edge: URL; consumer: URL; noop: URL };
+  client: { client_id: string; client_secret: string };
+}
+
+/**
+ * edge-token, the fixture consumer bound to its TokenVerifier, and a no-op Worker, all in one
+ * workerd through Miniflare's API (no wrangler dev proxy), each on its own socket. Settings,
+ * KV namespaces and rate limits come from wrangler.toml; KV is in memory and seeded with a client.
+ */
+export async function startWorkers(): Promise<Workers> {
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! });
+  const signingKeys = JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
+  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const ratelimits = Object.fromEntries(
+    service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),
+  );
+  const compatibilityDate = service.compatibility_date!;
+
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      // The Worker still writes its log line per request (that cost is measured); the bench
+      // just does not print them.
+      handleStructuredLogs: () => {},
+      workers: [
+        {
+          name: "edge-token",
+          modules: true,
+          scriptPath: bundle("src/index.ts", "edge-token"),
+          compatibilityDate,
+          kvNamespaces: kv,
+          ratelimits,
+          bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
+        {
+          name: "consumer",
+          modules: true,
+          scriptPath: bundle("test/fixtures/consumer/index.ts", "consumer"),
+          compatibilityDate,
+          kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
+          serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
+          bindings: { ISSUER },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
+        { name: "noop", modules: true, scriptPath: bundle("test/bench/noop.ts", "noop"), compatibilityDate, unsafeDirectSockets: [{ port: 0 }] },
+      ],
+    } as never),
+  );
+  await mf.ready;
+  const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
+  const { record, clientSecret } = await createAppKey(clients, "bench");
+  return {
+    mf,
+    urls: {
+      edge: await mf.unsafeGetDirectURL("edge-token"),
+      consumer: await mf.unsafeGetDirectURL("consumer"),
+      noop: await mf.unsafeGetDirectURL("noop"),
+    },
+    client: { client_id: record.client_id, client_secret: clientSecret },
+  };
+}

@@ -1,0 +1,84 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { TokenVerifier } from "../src/index.ts";
+import { createAppKey } from "../src/store/application-keys.ts";
+import { claimsOf, createClient, post, randomIp } from "./helpers.ts";
+
+/**
+ * The isolate caches (CLIENT_CACHE_SECONDS, REVOCATION_CACHE_SECONDS, default 10 s) that keep
+ * KV reads off the hot path, and the guarantees that survive them.
+ */
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const cc = (c: { client_id: string; client_secret: string }) => ({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret });
+const issue = async (c: { client_id: string; client_secret: string }, ip = randomIp()) => {
+  const res = await post("/oauth/access_token", cc(c), { "CF-Connecting-IP": ip });
+  return { status: res.status, token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : "" };
+};
+
+describe("isolate caches", () => {
+  it("a repeated issuance reads no KV at all", async () => {
+    const client = await createClient();
+    const ip = randomIp();
+    expect((await issue(client, ip)).status).toBe(200);
+    const get = vi.spyOn(env.CLIENTS, "get");
+    expect((await issue(client, ip)).status).toBe(200);
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it("a repeated check of a live token reads no KV, and a revocation made here is seen at once", async () => {
+    const client = await createClient();
+    const { token } = await issue(client);
+    const verifier = new TokenVerifier(createExecutionContext(), env);
+    expect((await verifier.verify(token)).valid).toBe(true);
+    const get = vi.spyOn(env.REVOCATIONS, "get");
+    expect((await verifier.verify(token)).valid).toBe(true);
+    expect(get).not.toHaveBeenCalled();
+    expect((await post("/oauth/revoke", { token, ...cc(client) })).status).toBe(200);
+    expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+  });
+
+  it("a revocation written by another isolate is seen within REVOCATION_CACHE_SECONDS", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const client = await createClient();
+    const { token } = await issue(client);
+    const verifier = new TokenVerifier(createExecutionContext(), env);
+    expect((await verifier.verify(token)).valid).toBe(true);
+    // as another isolate would: straight into KV
+    await env.REVOCATIONS.put(`jti:${claimsOf(token).jti}`, "{}", { expirationTtl: 3600 });
+    expect((await verifier.verify(token)).valid).toBe(true); // still the cached answer
+    vi.setSystemTime(Date.now() + 10_001);
+    expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+  });
+
+  it("a key deleted elsewhere cannot mint a token that verifies from a stale cached record", async () => {
+    const made = await createAppKey(env.CLIENTS, "cached here");
+    const client = { id: made.record.id, client_id: made.record.client_id, client_secret: made.clientSecret };
+    const ip = randomIp();
+    expect(["first", (await issue(client, ip)).status]).toStrictEqual(["first", 200]); // cached in this isolate now
+    // The key is deleted through the other edge-token Worker: this isolate's cache is not told.
+    const operatorRes = await env.EDGE_TOKEN.fetch("https://auth.example/oauth/access_token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(cc(await createClient("operator"))).toString(),
+    });
+    const admin = ((await operatorRes.json()) as { access_token: string }).access_token;
+    const deleted = await env.EDGE_TOKEN.fetch(`https://auth.example/v2/application-keys/${client.id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${admin}` },
+    });
+    expect(deleted.status).toBe(204);
+
+    const stale = await issue(client, ip);
+    expect(["stale", stale.status]).toStrictEqual(["stale", 200]); // the cached record still answers here, for at most 10 s…
+    const verifier = new TokenVerifier(createExecutionContext(), env);
+    expect(await verifier.verify(stale.token)).toStrictEqual({ valid: false, status: 401, error: "revoked" }); // …but its tokens are dead
+    const inspector = await createClient();
+    const introspected = await post("/oauth/introspect", { token: stale.token, client_id: inspector.client_id, client_secret: inspector.client_secret });
+    expect(await introspected.json()).toStrictEqual({ active: false });
+  });
+});
