@@ -14,9 +14,8 @@ import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-ca
 import type { VerificationKey } from "./tokens/algorithms.ts";
 import { timed } from "./store/bindings.ts";
 import { kvRevocations } from "./store/revocations.ts";
-import { verifyAccessToken } from "./tokens/verify.ts";
+import { verifyAccessToken, type VerifiedTokens } from "./tokens/verify.ts";
 import { TtlCache } from "./store/ttl-cache.ts";
-import type { AccessTokenClaims } from "./tokens/claims.ts";
 
 export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
@@ -54,7 +53,7 @@ export interface Verifier {
 export function createVerifier(o: VerifierOptions): Verifier {
   const key = keyLookup(o);
   const revocations = o.revocations ? kvRevocations(timed(o.revocations, 5000), o.revocationCacheSeconds ?? 10) : undefined;
-  const verified = new TtlCache<{ claims: AccessTokenClaims; kid: string; key: CryptoKey }>(5_000);
+  const verified: VerifiedTokens = new TtlCache(5_000);
   return {
     async verify(token, request) {
       const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience: o.audience, revocations, verified });

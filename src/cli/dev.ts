@@ -24,11 +24,20 @@ printDemo(demo, port);
 startWrangler(args);
 
 async function ensureSigningKeys(): Promise<void> {
-  if ((await readDevVar("SIGNING_KEYS")) !== undefined) return;
+  if (hasKeys(await readDevVar("SIGNING_KEYS"))) return;
   const existed = existsSync(DEV_VARS);
   const key = await generateSigningKey("EdDSA");
   await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
   console.log(`edge-token: ${existed ? "added" : "created"} .dev.vars with a new Ed25519 signing key (kid ${key.kid}); it is gitignored.`);
+}
+
+// A copied .dev.vars.example holds an empty set: treat it like a missing one.
+function hasKeys(value: string | undefined): boolean {
+  try {
+    return value !== undefined && (JSON.parse(value) as { keys?: unknown[] }).keys!.length > 0;
+  } catch {
+    return true; // not ours to fix: the Worker will say what is wrong with it
+  }
 }
 
 async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }> {

@@ -13,7 +13,6 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "request_too_large"
-  | "unsupported_media_type"
   | "rate_limited"
   | "server_error";
 
@@ -24,10 +23,8 @@ const REASONS: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   413: "Payload Too Large",
-  415: "Unsupported Media Type",
   429: "Too Many Requests",
   500: "Internal Server Error",
-  503: "Service Unavailable",
 };
 
 export const GENERIC_500_DETAIL = "there was a problem processing your request";
