@@ -28,7 +28,8 @@ async function ensureSigningKeys(): Promise<void> {
   const existed = existsSync(DEV_VARS);
   const key = await generateSigningKey("EdDSA");
   await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
-  console.log(`edge-token: ${existed ? "added" : "created"} .dev.vars with a new Ed25519 signing key (kid ${key.kid}); it is gitignored.`);
+  const where = existed ? "wrote a new Ed25519 signing key into .dev.vars" : "created .dev.vars with a new Ed25519 signing key";
+  console.log(`edge-token: ${where} (kid ${key.kid}); it is gitignored.`);
 }
 
 // A copied .dev.vars.example holds an empty set: treat it like a missing one.
