@@ -105,6 +105,23 @@ describe("brute-force protection", () => {
     expect((await post(TOKEN, cc(await createClient()), {}, limited)).status).toBe(200);
   });
 
+  it("answers 429 even when KV refuses to store the lock", async () => {
+    const client = await createClient();
+    const kv = env.CLIENTS;
+    const refusing = {
+      get: (...a: Parameters<KVNamespace["get"]>) => kv.get(...a),
+      list: (...a: Parameters<KVNamespace["list"]>) => kv.list(...a),
+      delete: (k: string) => kv.delete(k),
+      put: (k: string, ...rest: [string, KVNamespacePutOptions?]) =>
+        k.startsWith("lock:") ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : kv.put(k, ...rest),
+    } as unknown as KVNamespace;
+    const ip = randomIp();
+    await freshWindow();
+    for (let i = 1; i <= 10; i++) expect((await post(TOKEN, cc(client, "wrong"), from(ip), { CLIENTS: refusing })).status).toBe(401);
+    expect((await post(TOKEN, cc(client, "wrong"), from(ip), { CLIENTS: refusing })).status).toBe(429);
+    expect((await post(TOKEN, cc(client), from(ip), { CLIENTS: refusing })).status).toBe(429); // held in this isolate
+  });
+
   it("honours a lock written by another isolate (read from KV)", async () => {
     const client = await createClient();
     await env.CLIENTS.put(`lock:client:${client.client_id}`, String(Math.floor(Date.now() / 1000) + 120), { expirationTtl: 120 });

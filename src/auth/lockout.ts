@@ -77,7 +77,9 @@ export async function recordFailure(env: Env, caller: Caller, failed: HttpError)
     localLocks.set(k, until);
     unlocked.delete(k);
   }
-  await Promise.all(over.map((k) => clientsKv(env).put(k, String(until), { expirationTtl: seconds })));
+  // Best effort: the answer is 429 either way, and under a flood several isolates may write the
+  // same lock at once, which KV (one write a second per key) can refuse.
+  await Promise.all(over.map((k) => clientsKv(env).put(k, String(until), { expirationTtl: seconds }).catch(() => {})));
   return tooManyAttempts(seconds);
 }
 
