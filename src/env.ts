@@ -58,7 +58,7 @@ export function settings(env: Env): Settings {
   return s;
 }
 
-export function parseSettings(env: Env): Settings {
+function parseSettings(env: Env): Settings {
   const issuer = optional(env.ISSUER);
   if (issuer !== undefined) assertUrl("ISSUER", issuer);
   return {

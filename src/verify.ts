@@ -12,7 +12,7 @@ import { errorResponse } from "./http/errors.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
-import { timed } from "./store/bindings.ts";
+import { timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
 import { verifyAccessToken, type VerifiedTokens } from "./tokens/verify.ts";
 import { TtlCache } from "./store/ttl-cache.ts";

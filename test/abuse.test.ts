@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createClient, error, post, randomIp, tokenFor } from "./helpers.ts";
+import { createClient, error, faulty, post, randomIp, tokenFor } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
 const LOCKED = error(429, "Too Many Requests", "rate_limited", "Too many failed authentication attempts; try again later.");
@@ -107,14 +107,7 @@ describe("brute-force protection", () => {
 
   it("answers 429 even when KV refuses to store the lock", async () => {
     const client = await createClient();
-    const kv = env.CLIENTS;
-    const refusing = {
-      get: (...a: Parameters<KVNamespace["get"]>) => kv.get(...a),
-      list: (...a: Parameters<KVNamespace["list"]>) => kv.list(...a),
-      delete: (k: string) => kv.delete(k),
-      put: (k: string, ...rest: [string, KVNamespacePutOptions?]) =>
-        k.startsWith("lock:") ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : kv.put(k, ...rest),
-    } as unknown as KVNamespace;
+    const refusing = faulty(env.CLIENTS, ["put"], new Error("KV PUT failed: 429 Too Many Requests"), (k) => String(k).startsWith("lock:"));
     const ip = randomIp();
     await freshWindow();
     for (let i = 1; i <= 10; i++) expect((await post(TOKEN, cc(client, "wrong"), from(ip), { CLIENTS: refusing })).status).toBe(401);

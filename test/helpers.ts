@@ -123,3 +123,28 @@ export function tamper(token: string, claims: Record<string, unknown>): string {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export type KvOp = "get" | "put" | "list" | "delete";
+
+/**
+ * The real binding, with chosen operations failing: they throw (`throw`, or an Error of one's
+ * own) or never answer (`hang`), optionally only for some keys. Every operation is re-bound to
+ * the real binding, since binding methods refuse another `this`.
+ */
+export function faulty(
+  kv: KVNamespace,
+  ops: KvOp[],
+  mode: "throw" | "hang" | Error,
+  when: (key: unknown) => boolean = () => true,
+): KVNamespace {
+  const fault = () =>
+    mode === "hang" ? new Promise<never>(() => {}) : Promise.reject(mode === "throw" ? new Error("KV is unavailable (injected)") : mode);
+  const wrapper = Object.fromEntries(
+    (["get", "put", "list", "delete", "getWithMetadata"] as const).map((op) => [
+      op,
+      (key: unknown, ...rest: unknown[]) =>
+        (ops as string[]).includes(op) && when(key) ? fault() : (kv[op] as (...a: unknown[]) => unknown).call(kv, key, ...rest),
+    ]),
+  );
+  return wrapper as unknown as KVNamespace;
+}

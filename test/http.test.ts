@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, createClient, error, FORM, post } from "./helpers.ts";
+import { FORM, call, createClient, error, faulty, post } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
 afterEach(() => vi.restoreAllMocks());
@@ -71,9 +71,7 @@ describe("500 Internal Server Error", () => {
   it("when KV throws: the reference's body, the cause logged without secrets", async () => {
     const client = await createClient();
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const failingKv = Object.create(env.CLIENTS, {
-      get: { value: () => Promise.reject(new Error("KV GET failed: 503 Service Unavailable")) },
-    }) as KVNamespace;
+    const failingKv = faulty(env.CLIENTS, ["get"], new Error("KV GET failed: 503 Service Unavailable"));
     const res = await post(
       TOKEN,
       { grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret },

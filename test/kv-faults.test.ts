@@ -3,27 +3,14 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import type { Env } from "../src/env.ts";
-import { basic, call, claimsOf, createClient, error, post, tokenFor } from "./helpers.ts";
+import { basic, call, claimsOf, createClient, error, faulty, type KvOp as Op, post, tokenFor } from "./helpers.ts";
+
+type Mode = "throw" | "hang";
 
 /**
  * The real local KV bindings, wrapped so that chosen operations throw or never answer.
  * Every endpoint must then answer the reference's 500, quickly, and leave nothing half-done.
  */
-type Op = "get" | "put" | "list" | "delete";
-type Mode = "throw" | "hang";
-
-function faulty(kv: KVNamespace, ops: Op[], mode: Mode, when: (key: unknown) => boolean = () => true): KVNamespace {
-  const fault = () => (mode === "throw" ? Promise.reject(new Error("KV is unavailable (injected)")) : new Promise<never>(() => {}));
-  // Every operation is re-bound to the real binding: binding methods refuse another `this`.
-  const wrapper = Object.fromEntries(
-    (["get", "put", "list", "delete", "getWithMetadata"] as const).map((op) => [
-      op,
-      (key: unknown, ...rest: unknown[]) =>
-        ops.includes(op as Op) && when(key) ? fault() : (kv[op] as (...a: unknown[]) => unknown).call(kv, key, ...rest),
-    ]),
-  );
-  return wrapper as unknown as KVNamespace;
-}
 
 const SERVER_ERROR = error(500, "Internal Server Error", "server_error", "there was a problem processing your request");
 // Short deadlines, and no isolate caches that would answer without asking the faulty KV.

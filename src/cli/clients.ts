@@ -1,5 +1,5 @@
 import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-keys.ts";
-import { openNamespaces, type Target } from "./kv.ts";
+import { type Namespaces, openNamespaces, type Target } from "./kv.ts";
 
 /** What `keys create` prints: the only time the secret is shown. */
 export interface CreatedClient {
@@ -9,7 +9,7 @@ export interface CreatedClient {
   name: string;
 }
 
-async function withNamespaces<T>(target: Target, fn: (ns: Awaited<ReturnType<typeof openNamespaces>>) => Promise<T>): Promise<T> {
+async function withNamespaces<T>(target: Target, fn: (ns: Namespaces) => Promise<T>): Promise<T> {
   const ns = await openNamespaces(target);
   try {
     return await fn(ns);

@@ -9,22 +9,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** wrangler's own launcher, run on this process's Node (the project's Node 22). */
 export const WRANGLER = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin/wrangler.js");
 
-export interface Target {
-  remote: boolean;
-  env: string | undefined;
-}
-
-/** `--local`, or `--remote [--env E]`: the namespace a command reads and writes. */
-export function targetArgs(t: Target): string[] {
-  return t.remote ? ["--remote", ...(t.env ? ["--env", t.env] : [])] : ["--local"];
-}
-
 /** Runs wrangler on this project's Node; resolves with stdout, rejects with its stderr. */
-export function wrangler(args: string[], options: { inherit?: boolean } = {}): Promise<string> {
+export function wrangler(args: string[]): Promise<string> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], {
       cwd: ROOT,
-      stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
     let out = "";

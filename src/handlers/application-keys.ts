@@ -2,7 +2,7 @@ import { requireManager } from "../auth/bearer.ts";
 import type { Env } from "../env.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
-import { json } from "../http/response.ts";
+import { json, NO_STORE } from "../http/response.ts";
 import { createAppKey, deleteAppKey, getAppKey, listAppKeys, renameAppKey } from "../store/application-keys.ts";
 import { clientsKv, revocationsKv } from "../store/bindings.ts";
 import type { ClientRecord } from "../store/client-record.ts";
@@ -13,7 +13,6 @@ type Routed = Request & { params: Record<string, string> };
 
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 25;
-const NO_STORE = { "Cache-Control": "no-store" };
 
 export async function createKey(request: Request, env: Env): Promise<Response> {
   await requireManager(request, env);

@@ -2,7 +2,7 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import type { Env } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
-import { json, NO_STORE } from "../http/response.ts";
+import { json, TOKEN_NO_STORE } from "../http/response.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 
 /**
@@ -16,7 +16,7 @@ export async function introspect(request: Request, env: Env): Promise<Response> 
   if (token === undefined) throw badRequest('The parameter "token" is required.');
 
   const outcome = await verifyOwnToken(env, token);
-  if (!outcome.ok) return json({ active: false }, 200, NO_STORE);
+  if (!outcome.ok) return json({ active: false }, 200, TOKEN_NO_STORE);
   const c = outcome.claims;
   return json(
     {
@@ -33,6 +33,6 @@ export async function introspect(request: Request, env: Env): Promise<Response> 
       grant_type: c.grant_type,
     },
     200,
-    NO_STORE,
+    TOKEN_NO_STORE,
   );
 }

@@ -2,6 +2,7 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import type { Env } from "../env.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
+import { NO_STORE } from "../http/response.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { revokeToken } from "../store/revocations.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
@@ -33,4 +34,4 @@ export async function revoke(request: Request, env: Env): Promise<Response> {
   return revoked();
 }
 
-const revoked = () => new Response(null, { status: 200, headers: { "Cache-Control": "no-store" } });
+const revoked = () => new Response(null, { status: 200, headers: NO_STORE });

@@ -4,7 +4,7 @@ import { type Env, settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
 import { issuerFor } from "../http/issuer.ts";
-import { json, NO_STORE } from "../http/response.ts";
+import { json, TOKEN_NO_STORE } from "../http/response.ts";
 import type { Grant } from "../tokens/claims.ts";
 import { keySet } from "../tokens/keys.ts";
 import { signAccessToken } from "../tokens/sign.ts";
@@ -36,7 +36,7 @@ export async function token(request: Request, env: Env): Promise<Response> {
     clientId: client.client_id,
     grant: grant satisfies Grant,
   });
-  return json(tokenBody(token, claims.exp - claims.iat, claims.exp, grant), 200, NO_STORE);
+  return json(tokenBody(token, claims.exp - claims.iat, claims.exp, grant), 200, TOKEN_NO_STORE);
 }
 
 /**

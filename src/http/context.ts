@@ -23,7 +23,3 @@ export function context(request: Request): RequestContext {
 export function noteClient(request: Request, clientId: string): void {
   context(request).clientId = clientId;
 }
-
-export function noteOutcome(request: Request, outcome: string): void {
-  context(request).outcome = outcome;
-}

@@ -69,6 +69,3 @@ export function errorResponse(
 
 export const badRequest = (detail: string, code: ErrorCode = "invalid_request") =>
   new HttpError(400, code, detail);
-
-export const internalError = (cause?: unknown) =>
-  new HttpError(500, "server_error", GENERIC_500_DETAIL, { cause });

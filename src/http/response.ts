@@ -5,5 +5,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** RFC 6749 §5.1: token responses must not be cached. */
-export const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+export const NO_STORE = { "Cache-Control": "no-store" } as const;
+
+/** RFC 6749 §5.1: token responses must not be cached, by HTTP/1.0 caches either. */
+export const TOKEN_NO_STORE = { ...NO_STORE, Pragma: "no-cache" } as const;

@@ -32,10 +32,9 @@ export interface KeySet {
 let cached: { raw: string; keys: Promise<KeySet> } | undefined;
 
 export function keySet(raw: string | undefined): Promise<KeySet> {
-  if (raw === undefined || raw.trim() === "") {
-    return Promise.reject(new ConfigError("SIGNING_KEYS is not set"));
-  }
-  if (cached?.raw !== raw) cached = { raw, keys: importKeySet(raw) };
+  if (cached !== undefined && cached.raw === raw) return cached.keys;
+  if (raw === undefined || raw.trim() === "") return Promise.reject(new ConfigError("SIGNING_KEYS is not set"));
+  cached = { raw, keys: importKeySet(raw) };
   return cached.keys;
 }
 
@@ -83,14 +82,14 @@ function parsePrivateJwks(raw: string): PrivateJwk[] {
 }
 
 /** Only the public members: a private member can never reach the JWKS. */
-export function publicHalf(jwk: PrivateJwk): PublicJwk {
+function publicHalf(jwk: PrivateJwk): PublicJwk {
   const alg = algorithmOf(jwk)!;
   const pub: PublicJwk = { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x), kid: jwk.kid, alg, use: "sig" };
   if (jwk.kty === "EC") pub.y = String(jwk.y);
   return pub;
 }
 
-export async function importPublic(jwk: PublicJwk): Promise<CryptoKey> {
+async function importPublic(jwk: PublicJwk): Promise<CryptoKey> {
   try {
     return (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey;
   } catch (cause) {

@@ -62,9 +62,10 @@ const GRANTS = new Set(["client_credentials", "implicit"]);
  * a bad token; a failing key or revocation lookup (infrastructure, not the token) does throw.
  */
 export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promise<VerifyOutcome> {
-  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) return fail("malformed");
+  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return fail("malformed");
   const hit = o.verified?.get(token);
   if (hit && (await o.key(hit.kid))?.key === hit.key) return checkClaims(hit.claims, o);
+  if (token.split(".").length !== 3) return fail("malformed");
 
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
