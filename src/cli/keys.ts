@@ -22,7 +22,7 @@ const USAGE = `usage: npm run keys -- create --name NAME | list | delete ID   [-
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinValues(argv, ["--kid"]),
     allowPositionals: true,
     options: {
       name: { type: "string" },
@@ -74,6 +74,20 @@ async function main(argv: string[]): Promise<number> {
     default:
       return fail(`unknown command: ${command}`);
   }
+}
+
+/**
+ * A kid is a base64url thumbprint and starts with "-" one time in 64; parseArgs would read
+ * `--kid -Abc` as a missing value. These options always take the next word as their value.
+ */
+function joinValues(argv: string[], options: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (options.includes(a) && i + 1 < argv.length) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
 }
 
 function print(value: unknown): number {

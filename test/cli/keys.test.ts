@@ -104,4 +104,11 @@ describe("npm run keys -- signing", () => {
     expect(dropped.keys.map((k) => k.kid)).toStrictEqual([newKid]);
     await expect(signing(dropped, "drop", "--kid", newKid)).rejects.toThrow(/active signing key/);
   });
+
+  it("drops a key whose kid starts with '-' (a thumbprint does, one time in 64)", async () => {
+    const set = await signing(await signing({ keys: [] }, "rotate"), "rotate");
+    set.keys[1]!.kid = "-A9e2DIZ9TKKcwHS_oKEm9Um7kPK3HnIfbmbJqxCOBI";
+    const dropped = await signing(set, "drop", "--kid", "-A9e2DIZ9TKKcwHS_oKEm9Um7kPK3HnIfbmbJqxCOBI");
+    expect(dropped.keys.map((k) => k.kid)).toStrictEqual([set.keys[0]!.kid]);
+  });
 });
