@@ -1,4 +1,5 @@
-import { fromBase64url, sha256 } from "../store/client-record.ts";
+import { sha256 } from "../lib/sha256.ts";
+import { fromBase64url } from "../store/client-record.ts";
 
 // Compared against when the client is unknown, so that an unknown client_id costs the same
 // hash and constant-time compare as a wrong secret and the two cannot be told apart.

@@ -1,3 +1,5 @@
+import { sha256 } from "../lib/sha256.ts";
+
 /**
  * Creating client records. Platform-neutral (Web Crypto only): the Worker's admin API and the
  * Node CLI both build records here, so a key written by either looks the same.
@@ -43,12 +45,6 @@ export async function newClient(name: string, now = new Date()): Promise<NewClie
 export async function hashSecret(secret: string): Promise<string> {
   return base64url(await sha256(secret));
 }
-
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-const encoder = new TextEncoder();
 
 /**
  * A UUIDv7 (RFC 9562): random, yet ordered by creation time, so listing the id index in key

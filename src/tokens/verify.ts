@@ -1,4 +1,6 @@
-import { compactVerify, decodeProtectedHeader } from "jose";
+import { base64url, compactVerify, decodeProtectedHeader } from "jose";
+import { sha256 } from "../lib/sha256.ts";
+import { isCanonicalCompactJws } from "./compact.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import type { AccessTokenClaims } from "./claims.ts";
 import type { VerificationKey } from "./algorithms.ts";
@@ -28,8 +30,9 @@ export interface RevocationChecker {
 }
 
 /**
- * Tokens whose signature and claims already checked out, by their exact text: APIs see the
- * same token many times over its life, and the signature check is the costliest step. An
+ * Tokens whose signature and claims already checked out, by a SHA-256 digest of their text (an
+ * entry's size does not grow with the token's): APIs see the same token many times over its
+ * life, and the signature check is the costliest step. An
  * entry is used only while the key that verified it is still the one its kid resolves to (a
  * rotated-out key invalidates it); iss, aud, time and revocation are checked on every use.
  */
@@ -52,7 +55,6 @@ export interface VerifyOptions {
 
 /** Tolerated difference between the issuer's clock and ours, for exp, nbf and iat. */
 export const CLOCK_SKEW_SECONDS = 30;
-const MAX_TOKEN_LENGTH = 8192;
 const TYP = new Set(["at+jwt", "application/at+jwt"]);
 const GRANTS = new Set(["client_credentials", "implicit"]);
 
@@ -62,10 +64,11 @@ const GRANTS = new Set(["client_credentials", "implicit"]);
  * a bad token; a failing key or revocation lookup (infrastructure, not the token) does throw.
  */
 export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promise<VerifyOutcome> {
-  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return fail("malformed");
-  const hit = o.verified?.get(token);
+  // Before any decoding: only the canonical spelling goes further (see compact.ts).
+  if (typeof token !== "string" || !isCanonicalCompactJws(token)) return fail("malformed");
+  const cacheKey = o.verified ? base64url.encode(await sha256(token)) : "";
+  const hit = o.verified?.get(cacheKey);
   if (hit && (await o.key(hit.kid))?.key === hit.key) return checkClaims(hit.claims, o);
-  if (token.split(".").length !== 3) return fail("malformed");
 
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
@@ -90,7 +93,7 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
   if (typeof header.typ !== "string" || !TYP.has(header.typ.toLowerCase())) return fail("wrong_typ");
   const claims = parseClaims(payload);
   if (!claims) return fail("invalid_claims");
-  o.verified?.set(token, { claims, kid: header.kid, key: key.key }, Math.min(claims.exp * 1000 - Date.now(), MAX_VERIFIED_ENTRY_MS));
+  o.verified?.set(cacheKey, { claims, kid: header.kid, key: key.key }, Math.min(claims.exp * 1000 - Date.now(), MAX_VERIFIED_ENTRY_MS));
   return checkClaims(claims, o);
 }
 
