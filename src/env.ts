@@ -38,8 +38,7 @@ export interface Settings {
   revocationCacheSeconds: number;
 }
 
-import { MAX_CLIENT_CACHE_SECONDS } from "./store/keys.ts";
-import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./tokens/claims.ts";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS, MAX_REVOCATION_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./limits.ts";
 
 /** A deployment mistake, not a caller's: it surfaces as a logged 500. */
 export class ConfigError extends Error {
@@ -70,7 +69,7 @@ function parseSettings(env: Env): Settings {
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
     kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, 5000, 1, 60_000),
     clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, 10, 0, MAX_CLIENT_CACHE_SECONDS),
-    revocationCacheSeconds: integer("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 10, 0, 60),
+    revocationCacheSeconds: integer("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 10, 0, MAX_REVOCATION_CACHE_SECONDS),
   };
 }
 

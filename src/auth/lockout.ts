@@ -1,7 +1,8 @@
 import { type Env, settings } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
 import { clientsKv } from "../store/bindings.ts";
-import { CLIENT_ID_PATTERN, KV_MIN_EXPIRATION_TTL_SECONDS, lockKey } from "../store/keys.ts";
+import { CLIENT_ID_PATTERN, lockKey } from "../store/keys.ts";
+import { KV_MIN_EXPIRATION_TTL_SECONDS } from "../limits.ts";
 import { TtlCache } from "../store/ttl-cache.ts";
 
 /**

@@ -1,7 +1,8 @@
 import { type ClientRecord, newClient } from "./client-record.ts";
 import type { Kv } from "./kv.ts";
 import { forgetClient } from "./clients.ts";
-import { appKeyIdKey, clientKey, KV_PROPAGATION_SECONDS, MAX_CLIENT_CACHE_SECONDS } from "./keys.ts";
+import { appKeyIdKey, clientKey } from "./keys.ts";
+import { KV_PROPAGATION_SECONDS, MAX_CLIENT_CACHE_SECONDS } from "../limits.ts";
 import { revokeClient } from "./revocations.ts";
 
 /**

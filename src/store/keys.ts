@@ -18,15 +18,6 @@ export const revokedClientKey = (clientId: string) => `client:${clientId}`;
 /** CLIENTS: a client_id or caller IP locked after too many failed authentications; value: epoch seconds it ends. */
 export const lockKey = (kind: "client" | "ip", id: string) => `lock:${kind}:${id}`;
 
-/** The longest CLIENT_CACHE_SECONDS may be: deletions revoke tokens issued up to this far ahead. */
-export const MAX_CLIENT_CACHE_SECONDS = 60;
-
-/** About how long a KV write takes to reach every location (and KV's own edge cache to expire). */
-export const KV_PROPAGATION_SECONDS = 60;
-
-/** KV refuses an expiration less than 60 seconds from now. */
-export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
-
 /**
  * The client_id shape we issue (and a bound on what we look up): KV keys are limited to
  * 512 bytes, so anything else is answered as an unknown client without touching KV.

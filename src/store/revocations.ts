@@ -1,7 +1,6 @@
-import { MAX_TOKEN_TTL_SECONDS } from "../tokens/claims.ts";
-import type { AccessTokenClaims } from "../tokens/claims.ts";
-import { CLOCK_SKEW_SECONDS, type RevocationChecker } from "../tokens/verify.ts";
-import { KV_MIN_EXPIRATION_TTL_SECONDS, revokedClientKey, revokedTokenKey } from "./keys.ts";
+import { acceptedUntil, KV_MIN_EXPIRATION_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "../limits.ts";
+import type { RevocableToken, RevocationChecker } from "../revocation-checker.ts";
+import { revokedClientKey, revokedTokenKey } from "./keys.ts";
 import type { Kv } from "./kv.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -11,32 +10,32 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * What this isolate last read (or wrote) for a revocation key: the stored value, or null for
  * none. "None" is reused for the revocation cache time; a revocation written in this isolate
  * replaces it at once, and one written elsewhere is seen within that time (on top of KV's own
- * propagation). A revoked token stays revoked, so that answer is kept until the token expires.
+ * propagation). A revocation cannot be undone, so that answer is kept as long as the entry.
  */
 const seen = new TtlCache<string | null>();
-const REVOKED_KEEP_MS = MAX_TOKEN_TTL_SECONDS * 1000;
 
 /**
- * Revokes one token. The entry expires with the token (raised to KV's floor), so the list
- * cleans itself up: once the token has expired, `exp` refuses it anyway.
+ * Revokes one token. The entry lives as long as the token can pass a check anywhere (its exp
+ * plus the clock skew, raised to KV's floor), so the list cleans itself up.
  */
-export async function revokeToken(kv: Pick<Kv, "put">, claims: AccessTokenClaims, now = nowSeconds()): Promise<void> {
-  const key = revokedTokenKey(claims.jti);
-  const value = JSON.stringify({ client_id: claims.client_id, revoked_at: now });
-  await kv.put(key, value, { expiration: Math.max(claims.exp, now + KV_MIN_EXPIRATION_TTL_SECONDS) });
-  seen.set(key, value, REVOKED_KEEP_MS);
+export async function revokeToken(kv: Pick<Kv, "put">, token: RevocableToken, now = nowSeconds()): Promise<void> {
+  const key = revokedTokenKey(token.jti);
+  const value = JSON.stringify({ client_id: token.client_id, revoked_at: now });
+  const expiration = Math.max(acceptedUntil(token.exp), now + KV_MIN_EXPIRATION_TTL_SECONDS);
+  await kv.put(key, value, { expiration });
+  seen.set(key, value, (expiration - now) * 1000);
 }
 
 /**
  * Revokes every token of a client issued at or before `notAfter`, as one entry. It must
- * outlive the longest token any configuration can issue, so it expires after the maximum TTL.
+ * outlive the longest token any configuration can issue, issued at `notAfter`.
  */
 export async function revokeClient(kv: Pick<Kv, "put">, clientId: string, notAfter = nowSeconds()): Promise<void> {
   const key = revokedClientKey(clientId);
-  await kv.put(key, String(notAfter), {
-    expiration: Math.max(notAfter, nowSeconds()) + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS,
-  });
-  seen.set(key, String(notAfter), REVOKED_KEEP_MS);
+  const now = nowSeconds();
+  const expiration = acceptedUntil(Math.max(notAfter, now) + MAX_TOKEN_TTL_SECONDS);
+  await kv.put(key, String(notAfter), { expiration });
+  seen.set(key, String(notAfter), (expiration - now) * 1000);
 }
 
 /**
@@ -60,7 +59,8 @@ export function kvRevocations(kv: Pick<Kv, "get">, cacheSeconds = 0): Revocation
         token = read.get(tokenKey) ?? null;
         client = read.get(clientKey) ?? null;
         const ttlMs = cacheSeconds * 1000;
-        seen.set(tokenKey, token, token === null ? ttlMs : REVOKED_KEEP_MS);
+        // A revoked token's answer is final: keep it until the token could no longer pass anyway.
+        seen.set(tokenKey, token, token === null ? ttlMs : (acceptedUntil(claims.exp) - nowSeconds()) * 1000);
         seen.set(clientKey, client, ttlMs);
       }
       if (token !== null) return true;

@@ -23,7 +23,3 @@ export const SCOPES: Record<Grant, string> = {
 };
 
 export const TOKEN_TYPE_HEADER = "at+jwt";
-
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-/** The longest lifetime TOKEN_TTL_SECONDS may set: client-wide revocations outlive it. */
-export const MAX_TOKEN_TTL_SECONDS = 86_400;

@@ -1,6 +1,8 @@
 import { base64url, compactVerify, decodeProtectedHeader } from "jose";
 import { sha256 } from "../lib/sha256.ts";
 import { isCanonicalCompactJws } from "./compact.ts";
+import { CLOCK_SKEW_SECONDS, acceptedUntil } from "../limits.ts";
+import type { RevocationChecker } from "../revocation-checker.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import type { AccessTokenClaims } from "./claims.ts";
 import type { VerificationKey } from "./algorithms.ts";
@@ -25,9 +27,7 @@ export type FailureCode =
 
 export type VerifyOutcome = { ok: true; claims: AccessTokenClaims } | { ok: false; code: FailureCode };
 
-export interface RevocationChecker {
-  isRevoked(claims: AccessTokenClaims): Promise<boolean>;
-}
+export type { RevocationChecker } from "../revocation-checker.ts";
 
 /**
  * Tokens whose signature and claims already checked out, by a SHA-256 digest of their text (an
@@ -53,8 +53,6 @@ export interface VerifyOptions {
   verified?: VerifiedTokens | undefined;
 }
 
-/** Tolerated difference between the issuer's clock and ours, for exp, nbf and iat. */
-export const CLOCK_SKEW_SECONDS = 30;
 const TYP = new Set(["at+jwt", "application/at+jwt"]);
 const GRANTS = new Set(["client_credentials", "implicit"]);
 
@@ -104,7 +102,7 @@ async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise
   if (!(Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience)) return fail("wrong_audience");
 
   const now = o.now ?? Math.floor(Date.now() / 1000);
-  if (now >= claims.exp + CLOCK_SKEW_SECONDS) return fail("expired");
+  if (now >= acceptedUntil(claims.exp)) return fail("expired");
   const nbf = (claims as { nbf?: unknown }).nbf;
   if (claims.iat > now + CLOCK_SKEW_SECONDS || (typeof nbf === "number" && nbf > now + CLOCK_SKEW_SECONDS)) {
     return fail("not_yet_valid");

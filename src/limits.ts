@@ -1,0 +1,28 @@
+/**
+ * Limits that several layers must agree on. A leaf: it imports nothing, so settings, storage
+ * and tokens can all depend on it without depending on each other.
+ */
+
+/** Tolerated difference between the issuer's clock and a verifier's, for exp, nbf and iat. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** The longest lifetime TOKEN_TTL_SECONDS may set: client-wide revocations outlive it. */
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
+
+/** The longest CLIENT_CACHE_SECONDS may be: how long a deleted key's record may linger in an isolate. */
+export const MAX_CLIENT_CACHE_SECONDS = 60;
+/** The longest REVOCATION_CACHE_SECONDS may be. */
+export const MAX_REVOCATION_CACHE_SECONDS = 60;
+
+/** About how long a KV write takes to reach every location (and KV's own edge cache to expire). */
+export const KV_PROPAGATION_SECONDS = 60;
+
+/** KV refuses an expiration less than 60 seconds from now. */
+export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
+
+/**
+ * A token expiring at `exp` passes a check while now < this (epoch seconds). Anything that must
+ * outlive a token (a revocation entry, a cached "revoked") lives at least until then.
+ */
+export const acceptedUntil = (exp: number) => exp + CLOCK_SKEW_SECONDS;
