@@ -8,17 +8,16 @@ export interface Env {
   AUDIENCE?: string;
   TOKEN_TTL_SECONDS?: string;
   CORS_ALLOWED_ORIGINS?: string;
-  AUTH_LOCKOUT_SECONDS?: string;
   LIMIT_ISSUANCE?: string;
   KV_TIMEOUT_MS?: string;
   CLIENT_CACHE_SECONDS?: string;
   REVOCATION_CACHE_SECONDS?: string;
-  /** Failed client authentications, counted per client_id (limit and period: wrangler.toml). */
-  AUTH_FAILURES_PER_CLIENT?: RateLimit;
-  /** Failed client authentications, counted per caller IP. */
+  /** Failed client authentications per caller address (IPv6 per /64); limit and period: wrangler.toml. */
   AUTH_FAILURES_PER_IP?: RateLimit;
-  /** Successful issuance per client_id, used only when LIMIT_ISSUANCE is "true". */
+  /** Successful issuance per client_id and grant, used only when LIMIT_ISSUANCE is "true". */
   ISSUANCE_PER_CLIENT?: RateLimit;
+  /** Implicit issuance per caller address, used only when LIMIT_ISSUANCE is "true". */
+  IMPLICIT_PER_IP?: RateLimit;
 }
 
 export interface Settings {
@@ -28,11 +27,9 @@ export interface Settings {
   audience: string | undefined;
   tokenTtlSeconds: number;
   corsOrigins: "*" | ReadonlySet<string>;
-  /** How long a client_id or IP stays locked after too many failed authentications. */
-  lockoutSeconds: number;
   limitIssuance: boolean;
   kvTimeoutMs: number;
-  /** How long an isolate may reuse a client record (and a "not locked" answer) read from KV. */
+  /** How long an isolate may reuse a client record read from KV. */
   clientCacheSeconds: number;
   /** How long an isolate may reuse a "not revoked" answer read from KV. */
   revocationCacheSeconds: number;
@@ -65,7 +62,6 @@ function parseSettings(env: Env): Settings {
     audience: optional(env.AUDIENCE),
     tokenTtlSeconds: parseTtl(env.TOKEN_TTL_SECONDS),
     corsOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
-    lockoutSeconds: integer("AUTH_LOCKOUT_SECONDS", env.AUTH_LOCKOUT_SECONDS, 60, 60, 86_400),
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
     kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, 5000, 1, 60_000),
     clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, 10, 0, MAX_CLIENT_CACHE_SECONDS),

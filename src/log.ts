@@ -7,8 +7,9 @@ import { context } from "./http/context.ts";
  */
 export function logRequest(request: Request, response: Response): void {
   const c = context(request);
+  const level = response.status >= 500 ? "error" : (c.level ?? "info");
   const line = {
-    level: response.status >= 500 ? "error" : "info",
+    level,
     method: request.method,
     path: new URL(request.url).pathname,
     status: response.status,
@@ -16,9 +17,10 @@ export function logRequest(request: Request, response: Response): void {
     client_id: c.clientId,
     duration_ms: Date.now() - c.started,
     request_id: request.headers.get("cf-ray") ?? undefined,
+    client_failures: c.clientFailures,
     error: c.error === undefined ? undefined : describeError(c.error),
   };
-  (response.status >= 500 ? console.error : console.log)(JSON.stringify(line));
+  (level === "error" ? console.error : level === "warn" ? console.warn : console.log)(JSON.stringify(line));
 }
 
 function describeError(error: unknown): { name: string; message: string; cause?: unknown } {

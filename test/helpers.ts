@@ -16,16 +16,17 @@ export async function call(path: string, init: RequestInit = {}, overrides: Part
   const ctx = createExecutionContext();
   const request = new Request(origin + path, init);
   // Each call comes from an address of its own unless a test picks one: failed authentications
-  // in unrelated tests must not add up to a per-IP lockout.
+  // in unrelated tests must not add up to a per-address throttle.
   if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomIp());
   const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
 
+/** An IPv6 address in a /64 of its own: failures are counted per /64. */
 export function randomIp(): string {
-  const [a, b] = crypto.getRandomValues(new Uint16Array(2));
-  return `2001:db8::${a!.toString(16)}:${b!.toString(16)}`;
+  const [a, b, c] = crypto.getRandomValues(new Uint16Array(3));
+  return `2001:db8:${a!.toString(16)}:${b!.toString(16)}::${c!.toString(16)}`;
 }
 
 export const FORM = { "Content-Type": "application/x-www-form-urlencoded" };

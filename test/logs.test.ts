@@ -78,4 +78,29 @@ describe("logs", () => {
     const all = lines.join("\n");
     for (const s of secrets) expect(all).not.toContain(s);
   });
+
+  it("logs a presented client_id only when it has the shape of a real one; otherwise \"-\"", async () => {
+    const client = await createClient();
+    const lines: Record<string, unknown>[] = [];
+    for (const level of ["log", "warn", "error"] as const) {
+      vi.spyOn(console, level).mockImplementation((line: unknown) => void lines.push(JSON.parse(String(line))));
+    }
+    const presented = [
+      "x".repeat(15 * 1024), // a 15 KiB client_id
+      client.client_secret, // a secret pasted into the client_id field
+      client.client_id.toUpperCase(),
+      `${client.client_id} `,
+      client.client_id,
+    ];
+    for (const id of presented) {
+      await post("/oauth/access_token", { grant_type: "client_credentials", client_id: id, client_secret: "wrong" });
+      await post("/oauth/access_token", { grant_type: "implicit", client_id: id });
+      await post("/oauth/introspect", { token: "x", client_id: id, client_secret: "wrong" });
+    }
+    expect(lines.map((l) => l.client_id)).toStrictEqual([...Array(12).fill("-"), client.client_id, client.client_id, client.client_id]);
+    expect(lines.map((l) => l.status)).toStrictEqual([...Array(4).fill([401, 401, 401]).flat(), 401, 200, 401]);
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain(client.client_secret);
+    expect(all).not.toContain("xxxxxxxx");
+  });
 });

@@ -5,7 +5,8 @@ import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
 import { getClient, type ClientRecord } from "../store/clients.ts";
 import { clientsKv } from "../store/bindings.ts";
-import { assertNotLocked, callerIp, recordFailure } from "./lockout.ts";
+import { CLIENT_ID_PATTERN } from "../store/keys.ts";
+import { failedAuthentication } from "./throttle.ts";
 import { secretMatches } from "./secret.ts";
 
 export type AuthMethod = "client_secret_basic" | "client_secret_post" | "none";
@@ -48,8 +49,8 @@ export type AuthMode = "secret" | "public" | "either";
 
 /**
  * Authenticates the caller. Unknown client and wrong secret give the same 401 after the same
- * work (a hash and a constant-time compare against a dummy digest). Locked callers get 429
- * before anything is compared; failures are counted toward the lock.
+ * work (a hash and a constant-time compare against a dummy digest). A correct credential always
+ * passes; a failure is counted against the caller's address, and over its limit is a 429.
  */
 export async function authenticateClient(
   request: Request,
@@ -60,13 +61,13 @@ export async function authenticateClient(
   if (presented === undefined) throw authenticationFailed("client_secret_basic");
   const confidential = mode === "secret" || (mode === "either" && presented.clientSecret !== undefined);
   if (confidential && presented.clientSecret === undefined) throw authenticationFailed("client_secret_basic");
-  noteClient(request, presented.clientId);
+  // Only an id of our shape is logged or counted: a pasted secret or 16 KiB of junk is "-".
+  const clientId = CLIENT_ID_PATTERN.test(presented.clientId) ? presented.clientId : undefined;
+  noteClient(request, clientId ?? "-");
 
-  const caller = { clientId: presented.clientId, ip: callerIp(request) };
-  const cacheSeconds = settings(env).clientCacheSeconds;
-  const [client] = await Promise.all([getClient(clientsKv(env), presented.clientId, cacheSeconds), assertNotLocked(env, caller)]);
+  const client = await getClient(clientsKv(env), presented.clientId, settings(env).clientCacheSeconds);
   const ok = confidential ? await secretMatches(presented.clientSecret!, client?.secret_hash) : client !== null;
-  if (!ok || !client) throw await recordFailure(env, caller, authenticationFailed(presented.method));
+  if (!ok || !client) throw await failedAuthentication(env, request, clientId, authenticationFailed(presented.method));
   return { client, confidential };
 }
 

@@ -1,5 +1,5 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
-import { assertIssuanceAllowed } from "../auth/lockout.ts";
+import { assertIssuanceAllowed } from "../auth/throttle.ts";
 import { type Env, settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
@@ -25,7 +25,7 @@ export async function token(request: Request, env: Env): Promise<Response> {
   }
   // implicit: a public client; any secret sent along is ignored.
   const { client } = await authenticateClient(request, env, presented, grant === "client_credentials" ? "secret" : "public");
-  await assertIssuanceAllowed(env, client.client_id);
+  await assertIssuanceAllowed(env, request, client.client_id, grant);
 
   const s = settings(env);
   const issuer = issuerFor(request, s);

@@ -7,6 +7,10 @@ export interface RequestContext {
   clientId?: string;
   outcome?: string;
   error?: unknown;
+  /** Raised to "warn" by what an operator should see (an attack on a client). */
+  level?: "warn";
+  /** Failed authentications for this request's client_id in the current minute (this isolate). */
+  clientFailures?: number;
 }
 
 const contexts = new WeakMap<Request, RequestContext>();

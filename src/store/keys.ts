@@ -15,11 +15,8 @@ export const revokedTokenKey = (jti: string) => `jti:${jti}`;
 /** REVOCATIONS: every token of a client issued before a time. */
 export const revokedClientKey = (clientId: string) => `client:${clientId}`;
 
-/** CLIENTS: a client_id or caller IP locked after too many failed authentications; value: epoch seconds it ends. */
-export const lockKey = (kind: "client" | "ip", id: string) => `lock:${kind}:${id}`;
-
 /**
- * The client_id shape we issue (and a bound on what we look up): KV keys are limited to
- * 512 bytes, so anything else is answered as an unknown client without touching KV.
+ * The client_id shape we issue: 160 random bits in hex. Anything else is answered as an unknown
+ * client without touching KV, and is never logged.
  */
-export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+export const CLIENT_ID_PATTERN = /^[0-9a-f]{40}$/;
