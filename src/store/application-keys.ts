@@ -1,9 +1,8 @@
 import { type ClientRecord, newClient } from "./client-record.ts";
 import type { Kv } from "./kv.ts";
-import { forgetClient } from "./clients.ts";
-import { appKeyIdKey, clientKey } from "./keys.ts";
-import { KV_PROPAGATION_SECONDS, MAX_CLIENT_CACHE_SECONDS } from "../limits.ts";
-import { revokeClient } from "./revocations.ts";
+import { forgetClient, isDeleted } from "./clients.ts";
+import { appKeyIdKey, clientKey, deletedClientKey } from "./keys.ts";
+import { revokeDeletedClient } from "./revocations.ts";
 
 /**
  * Application keys (client records) with their id index. Written against the subset of the KV
@@ -31,36 +30,50 @@ export async function createAppKey(kv: Kv, name: string): Promise<{ record: Clie
   return created;
 }
 
+/** A live key by id: null when the id is unknown or the key was deleted (tombstoned). */
 export async function getAppKey(kv: Kv, id: string): Promise<ClientRecord | null> {
   if (!UUID_PATTERN.test(id)) return null;
   const clientId = await kv.get(appKeyIdKey(id));
   if (clientId === null) return null;
-  return kv.get<ClientRecord>(clientKey(clientId), "json");
+  const found = await kv.get([clientKey(clientId), deletedClientKey(clientId)], "text");
+  const record = found.get(clientKey(clientId));
+  return record != null && found.get(deletedClientKey(clientId)) == null ? (JSON.parse(record) as ClientRecord) : null;
 }
 
+/**
+ * Read, then write the whole record back: KV cannot make that conditional, so a deletion may
+ * land in between. The tombstone is checked again after the write; if the key died meanwhile,
+ * the record just written is removed and the rename reports the key gone. Where the tombstone
+ * has not reached this location yet, authentication still refuses the record once it has.
+ */
 export async function renameAppKey(kv: Kv, id: string, name: string, now = new Date()): Promise<ClientRecord | null> {
   const record = await getAppKey(kv, id);
   if (!record) return null;
   const renamed = { ...record, name, updated_at: now.toISOString() };
   await kv.put(clientKey(record.client_id), JSON.stringify(renamed));
   forgetClient(record.client_id);
+  if (await isDeleted(kv, record.client_id)) {
+    await kv.delete(clientKey(record.client_id)).catch(() => {});
+    return null;
+  }
   return renamed;
 }
 
 /**
- * Revokes every token of the key first, then removes the record, then the index: each step
- * can fail and be retried, and no order of failures leaves a usable key or live tokens of a
- * key reported deleted. Returns false when there is no such key.
+ * Revokes every token of the key first, then writes the tombstone, then removes the record and
+ * the index: each step can fail and be retried, and no order of failures leaves a usable key or
+ * live tokens of a key reported deleted. Returns false when there is no such key.
  *
- * The revocation reaches past now: other isolates may still hold the record in their cache
- * (CLIENT_CACHE_SECONDS) or read it from a KV location the deletion has not reached yet, and
- * any token they mint meanwhile must not verify.
+ * The revocation covers every token of the client, whatever its iat, for good: other isolates
+ * may still hold the record in their cache (CLIENT_CACHE_SECONDS) or read it from a KV location
+ * the deletion has not reached yet, and any token they mint meanwhile must not verify.
  */
-export async function deleteAppKey(kv: Kv, revocations: Kv, id: string, now = Math.floor(Date.now() / 1000)): Promise<boolean> {
+export async function deleteAppKey(kv: Kv, revocations: Kv, id: string, now = new Date()): Promise<boolean> {
   if (!UUID_PATTERN.test(id)) return false;
   const clientId = await kv.get(appKeyIdKey(id));
   if (clientId === null) return false;
-  await revokeClient(revocations, clientId, now + MAX_CLIENT_CACHE_SECONDS + KV_PROPAGATION_SECONDS);
+  await revokeDeletedClient(revocations, clientId);
+  await kv.put(deletedClientKey(clientId), JSON.stringify({ id, deleted_at: now.toISOString() }));
   await kv.delete(clientKey(clientId));
   forgetClient(clientId);
   await kv.delete(appKeyIdKey(id));

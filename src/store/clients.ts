@@ -1,5 +1,5 @@
 import type { ClientRecord } from "./client-record.ts";
-import { CLIENT_ID_PATTERN, clientKey } from "./keys.ts";
+import { CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./keys.ts";
 import type { Kv } from "./kv.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -13,14 +13,22 @@ export type { ClientRecord } from "./client-record.ts";
  */
 const cache = new TtlCache<ClientRecord>();
 
-/** The record for a client_id, or null when there is none (or the id cannot be one of ours). */
+/**
+ * The record for a client_id, or null when there is none, it was deleted, or the id cannot be
+ * one of ours. The tombstone is read only when a record exists: an unknown id costs one read.
+ */
 export async function getClient(kv: Pick<Kv, "get">, clientId: string, cacheSeconds = 0): Promise<ClientRecord | null> {
   if (!CLIENT_ID_PATTERN.test(clientId)) return null;
   const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
   if (cached) return cached;
   const record = await kv.get<ClientRecord>(clientKey(clientId), "json");
-  if (record) cache.set(clientId, record, cacheSeconds * 1000);
+  if (!record || (await isDeleted(kv, clientId))) return null;
+  cache.set(clientId, record, cacheSeconds * 1000);
   return record;
+}
+
+export async function isDeleted(kv: Pick<Kv, "get">, clientId: string): Promise<boolean> {
+  return (await kv.get(deletedClientKey(clientId))) !== null;
 }
 
 export async function putClient(kv: Pick<Kv, "put">, record: ClientRecord): Promise<void> {

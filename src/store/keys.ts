@@ -6,6 +6,13 @@
 /** CLIENTS: the client record, looked up on every token request. */
 export const clientKey = (clientId: string) => `client:${clientId}`;
 
+/**
+ * CLIENTS: the permanent tombstone of a deleted client. KV has no conditional write, so a
+ * record written back after a deletion (a racing update, a stale location) is an absence a
+ * stale write can fill; the tombstone is what authentication, get and update honour.
+ */
+export const deletedClientKey = (clientId: string) => `deleted:${clientId}`;
+
 /** CLIENTS: application-key id → client_id, so a key is found by id without a scan. */
 export const appKeyIdKey = (id: string) => `appkey:${id}`;
 

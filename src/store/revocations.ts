@@ -38,6 +38,20 @@ export async function revokeClient(kv: Pick<Kv, "put">, clientId: string, notAft
   seen.set(key, String(notAfter), (expiration - now) * 1000);
 }
 
+/** Far enough ahead that every token ever issued to the client was issued before it. */
+const ALL_TOKENS = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+/**
+ * Revokes every token of a deleted client, whatever its iat, for good: a stale copy of the
+ * record may mint tokens for a while after the deletion, and client_ids are never reused. A
+ * number rather than a marker, so verifiers of any version read it as "issued before".
+ */
+export async function revokeDeletedClient(kv: Pick<Kv, "put">, clientId: string): Promise<void> {
+  const key = revokedClientKey(clientId);
+  await kv.put(key, String(ALL_TOKENS));
+  seen.set(key, String(ALL_TOKENS), MAX_TOKEN_TTL_SECONDS * 1000);
+}
+
 /**
  * Both checks as one bulk read (one KV operation), skipped for what this isolate has seen
  * within `cacheSeconds`.
