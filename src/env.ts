@@ -5,6 +5,8 @@ export interface Env {
   /** Secret: a JWK set of private signing keys. The first key signs; every key is published. */
   SIGNING_KEYS: string;
   ISSUER?: string;
+  /** Local development only ("true"): with ISSUER empty, each request's origin is the issuer. */
+  ALLOW_REQUEST_ORIGIN_ISSUER?: string;
   AUDIENCE?: string;
   TOKEN_TTL_SECONDS?: string;
   CORS_ALLOWED_ORIGINS?: string;
@@ -21,7 +23,7 @@ export interface Env {
 }
 
 export interface Settings {
-  /** undefined: take the origin of the request (local development). */
+  /** undefined: take the origin of the request (local development, ALLOW_REQUEST_ORIGIN_ISSUER). */
   issuer: string | undefined;
   /** undefined: the issuer. */
   audience: string | undefined;
@@ -57,6 +59,10 @@ export function settings(env: Env): Settings {
 function parseSettings(env: Env): Settings {
   const issuer = optional(env.ISSUER);
   if (issuer !== undefined) assertUrl("ISSUER", issuer);
+  // Without it every hostname the Worker answers on would mint tokens of its own issuer.
+  else if (env.ALLOW_REQUEST_ORIGIN_ISSUER !== "true") {
+    throw new ConfigError("ISSUER is not set: set it to this service's public URL (ALLOW_REQUEST_ORIGIN_ISSUER=true is for local development only)");
+  }
   return {
     issuer,
     audience: optional(env.AUDIENCE),

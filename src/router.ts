@@ -25,7 +25,8 @@ export const routes: Record<string, Record<string, Handler>> = {
 };
 
 const router = Router<Request, [Env, ExecutionContext], Response>({
-  before: [(request: Request) => void context(request)],
+  // Settings first: a misconfigured deployment answers 500 on every path, not just some.
+  before: [(request: Request, env: Env) => void (context(request), settings(env))],
   catch: toErrorResponse,
   finally: [finish],
 });

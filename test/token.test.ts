@@ -225,10 +225,10 @@ describe("signing", () => {
     expect(payload.client_id).toBe(client.client_id);
   });
 
-  it("takes iss and aud from the request's origin when ISSUER is unset", async () => {
+  it("takes iss and aud from the request's origin when ISSUER is unset in local development", async () => {
     const client = await createClient();
     const origin = "http://localhost:9999";
-    const overrides = { ISSUER: "" };
+    const overrides = { ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" };
     const res = await call(
       TOKEN,
       { method: "POST", headers: FORM, body: `grant_type=implicit&client_id=${client.client_id}` },

@@ -59,8 +59,9 @@ describe("GET /.well-known/oauth-authorization-server", () => {
     });
   });
 
-  it("names the request's origin as issuer when ISSUER is unset", async () => {
-    const body = (await (await call("/.well-known/oauth-authorization-server", {}, { ISSUER: "" }, "http://localhost:8788")).json()) as any;
+  it("names the request's origin as issuer when ISSUER is unset in local development", async () => {
+    const dev = { ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" };
+    const body = (await (await call("/.well-known/oauth-authorization-server", {}, dev, "http://localhost:8788")).json()) as any;
     expect(body.issuer).toBe("http://localhost:8788");
     expect(body.token_endpoint).toBe("http://localhost:8788/oauth/access_token");
   });

@@ -19,6 +19,7 @@ const args = process.argv.slice(2);
 const port = portFrom(args) ?? 8787;
 
 await ensureSigningKeys();
+await ensureLocalIssuer();
 const demo = await ensureDemoClient();
 printDemo(demo, port);
 startWrangler(args);
@@ -30,6 +31,16 @@ async function ensureSigningKeys(): Promise<void> {
   await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
   const where = existed ? "wrote a new Ed25519 signing key into .dev.vars" : "created .dev.vars with a new Ed25519 signing key";
   console.log(`edge-token: ${where} (kid ${key.kid}); it is gitignored.`);
+}
+
+/**
+ * Locally the issuer is whatever origin a request came to (localhost, a LAN address, a tunnel).
+ * A deployed Worker refuses that; the Worker accepts it only when told so by name.
+ */
+async function ensureLocalIssuer(): Promise<void> {
+  if ((await readDevVar("ALLOW_REQUEST_ORIGIN_ISSUER")) === "true") return;
+  await writeDevVar("ALLOW_REQUEST_ORIGIN_ISSUER", "true");
+  console.log("edge-token: set ALLOW_REQUEST_ORIGIN_ISSUER=true in .dev.vars (local development only: each request's origin is the issuer).");
 }
 
 // A copied .dev.vars.example holds an empty set: treat it like a missing one.
