@@ -2,7 +2,7 @@
  * The importable verifier, for Workers that verify edge-token's tokens in-process:
  *
  *   import { createVerifier, unauthorized } from "edge-token/verify";
- *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH });
+ *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH, revocations: env.REVOCATIONS });
  *   const result = await verifier.verify(token, { method: request.method });
  *   if (!result.valid) return unauthorized(result);
  *
@@ -33,8 +33,13 @@ export interface VerifierOptions {
    * token service, through which `<issuer>/.well-known/jwks.json` is fetched.
    */
   jwks: string | URL | { keys: unknown[] } | Fetcher;
-  /** The token service's REVOCATIONS namespace, bound in this Worker too; checked when given. */
-  revocations?: KVNamespace;
+  /**
+   * Required, and a choice to make: the token service's REVOCATIONS namespace, bound in this
+   * Worker too, or `false` when it cannot be bound: then revoked tokens pass until they expire.
+   * A Worker given the binding can also write to it (revoke anyone's tokens, or delete
+   * revocations): a consumer you do not trust should verify over the RPC entrypoint instead.
+   */
+  revocations: KVNamespace | false;
   /** Default 300, the JWKS endpoint's max-age. */
   jwksMaxAgeSeconds?: number;
   /** Default 30. */
@@ -51,6 +56,9 @@ export interface Verifier {
 }
 
 export function createVerifier(o: VerifierOptions): Verifier {
+  if (o.revocations !== false && (typeof o.revocations !== "object" || o.revocations === null)) {
+    throw new TypeError('createVerifier: "revocations" is required: the REVOCATIONS namespace, or false to let revoked tokens pass until they expire');
+  }
   const key = keyLookup(o);
   const revocations = o.revocations ? kvRevocations(timed(o.revocations, 5000), o.revocationCacheSeconds ?? 10) : undefined;
   const verified: VerifiedTokens = new TtlCache(5_000);

@@ -25,7 +25,7 @@ describe("the importable verifier's key cache", () => {
   it("fetches the key set once and reuses it", async () => {
     const issuer = issuerFor("reuse");
     const jwks = countingJwks();
-    const verifier = createVerifier({ issuer, jwks: jwks as unknown as Fetcher });
+    const verifier = createVerifier({ issuer, revocations: false, jwks: jwks as unknown as Fetcher });
     const token = await signWith({ iss: issuer, aud: issuer });
     for (let i = 0; i < 20; i++) expect((await verifier.verify(token)).valid).toBe(true);
     expect(jwks.fetches).toBe(1);
@@ -35,7 +35,7 @@ describe("the importable verifier's key cache", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const issuer = issuerFor("burst");
     const jwks = countingJwks();
-    const verifier = createVerifier({ issuer, jwks: jwks as unknown as Fetcher, jwksRefetchCooldownSeconds: 30 });
+    const verifier = createVerifier({ issuer, revocations: false, jwks: jwks as unknown as Fetcher, jwksRefetchCooldownSeconds: 30 });
     const { privateKey } = await generateKeyPair("Ed25519");
     const madeUp = (i: number) => signWith({ iss: issuer, aud: issuer }, { kid: `made-up-${i}` }, privateKey);
 
@@ -62,7 +62,7 @@ describe("the importable verifier's key cache", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const issuer = issuerFor("maxage");
     const jwks = countingJwks();
-    const verifier = createVerifier({ issuer, jwks: jwks as unknown as Fetcher, jwksMaxAgeSeconds: 300 });
+    const verifier = createVerifier({ issuer, revocations: false, jwks: jwks as unknown as Fetcher, jwksMaxAgeSeconds: 300 });
     const token = await signWith({ iss: issuer, aud: issuer });
     await verifier.verify(token);
     vi.setSystemTime(Date.now() + 299_000);
@@ -77,7 +77,7 @@ describe("the importable verifier's key cache", () => {
     const issuer = issuerFor("down");
     let fetches = 0;
     const down = { fetch: async () => (fetches++, new Response("unavailable", { status: 503 })) };
-    const verifier = createVerifier({ issuer, jwks: down as unknown as Fetcher });
+    const verifier = createVerifier({ issuer, revocations: false, jwks: down as unknown as Fetcher });
     const token = await signWith({ iss: issuer, aud: issuer });
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(JwksUnavailableError);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: "ERR_JWKS_UNAVAILABLE" });
@@ -87,7 +87,7 @@ describe("the importable verifier's key cache", () => {
   it("verifies against a key set object without fetching", async () => {
     const issuer = issuerFor("static");
     const set = await (await env.EDGE_TOKEN.fetch("https://edge-token/.well-known/jwks.json")).json();
-    const verifier = createVerifier({ issuer, jwks: set as { keys: unknown[] } });
+    const verifier = createVerifier({ issuer, revocations: false, jwks: set as { keys: unknown[] } });
     expect((await verifier.verify(await signWith({ iss: issuer, aud: issuer }))).valid).toBe(true);
     expect(await verifier.verify(await signWith({ iss: "https://other.example", aud: issuer }))).toStrictEqual({
       valid: false,

@@ -18,7 +18,7 @@ async function checkEverywhere(token: string, overrides: { SIGNING_KEYS: string 
   const introspected = (await (await post("/oauth/introspect", { token, ...inspector }, {}, overrides)).json()) as { active: boolean };
   const rpc = await new TokenVerifier(createExecutionContext(), { ...env, ...overrides }).verify(token);
   const jwks = (await (await call("/.well-known/jwks.json", {}, overrides)).json()) as { keys: unknown[] };
-  const module = await createVerifier({ issuer: ORIGIN, jwks }).verify(token);
+  const module = await createVerifier({ issuer: ORIGIN, jwks, revocations: env.REVOCATIONS }).verify(token);
   return [introspected.active, rpc.valid ? "valid" : rpc.error, module.valid ? "valid" : module.error];
 }
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { revokeClient } from "../src/store/revocations.ts";
+import { createVerifier, type VerifierOptions } from "../src/verify.ts";
 import { verifyOwnToken } from "../src/tokens/service.ts";
 import { CLOCK_SKEW_SECONDS } from "../src/limits.ts";
 import { badTokens } from "./bad-tokens.ts";
@@ -84,3 +85,26 @@ describe("client-wide revocation", () => {
     expect(await res.json()).toStrictEqual({ active: false });
   });
 });
+
+describe("the importable verifier's revocation choice", () => {
+  const jwks = () => env.EDGE_TOKEN;
+
+  it("is required: leaving it out is a TypeError, not a silent 'never revoked'", () => {
+    const options = { issuer: ORIGIN, jwks: jwks() } as unknown as VerifierOptions;
+    expect(() => createVerifier(options)).toThrow(TypeError);
+    expect(() => createVerifier(options)).toThrow('createVerifier: "revocations" is required');
+    expect(() => createVerifier({ ...options, revocations: undefined } as unknown as VerifierOptions)).toThrow(TypeError);
+    expect(() => createVerifier({ ...options, revocations: null } as unknown as VerifierOptions)).toThrow(TypeError);
+  });
+
+  it("revocations: false lets a revoked token pass until it expires; the namespace refuses it", async () => {
+    const client = await createClient();
+    const token = await tokenFor(client);
+    expect((await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret })).status).toBe(200);
+    const blind = createVerifier({ issuer: ORIGIN, jwks: jwks(), revocations: false });
+    const seeing = createVerifier({ issuer: ORIGIN, jwks: jwks(), revocations: env.REVOCATIONS });
+    expect((await blind.verify(token, { method: "GET" })).valid).toBe(true);
+    expect(await seeing.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+  });
+});
+
