@@ -5,10 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient, type CreatedClient } from "./clients.ts";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
+import { writePrivateFile } from "./private-file.ts";
 import { generateSigningKey } from "./signing-keys.ts";
 import { ROOT, WRANGLER } from "./wrangler.ts";
 
@@ -20,6 +21,7 @@ const port = portFrom(args) ?? 8787;
 
 await ensureSigningKeys();
 await ensureLocalIssuer();
+await chmod(DEV_VARS, 0o600); // it holds private keys, whoever created it
 const demo = await ensureDemoClient();
 printDemo(demo, port);
 startWrangler(args);
@@ -57,7 +59,7 @@ async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }>
   console.log("edge-token: creating a demo client in local KV…");
   const client = await createClient("demo", { remote: false, env: undefined, persistTo: undefined });
   await mkdir(join(ROOT, ".wrangler/state"), { recursive: true });
-  await writeFile(DEMO_FILE, JSON.stringify(client, null, 2), { mode: 0o600 });
+  await writePrivateFile(DEMO_FILE, JSON.stringify(client, null, 2));
   return { ...client, created: true };
 }
 

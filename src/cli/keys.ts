@@ -4,10 +4,12 @@
  *   create --name NAME        create a key; prints {"id","client_id","client_secret","name"}
  *   list                      prints a JSON array of keys (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
- *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
- *   signing drop --kid KID [--keys-file F]
- *                             signing-key rotation; prints the new SIGNING_KEYS value. Locally it
- *                             also updates .dev.vars; with --keys-file (- for stdin) it only prints.
+ *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
+ *   signing drop --kid KID [--keys-file F] [--out F]
+ *                             signing-key rotation. Reads SIGNING_KEYS from --keys-file (- for
+ *                             stdin) or .dev.vars; writes the new value to --out (mode 0600; stdout
+ *                             then gets only kids), or updates .dev.vars, or with --keys-file alone
+ *                             prints it.
  *
  * Local KV (what `npm start` serves) by default, or `--persist-to DIR`; `--remote [--env E]`
  * for a deployed namespace. JSON goes to stdout for scripts; messages go to stderr.
@@ -17,8 +19,8 @@ import { createClient, deleteClient, listClients } from "./clients.ts";
 import { signing } from "./signing.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME | list | delete ID   [--remote [--env E] | --persist-to DIR]
-       npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F]
-       npm run keys -- signing drop --kid KID [--keys-file F]`;
+       npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
+       npm run keys -- signing drop --kid KID [--keys-file F] [--out F]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       alg: { type: "string", default: "EdDSA" },
       activate: { type: "boolean", default: false },
       "keys-file": { type: "string" },
+      out: { type: "string" },
       kid: { type: "string" },
     },
   });
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
         alg: values.alg,
         activate: values.activate,
         keysFile: values["keys-file"],
+        out: values.out,
         // --kid, since a thumbprint kid may start with "-" and read as an option
         kid: values.kid ?? positionals[2],
       });

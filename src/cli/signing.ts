@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { readDevVar, writeDevVar } from "./dev-vars.ts";
+import { writePrivateFile } from "./private-file.ts";
 import { generateSigningKey, type SigningAlg } from "./signing-keys.ts";
 
 type Jwk = Record<string, string>;
@@ -19,9 +20,17 @@ async function readKeys(file: string | undefined): Promise<KeySetJson> {
   return parsed;
 }
 
-async function writeKeys(set: KeySetJson, file: string | undefined): Promise<string> {
+/**
+ * Where the new SIGNING_KEYS goes: `out` (0600), or locally .dev.vars; with --keys-file and no
+ * --out it is only printed. What goes to stdout holds private keys only in that last case.
+ */
+async function writeKeys(set: KeySetJson, o: { keysFile: string | undefined; out: string | undefined }): Promise<string> {
   const value = JSON.stringify(set);
-  if (file === undefined) await writeDevVar("SIGNING_KEYS", value);
+  if (o.out !== undefined) {
+    await writePrivateFile(o.out, value + "\n");
+    return JSON.stringify({ out: o.out, kids: set.keys.map((k) => k.kid), signer: set.keys[0]?.kid });
+  }
+  if (o.keysFile === undefined) await writeDevVar("SIGNING_KEYS", value);
   return value;
 }
 
@@ -33,7 +42,7 @@ async function writeKeys(set: KeySetJson, file: string | undefined): Promise<str
  */
 export async function signing(
   command: string | undefined,
-  o: { alg: SigningAlg; activate: boolean; keysFile: string | undefined; kid: string | undefined },
+  o: { alg: SigningAlg; activate: boolean; keysFile: string | undefined; out: string | undefined; kid: string | undefined },
 ): Promise<{ value: string; message: string }> {
   const set = await readKeys(o.keysFile);
   let message: string;
@@ -58,6 +67,7 @@ export async function signing(
   } else {
     throw new Error("signing needs rotate [--activate] or drop KID");
   }
-  const value = await writeKeys(set, o.keysFile);
-  return { value, message: o.keysFile === undefined ? `${message} (.dev.vars updated; restart npm start)` : message };
+  const value = await writeKeys(set, o);
+  const where = o.out !== undefined ? ` (written to ${o.out})` : o.keysFile === undefined ? " (.dev.vars updated; restart npm start)" : "";
+  return { value, message: message + where };
 }
