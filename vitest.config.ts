@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 
 const ISSUER = "https://auth.example";
+// Resource indicators (RFC 8707) the tests request tokens for; the fixture consumer's orders API is one.
+const RESOURCES = "https://orders.example https://reports.example";
 const BUILD = "test/fixtures/.build";
 const NO_CACHES = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
 // The Worker under test is named edge-token too, and the plugin points every binding to that
@@ -40,7 +42,7 @@ async function workersProject() {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { SIGNING_KEYS: signingKeys, ISSUER },
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
           serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY },
           workers: [
             // edge-token once more, under its own name, so that the consumer's config binds it
@@ -52,7 +54,7 @@ async function workersProject() {
               compatibilityDate: service.compatibility_date,
               kvNamespaces: kv(service),
               // No isolate caches here: the tests write through the other copy and read through this one.
-              bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER },
+              bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
             },
             {
               name: consumer.name!,

@@ -8,6 +8,14 @@ export interface Env {
   /** Local development only ("true"): with ISSUER empty, each request's origin is the issuer. */
   ALLOW_REQUEST_ORIGIN_ISSUER?: string;
   AUDIENCE?: string;
+  /** The scopes the service knows (RFC 6749 §3.3), space-delimited; metadata lists them. */
+  SCOPES?: string;
+  /** The subset of SCOPES that implicit tokens (held by browser code) may carry. */
+  PUBLIC_SCOPES?: string;
+  /** What a key gets when its creator names no scope. */
+  DEFAULT_SCOPE?: string;
+  /** Absolute URIs a token request may name as `resource` (RFC 8707), space-delimited. */
+  RESOURCES?: string;
   TOKEN_TTL_SECONDS?: string;
   CORS_ALLOWED_ORIGINS?: string;
   LIMIT_ISSUANCE?: string;
@@ -22,11 +30,12 @@ export interface Env {
   IMPLICIT_PER_IP?: RateLimit;
 }
 
-export interface Settings {
+export interface Settings extends ScopeSettings {
   /** undefined: take the origin of the request (local development, ALLOW_REQUEST_ORIGIN_ISSUER). */
   issuer: string | undefined;
   /** undefined: the issuer. */
   audience: string | undefined;
+  resources: ReadonlySet<string>;
   tokenTtlSeconds: number;
   corsOrigins: "*" | ReadonlySet<string>;
   limitIssuance: boolean;
@@ -37,12 +46,12 @@ export interface Settings {
   revocationCacheSeconds: number;
 }
 
+import { ConfigError } from "./config-error.ts";
+import { isResourceUri } from "./policy/resource.ts";
+import { optional, type ScopeSettings, scopeSettings } from "./policy/vocabulary.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS, MAX_REVOCATION_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./limits.ts";
 
-/** A deployment mistake, not a caller's: it surfaces as a logged 500. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./config-error.ts";
 
 // The env object lives as long as the isolate, so settings are parsed once per isolate.
 const parsed = new WeakMap<object, Settings>();
@@ -66,6 +75,8 @@ function parseSettings(env: Env): Settings {
   return {
     issuer,
     audience: optional(env.AUDIENCE),
+    ...scopeSettings(env),
+    resources: parseResources(env.RESOURCES),
     tokenTtlSeconds: parseTtl(env.TOKEN_TTL_SECONDS),
     corsOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
@@ -73,11 +84,6 @@ function parseSettings(env: Env): Settings {
     clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, 10, 0, MAX_CLIENT_CACHE_SECONDS),
     revocationCacheSeconds: integer("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 10, 0, MAX_REVOCATION_CACHE_SECONDS),
   };
-}
-
-function optional(value: string | undefined): string | undefined {
-  const v = value?.trim();
-  return v ? v : undefined;
 }
 
 function assertUrl(name: string, value: string): void {
@@ -94,6 +100,14 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+function parseResources(value: string | undefined): ReadonlySet<string> {
+  const list = optional(value)?.split(/\s+/) ?? [];
+  for (const r of list) {
+    if (!isResourceUri(r)) throw new ConfigError(`RESOURCES must be absolute URIs without a fragment; "${r.slice(0, 80)}" is not one`);
+  }
+  return new Set(list);
 }
 
 function parseOrigins(value: string | undefined): Settings["corsOrigins"] {

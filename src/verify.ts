@@ -8,7 +8,7 @@
  *
  * Same pipeline and rules as the token service's own RPC entrypoint.
  */
-import { errorResponse } from "./http/errors.ts";
+import { insufficientScope, invalidToken } from "./http/bearer.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
@@ -26,8 +26,11 @@ export { bearerToken } from "./http/bearer.ts";
 export interface VerifierOptions {
   /** The token service's ISSUER: tokens must carry exactly this `iss`. */
   issuer: string;
-  /** Required `aud`; defaults to the issuer, as the token service does. */
-  audience?: string;
+  /**
+   * Accepted `aud` values: a token whose `aud` holds any of them passes. Default: the issuer,
+   * as the token service does. A resource server of its own (RFC 8707) names its URI here.
+   */
+  audience?: string | string[];
   /**
    * The public keys: the JWKS URL, a key set object, or a Service Binding (Fetcher) to the
    * token service, through which `<issuer>/.well-known/jwks.json` is fetched.
@@ -64,7 +67,8 @@ export function createVerifier(o: VerifierOptions): Verifier {
   const verified: VerifiedTokens = new TtlCache(5_000);
   return {
     async verify(token, request) {
-      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience: o.audience, revocations, verified });
+      const audience = request?.audience ?? o.audience;
+      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience, revocations, verified });
       return toResult(outcome, request);
     },
   };
@@ -90,15 +94,13 @@ function isKeySet(source: JwksSource | Fetcher): source is { keys: unknown[] } {
 
 /**
  * A failed result as a response in the token service's error shape, with the RFC 6750
- * challenge. The failure reason is not in it: it would only help an attacker.
+ * challenge (and, for a 403, the scope the request needed). The failure reason is not in it:
+ * it would only help an attacker.
  */
 export function unauthorized(result: Extract<VerifyResult, { valid: false }>, realm = "api"): Response {
   if (result.status === 403) {
-    return errorResponse(403, "insufficient_scope", "This token may only read.", {
-      "WWW-Authenticate": `Bearer realm="${realm}", error="insufficient_scope"`,
-    });
+    const detail = result.error === "read_only" ? "This token may only read." : "This token lacks the scope this request needs.";
+    return insufficientScope(realm, result.scope, detail).toResponse();
   }
-  return errorResponse(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
-    "WWW-Authenticate": `Bearer realm="${realm}", error="invalid_token"`,
-  });
+  return invalidToken(realm).toResponse();
 }

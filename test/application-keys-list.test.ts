@@ -2,14 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newClient } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
-import { call, createClient, error, tokenFor } from "./helpers.ts";
+import { call, createAdmin, createClient, error, tokenFor } from "./helpers.ts";
 
 const KEYS = "/v2/application-keys";
 
 // Its own test file, so its KV holds only the keys it makes (storage is per file).
 describe("GET /v2/application-keys", () => {
   it("pages through every key, oldest first, never a secret or hash", async () => {
-    const token = await tokenFor(await createClient("operator"));
+    const token = await tokenFor(await createAdmin("operator"));
     const auth = { Authorization: `Bearer ${token}` };
     const names: string[] = [];
     for (let i = 0; i < 7; i++) {
@@ -30,7 +30,7 @@ describe("GET /v2/application-keys", () => {
     // the operator's own client was stored by the test helper, not through the API: 7 keys
     expect(body.data.map((k: { name: string }) => k.name)).toStrictEqual(names);
     expect(body.meta).toStrictEqual({ page: { limit: 25, offset: 0, current: 1, total: 1 }, results: { total: 7 } });
-    expect(Object.keys(body.data[0]).sort()).toStrictEqual(["client_id", "id", "meta", "name", "type"]);
+    expect(Object.keys(body.data[0]).sort()).toStrictEqual(["client_id", "grant_types", "id", "meta", "name", "scope", "type"]);
 
     const second = JSON.parse((await page("?page[limit]=3&page[offset]=3")).text);
     expect(second.data.map((k: { name: string }) => k.name)).toStrictEqual(["key 3", "key 4", "key 5"]);
@@ -48,8 +48,8 @@ describe("GET /v2/application-keys", () => {
   });
 
   it("lists a key whose index entry was written without metadata", async () => {
-    const token = await tokenFor(await createClient("operator"));
-    const { record } = await newClient("hand-written");
+    const token = await tokenFor(await createAdmin("operator"));
+    const { record } = await newClient({ name: "hand-written", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test" });
     await putClient(env.CLIENTS, record);
     await env.CLIENTS.put(`appkey:${record.id}`, record.client_id);
     const body = (await (await call(`${KEYS}?page[limit]=100`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { data: { id: string; name: string }[] };
@@ -66,7 +66,7 @@ describe("GET /v2/application-keys", () => {
     ["page[offset]=", 'The parameter "page[offset]" must be an integer from 0 up.'],
   ]) {
     it(`400 for ${query}`, async () => {
-      const token = await tokenFor(await createClient("operator"));
+      const token = await tokenFor(await createAdmin("operator"));
       const res = await call(`${KEYS}?${query}`, { headers: { Authorization: `Bearer ${token}` } });
       expect(res.status).toBe(400);
       expect(await res.json()).toStrictEqual(error(400, "Bad Request", "invalid_request", detail!));

@@ -2,13 +2,13 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import { createExecutionContext } from "cloudflare:test";
-import { call, claimsOf, createClient, error, issueAt, nowSeconds, post, signWith, tokenFor } from "./helpers.ts";
+import { call, claimsOf, createAdmin, createClient, error, issueAt, nowSeconds, post, signWith, tokenFor } from "./helpers.ts";
 
 const KEYS = "/v2/application-keys";
 afterEach(() => vi.restoreAllMocks());
 
 async function managerToken() {
-  return tokenFor(await createClient("operator"));
+  return tokenFor(await createAdmin("operator"));
 }
 
 function api(path: string, token: string | undefined, init: RequestInit = {}) {
@@ -35,8 +35,10 @@ describe("POST /v2/application-keys", () => {
       type: "application_key",
       name: "Storefront",
       client_id: data.client_id,
+      scope: "read write",
+      grant_types: ["client_credentials", "implicit"],
       client_secret: data.client_secret,
-      meta: { timestamps: { created_at: data.meta.timestamps.created_at, updated_at: data.meta.timestamps.created_at } },
+      meta: { timestamps: { created_at: data.meta.timestamps.created_at, updated_at: data.meta.timestamps.created_at }, created_by: claimsOf(token).client_id },
     });
     expect(data.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(data.client_id).toMatch(/^[0-9a-f]{40}$/);
@@ -106,14 +108,14 @@ describe("authentication", () => {
     }
   });
 
-  it("403 for an implicit token, on every operation", async () => {
-    const implicit = await tokenFor(await createClient(), "implicit");
+  it("403 for a token without the application_keys scope, on every operation", async () => {
+    const implicit = await tokenFor(await createAdmin(), "implicit");
     const id = "0190f000-0000-7000-8000-000000000000";
     for (const [method, path] of [["GET", KEYS], ["POST", KEYS], ["GET", `${KEYS}/${id}`], ["PUT", `${KEYS}/${id}`], ["DELETE", `${KEYS}/${id}`]]) {
       const res = await api(path!, implicit, { method: method!, ...(method === "POST" || method === "PUT" ? { body: "{}" } : {}) });
       expect([method, path, res.status]).toStrictEqual([method, path, 403]);
-      expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="edge-token", error="insufficient_scope", scope="read write"');
-      expect(await res.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "Managing application keys needs a client_credentials token."));
+      expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="edge-token", error="insufficient_scope", scope="application_keys"');
+      expect(await res.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "Managing application keys needs a token with the application_keys scope."));
     }
   });
 });

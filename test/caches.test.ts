@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import { createAppKey } from "../src/store/application-keys.ts";
-import { claimsOf, createClient, post, randomIp } from "./helpers.ts";
+import { claimsOf, createAdmin, createClient, post, randomIp } from "./helpers.ts";
 
 /**
  * The isolate caches (CLIENT_CACHE_SECONDS, REVOCATION_CACHE_SECONDS, default 10 s) that keep
@@ -56,7 +56,7 @@ describe("isolate caches", () => {
   });
 
   it("a key deleted elsewhere cannot mint a token that verifies from a stale cached record", async () => {
-    const made = await createAppKey(env.CLIENTS, "cached here");
+    const made = await createAppKey(env.CLIENTS, { name: "cached here", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test" });
     const client = { id: made.record.id, client_id: made.record.client_id, client_secret: made.clientSecret };
     const ip = randomIp();
     expect(["first", (await issue(client, ip)).status]).toStrictEqual(["first", 200]); // cached in this isolate now
@@ -64,7 +64,7 @@ describe("isolate caches", () => {
     const operatorRes = await env.EDGE_TOKEN.fetch("https://auth.example/oauth/access_token", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(cc(await createClient("operator"))).toString(),
+      body: new URLSearchParams(cc(await createAdmin("operator"))).toString(),
     });
     const admin = ((await operatorRes.json()) as { access_token: string }).access_token;
     const deleted = await env.EDGE_TOKEN.fetch(`https://auth.example/v2/application-keys/${client.id}`, {

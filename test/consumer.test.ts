@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { badTokens } from "./bad-tokens.ts";
-import { claimsOf, createClient, error, post, tokenFor } from "./helpers.ts";
+import { claimsOf, createAdmin, createClient, error, post, tokenFor } from "./helpers.ts";
 
 /**
  * test/fixtures/consumer is a separate Worker with its own config. It binds edge-token's
@@ -57,8 +57,75 @@ for (const path of PATHS) {
       for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
         const res = await consumer(path, token, method);
         expect([method, res.status, res.headers.get("X-Verify-Error")]).toStrictEqual([method, 403, "read_only"]);
-        expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="api", error="insufficient_scope"');
+        expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="api", error="insufficient_scope", scope="write"');
         expect(await res.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "This token may only read."));
+      }
+    });
+  });
+}
+
+/** A token as the service issues it for these form parameters. */
+async function issued(params: Record<string, string>) {
+  const res = await post("/oauth/access_token", params);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+const cc = (c: { client_id: string; client_secret: string }, extra: Record<string, string> = {}) => ({
+  grant_type: "client_credentials",
+  client_id: c.client_id,
+  client_secret: c.client_secret,
+  ...extra,
+});
+
+const INSUFFICIENT = (scope: string) => `Bearer realm="api", error="insufficient_scope", scope="${scope}"`;
+
+for (const way of ["rpc", "module"] as const) {
+  describe(`route-level requirements, verified via ${way}`, () => {
+    const at = (route: string) => `/${way}/${route}/x`;
+
+    it("a route that needs a scope: every needed scope held passes, whatever the method; a missing one is 403 with the scope in the challenge", async () => {
+      const plain = await tokenFor(await createClient()); // read write
+      const admin = await tokenFor(await createAdmin()); // read write application_keys
+      const browser = await tokenFor(await createClient(), "implicit"); // read
+
+      for (const method of ["GET", "POST"]) {
+        expect([method, (await consumer(at("reports"), browser, method)).status]).toStrictEqual([method, 200]);
+      }
+      const refused = await consumer(at("keys"), plain, "GET");
+      expect([refused.status, refused.headers.get("X-Verify-Error"), refused.headers.get("WWW-Authenticate")]).toStrictEqual([
+        403,
+        "insufficient_scope",
+        INSUFFICIENT("application_keys"),
+      ]);
+      expect(await refused.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "This token lacks the scope this request needs."));
+      expect((await consumer(at("keys"), admin, "DELETE")).status).toBe(200);
+    });
+
+    it("a route that says nothing is checked as a write: a read-only token is refused, never waved through", async () => {
+      const browser = await tokenFor(await createClient(), "implicit");
+      const res = await consumer(at("open"), browser, "GET");
+      expect([res.status, res.headers.get("X-Verify-Error"), res.headers.get("WWW-Authenticate")]).toStrictEqual([403, "read_only", INSUFFICIENT("write")]);
+      expect((await consumer(at("open"), await tokenFor(await createClient()), "GET")).status).toBe(200);
+    });
+
+    it("a token narrowed with scope=read may only read on a method-rule route", async () => {
+      const client = await createClient();
+      const narrowed = await issued(cc(client, { scope: "read" }));
+      expect(claimsOf(narrowed).scope).toBe("read");
+      expect((await consumer(at("catalog"), narrowed, "GET")).status).toBe(200);
+      const write = await consumer(at("catalog"), narrowed, "POST");
+      expect([write.status, write.headers.get("X-Verify-Error")]).toStrictEqual([403, "read_only"]);
+    });
+
+    it("a resource server that names its audience takes only tokens issued for it (RFC 8707)", async () => {
+      const client = await createClient();
+      const forOrders = await issued(cc(client, { resource: "https://orders.example" }));
+      const forReports = await issued(cc(client, { resource: "https://reports.example" }));
+      const general = await issued(cc(client));
+      expect((await consumer(at("orders"), forOrders, "POST")).status).toBe(200);
+      for (const [name, token] of [["for another resource", forReports], ["for the service itself", general]] as const) {
+        const res = await consumer(at("orders"), token, "GET");
+        expect([name, res.status, res.headers.get("X-Verify-Error")]).toStrictEqual([name, 401, "wrong_audience"]);
       }
     });
   });
@@ -71,10 +138,18 @@ describe("the RPC entrypoint", () => {
     const verifier = new TokenVerifier(createExecutionContext(), env);
     const client = await createClient();
     const token = await tokenFor(client, "implicit");
-    expect(await verifier.verify(token)).toStrictEqual({ valid: true, claims: claimsOf(token) });
+    // told nothing about the request, the check is that of a write: a read-only token is refused
+    expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 403, error: "read_only", scope: "write" });
     expect(await verifier.verify(token, { method: "GET", path: "/x" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
-    expect(await verifier.verify(token, { method: "post" })).toStrictEqual({ valid: false, status: 403, error: "read_only" });
+    expect(await verifier.verify(token, { method: "post" })).toStrictEqual({ valid: false, status: 403, error: "read_only", scope: "write" });
     expect(await verifier.verify("nope")).toStrictEqual({ valid: false, status: 401, error: "malformed" });
+    expect(await verifier.verify(token, { scope: "read" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
+    expect(await verifier.verify(token, { scope: "read write", method: "GET" })).toStrictEqual({ valid: false, status: 403, error: "insufficient_scope", scope: "read write" });
+    expect(await verifier.verify(token, { scope: "" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
+    // a malformed requirement is the caller's bug: it throws rather than guess
+    await expect(verifier.verify(token, { scope: "read  write" })).rejects.toThrow(TypeError);
+    await expect(verifier.verify(token, { scope: 7 as unknown as string })).rejects.toThrow(TypeError);
+    await expect(verifier.verify(token, { method: "GET", audience: 7 as unknown as string })).rejects.toThrow(TypeError);
     expect(await verifier.verify(42 as unknown as string)).toStrictEqual({ valid: false, status: 401, error: "malformed" });
   });
 });

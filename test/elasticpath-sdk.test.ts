@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { gateway } from "@elasticpath/js-sdk";
 import worker from "../src/index.ts";
-import { createClient, ORIGIN, verifyWithJwks } from "./helpers.ts";
+import { createAdmin, createClient, ORIGIN, verifyWithJwks } from "./helpers.ts";
 
 /**
  * Elastic Path's own JS SDK, unchanged, pointed at edge-token with its `host` and `protocol`
@@ -38,7 +38,7 @@ describe("@elasticpath/js-sdk against edge-token", () => {
   });
 
   it("manages application keys: Create, All, Update, Delete", async () => {
-    const admin = sdkFor(await createClient("operator"));
+    const admin = sdkFor(await createAdmin("operator"));
     await admin.Authenticate();
 
     const created = ((await admin.ApplicationKeys.Create({ type: "application_key", name: "via sdk" } as never)) as unknown as { data: Key }).data;

@@ -7,7 +7,7 @@ import type { Env } from "../src/env.ts";
 import { parseBasic } from "../src/http/basic.ts";
 import { HttpError } from "../src/http/errors.ts";
 import { parseForm } from "../src/http/form.ts";
-import { createClient, ORIGIN, randomIp, tokenFor } from "./helpers.ts";
+import { createAdmin, createClient, ORIGIN, randomIp, tokenFor } from "./helpers.ts";
 
 /**
  * Property-based tests over hostile input. Whatever arrives: never a 5xx, every error in the
@@ -148,12 +148,24 @@ describe("endpoints", () => {
   });
 
   it("the admin API's JSON parser takes any JSON value or byte string: 201 or a 400", async () => {
-    const token = await tokenFor(await createClient("fuzz operator"));
+    const token = await tokenFor(await createAdmin("fuzz operator"));
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
           fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
-          fc.record({ data: fc.record({ type: fc.oneof(fc.constant("application_key"), fc.jsonValue()), name: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()) }, { requiredKeys: [] }) }).map((v) => JSON.stringify(v)),
+          fc
+            .record({
+              data: fc.record(
+                {
+                  type: fc.oneof(fc.constant("application_key"), fc.jsonValue()),
+                  name: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()),
+                  scope: fc.oneof(fc.constantFrom("read", "read write", "write  read", "application_keys", "admin", ""), fc.string(), fc.jsonValue()),
+                  grant_types: fc.oneof(fc.subarray(["client_credentials", "implicit", "password"]), fc.jsonValue()),
+                },
+                { requiredKeys: [] },
+              ),
+            })
+            .map((v) => JSON.stringify(v)),
           fc.constantFrom('{"__proto__":{"polluted":1},"data":{"type":"application_key","name":"x"}}', '{"data":{"type":"application_key","name":"x","constructor":{"prototype":{"polluted":1}}}}'),
           hostileText,
         ),

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { createLocalJWKSet, jwtVerify, type JWTVerifyResult, SignJWT } from "jose";
 import worker from "../src/index.ts";
 import type { Env } from "../src/env.ts";
-import { newClient } from "../src/store/client-record.ts";
+import { newClient, type Permissions } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
 import { keySet } from "../src/tokens/keys.ts";
@@ -39,12 +39,18 @@ export function basic(id: string, secret: string): Record<string, string> {
   return { Authorization: `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}` };
 }
 
-/** A client stored in the real local KV, through the same store module the Worker uses. */
-export async function createClient(name = "test client") {
-  const { record, clientSecret } = await newClient(name);
+/**
+ * A client stored in the real local KV, through the same store module the Worker uses. By
+ * default it holds what an API-created key gets (DEFAULT_SCOPE, both grants).
+ */
+export async function createClient(name = "test client", permissions: Partial<Permissions> = {}) {
+  const { record, clientSecret } = await newClient({ name, scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test", ...permissions });
   await putClient(env.CLIENTS, record);
   return { ...record, client_secret: clientSecret };
 }
+
+/** A client that may manage keys. */
+export const createAdmin = (name = "operator") => createClient(name, { scope: "read write application_keys" });
 
 export async function tokenFor(client: { client_id: string; client_secret: string }, grant: "client_credentials" | "implicit" = "client_credentials") {
   const params: Record<string, string> = { grant_type: grant, client_id: client.client_id };
@@ -101,7 +107,8 @@ export async function signWith(
 /** A token for `client` as the service would issue it, at another time (for expiry). */
 export async function issueAt(client: { client_id: string }, now: number, grant: "client_credentials" | "implicit" = "client_credentials", ttlSeconds = 3600) {
   const keys = await keySet(env.SIGNING_KEYS);
-  return signAccessToken(keys, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, now });
+  const scope = grant === "implicit" ? "read" : "read write";
+  return signAccessToken(keys, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, scope, now });
 }
 
 export function unsigned(token: string, header: Record<string, unknown> = { alg: "none", typ: "at+jwt" }): string {

@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import type { Env } from "../src/env.ts";
-import { basic, call, claimsOf, createClient, error, faulty, type KvOp as Op, post, tokenFor } from "./helpers.ts";
+import { basic, call, claimsOf, createAdmin, createClient, error, faulty, type KvOp as Op, post, tokenFor } from "./helpers.ts";
 
 type Mode = "throw" | "hang";
 
@@ -72,7 +72,7 @@ for (const mode of ["throw", "hang"] as const) {
     });
 
     it("the admin API answers 500 on every operation", async () => {
-      const token = await tokenFor(await createClient("operator"));
+      const token = await tokenFor(await createAdmin("operator"));
       const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
       const body = JSON.stringify({ data: { type: "application_key", name: "x" } });
       const made = (await (await call("/v2/application-keys", { method: "POST", headers: auth, body })).json()) as { data: { id: string } };
@@ -94,7 +94,7 @@ for (const mode of ["throw", "hang"] as const) {
     });
 
     it("a key creation that fails half-way leaves nothing usable behind", async () => {
-      const token = await tokenFor(await createClient("operator"));
+      const token = await tokenFor(await createAdmin("operator"));
       const before = (await env.CLIENTS.list()).keys.map((k) => k.name).sort();
       // the index write succeeds, the record write fails
       const res = await call(
@@ -108,7 +108,7 @@ for (const mode of ["throw", "hang"] as const) {
     });
 
     it("a key deletion that fails half-way never leaves live tokens of a key reported gone", async () => {
-      const token = await tokenFor(await createClient("operator"));
+      const token = await tokenFor(await createAdmin("operator"));
       const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
       const key = ((await (await call("/v2/application-keys", { method: "POST", headers: auth, body: JSON.stringify({ data: { type: "application_key", name: "d" } }) })).json()) as {
         data: { id: string; client_id: string; client_secret: string };

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { basic, call, createClient, post, tokenFor } from "./helpers.ts";
+import { basic, call, createAdmin, createClient, post, tokenFor } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -8,7 +8,7 @@ describe("logs", () => {
   it("one JSON line per request, and never a secret, private key member or token", async () => {
     // Everything that must never be logged, collected as the run goes.
     const client = await createClient("logged");
-    const operator = await createClient("operator");
+    const operator = await createAdmin("operator");
     const adminToken = await tokenFor(operator);
     const secrets = [client.client_secret, operator.client_secret, adminToken];
     for (const k of JSON.parse(env.SIGNING_KEYS).keys) secrets.push(k.d);

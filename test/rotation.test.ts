@@ -16,9 +16,9 @@ const withKeys = (...keys: object[]) => ({ SIGNING_KEYS: JSON.stringify({ keys }
 /** Checks a token on every path: introspection, RPC, and the importable module. */
 async function checkEverywhere(token: string, overrides: { SIGNING_KEYS: string }, inspector: { client_id: string; client_secret: string }) {
   const introspected = (await (await post("/oauth/introspect", { token, ...inspector }, {}, overrides)).json()) as { active: boolean };
-  const rpc = await new TokenVerifier(createExecutionContext(), { ...env, ...overrides }).verify(token);
+  const rpc = await new TokenVerifier(createExecutionContext(), { ...env, ...overrides }).verify(token, { method: "GET" });
   const jwks = (await (await call("/.well-known/jwks.json", {}, overrides)).json()) as { keys: unknown[] };
-  const module = await createVerifier({ issuer: ORIGIN, jwks, revocations: env.REVOCATIONS }).verify(token);
+  const module = await createVerifier({ issuer: ORIGIN, jwks, revocations: env.REVOCATIONS }).verify(token, { method: "GET" });
   return [introspected.active, rpc.valid ? "valid" : rpc.error, module.valid ? "valid" : module.error];
 }
 

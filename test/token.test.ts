@@ -19,7 +19,7 @@ describe("client_credentials", () => {
     const body = (await res.json()) as Record<string, any>;
     const { payload, protectedHeader } = await verifyWithJwks(body.access_token);
 
-    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "client_credentials" };
+    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "client_credentials", scope: "read write" };
     expect(body).toStrictEqual({ data, ...data });
     expect(protectedHeader.alg).toBe("EdDSA");
     expect(protectedHeader.typ).toBe("at+jwt");
@@ -69,7 +69,7 @@ describe("implicit", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>;
     const { payload } = await verifyWithJwks(body.access_token);
-    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "implicit" };
+    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "implicit", scope: "read" };
     expect(body).toStrictEqual({ data, ...data });
     expect(payload.scope).toBe("read");
     expect(payload.grant_type).toBe("implicit");

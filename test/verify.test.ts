@@ -108,3 +108,28 @@ describe("the importable verifier's revocation choice", () => {
   });
 });
 
+describe("the importable verifier's audience", () => {
+  it("takes a string or a list, matched against any aud entry", async () => {
+    const jwks = env.EDGE_TOKEN;
+    const orders = createVerifier({ issuer: ORIGIN, jwks, revocations: false, audience: ["https://orders.example", "https://api.example"] });
+    const single = createVerifier({ issuer: ORIGIN, jwks, revocations: false, audience: "https://orders.example" });
+    const read = { method: "GET" };
+    const cases: [string | string[], boolean][] = [
+      ["https://orders.example", true],
+      ["https://api.example", true],
+      [["https://billing.example", "https://orders.example"], true],
+      ["https://billing.example", false],
+      [["https://billing.example", ORIGIN], false],
+    ];
+    for (const [aud, ok] of cases) {
+      const token = await signWith({ aud });
+      expect([aud, (await orders.verify(token, read)).valid]).toStrictEqual([aud, ok]);
+    }
+    expect((await single.verify(await signWith({ aud: ["x:y", "https://orders.example"] }), read)).valid).toBe(true);
+    expect(await single.verify(await signWith({ aud: "https://api.example" }), read)).toStrictEqual({ valid: false, status: 401, error: "wrong_audience" });
+    // request.audience narrows a general verifier to one route's resource
+    const general = createVerifier({ issuer: ORIGIN, jwks, revocations: false });
+    expect((await general.verify(await signWith({ aud: "https://orders.example" }), { ...read, audience: "https://orders.example" })).valid).toBe(true);
+  });
+});
+

@@ -55,7 +55,7 @@ describe("GET /.well-known/oauth-authorization-server", () => {
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-      scopes_supported: ["read", "write"],
+      scopes_supported: ["read", "write", "application_keys"],
     });
   });
 

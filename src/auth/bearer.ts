@@ -1,35 +1,27 @@
 import type { Env } from "../env.ts";
-import { bearerToken } from "../http/bearer.ts";
+import { bearerChallenge, bearerToken, insufficientScope, invalidToken } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
 import { HttpError } from "../http/errors.ts";
-import { canWrite } from "../tokens/access.ts";
+import { APPLICATION_KEYS_SCOPE } from "../policy/scope.ts";
 import type { AccessTokenClaims } from "../tokens/claims.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 import { REALM } from "./client.ts";
 
 /**
- * The admin API's caller: a live client_credentials token (RFC 6750), checked by the shared
- * pipeline. A read-only (implicit) token is a 403; anything else wrong is the same 401.
+ * The admin API's caller: a live token (RFC 6750) for this service itself (not one issued for
+ * another resource), checked by the shared pipeline, carrying the application_keys scope.
+ * Anything wrong with the token is the same 401; a token without the scope is a 403.
  */
-export async function requireManager(request: Request, env: Env): Promise<AccessTokenClaims> {
-  const header = request.headers.get("Authorization");
-  if (header === null) {
-    throw new HttpError(401, "invalid_token", "An access token is required.", {
-      headers: { "WWW-Authenticate": `Bearer realm="${REALM}"` },
-    });
+export async function requireKeyManager(request: Request, env: Env): Promise<AccessTokenClaims> {
+  if (!request.headers.has("Authorization")) {
+    throw new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(REALM) } });
   }
   const token = bearerToken(request);
-  const outcome = token === undefined ? undefined : await verifyOwnToken(env, token);
-  if (!outcome?.ok) {
-    throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
-      headers: { "WWW-Authenticate": `Bearer realm="${REALM}", error="invalid_token"` },
-    });
-  }
+  const outcome = token === undefined ? undefined : await verifyOwnToken(env, token, { resources: false });
+  if (!outcome?.ok) throw invalidToken(REALM);
   noteClient(request, outcome.claims.client_id);
-  if (!canWrite(outcome.claims)) {
-    throw new HttpError(403, "insufficient_scope", "Managing application keys needs a client_credentials token.", {
-      headers: { "WWW-Authenticate": `Bearer realm="${REALM}", error="insufficient_scope", scope="read write"` },
-    });
+  if (!outcome.claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
+    throw insufficientScope(REALM, APPLICATION_KEYS_SCOPE, `Managing application keys needs a token with the ${APPLICATION_KEYS_SCOPE} scope.`);
   }
   return outcome.claims;
 }

@@ -57,7 +57,11 @@ function hasKeys(value: string | undefined): boolean {
 async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }> {
   if (existsSync(DEMO_FILE)) return { ...(JSON.parse(await readFile(DEMO_FILE, "utf8")) as CreatedClient), created: false };
   console.log("edge-token: creating a demo client in local KV…");
-  const client = await createClient("demo", { remote: false, env: undefined, persistTo: undefined });
+  // It holds application_keys so that the README's walk-through (creating keys with its token) works.
+  const client = await createClient(
+    { name: "demo", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"] },
+    { remote: false, env: undefined, persistTo: undefined },
+  );
   await mkdir(join(ROOT, ".wrangler/state"), { recursive: true });
   await writePrivateFile(DEMO_FILE, JSON.stringify(client, null, 2));
   return { ...client, created: true };
@@ -68,10 +72,10 @@ function printDemo(demo: CreatedClient & { created: boolean }, port: number): vo
   console.log(`
 edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${DEMO_FILE.slice(ROOT.length + 1)})
 
-  client_credentials (full access):
+  client_credentials (scope: read write application_keys):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret}
 
-  implicit (read-only):
+  implicit (scope: read):
     curl -s ${url} -d grant_type=implicit -d client_id=${demo.client_id}
 
   more clients: npm run keys -- create --name NAME

@@ -1,8 +1,10 @@
 /**
  * `npm run keys -- <command>`: application keys and signing keys, for operators.
  *
- *   create --name NAME        create a key; prints {"id","client_id","client_secret","name"}
- *   list                      prints a JSON array of keys (never a secret)
+ *   create --name NAME [--scope "S …"] [--grant-types client_credentials,implicit]
+ *                             create a key (default scope: DEFAULT_SCOPE; both grants); prints
+ *                             {"id","client_id","client_secret","name","scope","grant_types"}
+ *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
  *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
  *   signing drop --kid KID [--keys-file F] [--out F]
@@ -15,10 +17,13 @@
  * for a deployed namespace. JSON goes to stdout for scripts; messages go to stderr.
  */
 import { parseArgs } from "node:util";
-import { createClient, deleteClient, listClients } from "./clients.ts";
+import { scopeWithin } from "../policy/scope.ts";
+import { grantsOf } from "../tokens/claims.ts";
+import { createClient, deleteClient, listClients, targetScopes } from "./clients.ts";
 import { signing } from "./signing.ts";
 
-const USAGE = `usage: npm run keys -- create --name NAME | list | delete ID   [--remote [--env E] | --persist-to DIR]
+const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] | list | delete ID
+                                  [--remote [--env E] | --persist-to DIR]
        npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
        npm run keys -- signing drop --kid KID [--keys-file F] [--out F]`;
 
@@ -28,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       name: { type: "string" },
+      scope: { type: "string" },
+      "grant-types": { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
       "persist-to": { type: "string" },
@@ -49,7 +56,12 @@ async function main(argv: string[]): Promise<number> {
     case "create": {
       const name = values.name;
       if (name === undefined || name.trim() === "" || [...name].length > 255) return fail("create needs --name with 1 to 255 characters");
-      return print(await createClient(name, target));
+      const vocabulary = targetScopes(target);
+      const scope = values.scope === undefined ? vocabulary.defaultScope : scopeWithin(values.scope, vocabulary.scopes);
+      if (scope === undefined) return fail(`--scope must be space-delimited scopes from: ${vocabulary.scopes.join(" ")}`);
+      const grantTypes = values["grant-types"] === undefined ? ["client_credentials", "implicit"] : grantsOf(values["grant-types"].split(","));
+      if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
+      return print(await createClient({ name, scope, grant_types: grantTypes }, target));
     }
     case "list":
       return print(await listClients(target));

@@ -6,7 +6,8 @@ const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
 
 /** GET /.well-known/oauth-authorization-server (RFC 8414) */
 export function metadata(request: Request, env: Env): Response {
-  const issuer = issuerFor(request, settings(env));
+  const s = settings(env);
+  const issuer = issuerFor(request, s);
   return json(
     {
       issuer,
@@ -19,7 +20,7 @@ export function metadata(request: Request, env: Env): Response {
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       revocation_endpoint_auth_methods_supported: AUTH_METHODS,
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-      scopes_supported: ["read", "write"],
+      scopes_supported: s.scopes,
     },
     200,
     { "Cache-Control": "public, max-age=300" },

@@ -2,10 +2,11 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
 import { type Env, settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
+import { grantAudience, grantScope } from "../policy/grant.ts";
 import { param, readForm } from "../http/form.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
-import type { Grant } from "../tokens/claims.ts";
+import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
 import { keySet } from "../tokens/keys.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 
@@ -25,25 +26,37 @@ export async function token(request: Request, env: Env): Promise<Response> {
   }
   // implicit: a public client; any secret sent along is ignored.
   const { client } = await authenticateClient(request, env, presented, grant === "client_credentials" ? "secret" : "public");
-  await assertIssuanceAllowed(env, request, client.client_id, grant);
-
   const s = settings(env);
   const issuer = issuerFor(request, s);
+  const scope = grantScope(client, grant, param(form, "scope"), s);
+  const audience = grantAudience(form.all("resource"), s, issuer);
+  // Only a request that would get its token counts toward the issuance limit.
+  await assertIssuanceAllowed(env, request, client.client_id, grant);
+
   const { token, claims } = await signAccessToken(await keySet(env.SIGNING_KEYS), {
     issuer,
-    audience: s.audience ?? issuer,
+    audience,
     ttlSeconds: s.tokenTtlSeconds,
     clientId: client.client_id,
     grant: grant satisfies Grant,
+    scope,
   });
-  return json(tokenBody(token, claims.exp - claims.iat, claims.exp, grant), 200, TOKEN_NO_STORE);
+  return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
 }
 
 /**
  * The reference's `data` wrapper, and the same members at the top level for RFC 6749 §5.1
  * clients and Elastic Path's JS SDK, which read `access_token` and `expires` from there.
+ * `scope` is always returned (RFC 6749 §5.1 asks for it when it differs from the request).
  */
-function tokenBody(accessToken: string, expiresIn: number, expires: number, grant: Grant) {
-  const data = { access_token: accessToken, token_type: "Bearer", expires_in: expiresIn, expires, identifier: grant };
+function tokenBody(accessToken: string, c: AccessTokenClaims) {
+  const data = {
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: c.exp - c.iat,
+    expires: c.exp,
+    identifier: c.grant_type,
+    scope: c.scope,
+  };
   return { data, ...data };
 }

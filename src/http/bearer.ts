@@ -1,6 +1,29 @@
+import { HttpError } from "./errors.ts";
+
 /** The Bearer token of a request (RFC 6750 §2.1), or undefined when there is none. */
 export function bearerToken(request: Request): string | undefined {
   const h = request.headers.get("Authorization");
   const m = h === null ? null : /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h);
   return m?.[1];
+}
+
+/**
+ * RFC 6750 §3's WWW-Authenticate challenge. Scope values cannot hold `"` or `\` (RFC 6749
+ * §3.3), so they are safe inside the quoted string.
+ */
+export function bearerChallenge(realm: string, error?: "invalid_token" | "insufficient_scope", scope?: string): string {
+  return `Bearer realm="${realm}"${error ? `, error="${error}"` : ""}${scope ? `, scope="${scope}"` : ""}`;
+}
+
+/** One answer for every unusable token: which check failed would only help an attacker. */
+export function invalidToken(realm: string): HttpError {
+  return new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
+    headers: { "WWW-Authenticate": bearerChallenge(realm, "invalid_token") },
+  });
+}
+
+export function insufficientScope(realm: string, scope: string, detail: string): HttpError {
+  return new HttpError(403, "insufficient_scope", detail, {
+    headers: { "WWW-Authenticate": bearerChallenge(realm, "insufficient_scope", scope) },
+  });
 }

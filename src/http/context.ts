@@ -11,6 +11,17 @@ export interface RequestContext {
   level?: "warn";
   /** Failed authentications for this request's client_id in the current minute (this isolate). */
   clientFailures?: number;
+  /** A key-management change: always on the request's log line. */
+  audit?: AuditEntry;
+}
+
+export interface AuditEntry {
+  /** The acting key's client_id, or "cli". */
+  actor: string;
+  action: "create" | "update" | "delete";
+  key_id: string;
+  old_scope: string | null;
+  new_scope: string | null;
 }
 
 const contexts = new WeakMap<Request, RequestContext>();

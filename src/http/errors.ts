@@ -8,10 +8,13 @@ export type ErrorCode =
   | "invalid_client"
   | "unauthorized_client"
   | "unsupported_grant_type"
+  | "invalid_scope"
+  | "invalid_target"
   | "invalid_token"
   | "insufficient_scope"
   | "not_found"
   | "method_not_allowed"
+  | "conflict"
   | "request_too_large"
   | "rate_limited"
   | "server_error";
@@ -22,6 +25,7 @@ const REASONS: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  409: "Conflict",
   413: "Payload Too Large",
   429: "Too Many Requests",
   500: "Internal Server Error",

@@ -3,8 +3,29 @@ import { mediaType, readText } from "./body.ts";
 
 export const FORM_TYPE = "application/x-www-form-urlencoded";
 
-/** Form parameters; a Map so that names like `__proto__` are plain data. */
-export type Form = ReadonlyMap<string, string>;
+/**
+ * Form parameters; a Map so that names like `__proto__` are plain data. `get` gives a
+ * parameter's only value; `all` gives every non-empty value of one that may repeat.
+ */
+export interface Form extends ReadonlyMap<string, string> {
+  all(name: string): readonly string[];
+}
+
+/** The only parameters that may be given more than once (RFC 8707 §2: one per resource). */
+const REPEATABLE = new Set(["resource"]);
+
+class Params extends Map<string, string> implements Form {
+  readonly #more = new Map<string, string[]>();
+  add(name: string, value: string): void {
+    if (!this.has(name)) this.set(name, value);
+    else if (REPEATABLE.has(name)) this.#more.set(name, [...(this.#more.get(name) ?? []), value]);
+    else throw badRequest(`The ${describe(name)} was given more than once.`);
+  }
+  all(name: string): readonly string[] {
+    const first = this.get(name);
+    return first === undefined ? [] : [first, ...(this.#more.get(name) ?? [])].filter((v) => v !== "");
+  }
+}
 
 export async function readForm(request: Request): Promise<Form> {
   if (mediaType(request) !== FORM_TYPE) {
@@ -15,19 +36,17 @@ export async function readForm(request: Request): Promise<Form> {
 
 /**
  * application/x-www-form-urlencoded, strictly: malformed percent-encoding and any parameter
- * given twice are errors (RFC 6749 §3.2: parameters must not be included more than once).
- * Empty values are kept here; `param()` treats them as omitted (RFC 6749 §3.1).
+ * given twice are errors (RFC 6749 §3.2: parameters must not be included more than once),
+ * except `resource` (RFC 8707). Empty values are kept here; `param()` and `all()` treat them
+ * as omitted (RFC 6749 §3.1).
  */
 export function parseForm(body: string): Form {
-  const form = new Map<string, string>();
+  const form = new Params();
   if (body === "") return form;
   for (const pair of body.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    const name = formDecode(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? "" : formDecode(pair.slice(eq + 1));
-    if (form.has(name)) throw badRequest(`The ${describe(name)} was given more than once.`);
-    form.set(name, value);
+    form.add(formDecode(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? "" : formDecode(pair.slice(eq + 1)));
   }
   return form;
 }

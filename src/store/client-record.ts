@@ -14,6 +14,32 @@ export interface ClientRecord {
   secret_hash: string;
   created_at: string;
   updated_at: string;
+  /** The most its tokens may carry, space-delimited. Absent on records older than scopes. */
+  scope?: string;
+  /** The grants it may use. Absent on records older than scopes. */
+  grant_types?: string[];
+  /** Who created it: the client_id of the acting key, or "cli". Absent on older records. */
+  created_by?: string;
+}
+
+/** What a key may do, as stored. */
+export interface Permissions {
+  scope: string;
+  grant_types: string[];
+}
+
+/**
+ * Records written before keys carried scopes keep the powers every key had then: a
+ * client_credentials token could do everything, key management included.
+ */
+export const LEGACY_PERMISSIONS: Readonly<Permissions> = Object.freeze({
+  scope: "read write application_keys",
+  grant_types: ["client_credentials", "implicit"],
+});
+
+export function permissionsOf(r: ClientRecord): Permissions & { legacy: boolean } {
+  if (r.scope === undefined || r.grant_types === undefined) return { ...LEGACY_PERMISSIONS, legacy: true };
+  return { scope: r.scope, grant_types: r.grant_types, legacy: false };
 }
 
 export interface NewClient {
@@ -22,7 +48,12 @@ export interface NewClient {
   clientSecret: string;
 }
 
-export async function newClient(name: string, now = new Date()): Promise<NewClient> {
+export interface NewClientAttributes extends Permissions {
+  name: string;
+  created_by: string;
+}
+
+export async function newClient(a: NewClientAttributes, now = new Date()): Promise<NewClient> {
   const clientSecret = base64url(randomBytes(32));
   const at = now.toISOString();
   return {
@@ -30,10 +61,13 @@ export async function newClient(name: string, now = new Date()): Promise<NewClie
     record: {
       id: uuidv7(now.getTime()),
       client_id: hex(randomBytes(20)),
-      name,
+      name: a.name,
       secret_hash: await hashSecret(clientSecret),
       created_at: at,
       updated_at: at,
+      scope: a.scope,
+      grant_types: a.grant_types,
+      created_by: a.created_by,
     },
   };
 }

@@ -1,30 +1,52 @@
+import { covers, parseScope } from "../policy/scope.ts";
 import type { AccessTokenClaims } from "./claims.ts";
 import type { FailureCode, VerifyOutcome } from "./verify.ts";
 
 /** What every verification path returns to its caller (RPC, importable module). */
 export type VerifyResult =
   | { valid: true; claims: AccessTokenClaims }
-  | { valid: false; status: 401 | 403; error: FailureCode | "read_only" };
+  | { valid: false; status: 401; error: FailureCode }
+  /** `scope`: what the request needed (RFC 6750 §3's challenge carries it). */
+  | { valid: false; status: 403; error: "insufficient_scope" | "read_only"; scope: string };
 
-/** The request a token is about to be used for, when the caller wants access checked too. */
+/**
+ * What the request a token is about to be used for needs.
+ * - `scope`: space-delimited scopes, all required; when given, it alone decides.
+ * - otherwise `method`: GET, HEAD and OPTIONS need a valid token; anything else needs `write`.
+ * A check told nothing (no request, or no method) is the check of a write: fail closed.
+ * - `audience` (RPC only): accept only tokens for this audience (a resource server's own URI).
+ */
 export interface RequestInfo {
-  method: string;
+  method?: string;
   path?: string;
+  scope?: string;
+  audience?: string | string[];
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+export const WRITE_SCOPE = "write";
 
-/** A read-only token (no `write` scope: the implicit grant) may only read. */
-export function canWrite(claims: AccessTokenClaims): boolean {
-  return claims.scope.split(" ").includes("write");
-}
-
-/** Turns a verification outcome into a result, and applies the read-only rule when a request is given. */
+/** Turns a verification outcome into a result, with the access the request needs checked. */
 export function toResult(outcome: VerifyOutcome, request?: RequestInfo): VerifyResult {
   if (!outcome.ok) return { valid: false, status: 401, error: outcome.code };
+  const held = outcome.claims.scope.split(" ");
+  const needed = requiredScope(request);
+  if (needed !== undefined) {
+    return covers(held, needed) ? { valid: true, claims: outcome.claims } : { valid: false, status: 403, error: "insufficient_scope", scope: needed.join(" ") };
+  }
   const method = typeof request?.method === "string" ? request.method.toUpperCase() : undefined;
-  if (method !== undefined && !SAFE_METHODS.has(method) && !canWrite(outcome.claims)) {
-    return { valid: false, status: 403, error: "read_only" };
+  if ((method === undefined || !SAFE_METHODS.has(method)) && !held.includes(WRITE_SCOPE)) {
+    return { valid: false, status: 403, error: "read_only", scope: WRITE_SCOPE };
   }
   return { valid: true, claims: outcome.claims };
+}
+
+/** A malformed requirement is the resource server's bug: it throws rather than guess. */
+function requiredScope(request: RequestInfo | undefined): string[] | undefined {
+  const scope = request?.scope;
+  if (scope === undefined) return undefined;
+  if (scope === "") return [];
+  const needed = typeof scope === "string" ? parseScope(scope) : undefined;
+  if (needed === undefined) throw new TypeError('verify: request.scope must be space-delimited scope-tokens, like "orders:read orders:write"');
+  return needed;
 }

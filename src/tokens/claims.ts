@@ -2,7 +2,8 @@
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
-  aud: string;
+  /** A resource (RFC 8707), several, or AUDIENCE / the issuer. */
+  aud: string | string[];
   exp: number;
   iat: number;
   jti: string;
@@ -11,15 +12,15 @@ export interface AccessTokenClaims {
   grant_type: Grant;
 }
 
-export type Grant = "client_credentials" | "implicit";
+/** The grants this service implements, in the order they are listed everywhere. */
+export const GRANTS = ["client_credentials", "implicit"] as const;
+export type Grant = (typeof GRANTS)[number];
 
-/**
- * implicit: read-only, for browser code that may only GET live catalogue data.
- * client_credentials: full create/read/update/delete access.
- */
-export const SCOPES: Record<Grant, string> = {
-  implicit: "read",
-  client_credentials: "read write",
-};
+/** A non-empty array of known grants, in GRANTS order, each once; undefined when it is not one. */
+export function grantsOf(value: unknown): Grant[] | undefined {
+  const known: readonly unknown[] = GRANTS;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((g) => known.includes(g))) return undefined;
+  return GRANTS.filter((g) => value.includes(g));
+}
 
 export const TOKEN_TYPE_HEADER = "at+jwt";

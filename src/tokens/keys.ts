@@ -1,5 +1,5 @@
 import { importJWK, type JWK } from "jose";
-import { ConfigError } from "../env.ts";
+import { ConfigError } from "../config-error.ts";
 import { TtlCache } from "../store/ttl-cache.ts";
 import type { VerifiedTokens } from "./verify.ts";
 import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";

@@ -1,14 +1,16 @@
 import { SignJWT } from "jose";
 import { base64url } from "../store/client-record.ts";
-import { type AccessTokenClaims, type Grant, SCOPES, TOKEN_TYPE_HEADER } from "./claims.ts";
+import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "./claims.ts";
 import type { KeySet } from "./keys.ts";
 
 export interface IssueOptions {
   issuer: string;
-  audience: string;
+  audience: string | string[];
   ttlSeconds: number;
   clientId: string;
   grant: Grant;
+  /** The granted scope, formatted (see policy/grant.ts). */
+  scope: string;
   /** epoch seconds; injectable for tests */
   now?: number;
 }
@@ -28,7 +30,7 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     iat,
     jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
     client_id: o.clientId,
-    scope: SCOPES[o.grant],
+    scope: o.scope,
     grant_type: o.grant,
   };
   const { signer } = keys;

@@ -4,7 +4,7 @@ import { isCanonicalCompactJws } from "./compact.ts";
 import { CLOCK_SKEW_SECONDS, acceptedUntil } from "../limits.ts";
 import type { RevocationChecker } from "../revocation-checker.ts";
 import { isAlgorithm } from "./algorithms.ts";
-import type { AccessTokenClaims } from "./claims.ts";
+import { type AccessTokenClaims, GRANTS } from "./claims.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { TtlCache } from "../store/ttl-cache.ts";
 
@@ -45,8 +45,10 @@ export interface VerifyOptions {
   key(kid: string): VerificationKey | undefined | Promise<VerificationKey | undefined>;
   /** Required `iss`. undefined (ISSUER unset, local development): any issuer whose token the key set signed. */
   issuer: string | undefined;
-  /** Required `aud`. undefined: the issuer; with no issuer either, the token's own `iss`. */
-  audience: string | undefined;
+  /** Accepted `aud` values; any one of them in the token's `aud` will do. undefined: the issuer; with no issuer either, the token's own `iss`. */
+  audience: string | readonly string[] | undefined;
+  /** Further accepted audiences: the resources this service issues tokens for (RFC 8707). */
+  resources?: ReadonlySet<string> | undefined;
   revocations?: RevocationChecker | undefined;
   /** epoch seconds */
   now?: number;
@@ -54,7 +56,6 @@ export interface VerifyOptions {
 }
 
 const TYP = new Set(["at+jwt", "application/at+jwt"]);
-const GRANTS = new Set(["client_credentials", "implicit"]);
 
 /**
  * The one verification pipeline: parse → key by kid → signature with the algorithm allow-list
@@ -98,8 +99,9 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
 /** Everything after the signature: issuer, audience, time, revocation. */
 async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise<VerifyOutcome> {
   if (o.issuer !== undefined && claims.iss !== o.issuer) return fail("wrong_issuer");
-  const audience = o.audience ?? o.issuer ?? claims.iss;
-  if (!(Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience)) return fail("wrong_audience");
+  const own = o.audience ?? o.issuer ?? claims.iss;
+  const accepts = (aud: string) => (typeof own === "string" ? aud === own : own.includes(aud)) || o.resources?.has(aud) === true;
+  if (!(typeof claims.aud === "string" ? accepts(claims.aud) : claims.aud.some(accepts))) return fail("wrong_audience");
 
   const now = o.now ?? Math.floor(Date.now() / 1000);
   if (now >= acceptedUntil(claims.exp)) return fail("expired");
@@ -133,6 +135,6 @@ function parseClaims(payload: Uint8Array): AccessTokenClaims | undefined {
     c.jti !== "" &&
     typeof c.client_id === "string" &&
     typeof c.scope === "string" &&
-    GRANTS.has(c.grant_type as string);
+    (GRANTS as readonly unknown[]).includes(c.grant_type);
   return ok ? (c as unknown as AccessTokenClaims) : undefined;
 }

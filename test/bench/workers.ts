@@ -72,7 +72,7 @@ export async function startWorkers(): Promise<Workers> {
   );
   await mf.ready;
   const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-  const { record, clientSecret } = await createAppKey(clients, "bench");
+  const { record, clientSecret } = await createAppKey(clients, { name: "bench", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"], created_by: "bench" });
   return {
     mf,
     urls: {

@@ -42,11 +42,16 @@ describe("npm run keys (local KV)", () => {
     const created = await keys("create", "--name", "CLI key");
     expect(created.code).toBe(0);
     const key = JSON.parse(created.stdout) as { id: string; client_id: string; client_secret: string; name: string };
-    expect(Object.keys(key).sort()).toStrictEqual(["client_id", "client_secret", "id", "name"]);
-    expect(key.name).toBe("CLI key");
+    expect(Object.keys(key).sort()).toStrictEqual(["client_id", "client_secret", "grant_types", "id", "name", "scope"]);
+    expect(key).toMatchObject({ name: "CLI key", scope: "read write", grant_types: ["client_credentials", "implicit"] });
+    // one audit line on stderr, as the admin API logs one
+    expect(created.stderr.trim().split("\n").map((l) => JSON.parse(l))).toStrictEqual([
+      { level: "info", audit: { actor: "cli", action: "create", key_id: key.id, old_scope: null, new_scope: "read write" } },
+    ]);
 
     const record = await readKv<{ secret_hash: string; id: string }>("CLIENTS", `client:${key.client_id}`);
     expect(record?.id).toBe(key.id);
+    expect(record).toMatchObject({ scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "cli" });
     expect(record?.secret_hash).toBe(await hashSecret(key.client_secret));
     expect(JSON.stringify(record)).not.toContain(key.client_secret);
 
@@ -54,7 +59,7 @@ describe("npm run keys (local KV)", () => {
     expect(listed.code).toBe(0);
     const list = JSON.parse(listed.stdout) as Record<string, string>[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: key.id, client_id: key.client_id, name: "CLI key" });
+    expect(list[0]).toMatchObject({ id: key.id, client_id: key.client_id, name: "CLI key", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "cli" });
     expect(listed.stdout).not.toMatch(/secret|hash/);
 
     const deleted = await keys("delete", key.id);
@@ -66,6 +71,23 @@ describe("npm run keys (local KV)", () => {
     const again = await keys("delete", key.id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("there is no application key");
+  });
+
+  it("create takes --scope and --grant-types, checked against wrangler.toml's SCOPES", async () => {
+    const created = await keys("create", "--name", "admin", "--scope", "application_keys read", "--grant-types", "client_credentials");
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: "admin", scope: "read application_keys", grant_types: ["client_credentials"] });
+    const listed = (JSON.parse((await keys("list")).stdout) as Record<string, unknown>[]).find((k) => k.name === "admin");
+    expect(listed).toMatchObject({ scope: "read application_keys", grant_types: ["client_credentials"] });
+    for (const [flag, value, message] of [
+      ["--scope", "read admin", "--scope must be space-delimited scopes from: read write application_keys"],
+      ["--scope", "", "--scope must be space-delimited scopes from: read write application_keys"],
+      ["--grant-types", "password", "--grant-types must be client_credentials, implicit or both, comma-separated"],
+    ]) {
+      const r = await keys("create", "--name", "x", flag!, value!);
+      expect([flag, value, r.code, r.stdout]).toStrictEqual([flag, value, 2, ""]);
+      expect(r.stderr).toContain(message);
+    }
   });
 
   it("refuses bad arguments with exit code 2", async () => {
