@@ -11,7 +11,7 @@ export function logRequest(request: Request, response: Response): void {
   const line = {
     level,
     method: request.method,
-    path: new URL(request.url).pathname,
+    path: c.pathname,
     status: response.status,
     outcome: c.outcome ?? (response.status < 400 ? "ok" : "error"),
     client_id: c.clientId,

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FORM, call, createClient, error, faulty, post } from "./helpers.ts";
+import { basic, FORM, call, createClient, error, faulty, post } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
 afterEach(() => vi.restoreAllMocks());
@@ -138,6 +138,24 @@ describe("CORS", () => {
     expect([ok.status, bad.status]).toStrictEqual([200, 400]);
     expect(ok.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(bad.headers.get("Access-Control-Allow-Origin")).toBe("*");
+  });
+
+  it("lets browser scripts read WWW-Authenticate and Retry-After where a response has them", async () => {
+    const client = await createClient();
+    const unauthorized = await post(TOKEN, { grant_type: "client_credentials" }, { Origin: "https://shop.example", ...basic(client.client_id, "wrong") });
+    expect([unauthorized.status, unauthorized.headers.get("WWW-Authenticate")]).toStrictEqual([401, 'Basic realm="edge-token"']);
+    expect(unauthorized.headers.get("Access-Control-Expose-Headers")).toBe("WWW-Authenticate, Retry-After");
+    const ok = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, { Origin: "https://shop.example" });
+    expect(ok.headers.get("Access-Control-Expose-Headers")).toBeNull(); // nothing beyond the safelisted headers to expose
+  });
+
+  it("tolerates trailing slashes, and 405s a method a path does not take, HEAD included", async () => {
+    const client = await createClient();
+    expect((await post(`${TOKEN}/`, { grant_type: "implicit", client_id: client.client_id })).status).toBe(200);
+    const head = await call("/.well-known/jwks.json", { method: "HEAD" });
+    expect([head.status, head.headers.get("Allow")]).toStrictEqual([405, "GET, OPTIONS"]);
+    expect((await call("/v2/application-keys/a/b")).status).toBe(404);
+    expect((await call("/v2/application-keys/")).status).toBe(401); // the list, which needs a token
   });
 
   it("allows only the listed origins when CORS_ALLOWED_ORIGINS is a list", async () => {

@@ -1,5 +1,5 @@
+import { base64url } from "jose";
 import { sha256 } from "../lib/sha256.ts";
-import { fromBase64url } from "../store/client-record.ts";
 
 // Compared against when the client is unknown, so that an unknown client_id costs the same
 // hash and constant-time compare as a wrong secret and the two cannot be told apart.
@@ -15,7 +15,8 @@ export async function secretMatches(secret: string, storedHash: string | undefin
 
 function decodeDigest(hash: string): Uint8Array | undefined {
   try {
-    const bytes = fromBase64url(hash);
+    // jose decodes with the runtime's native Uint8Array.fromBase64 where there is one.
+    const bytes = base64url.decode(hash);
     return bytes.byteLength === 32 ? bytes : undefined;
   } catch {
     return undefined;

@@ -18,8 +18,6 @@ import { keyAttributes } from "./application-key-body.ts";
  * put an audit entry on the request's log line.
  */
 
-type Routed = Request & { params: Record<string, string> };
-
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 25;
 
@@ -55,7 +53,7 @@ export async function listKeys(request: Request, env: Env): Promise<Response> {
 
 export async function getKey(request: Request, env: Env): Promise<Response> {
   await requireKeyManager(request, env);
-  const record = await getAppKey(clientsKv(env), (request as Routed).params.id!);
+  const record = await getAppKey(clientsKv(env), keyId(request));
   if (!record) throw notFound();
   return json({ data: resource(record) }, 200, NO_STORE);
 }
@@ -68,7 +66,7 @@ export async function getKey(request: Request, env: Env): Promise<Response> {
 export async function updateKey(request: Request, env: Env): Promise<Response> {
   const caller = await requireKeyManager(request, env);
   const changes = keyAttributes(await readJson(request), settings(env), "update");
-  const updated = await updateAppKey(clientsKv(env), (request as Routed).params.id!, changes, async (current) => {
+  const updated = await updateAppKey(clientsKv(env), keyId(request), changes, async (current) => {
     if (changes.scope === undefined && changes.grant_types === undefined) return;
     const next = { ...permissionsOf(current), ...definedPermissions(changes) };
     assertMayUpdate(caller, current, next);
@@ -84,7 +82,7 @@ export async function updateKey(request: Request, env: Env): Promise<Response> {
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
 export async function deleteKey(request: Request, env: Env): Promise<Response> {
   const caller = await requireKeyManager(request, env);
-  const id = (request as Routed).params.id!;
+  const id = keyId(request);
   const deleted = await deleteAppKey(clientsKv(env), revocationsKv(env), id, (current) => assertMayDelete(caller, current));
   if (!deleted) throw notFound();
   const oldScope = deleted.record ? permissionsOf(deleted.record).scope : null;
@@ -129,5 +127,8 @@ function pageParam(query: URLSearchParams, name: string, fallback: number, min: 
   }
   return n;
 }
+
+/** The route's `:id`; the router matched it, so it is there. */
+const keyId = (request: Request) => context(request).params!.id!;
 
 const notFound = () => new HttpError(404, "not_found", "There is no application key with this id.");

@@ -4,6 +4,10 @@
  */
 export interface RequestContext {
   started: number;
+  /** The request URL's path, parsed once for routing and the log line. */
+  pathname: string;
+  /** The `:name` segments of the matched route. */
+  params?: Record<string, string>;
   clientId?: string;
   outcome?: string;
   error?: unknown;
@@ -29,7 +33,11 @@ const contexts = new WeakMap<Request, RequestContext>();
 export function context(request: Request): RequestContext {
   let c = contexts.get(request);
   if (!c) {
-    c = { started: Date.now() };
+    const url = request.url;
+    // The path without parsing the whole URL: after "scheme://host", up to "?" or "#".
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const end = url.search(/[?#]/);
+    c = { started: Date.now(), pathname: start < 0 ? "/" : url.slice(start, end < 0 ? undefined : end) };
     contexts.set(request, c);
   }
   return c;

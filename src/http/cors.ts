@@ -3,7 +3,6 @@ import type { Settings } from "../env.ts";
 // What browsers send here: the Elastic Path JS SDK adds its X-MOLTIN-SDK-* headers to every
 // call, and Basic client credentials come in Authorization.
 const ALLOW_HEADERS = "Authorization, Content-Type, X-MOLTIN-SDK-LANGUAGE, X-MOLTIN-SDK-VERSION";
-const EXPOSE_HEADERS = "WWW-Authenticate, Retry-After";
 const PREFLIGHT_MAX_AGE = "86400";
 
 /** The Access-Control-Allow-Origin value for this request's Origin, if it is allowed. */
@@ -25,13 +24,14 @@ export function preflight(methods: readonly string[]): Response {
   });
 }
 
-/** Adds the CORS headers in place: every response here is built by us, so its headers are mutable. */
+/**
+ * Adds the CORS headers in place: every response here is built by us, so its headers are
+ * mutable. The responses that carry headers a browser script must be allowed to read are built
+ * with Access-Control-Expose-Headers already (errorResponse), so only the origin is set here.
+ */
 export function withCors(response: Response, request: Request, origins: Settings["corsOrigins"]): Response {
   const origin = allowedOrigin(request, origins);
-  if (origin !== undefined) {
-    response.headers.set("Access-Control-Allow-Origin", origin);
-    response.headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-  }
+  if (origin !== undefined) response.headers.set("Access-Control-Allow-Origin", origin);
   if (origins !== "*") response.headers.append("Vary", "Origin");
   return response;
 }

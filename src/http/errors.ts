@@ -31,6 +31,8 @@ const REASONS: Record<number, string> = {
   500: "Internal Server Error",
 };
 
+const EXPOSE = { "Access-Control-Expose-Headers": "WWW-Authenticate, Retry-After" };
+
 export const GENERIC_500_DETAIL = "there was a problem processing your request";
 
 export class HttpError extends Error {
@@ -65,9 +67,11 @@ export function errorResponse(
   headers: Record<string, string> = {},
 ): Response {
   const body = { errors: [{ title: REASONS[status] ?? "Error", status: String(status), detail, code }] };
+  // A browser script may read a challenge or a Retry-After only if CORS exposes it.
+  const exposed = headers["WWW-Authenticate"] !== undefined || headers["Retry-After"] !== undefined ? EXPOSE : undefined;
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers, ...exposed },
   });
 }
 

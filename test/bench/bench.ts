@@ -126,7 +126,7 @@ function table(rows: Row[], peer: Row[], vsPeer: Record<string, number>, cpu: Re
 
 async function main() {
   console.error(`edge-token bench: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
-  const { mf, urls, client } = await startWorkers();
+  const { mf, urls, client, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
     const issued = await fetch(new URL("/oauth/access_token", urls.edge), { method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...client }) });
@@ -142,6 +142,8 @@ async function main() {
       { name: "verify_module", url: new URL("/module/catalog", urls.consumer).href, method: "GET", headers: bearer },
       { name: "jwks", url: new URL("/.well-known/jwks.json", urls.edge).href, method: "GET" },
       { name: "noop", url: urls.noop.href, method: "GET" },
+      { name: "floor_issue", url: urls.floorIssue.href, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...floorClient }) },
+      { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", headers: bearer },
     ];
     const peerTarget: Target = {
       name: "peer_client_credentials",

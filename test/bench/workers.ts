@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { createAppKey } from "../../src/store/application-keys.ts";
+import { hashSecret } from "../../src/store/client-record.ts";
 import type { Kv } from "../../src/store/kv.ts";
 
 export const ISSUER = "https://auth.bench";
@@ -19,9 +20,14 @@ function bundle(entry: string, name: string): string {
 
 export interface Workers {
   mf: Miniflare;
-  urls: { edge: URL; consumer: URL; noop: URL };
+  urls: { edge: URL; consumer: URL; noop: URL; floorIssue: URL; floorVerify: URL };
   client: { client_id: string; client_secret: string };
+  /** floor_issue's own client, held in its memory. */
+  floorClient: { client_id: string; client_secret: string };
 }
+
+/** The scope the bench client holds, so that edge-token's and the floor's tokens are the same size. */
+export const BENCH_SCOPE = "read write application_keys";
 
 /**
  * edge-token, the fixture consumer bound to its TokenVerifier, and a no-op Worker, all in one
@@ -39,6 +45,7 @@ export async function startWorkers(): Promise<Workers> {
     service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),
   );
   const compatibilityDate = service.compatibility_date!;
+  const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
 
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -66,20 +73,45 @@ export async function startWorkers(): Promise<Workers> {
           bindings: { ISSUER },
           unsafeDirectSockets: [{ port: 0 }],
         },
-        { name: "noop", modules: true, scriptPath: bundle("test/bench/noop.ts", "noop"), compatibilityDate, unsafeDirectSockets: [{ port: 0 }] },
+        { name: "noop", modules: true, scriptPath: bundle("test/bench/floors/noop.ts", "noop"), compatibilityDate, unsafeDirectSockets: [{ port: 0 }] },
+        {
+          name: "floor-issue",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/issue.ts", "floor-issue"),
+          compatibilityDate,
+          bindings: {
+            SIGNING_KEYS: signingKeys,
+            ISSUER,
+            CLIENT_ID: floorClient.client_id,
+            CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
+            SCOPE: BENCH_SCOPE,
+          },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
+        {
+          name: "floor-verify",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/verify.ts", "floor-verify"),
+          compatibilityDate,
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
       ],
     } as never),
   );
   await mf.ready;
   const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-  const { record, clientSecret } = await createAppKey(clients, { name: "bench", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"], created_by: "bench" });
+  const { record, clientSecret } = await createAppKey(clients, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" });
   return {
     mf,
     urls: {
       edge: await mf.unsafeGetDirectURL("edge-token"),
       consumer: await mf.unsafeGetDirectURL("consumer"),
       noop: await mf.unsafeGetDirectURL("noop"),
+      floorIssue: await mf.unsafeGetDirectURL("floor-issue"),
+      floorVerify: await mf.unsafeGetDirectURL("floor-verify"),
     },
     client: { client_id: record.client_id, client_secret: clientSecret },
+    floorClient,
   };
 }

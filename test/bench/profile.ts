@@ -1,0 +1,231 @@
+/**
+ * npm run bench:profile -- [--requests N] [--only a,b]
+ *
+ * Where edge-token's CPU goes, in instructions per request counted by valgrind's callgrind:
+ * repeatable on a shared machine, where CPU time swings by a third between minutes. workerd
+ * runs under callgrind (Miniflare's MINIFLARE_WORKERD_PATH), instrumentation switched on only
+ * around each measured batch, so start-up and warm-up are not counted.
+ *
+ * One workerd holds edge-token, variants of it with one piece taken away (the code below
+ * replaces it at bundle time), the floors, the fixture consumer and the no-op Worker. Reported:
+ * each scenario against its floor, and what each piece costs.
+ */
+import { build, type Plugin } from "esbuild";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
+import { createAppKey } from "../../src/store/application-keys.ts";
+import { hashSecret } from "../../src/store/client-record.ts";
+import type { Kv } from "../../src/store/kv.ts";
+
+const { values } = parseArgs({ options: { requests: { type: "string", default: "150" }, warm: { type: "string", default: "300" }, only: { type: "string" } } });
+const N = Number(values.requests);
+const WARM = Number(values.warm);
+const ISSUER = "https://auth.bench";
+const SCOPE = "read write application_keys";
+const OUT = "test/fixtures/.build/profile";
+
+/** A piece taken away: in `file`, each `from` becomes `to`. */
+interface Variant {
+  name: string;
+  what: string;
+  file: string;
+  edits: [string, string][];
+}
+
+const VARIANTS: Variant[] = [
+  { name: "no_log", what: "the per-request log line (building it and console.log)", file: "src/router.ts", edits: [["logRequest(request, response);", ""]] },
+  { name: "no_cors", what: "CORS headers on the response", file: "src/router.ts", edits: [["return withCors(response, request, origins);", "return response;"]] },
+  {
+    name: "no_router",
+    what: "routing (the table lookup and method dispatch)",
+    file: "src/router.ts",
+    edits: [["response = await dispatch(request, env, ctx, c);", "response = await token(request, env, ctx); void dispatch;"]],
+  },
+  {
+    name: "no_sign",
+    what: "the Ed25519 signature (jose SignJWT)",
+    file: "src/tokens/sign.ts",
+    edits: [["const token = await new SignJWT", "const token = 'x.y.z'; void new SignJWT"], [".sign(signer.key);", ";"]],
+  },
+  {
+    name: "no_secret_check",
+    what: "the secret's SHA-256 and constant-time compare",
+    file: "src/auth/secret.ts",
+    edits: [["const digest = await sha256(secret);", "if (storedHash !== undefined) return true; const digest = await sha256(secret);"]],
+  },
+  {
+    name: "no_scope_policy",
+    what: "scope, grant and audience policy",
+    file: "src/handlers/token.ts",
+    edits: [
+      ['const scope = grantScope(client, grant, param(form, "scope"), s);', "const scope = client.scope!; void grantScope;"],
+      ['const audience = grantAudience(form.all("resource"), s, issuer);', "const audience = issuer; void grantAudience;"],
+    ],
+  },
+  { name: "no_form", what: "form parsing (readForm)", file: "src/handlers/token.ts", edits: [["const form = await readForm(request);", "const form = parseForm(await request.text());"], ['import { param, readForm } from "../http/form.ts";', 'import { param, parseForm, readForm } from "../http/form.ts";']] },
+];
+
+function takeAway(v: Variant | undefined): Plugin {
+  return {
+    name: "take-away",
+    setup(b) {
+      if (!v) return;
+      const target = resolve(v.file);
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.path !== target) return undefined;
+        let source = readFileSync(args.path, "utf8");
+        for (const [from, to] of v.edits) {
+          if (!source.includes(from)) throw new Error(`${v.name}: "${from}" is not in ${v.file}`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: "ts" };
+      });
+    },
+  };
+}
+
+async function bundle(entry: string, name: string, v?: Variant): Promise<string> {
+  mkdirSync(OUT, { recursive: true });
+  const outfile = join(OUT, `${name}.mjs`);
+  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], plugins: [takeAway(v)], logLevel: "warning" });
+  return outfile;
+}
+
+/** A wrapper Miniflare starts instead of workerd: workerd under callgrind, not instrumenting until told. */
+function callgrindWorkerd(): string {
+  const workerd = createRequire(createRequire(import.meta.url).resolve("miniflare"))("workerd").default as string;
+  const dir = mkdtempSync(join(tmpdir(), "edge-token-callgrind-"));
+  const script = join(dir, "workerd");
+  writeFileSync(
+    script,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no --dump-instr=no --callgrind-out-file=${dir}/out.%p ${workerd} "$@"\n`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
+/** The callgrind process Miniflare started (it is workerd, exec'd under valgrind). */
+function callgrindPid(): string {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, "utf8").startsWith("callgrind")) return name;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error("no callgrind process");
+}
+
+type Send = () => Promise<Response>;
+
+/** Instructions per request: counters zeroed, instrumentation on for exactly `N` requests. */
+async function instructions(pid: string, send: Send): Promise<number> {
+  const control = (...args: string[]) => execFileSync("callgrind_control", [...args, pid], { encoding: "utf8" });
+  for (let i = 0; i < WARM; i++) await check(await send());
+  control("--zero");
+  control("--instr=on");
+  for (let i = 0; i < N; i++) await check(await send());
+  const out = control("-e", "Ir");
+  control("--instr=off");
+  const total = [...out.matchAll(/Th\s+\d+\s+([\d,]+)/g)].reduce((sum, m) => sum + Number(m[1]!.replaceAll(",", "")), 0);
+  return total / N;
+}
+
+async function check(r: Response): Promise<void> {
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`answered ${r.status}`);
+}
+
+async function main() {
+  process.env.MINIFLARE_WORKERD_PATH = callgrindWorkerd();
+  const only = values.only ? new Set(values.only.split(",")) : undefined;
+  const variants = VARIANTS.filter((v) => !only || only.has(v.name));
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! });
+  const SIGNING_KEYS = JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
+  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const compatibilityDate = service.compatibility_date!;
+  const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, ISSUER };
+  const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
+  const worker = (name: string, scriptPath: string, extra: Record<string, unknown> = {}) => ({ name, modules: true, scriptPath, compatibilityDate, unsafeDirectSockets: [{ port: 0 }], ...extra });
+
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      handleStructuredLogs: () => {},
+      workers: [
+        worker("edge-token", await bundle("src/index.ts", "edge-token"), { kvNamespaces: kv, bindings: edgeBindings }),
+        ...(await Promise.all(variants.map(async (v) => worker(v.name, await bundle("src/index.ts", v.name, v), { kvNamespaces: kv, bindings: edgeBindings })))),
+        worker("consumer", await bundle("test/fixtures/consumer/index.ts", "consumer"), {
+          kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
+          serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
+          bindings: { ISSUER },
+        }),
+        worker("noop", await bundle("test/bench/floors/noop.ts", "noop")),
+        worker("floor_issue", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
+          bindings: { SIGNING_KEYS, ISSUER, CLIENT_ID: floorClient.client_id, CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret), SCOPE },
+        }),
+        worker("floor_verify", await bundle("test/bench/floors/verify.ts", "floor-verify"), { bindings: { SIGNING_KEYS, ISSUER } }),
+      ],
+    } as never),
+  );
+  try {
+    await mf.ready;
+    const pid = callgrindPid();
+    const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
+    const { record, clientSecret } = await createAppKey(clients, { name: "profile", scope: SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" });
+    const url = async (name: string, path: string) => new URL(path, await mf.unsafeGetDirectURL(name)).href;
+    const FORM = { "content-type": "application/x-www-form-urlencoded" };
+    const post = (u: string, params: Record<string, string>): Send => {
+      const body = new URLSearchParams(params).toString();
+      return () => fetch(u, { method: "POST", headers: FORM, body });
+    };
+    const cc = { grant_type: "client_credentials", client_id: record.client_id, client_secret: clientSecret };
+    const issued = (await (await post(await url("edge-token", "/oauth/access_token"), cc)()).json()) as { access_token: string };
+    const bearer = { authorization: `Bearer ${issued.access_token}` };
+    const get = (u: string): Send => () => fetch(u, { headers: bearer });
+
+    const measured = new Map<string, number>();
+    const measure = async (name: string, send: Send) => {
+      measured.set(name, await instructions(pid, send));
+      console.error(`  ${name}: ${(measured.get(name)! / 1000).toFixed(0)} k instructions per request`);
+    };
+    await measure("noop", get(await url("noop", "/")));
+    await measure("floor_issue", post(await url("floor_issue", "/"), { grant_type: "client_credentials", ...floorClient }));
+    await measure("client_credentials", post(await url("edge-token", "/oauth/access_token"), cc));
+    await measure("implicit", post(await url("edge-token", "/oauth/access_token"), { grant_type: "implicit", client_id: record.client_id }));
+    await measure("floor_verify", get(await url("floor_verify", "/module/catalog")));
+    await measure("verify_module", get(await url("consumer", "/module/catalog")));
+    await measure("verify_rpc", get(await url("consumer", "/rpc/catalog")));
+    for (const v of variants) await measure(v.name, post(await url(v.name, "/oauth/access_token"), cc));
+
+    const k = (x: number) => (x / 1000).toFixed(0);
+    const noop = measured.get("noop")!;
+    const over = (name: string) => measured.get(name)! - noop;
+    console.log(`\nInstructions per request (thousands), counted by callgrind; ${N} requests each after ${WARM} to warm up.\n`);
+    console.log("| scenario | total | over the no-op | × its floor |\n| --- | ---: | ---: | ---: |");
+    for (const [name, floor] of [["client_credentials", "floor_issue"], ["implicit", "floor_issue"], ["floor_issue", ""], ["verify_module", "floor_verify"], ["verify_rpc", "floor_verify"], ["floor_verify", ""], ["noop", ""]] as const) {
+      console.log(`| ${name} | ${k(measured.get(name)!)} | ${k(over(name))} | ${floor ? (over(name) / over(floor)).toFixed(2) : ""} |`);
+    }
+    console.log("\n| piece taken away (client_credentials) | instructions saved (thousands) | share of the gap to the floor |\n| --- | ---: | ---: |");
+    const gap = over("client_credentials") - over("floor_issue");
+    for (const v of variants) {
+      const saved = measured.get("client_credentials")! - measured.get(v.name)!;
+      console.log(`| ${v.what} | ${k(saved)} | ${((saved / gap) * 100).toFixed(0)} % |`);
+    }
+    console.log(`| (the gap: client_credentials − floor_issue) | ${k(gap)} | 100 % |`);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+await main();
