@@ -42,6 +42,16 @@ describe("isolate caches", () => {
     expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 401, error: "revoked" });
   });
 
+  it("a new token of a client whose revocation entry this isolate knows costs one key, not two", async () => {
+    const client = await createClient();
+    const verifier = new TokenVerifier(createExecutionContext(), env);
+    expect((await verifier.verify((await issue(client)).token, { method: "GET" })).valid).toBe(true);
+    const get = vi.spyOn(env.REVOCATIONS, "get");
+    const second = (await issue(client)).token;
+    expect((await verifier.verify(second, { method: "GET" })).valid).toBe(true);
+    expect(get.mock.calls.map((call) => call[0])).toStrictEqual([[`jti:${claimsOf(second).jti}`]]);
+  });
+
   it("a revocation written by another isolate is seen within REVOCATION_CACHE_SECONDS", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const client = await createClient();

@@ -53,8 +53,8 @@ export async function revokeDeletedClient(kv: Pick<Kv, "put">, clientId: string)
 }
 
 /**
- * Both checks as one bulk read (one KV operation), skipped for what this isolate has seen
- * within `cacheSeconds`.
+ * Both checks as one bulk read (one KV operation) of the keys this isolate has not seen within
+ * `cacheSeconds`.
  */
 export function kvRevocations(kv: Pick<Kv, "get">, cacheSeconds = 0): RevocationChecker {
   return {
@@ -62,20 +62,27 @@ export function kvRevocations(kv: Pick<Kv, "get">, cacheSeconds = 0): Revocation
       const tokenKey = revokedTokenKey(claims.jti);
       const clientKey = revokedClientKey(claims.client_id);
       // With caching off, only a revocation seen here is reused (it cannot be undone).
-      let token = seen.get(tokenKey);
-      let client = seen.get(clientKey);
-      if (cacheSeconds <= 0) {
-        if (token === null) token = undefined;
-        if (client === null) client = undefined;
-      }
-      if (token === undefined || client === undefined) {
-        const read = await kv.get([tokenKey, clientKey], "text");
-        token = read.get(tokenKey) ?? null;
-        client = read.get(clientKey) ?? null;
+      const known = (key: string) => {
+        const v = seen.get(key);
+        return cacheSeconds <= 0 && v === null ? undefined : v;
+      };
+      let token = known(tokenKey);
+      if (typeof token === "string") return true;
+      let client = known(clientKey);
+      // Only what this isolate does not know is read: a new token of a known client is one read.
+      const missing = [token === undefined ? tokenKey : "", client === undefined ? clientKey : ""].filter(Boolean);
+      if (missing.length > 0) {
+        const read = await kv.get(missing, "text");
         const ttlMs = cacheSeconds * 1000;
-        // A revoked token's answer is final: keep it until the token could no longer pass anyway.
-        seen.set(tokenKey, token, token === null ? ttlMs : (acceptedUntil(claims.exp) - nowSeconds()) * 1000);
-        seen.set(clientKey, client, ttlMs);
+        if (token === undefined) {
+          token = read.get(tokenKey) ?? null;
+          // A revoked token's answer is final: keep it until the token could no longer pass anyway.
+          seen.set(tokenKey, token, token === null ? ttlMs : (acceptedUntil(claims.exp) - nowSeconds()) * 1000);
+        }
+        if (client === undefined) {
+          client = read.get(clientKey) ?? null;
+          seen.set(clientKey, client, ttlMs);
+        }
       }
       if (token !== null) return true;
       return client !== null && claims.iat <= Number(client);

@@ -11,7 +11,7 @@ import type { Kv } from "../../src/store/kv.ts";
 export const ISSUER = "https://auth.bench";
 const OUT = "test/fixtures/.build/bench";
 
-function bundle(entry: string, name: string): string {
+export function bundle(entry: string, name: string): string {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
   buildSync({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
@@ -34,12 +34,17 @@ export const BENCH_SCOPE = "read write application_keys";
  * workerd through Miniflare's API (no wrangler dev proxy), each on its own socket. Settings,
  * KV namespaces and rate limits come from wrangler.toml; KV is in memory and seeded with a client.
  */
-export async function startWorkers(): Promise<Workers> {
-  const service = unstable_readConfig({ config: "wrangler.toml" });
+/** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */
+export async function newSigningKeys(): Promise<string> {
   const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! });
-  const signingKeys = JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
+  return JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
+}
+
+export async function startWorkers(): Promise<Workers> {
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const signingKeys = await newSigningKeys();
   const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
   const ratelimits = Object.fromEntries(
     service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),

@@ -1,0 +1,202 @@
+/**
+ * The capacity model's input: KV operations per operation, on a cold isolate (the first request
+ * a fresh workerd sees) and on a warm one (the same kind of request right after). Each
+ * operation gets a fresh workerd; what it needs (keys, tokens) is put into KV or signed here in
+ * Node, so nothing warms the isolates first. edge-token and the fixture consumer run with their
+ * KV bindings counted (test/bench/counting/). Reads are counted per key, as KV bills them.
+ *
+ * The expected counts are the model the README states; a count that differs fails the bench.
+ */
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
+import { createAppKey } from "../../src/store/application-keys.ts";
+import type { Kv } from "../../src/store/kv.ts";
+import { keySet } from "../../src/tokens/keys.ts";
+import { signAccessToken } from "../../src/tokens/sign.ts";
+import { BENCH_SCOPE, bundle, ISSUER, newSigningKeys } from "./workers.ts";
+
+/** As test/bench/counting/kv.ts counts them inside the Workers. */
+interface Counts {
+  reads: number;
+  writes: number;
+  deletes: number;
+  lists: number;
+}
+
+interface Ctx {
+  edge: (path: string, init?: RequestInit) => Promise<Response>;
+  consumer: (path: string, init?: RequestInit) => Promise<Response>;
+  client: { client_id: string; client_secret: string };
+  /** A fresh token of the client, signed here (the Worker has not seen it). */
+  token: () => Promise<string>;
+  /** An application key's id, stored here. */
+  key: () => Promise<string>;
+}
+
+interface Operation {
+  name: string;
+  /** One request; called twice, cold then warm. */
+  run: (c: Ctx, admin: string) => Promise<Response>;
+  expected: { cold: Counts; warm: Counts };
+}
+
+const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+const JSON_BODY = { "Content-Type": "application/json" };
+const c = (reads: number, writes = 0, deletes = 0, lists = 0): Counts => ({ reads, writes, deletes, lists });
+
+/**
+ * Authenticating a client on a cold isolate: its record, then its tombstone (2 reads); warm:
+ * cached for CLIENT_CACHE_SECONDS. Checking a token: its jti and its client's entry in one bulk
+ * read (2 reads); warm: cached for REVOCATION_CACHE_SECONDS (a new jti: 1 read).
+ */
+export const OPERATIONS: Operation[] = [
+  {
+    name: "client_credentials",
+    run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: new URLSearchParams({ grant_type: "client_credentials", ...client }) }),
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "implicit",
+    run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: new URLSearchParams({ grant_type: "implicit", client_id: client.client_id }) }),
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "introspect",
+    run: async ({ edge, client }, admin) => edge("/oauth/introspect", { method: "POST", headers: FORM, body: new URLSearchParams({ token: admin, ...client }) }),
+    expected: { cold: c(4), warm: c(0) },
+  },
+  {
+    name: "revoke",
+    run: async ({ edge, client, token }) => edge("/oauth/revoke", { method: "POST", headers: FORM, body: new URLSearchParams({ token: await token(), ...client }) }),
+    expected: { cold: c(4, 1), warm: c(1, 1) },
+  },
+  {
+    name: "verify_rpc",
+    run: ({ consumer }, admin) => consumer("/rpc/catalog", { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "verify_module",
+    run: ({ consumer }, admin) => consumer("/module/catalog", { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "admin: create key",
+    run: ({ edge }, admin) => edge("/v2/application-keys", { method: "POST", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", name: "counted" } }) }),
+    expected: { cold: c(2, 2), warm: c(0, 2) },
+  },
+  {
+    name: "admin: list keys (a page of 3)",
+    run: ({ edge }, admin) => edge("/v2/application-keys?page[limit]=3", { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(5, 0, 0, 1), warm: c(3, 0, 0, 1) },
+  },
+  {
+    name: "admin: get key",
+    run: async ({ edge, key }, admin) => edge(`/v2/application-keys/${await key()}`, { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(5), warm: c(3) },
+  },
+  {
+    name: "admin: rename key",
+    run: async ({ edge, key }, admin) =>
+      edge(`/v2/application-keys/${await key()}`, { method: "PUT", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }) }),
+    expected: { cold: c(6, 1), warm: c(4, 1) },
+  },
+  {
+    name: "admin: narrow a key's scope",
+    run: async ({ edge, key }, admin) =>
+      edge(`/v2/application-keys/${await key()}`, { method: "PUT", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", scope: "read" } }) }),
+    expected: { cold: c(6, 2), warm: c(4, 2) },
+  },
+  {
+    name: "admin: delete key",
+    run: async ({ edge, key }, admin) => edge(`/v2/application-keys/${await key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(4, 2, 2), warm: c(2, 2, 2) },
+  },
+];
+
+export interface CountRow {
+  name: string;
+  cold: Counts;
+  warm: Counts;
+  as_expected: boolean;
+}
+
+export async function countKvOperations(): Promise<CountRow[]> {
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const compatibilityDate = service.compatibility_date!;
+  const signingKeys = await newSigningKeys();
+  const edgeScript = bundle("test/bench/counting/edge-token.ts", "counted-edge-token");
+  const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
+  const keys = await keySet(signingKeys);
+  const sign = async (clientId: string) =>
+    (await signAccessToken(keys, { issuer: ISSUER, audience: ISSUER, ttlSeconds: 3600, clientId, grant: "client_credentials", scope: BENCH_SCOPE })).token;
+
+  const rows: CountRow[] = [];
+  for (const op of OPERATIONS) {
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        handleStructuredLogs: () => {},
+        workers: [
+          {
+            name: "edge-token",
+            modules: true,
+            scriptPath: edgeScript,
+            compatibilityDate,
+            kvNamespaces: kv,
+            bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
+            unsafeDirectSockets: [{ port: 0 }],
+          },
+          {
+            name: "consumer",
+            modules: true,
+            scriptPath: consumerScript,
+            compatibilityDate,
+            kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
+            serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
+            bindings: { ISSUER },
+            unsafeDirectSockets: [{ port: 0 }],
+          },
+        ],
+      } as never),
+    );
+    try {
+      await mf.ready;
+      const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
+      const attrs = { scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" };
+      const made = await createAppKey(clients, { name: "counted", ...attrs });
+      // Two more keys: the page of three that the listing reads.
+      for (const name of ["a", "b"]) await createAppKey(clients, { name, ...attrs });
+      const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
+      const consumerUrl = await mf.unsafeGetDirectURL("consumer");
+      const ctx: Ctx = {
+        edge: (path, init) => fetch(new URL(path, edgeUrl), init),
+        consumer: (path, init) => fetch(new URL(path, consumerUrl), init),
+        client: { client_id: made.record.client_id, client_secret: made.clientSecret },
+        token: () => sign(made.record.client_id),
+        key: async () => (await createAppKey(clients, { name: "target", ...attrs })).record.id,
+      };
+      const admin = await sign(made.record.client_id);
+      const take = async (): Promise<Counts> => {
+        const [a, b] = await Promise.all([ctx.edge("/__kv"), ctx.consumer("/__kv")]);
+        const x = (await a.json()) as Counts;
+        const y = (await b.json()) as Counts;
+        return { reads: x.reads + y.reads, writes: x.writes + y.writes, deletes: x.deletes + y.deletes, lists: x.lists + y.lists };
+      };
+      const counts: Counts[] = [];
+      for (const when of ["cold", "warm"]) {
+        const res = await op.run(ctx, admin);
+        if (res.status >= 300) throw new Error(`${op.name} (${when}) answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+        counts.push(await take());
+      }
+      const [cold, warm] = counts as [Counts, Counts];
+      const asExpected = JSON.stringify([cold, warm]) === JSON.stringify([op.expected.cold, op.expected.warm]);
+      rows.push({ name: op.name, cold, warm, as_expected: asExpected });
+      console.error(`  ${op.name}: cold ${JSON.stringify(cold)}, warm ${JSON.stringify(warm)}${asExpected ? "" : "  ← not the model's counts"}`);
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return rows;
+}
