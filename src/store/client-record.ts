@@ -1,3 +1,4 @@
+import { base64url } from "jose";
 import { sha256 } from "../lib/sha256.ts";
 
 /**
@@ -54,7 +55,7 @@ export interface NewClientAttributes extends Permissions {
 }
 
 export async function newClient(a: NewClientAttributes, now = new Date()): Promise<NewClient> {
-  const clientSecret = base64url(randomBytes(32));
+  const clientSecret = base64url.encode(randomBytes(32));
   const at = now.toISOString();
   return {
     clientSecret,
@@ -77,7 +78,7 @@ export async function newClient(a: NewClientAttributes, now = new Date()): Promi
  * and it keeps authentication far inside the Workers CPU budget (see README).
  */
 export async function hashSecret(secret: string): Promise<string> {
-  return base64url(await sha256(secret));
+  return base64url.encode(await sha256(secret));
 }
 
 /**
@@ -104,10 +105,4 @@ function hex(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
-}
-
-export function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

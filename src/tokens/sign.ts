@@ -1,5 +1,4 @@
-import { SignJWT } from "jose";
-import { base64url } from "../store/client-record.ts";
+import { base64url, SignJWT } from "jose";
 import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "./claims.ts";
 import type { KeySet } from "./keys.ts";
 
@@ -28,7 +27,7 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     aud: o.audience,
     exp: iat + o.ttlSeconds,
     iat,
-    jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
+    jti: base64url.encode(crypto.getRandomValues(new Uint8Array(16))),
     client_id: o.clientId,
     scope: o.scope,
     grant_type: o.grant,

@@ -1,9 +1,11 @@
 /**
- * npm run bench -- [--duration S] [--connections 1,16,64] [--out DIR] [--cpu-requests N] [--cpu-only a,b]
+ * npm run bench -- [--quick] [--duration S] [--connections 1,16,64] [--out DIR] [--cpu-requests N]
  *
- * edge-token in workerd (Miniflare's API, no wrangler dev proxy) against the runtime's
- * ceiling (a no-op Worker in the same workerd) and a self-hosted peer (node-oidc-provider on
- * Node), all driven by autocannon the same way, in one run. Not part of npm test.
+ * edge-token in workerd (Miniflare's API, no wrangler dev proxy) beside the floors of its work
+ * (floor_issue, floor_verify: test/bench/floors/), the no-op Worker, and a self-hosted peer
+ * (node-oidc-provider on Node), all driven by autocannon the same way, in one run; then a
+ * separate counting run of KV operations per operation (count.ts). Not part of npm test.
+ * --quick: 2 s runs at 16 connections and fewer CPU samples, for a developer's inner loop.
  */
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -13,26 +15,29 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { countKvOperations } from "./count.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
+import { floorRatios, markdown, overNoop, type Row, targets } from "./report.ts";
 import { ISSUER, startWorkers } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "1,16,64" },
+    quick: { type: "boolean", default: false },
+    duration: { type: "string" },
+    connections: { type: "string" },
     out: { type: "string" },
-    "cpu-requests": { type: "string", default: "5000" },
-    // Profiling aid: only the CPU phase, for the named scenarios (noop always included).
-    "cpu-only": { type: "string" },
+    "cpu-requests": { type: "string" },
   },
 });
-const DURATION = Number(values.duration);
-const CONNECTIONS = values.connections.split(",").map(Number);
-const CPU_REQUESTS = Number(values["cpu-requests"]);
+const QUICK = values.quick;
+const DURATION = Number(values.duration ?? (QUICK ? 2 : 10));
+const CONNECTIONS = (values.connections ?? (QUICK ? "16" : "1,16,64")).split(",").map(Number);
+const CPU_REQUESTS = Number(values["cpu-requests"] ?? (QUICK ? 1500 : 5000));
+const CPU_ROUNDS = QUICK ? 3 : 5;
 const PEER_PORT = 3100 + Math.floor(Math.random() * 800);
 
-interface Target {
+interface Scenario {
   name: string;
   url: string;
   method: "GET" | "POST";
@@ -40,50 +45,37 @@ interface Target {
   body?: string;
 }
 
-interface Row {
-  name: string;
-  connections: number;
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-  ratio_to_ceiling?: number;
-}
-
 const form = (p: Record<string, string>) => new URLSearchParams(p).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
-async function drive(t: Target, connections: number, limit: { duration: number } | { amount: number }): Promise<Row> {
+async function drive(t: Scenario, connections: number, limit: { duration: number } | { amount: number }): Promise<Row> {
   const r = await autocannon({ url: t.url, method: t.method, headers: t.headers, body: t.body, connections, ...limit });
-  return {
-    name: t.name,
-    connections,
-    rps: Math.round(r.requests.average),
-    p50_ms: r.latency.p50,
-    p99_ms: r.latency.p99,
-    errors: r.errors + r.timeouts + r.non2xx,
-  };
+  return { name: t.name, connections, rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
 /**
- * CPU time the given processes spent per request, in µs: user + system time read before and
- * after exactly `CPU_REQUESTS` requests, three times; the median is reported.
+ * CPU µs per request of each scenario's processes: user + system time read before and after
+ * exactly CPU_REQUESTS requests at 16 connections. Rounds go through every scenario in turn,
+ * so drift on a shared machine hits them alike; the median round is reported.
  */
-async function cpuPerRequest(t: Target, pids: () => number[]): Promise<number> {
-  await drive(t, 16, { amount: 500 }); // warm
-  const samples: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const before = totalCpu(pids());
-    const r = await drive(t, 16, { amount: CPU_REQUESTS });
-    const after = totalCpu(pids());
-    if (r.errors) console.warn(`  ${t.name}: ${r.errors} errors during the CPU phase`);
-    samples.push(((after - before) / CPU_REQUESTS) * 1e6);
+async function cpuPerRequest(scenarios: { scenario: Scenario; pids: () => number[] }[]): Promise<{ median: Record<string, number>; samples: Record<string, number[]> }> {
+  const samples = new Map<string, number[]>();
+  for (const { scenario } of scenarios) await drive(scenario, 16, { amount: 500 }); // warm
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (const { scenario, pids } of scenarios) {
+      const before = totalCpu(pids());
+      const r = await drive(scenario, 16, { amount: CPU_REQUESTS });
+      const after = totalCpu(pids());
+      if (r.errors) console.warn(`  ${scenario.name}: ${r.errors} errors during the CPU phase`);
+      samples.set(scenario.name, [...(samples.get(scenario.name) ?? []), ((after - before) / CPU_REQUESTS) * 1e6]);
+    }
   }
-  return Math.round(samples.sort((a, b) => a - b)[1]!);
+  const median = Object.fromEntries([...samples].map(([name, xs]) => [name, Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!)]));
+  return { median, samples: Object.fromEntries([...samples].map(([name, xs]) => [name, xs.map(Math.round)])) };
 }
 
 async function startPeer(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["test/bench/peer.ts", String(PEER_PORT)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["test/bench/peer.ts", String(PEER_PORT)], { stdio: ["ignore", "pipe", "ignore"] });
   await new Promise<void>((ready, fail) => {
     child.stdout!.on("data", (d) => String(d).includes("ready") && ready());
     child.once("exit", (code) => fail(new Error(`peer exited (${code})`)));
@@ -93,39 +85,20 @@ async function startPeer(): Promise<ChildProcess> {
 
 function machine() {
   const fromMiniflare = createRequire(createRequire(import.meta.url).resolve("miniflare"));
-  const workerd = fromMiniflare("workerd/package.json").version as string;
   return {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
     memory_gib: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    workerd,
+    workerd: fromMiniflare("workerd/package.json").version as string,
     duration_s: DURATION,
+    quick: QUICK,
   };
 }
 
-const fmt = (n: number | undefined, digits = 2) => (n === undefined ? "" : n.toFixed(digits));
-
-function table(rows: Row[], peer: Row[], vsPeer: Record<string, number>, cpu: Record<string, number>): string {
-  const lines = [
-    "| scenario | connections | req/s | p50 ms | p99 ms | errors | × ceiling |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows.map((r) => `| ${r.name} | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} | ${fmt(r.ratio_to_ceiling)} |`),
-    ...peer.map((r) => `| peer: oidc-provider client_credentials | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} | |`),
-    "",
-    "| issuance vs peer (req/s ratio) | " + Object.keys(vsPeer).map((c) => `c=${c}`).join(" | ") + " |",
-    "| --- | " + Object.keys(vsPeer).map(() => "---:").join(" | ") + " |",
-    "| client_credentials / oidc-provider | " + Object.values(vsPeer).map((v) => fmt(v)).join(" | ") + " |",
-    "",
-    "| CPU per request (µs) | " + Object.keys(cpu).join(" | ") + " |",
-    "| --- | " + Object.keys(cpu).map(() => "---:").join(" | ") + " |",
-    "| | " + Object.values(cpu).join(" | ") + " |",
-  ];
-  return lines.join("\n");
-}
-
 async function main() {
-  console.error(`edge-token bench: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
+  const started = Date.now();
+  console.error(`edge-token bench${QUICK ? " (quick)" : ""}: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
   const { mf, urls, client, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
@@ -133,19 +106,20 @@ async function main() {
     const token = ((await issued.json()) as { access_token: string }).access_token;
     const bearer = { authorization: `Bearer ${token}` };
     const basic = { ...FORM, authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` };
+    const tokenUrl = new URL("/oauth/access_token", urls.edge).href;
 
-    const targets: Target[] = [
-      { name: "client_credentials", url: new URL("/oauth/access_token", urls.edge).href, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...client }) },
-      { name: "implicit", url: new URL("/oauth/access_token", urls.edge).href, method: "POST", headers: FORM, body: form({ grant_type: "implicit", client_id: client.client_id }) },
+    const scenarios: Scenario[] = [
+      { name: "client_credentials", url: tokenUrl, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...client }) },
+      { name: "implicit", url: tokenUrl, method: "POST", headers: FORM, body: form({ grant_type: "implicit", client_id: client.client_id }) },
       { name: "introspect", url: new URL("/oauth/introspect", urls.edge).href, method: "POST", headers: basic, body: form({ token }) },
       { name: "verify_rpc", url: new URL("/rpc/catalog", urls.consumer).href, method: "GET", headers: bearer },
       { name: "verify_module", url: new URL("/module/catalog", urls.consumer).href, method: "GET", headers: bearer },
       { name: "jwks", url: new URL("/.well-known/jwks.json", urls.edge).href, method: "GET" },
-      { name: "noop", url: urls.noop.href, method: "GET" },
       { name: "floor_issue", url: urls.floorIssue.href, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...floorClient }) },
       { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", headers: bearer },
+      { name: "noop", url: urls.noop.href, method: "GET" },
     ];
-    const peerTarget: Target = {
+    const peerScenario: Scenario = {
       name: "peer_client_credentials",
       url: `http://127.0.0.1:${PEER_PORT}/token`,
       method: "POST",
@@ -153,15 +127,8 @@ async function main() {
       body: form({ grant_type: "client_credentials", scope: "read write", ...PEER_CLIENT }),
     };
 
-    if (values["cpu-only"]) {
-      const only = new Set([...values["cpu-only"].split(","), "noop"]);
-      for (const t of targets.filter((t) => only.has(t.name))) console.log(`${t.name}: ${await cpuPerRequest(t, () => workerdPids())} µs`);
-      if (only.has("noop_post_form")) console.log(`noop_post_form: ${await cpuPerRequest({ ...targets[0]!, url: urls.noop.href }, () => workerdPids())} µs`);
-      return;
-    }
-
     const rows: Row[] = [];
-    for (const t of targets) {
+    for (const t of scenarios) {
       await drive(t, 16, { duration: 1 }); // warm-up, not reported
       for (const c of CONNECTIONS) {
         rows.push(await drive(t, c, { duration: DURATION }));
@@ -169,36 +136,42 @@ async function main() {
       }
     }
     const peer: Row[] = [];
-    await drive(peerTarget, 16, { duration: 1 });
+    await drive(peerScenario, 16, { duration: 1 });
     for (const c of CONNECTIONS) {
-      peer.push({ ...(await drive(peerTarget, c, { duration: DURATION })), name: "oidc-provider" });
+      peer.push({ ...(await drive(peerScenario, c, { duration: DURATION })), name: "oidc-provider" });
       console.error(`  peer c=${c}: ${peer.at(-1)!.rps} req/s`);
     }
 
-    const ceiling = new Map(rows.filter((r) => r.name === "noop").map((r) => [r.connections, r.rps]));
-    for (const r of rows) r.ratio_to_ceiling = Math.round((r.rps / ceiling.get(r.connections)!) * 100) / 100;
-    const vsPeer = Object.fromEntries(
-      CONNECTIONS.map((c) => [String(c), Math.round((rows.find((r) => r.name === "client_credentials" && r.connections === c)!.rps / peer.find((p) => p.connections === c)!.rps) * 100) / 100]),
-    );
+    console.error(`  CPU phase: ${CPU_ROUNDS} rounds of ${CPU_REQUESTS} requests per scenario`);
+    const workerd = () => workerdPids();
+    const { median: cpu, samples } = await cpuPerRequest([
+      ...scenarios.map((scenario) => ({ scenario, pids: workerd })),
+      // The no-op Worker reading a form as large as client_credentials': receiving a POST by itself.
+      { scenario: { ...scenarios[0]!, name: "noop_post_form", url: urls.noop.href }, pids: workerd },
+      { scenario: peerScenario, pids: () => [peerProcess.pid!] },
+    ]);
+    const ratios = floorRatios(cpu);
 
-    console.error(`  CPU phase: ${CPU_REQUESTS} requests per scenario`);
-    const cpu: Record<string, number> = {};
-    for (const t of targets) cpu[t.name] = await cpuPerRequest(t, () => workerdPids());
-    // Not a scenario of its own: the no-op Worker reading a form body as large as the
-    // client_credentials one, to show what receiving a POST costs before any token logic.
-    cpu.noop_post_form = await cpuPerRequest({ ...targets[0]!, name: "noop_post_form", url: urls.noop.href }, () => workerdPids());
-    cpu.peer_client_credentials = await cpuPerRequest(peerTarget, () => [peerProcess.pid!]);
-    cpu.token_logic_client_credentials = cpu.client_credentials! - cpu.noop!;
+    console.error("  KV counting run: a fresh workerd per operation");
+    const counts = await countKvOperations();
 
     const info = machine();
-    const md = `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gib} GiB; Node ${info.node}; workerd ${info.workerd}; ${DURATION} s per run.\n\n${table(rows, peer, vsPeer, cpu)}\n`;
+    const line = `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gib} GiB; Node ${info.node}; workerd ${info.workerd}; ${DURATION} s per run${QUICK ? " (--quick)" : ""}.`;
+    const met = targets(rows.concat(peer), cpu, ratios);
+    const md = markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts });
     console.log("\n" + md);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
       writeFileSync(join(values.out, "results.md"), md);
-      const json = { machine: info, issuer: ISSUER, scenarios: rows, peer, issuance_vs_peer: vsPeer, cpu_us_per_request: cpu };
+      const json = { machine: info, issuer: ISSUER, scenarios: rows, peer, cpu_us_per_request: cpu, cpu_us_samples: samples, cpu_us_over_noop: overNoop(cpu), floor_ratio: ratios, targets: met, kv_per_operation: counts };
       writeFileSync(join(values.out, "results.json"), JSON.stringify(json, null, 2) + "\n");
       console.error(`wrote ${join(values.out, "results.md")} and results.json`);
+    }
+    console.error(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
+    // The model the README states is part of what the bench checks.
+    if (counts.some((c) => !c.as_expected)) {
+      console.error("KV operations differ from the model stated in count.ts and the README");
+      process.exitCode = 1;
     }
   } finally {
     peerProcess.kill();
