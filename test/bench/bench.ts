@@ -33,7 +33,7 @@ const { values } = parseArgs({
 const QUICK = values.quick;
 const DURATION = Number(values.duration ?? (QUICK ? 2 : 10));
 const CONNECTIONS = (values.connections ?? (QUICK ? "16" : "1,16,64")).split(",").map(Number);
-const CPU_REQUESTS = Number(values["cpu-requests"] ?? (QUICK ? 1500 : 5000));
+const CPU_REQUESTS = Number(values["cpu-requests"] ?? (QUICK ? 1000 : 5000));
 const CPU_ROUNDS = QUICK ? 3 : 5;
 const PEER_PORT = 3100 + Math.floor(Math.random() * 800);
 
@@ -129,14 +129,14 @@ async function main() {
 
     const rows: Row[] = [];
     for (const t of scenarios) {
-      await drive(t, 16, { duration: 1 }); // warm-up, not reported
+      if (!QUICK) await drive(t, 16, { duration: 1 }); // warm-up, not reported (--quick's numbers are indicative)
       for (const c of CONNECTIONS) {
         rows.push(await drive(t, c, { duration: DURATION }));
         console.error(`  ${t.name} c=${c}: ${rows.at(-1)!.rps} req/s`);
       }
     }
     const peer: Row[] = [];
-    await drive(peerScenario, 16, { duration: 1 });
+    if (!QUICK) await drive(peerScenario, 16, { duration: 1 });
     for (const c of CONNECTIONS) {
       peer.push({ ...(await drive(peerScenario, c, { duration: DURATION })), name: "oidc-provider" });
       console.error(`  peer c=${c}: ${peer.at(-1)!.rps} req/s`);
