@@ -25,7 +25,7 @@ async function testSigningKeys(): Promise<string> {
 /** Workers beside the one under test must be plain JavaScript: bundle them from source. */
 function bundle(entry: string, name: string): string {
   const outfile = `${BUILD}/${name}.mjs`;
-  buildSync({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
+  buildSync({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
   return outfile;
 }
 
@@ -74,7 +74,8 @@ async function workersProject() {
         },
       }),
     ],
-    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"], testTimeout: 60_000 },
+    // setup.ts checks every response a test file received against the OpenAPI document.
+    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"], setupFiles: ["test/setup.ts"], testTimeout: 60_000 },
   };
 }
 

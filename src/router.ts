@@ -3,7 +3,9 @@ import { createKey, deleteKey, getKey, listKeys, updateKey } from "./handlers/ap
 import { introspect } from "./handlers/introspect.ts";
 import { jwks } from "./handlers/jwks.ts";
 import { metadata } from "./handlers/metadata.ts";
+import { openapi, readmeDocument } from "./handlers/documents.ts";
 import { revoke } from "./handlers/revoke.ts";
+import { root } from "./handlers/root.ts";
 import { token } from "./handlers/token.ts";
 import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
@@ -21,6 +23,9 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/v2/application-keys/:id": { GET: getKey, PUT: updateKey, DELETE: deleteKey },
   "/.well-known/jwks.json": { GET: jwks },
   "/.well-known/oauth-authorization-server": { GET: metadata },
+  "/openapi.json": { GET: openapi },
+  "/README.md": { GET: readmeDocument },
+  "/": { GET: root },
 };
 
 // Looked up by exact path, so the token endpoint costs one Map lookup (a regex per route, as

@@ -3,6 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { gateway } from "@elasticpath/js-sdk";
 import worker from "../src/index.ts";
+import { record } from "./contract.ts";
 import { createAdmin, createClient, ORIGIN, verifyWithJwks } from "./helpers.ts";
 
 /**
@@ -18,7 +19,12 @@ function sdkFor(credentials: { client_id: string; client_secret?: string }) {
     protocol: "https",
     fetchMaxAttempts: 1,
     storage: { set: (k: string, v: string) => void store.set(k, v), get: (k: string) => store.get(k), delete: (k: string) => void store.delete(k) },
-    custom_fetch: (url: string, init: RequestInit) => worker.fetch(new Request(url, init), env, createExecutionContext()),
+    custom_fetch: async (url: string, init: RequestInit) => {
+      const request = new Request(url, init);
+      const response = await worker.fetch(request, env, createExecutionContext());
+      record(request, response);
+      return response;
+    },
   } as never);
 }
 

@@ -7,6 +7,7 @@ import type { Env } from "../src/env.ts";
 import { parseBasic } from "../src/http/basic.ts";
 import { HttpError } from "../src/http/errors.ts";
 import { parseForm } from "../src/http/form.ts";
+import { record } from "./contract.ts";
 import { createAdmin, createClient, ORIGIN, randomIp, tokenFor } from "./helpers.ts";
 
 /**
@@ -41,7 +42,9 @@ const hostileText = fc.oneof(
 
 async function fetchWorker(request: Request, overrides: Partial<Env> = {}): Promise<Response> {
   if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomIp());
-  return worker.fetch(request, { ...env, ...overrides } as Env, createExecutionContext());
+  const response = await worker.fetch(request, { ...env, ...overrides } as Env, createExecutionContext());
+  record(request, response);
+  return response;
 }
 
 async function expectWellFormed(response: Response) {

@@ -3,6 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { createLocalJWKSet, jwtVerify, type JWTVerifyResult, SignJWT } from "jose";
 import worker from "../src/index.ts";
 import type { Env } from "../src/env.ts";
+import { record } from "./contract.ts";
 import { newClient, type Permissions } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
@@ -20,6 +21,7 @@ export async function call(path: string, init: RequestInit = {}, overrides: Part
   if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomIp());
   const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
+  record(request, response);
   return response;
 }
 

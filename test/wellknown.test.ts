@@ -50,6 +50,7 @@ describe("GET /.well-known/oauth-authorization-server", () => {
       jwks_uri: `${ORIGIN}/.well-known/jwks.json`,
       revocation_endpoint: `${ORIGIN}/oauth/revoke`,
       introspection_endpoint: `${ORIGIN}/oauth/introspect`,
+      service_documentation: `${ORIGIN}/`,
       grant_types_supported: ["client_credentials", "implicit"],
       response_types_supported: ["token"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],

@@ -1,6 +1,6 @@
 import { type Env, settings } from "../env.ts";
 import { issuerFor } from "../http/issuer.ts";
-import { json } from "../http/response.ts";
+import { json, PUBLIC_CACHE } from "../http/response.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
 
@@ -15,6 +15,8 @@ export function metadata(request: Request, env: Env): Response {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
+      // The root page: what the service is, with links to the OpenAPI description and the README.
+      service_documentation: `${issuer}/`,
       grant_types_supported: ["client_credentials", "implicit"],
       response_types_supported: ["token"],
       token_endpoint_auth_methods_supported: AUTH_METHODS,
@@ -23,6 +25,6 @@ export function metadata(request: Request, env: Env): Response {
       scopes_supported: s.scopes,
     },
     200,
-    { "Cache-Control": "public, max-age=300" },
+    PUBLIC_CACHE,
   );
 }

@@ -102,7 +102,7 @@ function takeAway(v: Variant | undefined): Plugin {
 async function bundle(entry: string, name: string, v?: Variant): Promise<string> {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
-  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], plugins: [takeAway(v)], logLevel: "warning" });
+  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, plugins: [takeAway(v)], logLevel: "warning" });
   return outfile;
 }
 

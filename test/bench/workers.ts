@@ -14,7 +14,7 @@ const OUT = "test/fixtures/.build/bench";
 export function bundle(entry: string, name: string): string {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
-  buildSync({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
+  buildSync({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
   return outfile;
 }
 
