@@ -8,7 +8,7 @@
  *
  * Same pipeline and rules as the token service's own RPC entrypoint.
  */
-import { insufficientScope, invalidToken } from "./http/bearer.ts";
+import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
@@ -19,9 +19,10 @@ import { TtlCache } from "./store/ttl-cache.ts";
 
 export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
+import type { AccessTokenClaims } from "./tokens/claims.ts";
 export type { FailureCode } from "./tokens/verify.ts";
 export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
-export { bearerToken } from "./http/bearer.ts";
+export { bearerToken };
 
 export interface VerifierOptions {
   /** The token service's ISSUER: tokens must carry exactly this `iss`. */
@@ -104,3 +105,26 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
   }
   return invalidToken(realm).toResponse();
 }
+
+/** The request a route handler sees after `withToken`: the verified token's claims on it. */
+export type AuthorizedRequest = Request & { claims: AccessTokenClaims };
+
+/**
+ * Route middleware in itty-router's style: `(request, env)` → `undefined` to go on, with the
+ * claims on `request.claims`, or the 401/403 response (`unauthorized`). `verifier` gets the
+ * env, so a module-scope verifier can be built from bindings on first use. `needs` is what the
+ * route requires (`{ scope: "orders:write" }`); without it the method rule applies.
+ */
+export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<RequestInfo, "method" | "path"> = {}) {
+  return async (request: Request, env: E): Promise<Response | undefined> => {
+    const token = bearerToken(request);
+    const result: VerifyResult =
+      token === undefined
+        ? { valid: false, status: 401, error: "malformed" }
+        : await verifier(env).verify(token, { method: request.method, path: new URL(request.url).pathname, ...needs });
+    if (!result.valid) return unauthorized(result);
+    (request as AuthorizedRequest).claims = result.claims;
+    return undefined;
+  };
+}
+

@@ -7,3 +7,9 @@ declare namespace Cloudflare {
     EDGE_TOKEN: Fetcher;
   }
 }
+
+// Vite's ?raw: a file's text (the recipes test compares them with the README).
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

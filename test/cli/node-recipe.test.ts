@@ -1,0 +1,76 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { readFile } from "node:fs/promises";
+import { buildSync } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppKey } from "../../src/store/application-keys.ts";
+import type { Kv } from "../../src/store/kv.ts";
+import { newSigningKeys } from "../bench/workers.ts";
+
+/**
+ * The README's Node recipe (recipes/node-server.ts), run as written: edge-token in workerd
+ * answers on a local port and is the issuer; the recipe fetches its JWKS over HTTP.
+ */
+let mf: Miniflare;
+let issuer: string;
+let credentials: { client_id: string; client_secret: string };
+let api: string;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const script = "test/fixtures/.build/node-recipe-edge-token.mjs";
+  buildSync({ entryPoints: ["src/index.ts"], outfile: script, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      scriptPath: script,
+      compatibilityDate: "2026-11-01",
+      kvNamespaces: ["CLIENTS", "REVOCATIONS"],
+      // The issuer is the origin it answers on: only known once it listens.
+      bindings: { SIGNING_KEYS: await newSigningKeys(), ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" },
+    } as never),
+  );
+  issuer = new URL(await mf.ready).origin;
+  const clients = (await mf.getKVNamespace("CLIENTS")) as unknown as Kv;
+  const made = await createAppKey(clients, { name: "node", scope: "read write", grant_types: ["client_credentials"], created_by: "test" });
+  credentials = { client_id: made.record.client_id, client_secret: made.clientSecret };
+
+  process.env.ISSUER = issuer;
+  const { server } = await import("./recipes/node-server.ts");
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  close = () => new Promise((done) => server.close(() => done()));
+}, 60_000);
+
+afterAll(async () => {
+  await close?.();
+  await mf?.dispose();
+});
+
+async function token(): Promise<string> {
+  const res = await fetch(`${issuer}/oauth/access_token`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", ...credentials }) });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe("recipe: a Node resource server with jose", () => {
+  it("accepts a token from the service and refuses a tampered or missing one", async () => {
+    const good = await token();
+    const ok = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${good}` } });
+    expect([ok.status, await ok.json()]).toStrictEqual([200, { client_id: credentials.client_id, scope: "read write" }]);
+
+    const [h, p, s] = good.split(".");
+    const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: "read write application_keys" })).toString("base64url")}.${s}`;
+    for (const header of [`Bearer ${tampered}`, "Bearer nope", ""]) {
+      const res = await fetch(`${api}/orders`, { headers: header ? { Authorization: header } : {} });
+      expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([header.slice(0, 12), 401, 'Bearer error="invalid_token"']);
+    }
+  });
+
+  it("is in the README exactly as tested", async () => {
+    const [readme, source] = await Promise.all([readFile("README.md", "utf8"), readFile("test/cli/recipes/node-server.ts", "utf8")]);
+    expect(readme).toContain(source.trim());
+  });
+});
