@@ -10,6 +10,8 @@ export interface Target {
   env: string | undefined;
   /** Local state directory; default .wrangler/state, the one `npm start` serves. */
   persistTo: string | undefined;
+  /** The wrangler config to read bindings from; default the project's wrangler.toml. */
+  config?: string | undefined;
 }
 
 export interface Namespaces {
@@ -25,7 +27,7 @@ export interface Namespaces {
  */
 export async function openNamespaces(t: Target): Promise<Namespaces> {
   if (t.remote) {
-    const args = ["--remote", ...(t.env ? ["--env", t.env] : [])];
+    const args = ["--remote", ...(t.env ? ["--env", t.env] : []), ...(t.config ? ["--config", t.config] : [])];
     return { CLIENTS: wranglerKv("CLIENTS", args), REVOCATIONS: wranglerKv("REVOCATIONS", args), close: async () => {} };
   }
   // stdout carries the CLI's JSON: keep wrangler's own chatter off it.

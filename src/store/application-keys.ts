@@ -103,6 +103,11 @@ export async function deleteAppKey(
   return { clientId, record: current };
 }
 
+/** Whether any application key exists: one list call, no record read. */
+export async function anyAppKey(kv: Kv): Promise<boolean> {
+  return (await kv.list({ prefix: appKeyIdKey(""), limit: 1 })).keys.length > 0;
+}
+
 export interface Page {
   records: ClientRecord[];
   total: number;

@@ -1,0 +1,144 @@
+/**
+ * `npm run deploy -- [--env NAME] [--dry-run] [--config FILE]`: edge-token on Cloudflare in one
+ * command, safe to rerun. In order, each step only if needed:
+ *
+ *   1. refuse while ISSUER is unset for the target environment (or a dev-only setting is set);
+ *   2. create the CLIENTS and REVOCATIONS namespaces the config has no ids for, and write the
+ *      ids into the config (the CLI's --remote and consumers binding REVOCATIONS need them);
+ *   3. wrangler deploy;
+ *   4. upload a first signing key as SIGNING_KEYS when the Worker has none: generated here,
+ *      piped to wrangler, kept only in ~/.config/edge-token/ (0600) for later rotations, never
+ *      printed and never in the working tree;
+ *   5. when no application key exists yet, create the first one, with the right to manage keys,
+ *      and print its secret once.
+ *
+ * wrangler is the one on PATH: npm scripts put the project's own first. --dry-run runs no
+ * wrangler command at all and prints the plan.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
+import { anyAppKey } from "../store/application-keys.ts";
+import { createClient } from "./clients.ts";
+import { wranglerKv } from "./kv.ts";
+import { writePrivateFile } from "./private-file.ts";
+import { generateSigningKey } from "./signing-keys.ts";
+import { ROOT, wrangler } from "./wrangler.ts";
+
+const NAMESPACES = ["CLIENTS", "REVOCATIONS"] as const;
+
+/** The shipped wrangler.toml's ids are placeholders: all zeros but a few letters. */
+const isPlaceholder = (id: string | undefined) => id === undefined || id === "" || /^0{20}/.test(id);
+
+class Refusal extends Error {
+  override name = "Refusal";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { env: { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" } },
+  });
+  const configPath = resolve(values.config ?? join(ROOT, "wrangler.toml"));
+  const env = values.env;
+  const dry = values["dry-run"];
+  const target = [...(env ? ["--env", env] : []), "--config", configPath];
+  const say = (line: string) => console.error(`deploy: ${line}`);
+  const run = async (args: string[], input?: string): Promise<string> => {
+    if (dry) {
+      console.log(`wrangler ${[...args, ...target].join(" ")}${input === undefined ? "" : "   (value on stdin)"}`);
+      return "";
+    }
+    return wrangler([...args, ...target], { cwd: dirname(configPath), input });
+  };
+
+  const config = unstable_readConfig({ config: configPath, env });
+  const vars = (config.vars ?? {}) as Record<string, unknown>;
+  const issuer = typeof vars.ISSUER === "string" ? vars.ISSUER.trim() : "";
+  if (!issuer || !URL.canParse(issuer)) {
+    throw new Refusal(`ISSUER is not set for ${env ? `environment "${env}"` : "the top-level environment"}: set it in ${configPath} ([${env ? `env.${env}.` : ""}vars], this service's public URL, e.g. "https://auth.example.com"). A deployed Worker with an empty ISSUER answers 500.`);
+  }
+  if (vars.ALLOW_REQUEST_ORIGIN_ISSUER !== undefined) throw new Refusal("ALLOW_REQUEST_ORIGIN_ISSUER is for .dev.vars only; remove it from the deployed vars.");
+  say(`${config.name}${env ? ` (env ${env})` : ""}, issuer ${issuer}${dry ? "; dry run: nothing is changed, these are the wrangler commands" : ""}`);
+
+  // 2. namespaces
+  const ids = new Map<string, string | undefined>(config.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id]));
+  const created: Record<string, string> = {};
+  for (const binding of NAMESPACES) {
+    if (!isPlaceholder(ids.get(binding))) continue;
+    const out = await run(["kv", "namespace", "create", `${config.name}-${binding}${env ? `-${env}` : ""}`, "--binding", binding]);
+    if (dry) continue;
+    const id = /\bid\s*=\s*"([0-9a-f]{32})"/.exec(out)?.[1];
+    if (!id) throw new Error(`could not read the new ${binding} namespace's id from wrangler's answer`);
+    created[binding] = id;
+  }
+  if (Object.keys(created).length > 0) {
+    await writeFile(configPath, withNamespaceIds(await readFile(configPath, "utf8"), created, env));
+    say(`created ${Object.keys(created).join(" and ")}; their ids are now in ${configPath}: commit it`);
+  }
+
+  // 3. the Worker
+  await run(["deploy"]);
+
+  // 4. the first signing key
+  const listed = await run(["secret", "list", "--format", "json"]);
+  const secrets = dry ? [] : (JSON.parse(listed || "[]") as { name: string }[]);
+  if (!secrets.some((s) => s.name === "SIGNING_KEYS")) {
+    const file = join(homedir(), ".config", "edge-token", `${config.name}${env ? `.${env}` : ""}.signing-keys.json`);
+    if (dry) {
+      console.log(`   …if SIGNING_KEYS is not among them: a new Ed25519 key, kept in ${file} (0600)`);
+      await run(["secret", "put", "SIGNING_KEYS"], "");
+    } else {
+      if (existsSync(file)) throw new Refusal(`${file} exists but the Worker has no SIGNING_KEYS: upload it yourself (wrangler secret put SIGNING_KEYS < ${file}) or move it away`);
+      const value = JSON.stringify({ keys: [await generateSigningKey("EdDSA")] });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writePrivateFile(file, value + "\n");
+      await run(["secret", "put", "SIGNING_KEYS"], value);
+      say(`uploaded a new signing key as SIGNING_KEYS; the key set is kept in ${file} (0600) for rotations`);
+    }
+  }
+
+  // 5. the first application key
+  const remote = { remote: true, env, persistTo: undefined, config: configPath };
+  if (dry) {
+    await run(["kv", "key", "list", "--prefix", "appkey:", "--binding", "CLIENTS", "--remote"]);
+    console.log("   …if there is none: a first key with the scope read write application_keys, its secret printed once");
+    return 0;
+  }
+  if (!(await anyAppKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
+    const key = await createClient({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] }, remote);
+    process.stdout.write(JSON.stringify(key) + "\n");
+    say("created the first application key (above): store its client_secret now, it is not shown again");
+  }
+  say("done");
+  return 0;
+}
+
+/**
+ * The config with the new namespace ids written in: a placeholder id is replaced where it
+ * stands; a namespace the config does not list gets a block of its own (an environment's
+ * kv_namespaces are not inherited from the top level).
+ */
+export function withNamespaceIds(toml: string, ids: Record<string, string>, env: string | undefined): string {
+  let out = toml;
+  for (const [binding, id] of Object.entries(ids)) {
+    const header = env ? `\\[\\[env\\.${env.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.kv_namespaces\\]\\]` : "\\[\\[kv_namespaces\\]\\]";
+    const block = new RegExp(`(${header}[ \\t]*\\nbinding[ \\t]*=[ \\t]*"${binding}"[ \\t]*\\n)(id[ \\t]*=[ \\t]*"[^"]*"[ \\t]*\\n)?`);
+    if (block.test(out)) out = out.replace(block, `$1id = "${id}"\n`);
+    else out = `${out.replace(/\n*$/, "\n")}\n[[${env ? `env.${env}.` : ""}kv_namespaces]]\nbinding = "${binding}"\nid = "${id}"\n`;
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(error instanceof Refusal ? 2 : 1);
+    },
+  );
+}

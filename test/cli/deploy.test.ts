@@ -1,0 +1,149 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { withNamespaceIds } from "../../src/cli/deploy.ts";
+
+/**
+ * npm run deploy's decisions, against a stand-in wrangler first on PATH (test/cli/stand-in/)
+ * that records its calls and answers as wrangler does. No Cloudflare account is reachable from
+ * here: the real path is untested (README, "Deploy").
+ */
+let dir: string;
+let home: string;
+let config: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "edge-token-deploy-"));
+  home = join(dir, "home");
+  await mkdir(join(dir, "project"), { recursive: true });
+  await mkdir(home);
+  config = join(dir, "project", "wrangler.toml");
+  const shipped = await readFile("wrangler.toml", "utf8");
+  await writeFile(config, shipped.replace('ISSUER = ""', 'ISSUER = "https://auth.example.com"').replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  calls: string[][];
+}
+
+function deploy(args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ["src/cli/deploy.ts", "--config", config, ...args],
+      { env: { ...process.env, PATH: `${resolve("test/cli/stand-in")}${delimiter}${process.env.PATH}`, STANDIN_DIR: dir, HOME: home, ...env } },
+      async (error, stdout, stderr) => {
+        const log = await readFile(join(dir, "calls.jsonl"), "utf8").catch(() => "");
+        const calls = log.split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
+        await writeFile(join(dir, "calls.jsonl"), "");
+        done({ code: error ? (error as { code: number }).code : 0, stdout, stderr, calls });
+      },
+    );
+  });
+}
+
+/** A call's command words, without the flags every call carries. */
+const words = (call: string[]) => call.filter((a, i) => a !== "--config" && call[i - 1] !== "--config" && !a.startsWith("edge-token-")).join(" ");
+
+describe("npm run deploy", () => {
+  it("a first deploy creates the namespaces, deploys, uploads a signing key and creates the first key", async () => {
+    const first = await deploy();
+    expect([first.code, first.stderr.includes("Error")]).toStrictEqual([0, false]);
+    expect(first.calls.map(words)).toStrictEqual([
+      "kv namespace create --binding CLIENTS",
+      "kv namespace create --binding REVOCATIONS",
+      "deploy",
+      "secret list --format json",
+      "secret put SIGNING_KEYS",
+      "kv key list --prefix appkey: --binding CLIENTS --remote",
+      // the first key: index, then record (the same store code as the admin API)
+      ...first.calls.slice(6).map(words).filter((w) => w.startsWith("kv key put")),
+    ]);
+    expect(first.calls.slice(6).map(words)).toHaveLength(2);
+
+    // the ids are in the config now, in place of the placeholders
+    const written = await readFile(config, "utf8");
+    expect(written).toContain(`binding = "CLIENTS"\nid = "${"c".repeat(32)}"`);
+    expect(written).toContain(`binding = "REVOCATIONS"\nid = "${"d".repeat(32)}"`);
+    expect(written).not.toMatch(/id = "0{20}/);
+
+    // the signing key went to wrangler on stdin, and to a 0600 file outside the project only
+    const state = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as { secrets: Record<string, string> };
+    expect(state.secrets).toStrictEqual({ SIGNING_KEYS: "1 key(s), private: true" });
+    const keyFile = join(home, ".config", "edge-token", "edge-token.signing-keys.json");
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const { d } = (JSON.parse(await readFile(keyFile, "utf8")) as { keys: { d: string }[] }).keys[0]!;
+    expect(first.stdout + first.stderr).not.toContain(d);
+    for (const f of await readdir(join(dir, "project"))) expect(await readFile(join(dir, "project", f), "utf8")).not.toContain(d);
+
+    // the first key, printed once, holds the right to manage keys
+    expect(JSON.parse(first.stdout)).toMatchObject({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] });
+    expect(JSON.parse(first.stdout).client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    // a second run only deploys
+    const second = await deploy();
+    expect([second.code, second.stdout]).toStrictEqual([0, ""]);
+    expect(second.calls.map(words)).toStrictEqual(["deploy", "secret list --format json", "kv key list --prefix appkey: --binding CLIENTS --remote"]);
+    expect(await readFile(config, "utf8")).toBe(written);
+  });
+
+  it("refuses while ISSUER is unset, before running any wrangler command", async () => {
+    await writeFile(config, (await readFile(config, "utf8")).replace('ISSUER = "https://auth.example.com"', 'ISSUER = ""'));
+    const run = await deploy();
+    expect([run.code, run.calls]).toStrictEqual([2, []]);
+    expect(run.stderr).toContain("deploy: ISSUER is not set for the top-level environment");
+  });
+
+  it("stops at a failed namespace create: no deploy, the config unchanged", async () => {
+    const before = await readFile(config, "utf8");
+    const run = await deploy([], { STANDIN_FAIL: "kv-create" });
+    expect(run.code).toBe(1);
+    expect(run.calls.map(words)).toStrictEqual(["kv namespace create --binding CLIENTS"]);
+    expect(run.stderr).toContain("Authentication error [code: 10000]");
+    expect(await readFile(config, "utf8")).toBe(before);
+  });
+
+  it("--dry-run prints every wrangler command it would run and changes nothing", async () => {
+    const before = await readFile(config, "utf8");
+    const run = await deploy(["--dry-run"]);
+    expect([run.code, run.calls]).toStrictEqual([0, []]);
+    const lines = run.stdout.split("\n").filter((l) => l.startsWith("wrangler "));
+    expect(lines.map((l) => words(l.split(" ").slice(1)).replace("   (value on stdin)", ""))).toStrictEqual([
+      "kv namespace create --binding CLIENTS",
+      "kv namespace create --binding REVOCATIONS",
+      "deploy",
+      "secret list --format json",
+      "secret put SIGNING_KEYS",
+      "kv key list --prefix appkey: --binding CLIENTS --remote",
+    ]);
+    expect(await readFile(config, "utf8")).toBe(before);
+    await expect(stat(join(home, ".config"))).rejects.toThrow();
+  });
+
+  it("--env NAME deploys that environment and gives it namespaces of its own", async () => {
+    await writeFile(config, `${await readFile(config, "utf8")}\n[env.staging.vars]\nISSUER = "https://auth.staging.example.com"\n`);
+    const run = await deploy(["--env", "staging"]);
+    expect(run.code).toBe(0);
+    expect(run.calls.slice(0, 3).map((c) => c.includes("--env") && c[c.indexOf("--env") + 1])).toStrictEqual(["staging", "staging", "staging"]);
+    const written = await readFile(config, "utf8");
+    expect(written).toContain(`[[env.staging.kv_namespaces]]\nbinding = "CLIENTS"\nid = "${"c".repeat(32)}"`);
+    expect(written).toContain('binding = "CLIENTS"\nid = "00000000000000000000000000c11e75"'); // the top level is left alone
+  });
+});
+
+describe("withNamespaceIds", () => {
+  it("replaces a placeholder id where it stands, and adds a block for a namespace not listed", () => {
+    const toml = `[[kv_namespaces]]\nbinding = "CLIENTS"\nid = "0000"\n\n[vars]\nX = "1"\n`;
+    expect(withNamespaceIds(toml, { CLIENTS: "a".repeat(32), REVOCATIONS: "b".repeat(32) }, undefined)).toBe(
+      `[[kv_namespaces]]\nbinding = "CLIENTS"\nid = "${"a".repeat(32)}"\n\n[vars]\nX = "1"\n\n[[kv_namespaces]]\nbinding = "REVOCATIONS"\nid = "${"b".repeat(32)}"\n`,
+    );
+  });
+});
+
+
