@@ -76,7 +76,12 @@ describe("the importable verifier's key cache", () => {
   it("throws a typed error when no key set can be had at all, and retries only after the cooldown", async () => {
     const issuer = issuerFor("down");
     let fetches = 0;
-    const down = { fetch: async () => (fetches++, new Response("unavailable", { status: 503 })) };
+    const down = {
+      fetch: async () => {
+        fetches++;
+        return new Response("unavailable", { status: 503 });
+      },
+    };
     const verifier = createVerifier({ issuer, revocations: false, jwks: down as unknown as Fetcher });
     const token = await signWith({ iss: issuer, aud: issuer });
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(JwksUnavailableError);

@@ -48,7 +48,10 @@ describe("recipe: Hono with hono/jwk", () => {
     let cause: unknown;
     naive.use("/api/*", jwk({ jwks_uri: `${ORIGIN}/.well-known/jwks.json`, alg: ["EdDSA"] }));
     naive.get("/api/products", (c) => c.text("ok"));
-    naive.onError((error) => ((cause = (error as { cause?: unknown }).cause), new Response(null, { status: 401 })));
+    naive.onError((error) => {
+      cause = (error as { cause?: unknown }).cause;
+      return new Response(null, { status: 401 });
+    });
     const res = await naive.fetch(new Request("https://api.example/api/products", bearer(await tokenFor(await createClient()))));
     expect(res.status).toBe(401);
     expect(String(cause)).toContain("jwt header is invalid");

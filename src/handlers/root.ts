@@ -43,22 +43,22 @@ const STYLE_HASH = crypto.subtle
   .then((d) => `sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}`);
 
 function page(issuer: string, links: Record<string, string>): string {
-  const a = (href: string, text: string) => `<a href="${escape(href)}">${text}</a>`;
+  const a = (href: string, text: string) => `<a href="${escapeHtml(href)}">${text}</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>edge-token</title><style>${STYLE}</style></head>
 <body><h1>edge-token</h1>
 <p>${DESCRIPTION}</p>
-<p>Issuer: <code>${escape(issuer)}</code></p>
+<p>Issuer: <code>${escapeHtml(issuer)}</code></p>
 <ul>
 <li>${a(links.metadata!, "Authorization server metadata")} (RFC 8414)</li>
 <li>${a(links.jwks!, "Public signing keys")} (JWKS)</li>
 <li>${a(links.openapi!, "OpenAPI 3.1 description")} of the API</li>
 <li>${a(links.readme!, "README")}: running, verifying tokens, permissions, deploying</li>
 </ul>
-<p>Tokens: <code>POST ${escape(links.token_endpoint!)}</code></p>
+<p>Tokens: <code>POST ${escapeHtml(links.token_endpoint!)}</code></p>
 </body></html>
 `;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

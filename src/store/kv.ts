@@ -38,7 +38,10 @@ const wrapped = new WeakMap<object, Map<number, Kv>>();
  */
 export function timed(kv: Kv, ms: number): Kv {
   let byMs = wrapped.get(kv);
-  if (!byMs) wrapped.set(kv, (byMs = new Map()));
+  if (!byMs) {
+    byMs = new Map();
+    wrapped.set(kv, byMs);
+  }
   let w = byMs.get(ms);
   if (!w) {
     w = {

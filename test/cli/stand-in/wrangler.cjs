@@ -39,7 +39,8 @@ if (a === "kv" && b === "namespace" && c === "create") {
   state.secrets[c] = shape;
   done(`✨ Success! Uploaded secret ${c}`);
 } else if (a === "kv" && b === "key") {
-  const ns = (state.kv[flag("--binding")] ??= {});
+  state.kv[flag("--binding")] ??= {};
+  const ns = state.kv[flag("--binding")];
   if (c === "list") {
     const prefix = flag("--prefix") ?? "";
     done(JSON.stringify(Object.keys(ns).filter((k) => k.startsWith(prefix)).sort().map((name) => ({ name, ...(ns[name].metadata ? { metadata: ns[name].metadata } : {}) }))));
