@@ -25,7 +25,16 @@ async function testSigningKeys(): Promise<string> {
 /** Workers beside the one under test must be plain JavaScript: bundle them from source. */
 function bundle(entry: string, name: string): string {
   const outfile = `${BUILD}/${name}.mjs`;
-  buildSync({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
+  buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    external: ["cloudflare:*"],
+    loader: { ".md": "text" },
+    logLevel: "warning",
+  });
   return outfile;
 }
 

@@ -70,7 +70,9 @@ function parseSettings(env: Env): Settings {
   if (issuer !== undefined) assertUrl("ISSUER", issuer);
   // Without it every hostname the Worker answers on would mint tokens of its own issuer.
   else if (env.ALLOW_REQUEST_ORIGIN_ISSUER !== "true") {
-    throw new ConfigError("ISSUER is not set: set it to this service's public URL (ALLOW_REQUEST_ORIGIN_ISSUER=true is for local development only)");
+    throw new ConfigError(
+      "ISSUER is not set: set it to this service's public URL (ALLOW_REQUEST_ORIGIN_ISSUER=true is for local development only)",
+    );
   }
   return {
     issuer,
@@ -113,5 +115,10 @@ function parseResources(value: string | undefined): ReadonlySet<string> {
 function parseOrigins(value: string | undefined): Settings["corsOrigins"] {
   const v = optional(value);
   if (v === undefined || v === "*") return "*";
-  return new Set(v.split(",").map((o) => o.trim()).filter(Boolean));
+  return new Set(
+    v
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
 }

@@ -61,7 +61,9 @@ export interface Verifier {
 
 export function createVerifier(o: VerifierOptions): Verifier {
   if (o.revocations !== false && (typeof o.revocations !== "object" || o.revocations === null)) {
-    throw new TypeError('createVerifier: "revocations" is required: the REVOCATIONS namespace, or false to let revoked tokens pass until they expire');
+    throw new TypeError(
+      'createVerifier: "revocations" is required: the REVOCATIONS namespace, or false to let revoked tokens pass until they expire',
+    );
   }
   const key = keyLookup(o);
   const revocations = o.revocations ? kvRevocations(timed(o.revocations, 5000), o.revocationCacheSeconds ?? 10) : undefined;
@@ -127,4 +129,3 @@ export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<Request
     return undefined;
   };
 }
-

@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient, error, post, randomIp, tokenFor } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
-const THROTTLED = error(429, "Too Many Requests", "rate_limited", "Too many failed authentication attempts from this address; try again later.");
+const THROTTLED = error(
+  429,
+  "Too Many Requests",
+  "rate_limited",
+  "Too many failed authentication attempts from this address; try again later.",
+);
 const FAILED = error(401, "Unauthorized", "invalid_client", "Client authentication failed.");
 
 // wrangler.toml: 30 failed authentications a minute per caller address.
@@ -68,7 +73,9 @@ describe("brute-force protection never refuses a correct credential", () => {
     expect((await post(TOKEN, cc(victim, "x"), from(`${prefix}:ffff:1:2:3`))).status).toBe(429);
     expect((await post(TOKEN, cc(victim, "x"), from(`${prefix}:0:0:0:abcd`))).status).toBe(429);
     // the neighbouring /64 is another caller
-    expect((await post(TOKEN, cc(victim, "x"), from(`2001:db8:${a!.toString(16)}:${((b! + 1) & 0xffff).toString(16)}::1`))).status).toBe(401);
+    expect((await post(TOKEN, cc(victim, "x"), from(`2001:db8:${a!.toString(16)}:${((b! + 1) & 0xffff).toString(16)}::1`))).status).toBe(
+      401,
+    );
     expect((await post(TOKEN, cc(victim), from(`${prefix}::1`))).status).toBe(200);
   });
 
@@ -122,7 +129,9 @@ describe("brute-force protection never refuses a correct credential", () => {
     const ip = randomIp();
     const statuses = await Promise.all(Array.from({ length: 100 }, () => post(TOKEN, cc(client), from(ip)).then((r) => r.status)));
     expect(new Set(statuses)).toStrictEqual(new Set([200]));
-    const publicStatuses = await Promise.all(Array.from({ length: 100 }, () => post(TOKEN, implicit(client), from(ip)).then((r) => r.status)));
+    const publicStatuses = await Promise.all(
+      Array.from({ length: 100 }, () => post(TOKEN, implicit(client), from(ip)).then((r) => r.status)),
+    );
     expect(new Set(publicStatuses)).toStrictEqual(new Set([200]));
   });
 });

@@ -15,7 +15,11 @@ describe("GET /v2/application-keys", () => {
     for (let i = 0; i < 7; i++) {
       const name = `key ${i}`;
       names.push(name);
-      const res = await call(KEYS, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ data: { type: "application_key", name } }) });
+      const res = await call(KEYS, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ data: { type: "application_key", name } }),
+      });
       expect(res.status).toBe(201);
     }
     const page = async (query: string) => {
@@ -49,10 +53,17 @@ describe("GET /v2/application-keys", () => {
 
   it("lists a key whose index entry was written without metadata", async () => {
     const token = await tokenFor(await createAdmin("operator"));
-    const { record } = await newClient({ name: "hand-written", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test" });
+    const { record } = await newClient({
+      name: "hand-written",
+      scope: "read write",
+      grant_types: ["client_credentials", "implicit"],
+      created_by: "test",
+    });
     await putClient(env.CLIENTS, record);
     await env.CLIENTS.put(`appkey:${record.id}`, record.client_id);
-    const body = (await (await call(`${KEYS}?page[limit]=100`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { data: { id: string; name: string }[] };
+    const body = (await (await call(`${KEYS}?page[limit]=100`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+      data: { id: string; name: string }[];
+    };
     expect(body.data.find((k) => k.id === record.id)?.name).toBe("hand-written");
   });
 

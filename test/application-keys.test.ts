@@ -21,7 +21,14 @@ function api(path: string, token: string | undefined, init: RequestInit = {}) {
 const create = (token: string, name: string) =>
   api(KEYS, token, { method: "POST", body: JSON.stringify({ data: { type: "application_key", name } }) });
 
-type Key = { id: string; type: string; name: string; client_id: string; client_secret?: string; meta: { timestamps: { created_at: string; updated_at: string } } };
+type Key = {
+  id: string;
+  type: string;
+  name: string;
+  client_id: string;
+  client_secret?: string;
+  meta: { timestamps: { created_at: string; updated_at: string } };
+};
 
 describe("POST /v2/application-keys", () => {
   it("creates a key that can get tokens at once; the secret appears only here", async () => {
@@ -38,13 +45,20 @@ describe("POST /v2/application-keys", () => {
       scope: "read write",
       grant_types: ["client_credentials", "implicit"],
       client_secret: data.client_secret,
-      meta: { timestamps: { created_at: data.meta.timestamps.created_at, updated_at: data.meta.timestamps.created_at }, created_by: claimsOf(token).client_id },
+      meta: {
+        timestamps: { created_at: data.meta.timestamps.created_at, updated_at: data.meta.timestamps.created_at },
+        created_by: claimsOf(token).client_id,
+      },
     });
     expect(data.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(data.client_id).toMatch(/^[0-9a-f]{40}$/);
     expect(data.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const issued = await post("/oauth/access_token", { grant_type: "client_credentials", client_id: data.client_id, client_secret: data.client_secret! });
+    const issued = await post("/oauth/access_token", {
+      grant_type: "client_credentials",
+      client_id: data.client_id,
+      client_secret: data.client_secret!,
+    });
     expect(issued.status).toBe(200);
 
     // Stored as a digest only, found by id and by client_id without a scan.
@@ -55,13 +69,48 @@ describe("POST /v2/application-keys", () => {
 
   const bad: [string, BodyInit, string | undefined, string][] = [
     ["type missing", JSON.stringify({ data: { name: "x" } }), undefined, 'The field "data.type" must be "application_key".'],
-    ["another type", JSON.stringify({ data: { type: "product", name: "x" } }), undefined, 'The field "data.type" must be "application_key".'],
-    ["name missing", JSON.stringify({ data: { type: "application_key" } }), undefined, 'The field "data.name" must be a string of 1 to 255 characters.'],
-    ["name empty", JSON.stringify({ data: { type: "application_key", name: "" } }), undefined, 'The field "data.name" must be a string of 1 to 255 characters.'],
-    ["name blank", JSON.stringify({ data: { type: "application_key", name: "   " } }), undefined, 'The field "data.name" must be a string of 1 to 255 characters.'],
-    ["name of 256", JSON.stringify({ data: { type: "application_key", name: "n".repeat(256) } }), undefined, 'The field "data.name" must be a string of 1 to 255 characters.'],
-    ["name a number", JSON.stringify({ data: { type: "application_key", name: 5 } }), undefined, 'The field "data.name" must be a string of 1 to 255 characters.'],
-    ["no data", JSON.stringify({ type: "application_key", name: "x" }), undefined, 'The body must be {"data":{"type":"application_key","name":…}}.'],
+    [
+      "another type",
+      JSON.stringify({ data: { type: "product", name: "x" } }),
+      undefined,
+      'The field "data.type" must be "application_key".',
+    ],
+    [
+      "name missing",
+      JSON.stringify({ data: { type: "application_key" } }),
+      undefined,
+      'The field "data.name" must be a string of 1 to 255 characters.',
+    ],
+    [
+      "name empty",
+      JSON.stringify({ data: { type: "application_key", name: "" } }),
+      undefined,
+      'The field "data.name" must be a string of 1 to 255 characters.',
+    ],
+    [
+      "name blank",
+      JSON.stringify({ data: { type: "application_key", name: "   " } }),
+      undefined,
+      'The field "data.name" must be a string of 1 to 255 characters.',
+    ],
+    [
+      "name of 256",
+      JSON.stringify({ data: { type: "application_key", name: "n".repeat(256) } }),
+      undefined,
+      'The field "data.name" must be a string of 1 to 255 characters.',
+    ],
+    [
+      "name a number",
+      JSON.stringify({ data: { type: "application_key", name: 5 } }),
+      undefined,
+      'The field "data.name" must be a string of 1 to 255 characters.',
+    ],
+    [
+      "no data",
+      JSON.stringify({ type: "application_key", name: "x" }),
+      undefined,
+      'The body must be {"data":{"type":"application_key","name":…}}.',
+    ],
     ["data an array", JSON.stringify({ data: [] }), undefined, 'The body must be {"data":{"type":"application_key","name":…}}.'],
     ["malformed JSON", '{"data":', undefined, "The request body is not valid JSON."],
     ["a form body", "name=x", "application/x-www-form-urlencoded", "The request body must be application/json."],
@@ -103,19 +152,33 @@ describe("authentication", () => {
       ["forged", `Bearer ${forged}`],
     ]) {
       const res = await call(KEYS, { headers: { Authorization: header! } });
-      expect([name, res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([name, 401, 'Bearer realm="edge-token", error="invalid_token"']);
-      expect(await res.json()).toStrictEqual(error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."));
+      expect([name, res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([
+        name,
+        401,
+        'Bearer realm="edge-token", error="invalid_token"',
+      ]);
+      expect(await res.json()).toStrictEqual(
+        error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."),
+      );
     }
   });
 
   it("403 for a token without the application_keys scope, on every operation", async () => {
     const implicit = await tokenFor(await createAdmin(), "implicit");
     const id = "0190f000-0000-7000-8000-000000000000";
-    for (const [method, path] of [["GET", KEYS], ["POST", KEYS], ["GET", `${KEYS}/${id}`], ["PUT", `${KEYS}/${id}`], ["DELETE", `${KEYS}/${id}`]]) {
+    for (const [method, path] of [
+      ["GET", KEYS],
+      ["POST", KEYS],
+      ["GET", `${KEYS}/${id}`],
+      ["PUT", `${KEYS}/${id}`],
+      ["DELETE", `${KEYS}/${id}`],
+    ]) {
       const res = await api(path!, implicit, { method: method!, ...(method === "POST" || method === "PUT" ? { body: "{}" } : {}) });
       expect([method, path, res.status]).toStrictEqual([method, path, 403]);
       expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="edge-token", error="insufficient_scope", scope="application_keys"');
-      expect(await res.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "Managing application keys needs a token with the application_keys scope."));
+      expect(await res.json()).toStrictEqual(
+        error(403, "Forbidden", "insufficient_scope", "Managing application keys needs a token with the application_keys scope."),
+      );
     }
   });
 });
@@ -135,7 +198,10 @@ describe("GET, PUT and DELETE /v2/application-keys/:id", () => {
   it("renames a key, with the same validation", async () => {
     const token = await managerToken();
     const created = ((await (await create(token, "Old")).json()) as { data: Key }).data;
-    const res = await api(`${KEYS}/${created.id}`, token, { method: "PUT", body: JSON.stringify({ data: { type: "application_key", name: "New" } }) });
+    const res = await api(`${KEYS}/${created.id}`, token, {
+      method: "PUT",
+      body: JSON.stringify({ data: { type: "application_key", name: "New" } }),
+    });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: Key };
     expect(data.name).toBe("New");
@@ -144,10 +210,17 @@ describe("GET, PUT and DELETE /v2/application-keys/:id", () => {
     expect(data.meta.timestamps.updated_at >= created.meta.timestamps.updated_at).toBe(true);
     expect(((await (await api(`${KEYS}/${created.id}`, token)).json()) as { data: Key }).data.name).toBe("New");
 
-    const bad = await api(`${KEYS}/${created.id}`, token, { method: "PUT", body: JSON.stringify({ data: { type: "application_key", name: "" } }) });
+    const bad = await api(`${KEYS}/${created.id}`, token, {
+      method: "PUT",
+      body: JSON.stringify({ data: { type: "application_key", name: "" } }),
+    });
     expect(bad.status).toBe(400);
     // The key still signs in with its old secret after a rename.
-    const issued = await post("/oauth/access_token", { grant_type: "client_credentials", client_id: created.client_id, client_secret: created.client_secret! });
+    const issued = await post("/oauth/access_token", {
+      grant_type: "client_credentials",
+      client_id: created.client_id,
+      client_secret: created.client_secret!,
+    });
     expect(issued.status).toBe(200);
   });
 
@@ -155,7 +228,10 @@ describe("GET, PUT and DELETE /v2/application-keys/:id", () => {
     const token = await managerToken();
     for (const id of ["0190f000-0000-7000-8000-000000000000", "not-a-uuid", "x".repeat(600)]) {
       for (const method of ["GET", "PUT", "DELETE"]) {
-        const res = await api(`${KEYS}/${id}`, token, { method, ...(method === "PUT" ? { body: JSON.stringify({ data: { type: "application_key", name: "x" } }) } : {}) });
+        const res = await api(`${KEYS}/${id}`, token, {
+          method,
+          ...(method === "PUT" ? { body: JSON.stringify({ data: { type: "application_key", name: "x" } }) } : {}),
+        });
         expect([id.slice(0, 20), method, res.status]).toStrictEqual([id.slice(0, 20), method, 404]);
         expect(await res.json()).toStrictEqual(error(404, "Not Found", "not_found", "There is no application key with this id."));
       }
@@ -183,7 +259,11 @@ describe("GET, PUT and DELETE /v2/application-keys/:id", () => {
     const inspector = await createClient();
     const verifier = new TokenVerifier(createExecutionContext(), env);
     for (const t of [cc, implicit]) {
-      const introspected = await post("/oauth/introspect", { token: t, client_id: inspector.client_id, client_secret: inspector.client_secret });
+      const introspected = await post("/oauth/introspect", {
+        token: t,
+        client_id: inspector.client_id,
+        client_secret: inspector.client_secret,
+      });
       expect(await introspected.json()).toStrictEqual({ active: false });
       expect(await verifier.verify(t)).toStrictEqual({ valid: false, status: 401, error: "revoked" });
       for (const path of ["/rpc/x", "/module/x"]) {

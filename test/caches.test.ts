@@ -14,7 +14,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const cc = (c: { client_id: string; client_secret: string }) => ({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret });
+const cc = (c: { client_id: string; client_secret: string }) => ({
+  grant_type: "client_credentials",
+  client_id: c.client_id,
+  client_secret: c.client_secret,
+});
 const issue = async (c: { client_id: string; client_secret: string }, ip = randomIp()) => {
   const res = await post("/oauth/access_token", cc(c), { "CF-Connecting-IP": ip });
   return { status: res.status, token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : "" };
@@ -66,7 +70,12 @@ describe("isolate caches", () => {
   });
 
   it("a key deleted elsewhere cannot mint a token that verifies from a stale cached record", async () => {
-    const made = await createAppKey(env.CLIENTS, { name: "cached here", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test" });
+    const made = await createAppKey(env.CLIENTS, {
+      name: "cached here",
+      scope: "read write",
+      grant_types: ["client_credentials", "implicit"],
+      created_by: "test",
+    });
     const client = { id: made.record.id, client_id: made.record.client_id, client_secret: made.clientSecret };
     const ip = randomIp();
     expect(["first", (await issue(client, ip)).status]).toStrictEqual(["first", 200]); // cached in this isolate now
@@ -88,7 +97,11 @@ describe("isolate caches", () => {
     const verifier = new TokenVerifier(createExecutionContext(), env);
     expect(await verifier.verify(stale.token)).toStrictEqual({ valid: false, status: 401, error: "revoked" }); // …but its tokens are dead
     const inspector = await createClient();
-    const introspected = await post("/oauth/introspect", { token: stale.token, client_id: inspector.client_id, client_secret: inspector.client_secret });
+    const introspected = await post("/oauth/introspect", {
+      token: stale.token,
+      client_id: inspector.client_id,
+      client_secret: inspector.client_secret,
+    });
     expect(await introspected.json()).toStrictEqual({ active: false });
   });
 });

@@ -99,14 +99,21 @@ describe("one token, one spelling", () => {
     expect(await rpc.verify(bigger)).toStrictEqual({ valid: false, status: 401, error: "malformed" });
     const res = await call("/v2/application-keys", { headers: { Authorization: `Bearer ${bigger}` } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toStrictEqual(error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."));
+    expect(await res.json()).toStrictEqual(
+      error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."),
+    );
   });
 
   it("keys the verified-token cache by a digest of the token, not its text", async () => {
     const keys = await keySet(env.SIGNING_KEYS);
     const verified: VerifiedTokens = new TtlCache(10);
     const token = await signWith();
-    const outcome = await verifyAccessToken(token, { key: (kid) => keys.verifiers.get(kid), issuer: ORIGIN, audience: undefined, verified });
+    const outcome = await verifyAccessToken(token, {
+      key: (kid) => keys.verifiers.get(kid),
+      issuer: ORIGIN,
+      audience: undefined,
+      verified,
+    });
     expect(outcome.ok).toBe(true);
     const digest = base64url.encode(await sha256(token));
     expect(verified.get(token)).toBeUndefined();

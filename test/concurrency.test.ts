@@ -17,7 +17,11 @@ describe("concurrency", () => {
     const responses = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => {
         const c = clients[i % clients.length]!;
-        return edge("/oauth/access_token", { grant_type: i % 2 ? "implicit" : "client_credentials", client_id: c.client_id, client_secret: c.client_secret });
+        return edge("/oauth/access_token", {
+          grant_type: i % 2 ? "implicit" : "client_credentials",
+          client_id: c.client_id,
+          client_secret: c.client_secret,
+        });
       }),
     );
     expect(responses.map((r) => r.status).filter((s) => s !== 200)).toStrictEqual([]);

@@ -97,14 +97,20 @@ for (const way of ["rpc", "module"] as const) {
         "insufficient_scope",
         INSUFFICIENT("application_keys"),
       ]);
-      expect(await refused.json()).toStrictEqual(error(403, "Forbidden", "insufficient_scope", "This token lacks the scope this request needs."));
+      expect(await refused.json()).toStrictEqual(
+        error(403, "Forbidden", "insufficient_scope", "This token lacks the scope this request needs."),
+      );
       expect((await consumer(at("keys"), admin, "DELETE")).status).toBe(200);
     });
 
     it("a route that says nothing is checked as a write: a read-only token is refused, never waved through", async () => {
       const browser = await tokenFor(await createClient(), "implicit");
       const res = await consumer(at("open"), browser, "GET");
-      expect([res.status, res.headers.get("X-Verify-Error"), res.headers.get("WWW-Authenticate")]).toStrictEqual([403, "read_only", INSUFFICIENT("write")]);
+      expect([res.status, res.headers.get("X-Verify-Error"), res.headers.get("WWW-Authenticate")]).toStrictEqual([
+        403,
+        "read_only",
+        INSUFFICIENT("write"),
+      ]);
       expect((await consumer(at("open"), await tokenFor(await createClient()), "GET")).status).toBe(200);
     });
 
@@ -123,7 +129,10 @@ for (const way of ["rpc", "module"] as const) {
       const forReports = await issued(cc(client, { resource: "https://reports.example" }));
       const general = await issued(cc(client));
       expect((await consumer(at("orders"), forOrders, "POST")).status).toBe(200);
-      for (const [name, token] of [["for another resource", forReports], ["for the service itself", general]] as const) {
+      for (const [name, token] of [
+        ["for another resource", forReports],
+        ["for the service itself", general],
+      ] as const) {
         const res = await consumer(at("orders"), token, "GET");
         expect([name, res.status, res.headers.get("X-Verify-Error")]).toStrictEqual([name, 401, "wrong_audience"]);
       }
@@ -141,10 +150,20 @@ describe("the RPC entrypoint", () => {
     // told nothing about the request, the check is that of a write: a read-only token is refused
     expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 403, error: "read_only", scope: "write" });
     expect(await verifier.verify(token, { method: "GET", path: "/x" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
-    expect(await verifier.verify(token, { method: "post" })).toStrictEqual({ valid: false, status: 403, error: "read_only", scope: "write" });
+    expect(await verifier.verify(token, { method: "post" })).toStrictEqual({
+      valid: false,
+      status: 403,
+      error: "read_only",
+      scope: "write",
+    });
     expect(await verifier.verify("nope")).toStrictEqual({ valid: false, status: 401, error: "malformed" });
     expect(await verifier.verify(token, { scope: "read" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
-    expect(await verifier.verify(token, { scope: "read write", method: "GET" })).toStrictEqual({ valid: false, status: 403, error: "insufficient_scope", scope: "read write" });
+    expect(await verifier.verify(token, { scope: "read write", method: "GET" })).toStrictEqual({
+      valid: false,
+      status: 403,
+      error: "insufficient_scope",
+      scope: "read write",
+    });
     expect(await verifier.verify(token, { scope: "" })).toStrictEqual({ valid: true, claims: claimsOf(token) });
     // a malformed requirement is the caller's bug: it throws rather than guess
     await expect(verifier.verify(token, { scope: "read  write" })).rejects.toThrow(TypeError);

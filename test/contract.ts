@@ -21,14 +21,15 @@ const recorded: Recorded[] = [];
 export function record(request: Request, response: Response): void {
   const copy = response.clone();
   pending.push(
-    copy.text().then((body) =>
-      void recorded.push({
-        method: request.method,
-        pathname: new URL(request.url).pathname,
-        status: response.status,
-        contentType: (response.headers.get("Content-Type") ?? "").split(";")[0]!.trim(),
-        body,
-      }),
+    copy.text().then(
+      (body) =>
+        void recorded.push({
+          method: request.method,
+          pathname: new URL(request.url).pathname,
+          status: response.status,
+          contentType: (response.headers.get("Content-Type") ?? "").split(";")[0]!.trim(),
+          body,
+        }),
     ),
   );
 }
@@ -58,7 +59,10 @@ function resolve(node: Json): Json {
 }
 
 const paths = doc.paths as Record<string, Json>;
-const templates = Object.keys(paths).map((p) => ({ path: p, re: new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+").replaceAll(".", "\\.")}/*$`) }));
+const templates = Object.keys(paths).map((p) => ({
+  path: p,
+  re: new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+").replaceAll(".", "\\.")}/*$`),
+}));
 
 /** What is wrong with one response, or undefined when the document describes it. */
 export function violation(r: Recorded): string | undefined {
@@ -91,7 +95,12 @@ export function violation(r: Recorded): string | undefined {
   const schema = media.schema as Json;
   const ref = typeof schema.$ref === "string" ? schema.$ref : undefined;
   const result = ref ? validatorFor(ref).validate(body) : new Validator(schema as Schema, "2020-12", false).validate(body);
-  return result.valid ? undefined : `body does not match ${ref ?? "its schema"}: ${result.errors.map((e) => `${e.instanceLocation} ${e.error}`).slice(-3).join("; ")}`;
+  return result.valid
+    ? undefined
+    : `body does not match ${ref ?? "its schema"}: ${result.errors
+        .map((e) => `${e.instanceLocation} ${e.error}`)
+        .slice(-3)
+        .join("; ")}`;
 }
 
 /** Every response recorded so far that the document does not describe, then forgets them. */

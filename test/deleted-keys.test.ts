@@ -121,7 +121,10 @@ describe("a deleted key stays dead", () => {
       for (const later of [-60, 0, 121, 3600, 86_400]) {
         vi.setSystemTime((now + later) * 1000);
         const { token } = await issueAt(key, now + later);
-        expect([later, await verifier.verify(token, { method: "GET" })]).toStrictEqual([later, { valid: false, status: 401, error: "revoked" }]);
+        expect([later, await verifier.verify(token, { method: "GET" })]).toStrictEqual([
+          later,
+          { valid: false, status: 401, error: "revoked" },
+        ]);
       }
     } finally {
       vi.useRealTimers();

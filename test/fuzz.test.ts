@@ -37,7 +37,31 @@ function onlyBadRequest(fn: () => unknown) {
 const hostileText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 300 }),
   fc.string({ unit: "grapheme", maxLength: 200 }),
-  fc.array(fc.constantFrom("%", "%0", "%ZZ", "%00", "%C3%28", "%E0%80", "+", "&", "=", "&&", "==", "__proto__", "constructor", "prototype", "[x]", "\0", "é", "\uD800"), { maxLength: 60 }).map((a) => a.join("")),
+  fc
+    .array(
+      fc.constantFrom(
+        "%",
+        "%0",
+        "%ZZ",
+        "%00",
+        "%C3%28",
+        "%E0%80",
+        "+",
+        "&",
+        "=",
+        "&&",
+        "==",
+        "__proto__",
+        "constructor",
+        "prototype",
+        "[x]",
+        "\0",
+        "é",
+        "\uD800",
+      ),
+      { maxLength: 60 },
+    )
+    .map((a) => a.join("")),
 );
 
 async function fetchWorker(request: Request, overrides: Partial<Env> = {}): Promise<Response> {
@@ -104,18 +128,46 @@ describe("parsers", () => {
 });
 
 describe("endpoints", () => {
-  const paths = ["/oauth/access_token", "/oauth/revoke", "/oauth/introspect", "/v2/application-keys", "/v2/application-keys/x", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server"];
+  const paths = [
+    "/oauth/access_token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/v2/application-keys",
+    "/v2/application-keys/x",
+    "/.well-known/jwks.json",
+    "/.well-known/oauth-authorization-server",
+  ];
   const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND", "TRACE", "BREW"];
-  const contentTypes = ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded; charset=latin1", "", "*/*", "application/x-www-form-urlencoded\t;;;"];
+  const contentTypes = [
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "text/plain",
+    "multipart/form-data; boundary=x",
+    "application/x-www-form-urlencoded; charset=latin1",
+    "",
+    "*/*",
+    "application/x-www-form-urlencoded\t;;;",
+  ];
   const header = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 120 });
 
   it("answer any method, path, header and body without a 5xx", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.constantFrom(...paths), fc.string({ maxLength: 60 }).map((p) => `/${p}`), fc.constantFrom(...paths).map((p) => `${p}/../${p}?a=%ZZ&page[limit]=-1`)),
+        fc.oneof(
+          fc.constantFrom(...paths),
+          fc.string({ maxLength: 60 }).map((p) => `/${p}`),
+          fc.constantFrom(...paths).map((p) => `${p}/../${p}?a=%ZZ&page[limit]=-1`),
+        ),
         fc.constantFrom(...methods),
         fc.constantFrom(...contentTypes),
-        fc.option(fc.oneof(header, header.map((h) => `Basic ${h}`), header.map((h) => `Bearer ${h}`)), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            header,
+            header.map((h) => `Basic ${h}`),
+            header.map((h) => `Bearer ${h}`),
+          ),
+          { nil: undefined },
+        ),
         fc.oneof(hostileText, fc.uint8Array({ maxLength: 2000 }), fc.json({ maxDepth: 4 })),
         async (path, method, type, authorization, body) => {
           let request: Request;
@@ -143,7 +195,13 @@ describe("endpoints", () => {
       "grant_type=client_credentials&client_id=" + "%F0%9F%98%80".repeat(100) + "&client_secret=x",
     ];
     for (const body of bodies) {
-      const res = await fetchWorker(new Request(ORIGIN + "/oauth/access_token", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body }));
+      const res = await fetchWorker(
+        new Request(ORIGIN + "/oauth/access_token", {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body,
+        }),
+      );
       expect([400, 401, 413]).toContain(res.status);
       await expectWellFormed(res);
     }
@@ -162,19 +220,30 @@ describe("endpoints", () => {
                 {
                   type: fc.oneof(fc.constant("application_key"), fc.jsonValue()),
                   name: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()),
-                  scope: fc.oneof(fc.constantFrom("read", "read write", "write  read", "application_keys", "admin", ""), fc.string(), fc.jsonValue()),
+                  scope: fc.oneof(
+                    fc.constantFrom("read", "read write", "write  read", "application_keys", "admin", ""),
+                    fc.string(),
+                    fc.jsonValue(),
+                  ),
                   grant_types: fc.oneof(fc.subarray(["client_credentials", "implicit", "password"]), fc.jsonValue()),
                 },
                 { requiredKeys: [] },
               ),
             })
             .map((v) => JSON.stringify(v)),
-          fc.constantFrom('{"__proto__":{"polluted":1},"data":{"type":"application_key","name":"x"}}', '{"data":{"type":"application_key","name":"x","constructor":{"prototype":{"polluted":1}}}}'),
+          fc.constantFrom(
+            '{"__proto__":{"polluted":1},"data":{"type":"application_key","name":"x"}}',
+            '{"data":{"type":"application_key","name":"x","constructor":{"prototype":{"polluted":1}}}}',
+          ),
           hostileText,
         ),
         async (body) => {
           const res = await fetchWorker(
-            new Request(ORIGIN + "/v2/application-keys", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body }),
+            new Request(ORIGIN + "/v2/application-keys", {
+              method: "POST",
+              headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+              body,
+            }),
           );
           expect([201, 400]).toContain(res.status);
           await expectWellFormed(res);

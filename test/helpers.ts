@@ -46,7 +46,13 @@ export function basic(id: string, secret: string): Record<string, string> {
  * default it holds what an API-created key gets (DEFAULT_SCOPE, both grants).
  */
 export async function createClient(name = "test client", permissions: Partial<Permissions> = {}) {
-  const { record, clientSecret } = await newClient({ name, scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test", ...permissions });
+  const { record, clientSecret } = await newClient({
+    name,
+    scope: "read write",
+    grant_types: ["client_credentials", "implicit"],
+    created_by: "test",
+    ...permissions,
+  });
   await putClient(env.CLIENTS, record);
   return { ...record, client_secret: clientSecret };
 }
@@ -54,7 +60,10 @@ export async function createClient(name = "test client", permissions: Partial<Pe
 /** A client that may manage keys. */
 export const createAdmin = (name = "operator") => createClient(name, { scope: "read write application_keys" });
 
-export async function tokenFor(client: { client_id: string; client_secret: string }, grant: "client_credentials" | "implicit" = "client_credentials") {
+export async function tokenFor(
+  client: { client_id: string; client_secret: string },
+  grant: "client_credentials" | "implicit" = "client_credentials",
+) {
   const params: Record<string, string> = { grant_type: grant, client_id: client.client_id };
   if (grant === "client_credentials") params.client_secret = client.client_secret;
   const response = await post("/oauth/access_token", params);
@@ -63,7 +72,11 @@ export async function tokenFor(client: { client_id: string; client_secret: strin
 }
 
 /** Verifies a token as any outside party would: against the published JWKS, with jose. */
-export async function verifyWithJwks(token: string, overrides: Partial<Env> = {}, origin = ORIGIN): Promise<JWTVerifyResult<AccessTokenClaims>> {
+export async function verifyWithJwks(
+  token: string,
+  overrides: Partial<Env> = {},
+  origin = ORIGIN,
+): Promise<JWTVerifyResult<AccessTokenClaims>> {
   const jwks = await (await call("/.well-known/jwks.json", {}, overrides, origin)).json();
   return jwtVerify<AccessTokenClaims>(token, createLocalJWKSet(jwks as never), {
     algorithms: ["EdDSA", "ES256"],
@@ -107,7 +120,12 @@ export async function signWith(
 }
 
 /** A token for `client` as the service would issue it, at another time (for expiry). */
-export async function issueAt(client: { client_id: string }, now: number, grant: "client_credentials" | "implicit" = "client_credentials", ttlSeconds = 3600) {
+export async function issueAt(
+  client: { client_id: string },
+  now: number,
+  grant: "client_credentials" | "implicit" = "client_credentials",
+  ttlSeconds = 3600,
+) {
   const keys = await keySet(env.SIGNING_KEYS);
   const scope = grant === "implicit" ? "read" : "read write";
   return signAccessToken(keys, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, scope, now });

@@ -83,7 +83,12 @@ describe("500 Internal Server Error", () => {
     expect(await res.json()).toStrictEqual(expected);
     expect(logged).toHaveBeenCalledTimes(1);
     const line = String(logged.mock.calls[0]![0]);
-    expect(JSON.parse(line)).toMatchObject({ level: "error", method: "POST", path: TOKEN, error: { name: "Error", message: "KV GET failed: 503 Service Unavailable" } });
+    expect(JSON.parse(line)).toMatchObject({
+      level: "error",
+      method: "POST",
+      path: TOKEN,
+      error: { name: "Error", message: "KV GET failed: 503 Service Unavailable" },
+    });
     expect(line).not.toContain(client.client_secret);
   });
 
@@ -142,7 +147,11 @@ describe("CORS", () => {
 
   it("lets browser scripts read WWW-Authenticate and Retry-After where a response has them", async () => {
     const client = await createClient();
-    const unauthorized = await post(TOKEN, { grant_type: "client_credentials" }, { Origin: "https://shop.example", ...basic(client.client_id, "wrong") });
+    const unauthorized = await post(
+      TOKEN,
+      { grant_type: "client_credentials" },
+      { Origin: "https://shop.example", ...basic(client.client_id, "wrong") },
+    );
     expect([unauthorized.status, unauthorized.headers.get("WWW-Authenticate")]).toStrictEqual([401, 'Basic realm="edge-token"']);
     expect(unauthorized.headers.get("Access-Control-Expose-Headers")).toBe("WWW-Authenticate, Retry-After");
     const ok = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, { Origin: "https://shop.example" });
@@ -173,7 +182,10 @@ describe("CORS", () => {
   });
 
   it("404s a preflight for an unknown path", async () => {
-    const res = await call("/nope", { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" } });
+    const res = await call("/nope", {
+      method: "OPTIONS",
+      headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" },
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -38,14 +38,23 @@ describe("POST /oauth/introspect", () => {
     const cases = [...(await badTokens(client)).map(([name, token]) => [name, token]), ["revoked", revoked]];
     for (const [name, token] of cases) {
       const res = await post(INTROSPECT, { token: token!, client_id: client.client_id, client_secret: client.client_secret });
-      expect([name, res.status, res.headers.get("Cache-Control"), await res.json()]).toStrictEqual([name, 200, "no-store", { active: false }]);
+      expect([name, res.status, res.headers.get("Cache-Control"), await res.json()]).toStrictEqual([
+        name,
+        200,
+        "no-store",
+        { active: false },
+      ]);
     }
   });
 
   it("401 without client authentication, for a public client too", async () => {
     const client = await createClient();
     const token = await tokenFor(client);
-    const cases: Record<string, string>[] = [{ token }, { token, client_id: client.client_id }, { token, client_id: client.client_id, client_secret: "nope" }];
+    const cases: Record<string, string>[] = [
+      { token },
+      { token, client_id: client.client_id },
+      { token, client_id: client.client_id, client_secret: "nope" },
+    ];
     for (const params of cases) {
       const res = await post(INTROSPECT, params);
       expect(res.status).toBe(401);

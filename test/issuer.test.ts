@@ -38,7 +38,8 @@ describe("an unset ISSUER", () => {
       for (const line of logged) {
         expect(JSON.parse(line).error).toStrictEqual({
           name: "ConfigError",
-          message: "ISSUER is not set: set it to this service's public URL (ALLOW_REQUEST_ORIGIN_ISSUER=true is for local development only)",
+          message:
+            "ISSUER is not set: set it to this service's public URL (ALLOW_REQUEST_ORIGIN_ISSUER=true is for local development only)",
         });
       }
       // Other Workers' checks fail closed too.
@@ -50,11 +51,16 @@ describe("an unset ISSUER", () => {
   it("with ALLOW_REQUEST_ORIGIN_ISSUER=true (what npm start writes into .dev.vars), the request's origin is the issuer", async () => {
     const dev = { ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" };
     const client = await createClient();
-    const res = await call("/oauth/access_token", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: `grant_type=implicit&client_id=${client.client_id}`,
-    }, dev, "http://localhost:8787");
+    const res = await call(
+      "/oauth/access_token",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: `grant_type=implicit&client_id=${client.client_id}`,
+      },
+      dev,
+      "http://localhost:8787",
+    );
     expect(res.status).toBe(200);
     const rpc = new TokenVerifier(createExecutionContext(), { ...env, ...dev });
     const own = await signWith({ iss: "http://localhost:8787", aud: "http://localhost:8787" });

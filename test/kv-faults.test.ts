@@ -56,8 +56,14 @@ for (const mode of ["throw", "hang"] as const) {
     it("introspection answers 500, never a guess of active or inactive", async () => {
       const client = await createClient();
       const token = await tokenFor(client);
-      await expect500(await post("/oauth/introspect", { token }, basic(client.client_id, client.client_secret), faults("REVOCATIONS", ["get"])), causeOf(mode));
-      await expect500(await post("/oauth/introspect", { token }, basic(client.client_id, client.client_secret), faults("CLIENTS", ["get"])), causeOf(mode));
+      await expect500(
+        await post("/oauth/introspect", { token }, basic(client.client_id, client.client_secret), faults("REVOCATIONS", ["get"])),
+        causeOf(mode),
+      );
+      await expect500(
+        await post("/oauth/introspect", { token }, basic(client.client_id, client.client_secret), faults("CLIENTS", ["get"])),
+        causeOf(mode),
+      );
     });
 
     it("revocation answers 500 when it cannot read or write, and the token stays as it was", async () => {
@@ -79,7 +85,11 @@ for (const mode of ["throw", "hang"] as const) {
       const id = made.data.id;
       const cases: [string, RequestInit, Partial<Env>][] = [
         ["/v2/application-keys", { headers: auth }, faults("CLIENTS", ["list"])],
-        ["/v2/application-keys", { headers: auth }, faults("CLIENTS", ["get"], (k) => Array.isArray(k) && String(k[0]).startsWith("client:"))],
+        [
+          "/v2/application-keys",
+          { headers: auth },
+          faults("CLIENTS", ["get"], (k) => Array.isArray(k) && String(k[0]).startsWith("client:")),
+        ],
         [`/v2/application-keys/${id}`, { headers: auth }, faults("CLIENTS", ["get"], (k) => String(k).startsWith("appkey:"))],
         [`/v2/application-keys/${id}`, { method: "PUT", headers: auth, body }, faults("CLIENTS", ["put"])],
         [`/v2/application-keys/${id}`, { method: "DELETE", headers: auth }, faults("REVOCATIONS", ["put"])],
@@ -99,7 +109,11 @@ for (const mode of ["throw", "hang"] as const) {
       // the index write succeeds, the record write fails
       const res = await call(
         "/v2/application-keys",
-        { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ data: { type: "application_key", name: "half" } }) },
+        {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ data: { type: "application_key", name: "half" } }),
+        },
         faults("CLIENTS", ["put"], (k) => String(k).startsWith("client:")),
       );
       await expect500(res, causeOf(mode));
@@ -110,14 +124,29 @@ for (const mode of ["throw", "hang"] as const) {
     it("a key deletion that fails half-way never leaves live tokens of a key reported gone", async () => {
       const token = await tokenFor(await createAdmin("operator"));
       const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
-      const key = ((await (await call("/v2/application-keys", { method: "POST", headers: auth, body: JSON.stringify({ data: { type: "application_key", name: "d" } }) })).json()) as {
-        data: { id: string; client_id: string; client_secret: string };
-      }).data;
+      const key = (
+        (await (
+          await call("/v2/application-keys", {
+            method: "POST",
+            headers: auth,
+            body: JSON.stringify({ data: { type: "application_key", name: "d" } }),
+          })
+        ).json()) as {
+          data: { id: string; client_id: string; client_secret: string };
+        }
+      ).data;
       const keyToken = await tokenFor(key);
       // revocation written, record delete fails: 500, and the key's tokens are already dead
-      await expect500(await call(`/v2/application-keys/${key.id}`, { method: "DELETE", headers: auth }, faults("CLIENTS", ["delete"])), causeOf(mode));
+      await expect500(
+        await call(`/v2/application-keys/${key.id}`, { method: "DELETE", headers: auth }, faults("CLIENTS", ["delete"])),
+        causeOf(mode),
+      );
       const inspector = await createClient();
-      const introspected = await post("/oauth/introspect", { token: keyToken, client_id: inspector.client_id, client_secret: inspector.client_secret });
+      const introspected = await post("/oauth/introspect", {
+        token: keyToken,
+        client_id: inspector.client_id,
+        client_secret: inspector.client_secret,
+      });
       expect(await introspected.json()).toStrictEqual({ active: false });
       // the retry completes
       expect((await call(`/v2/application-keys/${key.id}`, { method: "DELETE", headers: auth })).status).toBe(204);

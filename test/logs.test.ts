@@ -50,7 +50,14 @@ describe("logs", () => {
     add("admin revoked token", () => call("/v2/application-keys", { headers: { Authorization: `Bearer ${token}` } }));
     add("not found", () => call("/nowhere"));
     add("method not allowed", () => call("/oauth/access_token"));
-    add("server error", () => post("/oauth/access_token", cc, {}, { SIGNING_KEYS: JSON.stringify({ keys: [{ ...JSON.parse(env.SIGNING_KEYS).keys[0], x: "AAAA" }] }) }));
+    add("server error", () =>
+      post(
+        "/oauth/access_token",
+        cc,
+        {},
+        { SIGNING_KEYS: JSON.stringify({ keys: [{ ...JSON.parse(env.SIGNING_KEYS).keys[0], x: "AAAA" }] }) },
+      ),
+    );
 
     const statuses: number[] = [];
     for (const [, fn] of requests) statuses.push((await fn()).status);
@@ -70,7 +77,23 @@ describe("logs", () => {
       request_id: "8f00000000000001-AMS",
     });
     expect(parsed.map((l) => l.outcome)).toStrictEqual([
-      "ok", "ok", "invalid_client", "invalid_client", "unsupported_grant_type", "ok", "ok", "invalid_client", "ok", "ok", "ok", "ok", "ok", "invalid_token", "not_found", "method_not_allowed", "server_error",
+      "ok",
+      "ok",
+      "invalid_client",
+      "invalid_client",
+      "unsupported_grant_type",
+      "ok",
+      "ok",
+      "invalid_client",
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "invalid_token",
+      "not_found",
+      "method_not_allowed",
+      "server_error",
     ]);
     expect(parsed[2]!.client_id).toBe(client.client_id);
     expect(parsed.at(-1)).toMatchObject({ level: "error", error: { name: "ConfigError" } });
@@ -79,7 +102,7 @@ describe("logs", () => {
     for (const s of secrets) expect(all).not.toContain(s);
   });
 
-  it("logs a presented client_id only when it has the shape of a real one; otherwise \"-\"", async () => {
+  it('logs a presented client_id only when it has the shape of a real one; otherwise "-"', async () => {
     const client = await createClient();
     const lines: Record<string, unknown>[] = [];
     for (const level of ["log", "warn", "error"] as const) {

@@ -27,7 +27,11 @@ describe("the OpenAPI document and the route table", () => {
     expect(violation({ ...ok, method: "GET", status: 200 })).toBe("no documented GET, yet 200");
     const error = JSON.stringify({ errors: [{ title: "Unauthorized", status: "401", detail: "x", code: "invalid_client" }] });
     expect(violation({ ...ok, status: 401, contentType: "application/json", body: error })).toBeUndefined();
-    expect(violation({ ...ok, status: 401, contentType: "text/plain", body: error })).toBe('content type "text/plain" is not documented (application/json)');
-    expect(violation({ ...ok, status: 401, contentType: "application/json", body: error.replace("invalid_client", "teapot") })).toMatch(/^body does not match #\/components\/schemas\/Errors/);
+    expect(violation({ ...ok, status: 401, contentType: "text/plain", body: error })).toBe(
+      'content type "text/plain" is not documented (application/json)',
+    );
+    expect(violation({ ...ok, status: 401, contentType: "application/json", body: error.replace("invalid_client", "teapot") })).toMatch(
+      /^body does not match #\/components\/schemas\/Errors/,
+    );
   });
 });

@@ -18,8 +18,17 @@ const KEYS = "/v2/application-keys";
 const BOTH = ["client_credentials", "implicit"];
 
 type Creds = { client_id: string; client_secret: string };
-const cc = (c: Creds, extra: Record<string, string> = {}) => ({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret, ...extra });
-const implicit = (c: { client_id: string }, extra: Record<string, string> = {}) => ({ grant_type: "implicit", client_id: c.client_id, ...extra });
+const cc = (c: Creds, extra: Record<string, string> = {}) => ({
+  grant_type: "client_credentials",
+  client_id: c.client_id,
+  client_secret: c.client_secret,
+  ...extra,
+});
+const implicit = (c: { client_id: string }, extra: Record<string, string> = {}) => ({
+  grant_type: "implicit",
+  client_id: c.client_id,
+  ...extra,
+});
 
 async function tokenOf(params: Record<string, string>, overrides: Partial<Env> = {}) {
   const res = await post(TOKEN, params, {}, overrides);
@@ -39,17 +48,39 @@ const key = (attrs: Record<string, unknown>) => ({ data: { type: "application_ke
 
 describe("the scope vocabulary", () => {
   it("metadata lists SCOPES, in their configured order", async () => {
-    const body = (await (await call("/.well-known/oauth-authorization-server", {}, { SCOPES: "orders:read read  write application_keys" })).json()) as any;
+    const body = (await (
+      await call("/.well-known/oauth-authorization-server", {}, { SCOPES: "orders:read read  write application_keys" })
+    ).json()) as any;
     expect(body.scopes_supported).toStrictEqual(["orders:read", "read", "write", "application_keys"]);
   });
 
   const bad: [string, Partial<Env>, string][] = [
     ["a bad scope-token", { SCOPES: 'read "write"' }, 'SCOPES must be space-delimited scope-tokens (RFC 6749 §3.3); ""write"" is not one'],
-    ["a public scope outside SCOPES", { PUBLIC_SCOPES: "read catalog" }, 'PUBLIC_SCOPES must be a subset of SCOPES: "catalog" is not in SCOPES'],
-    ["a default scope outside SCOPES", { DEFAULT_SCOPE: "read admin" }, 'DEFAULT_SCOPE must be a subset of SCOPES: "admin" is not in SCOPES'],
-    ["key management for browsers", { PUBLIC_SCOPES: "read application_keys" }, "PUBLIC_SCOPES must not contain application_keys: browser code would hold the right to manage keys"],
-    ["a relative resource", { RESOURCES: "https://orders.example /reports" }, 'RESOURCES must be absolute URIs without a fragment; "/reports" is not one'],
-    ["a resource with a fragment", { RESOURCES: "https://orders.example#x" }, 'RESOURCES must be absolute URIs without a fragment; "https://orders.example#x" is not one'],
+    [
+      "a public scope outside SCOPES",
+      { PUBLIC_SCOPES: "read catalog" },
+      'PUBLIC_SCOPES must be a subset of SCOPES: "catalog" is not in SCOPES',
+    ],
+    [
+      "a default scope outside SCOPES",
+      { DEFAULT_SCOPE: "read admin" },
+      'DEFAULT_SCOPE must be a subset of SCOPES: "admin" is not in SCOPES',
+    ],
+    [
+      "key management for browsers",
+      { PUBLIC_SCOPES: "read application_keys" },
+      "PUBLIC_SCOPES must not contain application_keys: browser code would hold the right to manage keys",
+    ],
+    [
+      "a relative resource",
+      { RESOURCES: "https://orders.example /reports" },
+      'RESOURCES must be absolute URIs without a fragment; "/reports" is not one',
+    ],
+    [
+      "a resource with a fragment",
+      { RESOURCES: "https://orders.example#x" },
+      'RESOURCES must be absolute URIs without a fragment; "https://orders.example#x" is not one',
+    ],
   ];
   for (const [name, overrides, message] of bad) {
     it(`is a configuration error with ${name}: 500, the setting named in the log`, async () => {
@@ -68,14 +99,22 @@ describe("keys carry scope and grant_types", () => {
     const token = (await tokenOf(cc(admin))).access_token;
     const plain = await api(KEYS, token, { method: "POST", body: key({ name: "plain" }) });
     expect(plain.status).toBe(201);
-    expect((await plain.json()) as any).toMatchObject({ data: { scope: "read write", grant_types: BOTH, meta: { created_by: admin.client_id } } });
+    expect((await plain.json()) as any).toMatchObject({
+      data: { scope: "read write", grant_types: BOTH, meta: { created_by: admin.client_id } },
+    });
 
-    const res = await api(KEYS, token, { method: "POST", body: key({ name: "storefront", scope: "read", grant_types: ["implicit", "implicit"] }) });
+    const res = await api(KEYS, token, {
+      method: "POST",
+      body: key({ name: "storefront", scope: "read", grant_types: ["implicit", "implicit"] }),
+    });
     expect(res.status).toBe(201);
     const { data } = (await res.json()) as any;
     expect([data.scope, data.grant_types]).toStrictEqual(["read", ["implicit"]]);
     // on get and on list too
-    expect(((await (await api(`${KEYS}/${data.id}`, token)).json()) as any).data).toMatchObject({ scope: "read", grant_types: ["implicit"] });
+    expect(((await (await api(`${KEYS}/${data.id}`, token)).json()) as any).data).toMatchObject({
+      scope: "read",
+      grant_types: ["implicit"],
+    });
     const listed = ((await (await api(`${KEYS}?page[limit]=100`, token)).json()) as any).data.find((k: any) => k.id === data.id);
     expect(listed).toMatchObject({ scope: "read", grant_types: ["implicit"], meta: { created_by: admin.client_id } });
     // and the scope is written in the vocabulary's order, each once
@@ -84,13 +123,25 @@ describe("keys carry scope and grant_types", () => {
   });
 
   const bad: [string, Record<string, unknown>, string][] = [
-    ["an unknown scope", { scope: "read admin" }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
+    [
+      "an unknown scope",
+      { scope: "read admin" },
+      'The field "data.scope" must be space-delimited scopes from: read write application_keys.',
+    ],
     ["an empty scope", { scope: "" }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
     ["two spaces", { scope: "read  write" }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
     ["a scope array", { scope: ["read"] }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
-    ["an unknown grant", { grant_types: ["password"] }, 'The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".'],
+    [
+      "an unknown grant",
+      { grant_types: ["password"] },
+      'The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".',
+    ],
     ["no grants", { grant_types: [] }, 'The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".'],
-    ["a grant string", { grant_types: "implicit" }, 'The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".'],
+    [
+      "a grant string",
+      { grant_types: "implicit" },
+      'The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".',
+    ],
   ];
   for (const [name, attrs, detail] of bad) {
     it(`400 naming the attribute for ${name}, on create and update`, async () => {
@@ -107,7 +158,9 @@ describe("keys carry scope and grant_types", () => {
     const token = (await tokenOf(cc(await createAdmin()))).access_token;
     const target = ((await (await api(KEYS, token, { method: "POST", body: key({ name: "t" }) })).json()) as any).data.id;
     const res = await api(`${KEYS}/${target}`, token, { method: "PUT", body: key({}) });
-    expect(await res.json()).toStrictEqual(error(400, "Bad Request", "invalid_request", 'Nothing to update: give "data.name", "data.scope" or "data.grant_types".'));
+    expect(await res.json()).toStrictEqual(
+      error(400, "Bad Request", "invalid_request", 'Nothing to update: give "data.name", "data.scope" or "data.grant_types".'),
+    );
   });
 
   it("a record stored before keys had scopes keeps the powers it had, and says so when read", async () => {
@@ -125,7 +178,8 @@ describe("keys carry scope and grant_types", () => {
     expect(got.meta).not.toHaveProperty("created_by");
     // once updated, its permissions are written out and the flag goes
     const admin = (await tokenOf(cc(await createAdmin()))).access_token;
-    const renamed = ((await (await api(`${KEYS}/${record.id}`, admin, { method: "PUT", body: key({ name: "renamed" }) })).json()) as any).data;
+    const renamed = ((await (await api(`${KEYS}/${record.id}`, admin, { method: "PUT", body: key({ name: "renamed" }) })).json()) as any)
+      .data;
     expect(renamed).toMatchObject({ name: "renamed", scope: "read write application_keys", grant_types: BOTH });
     expect(renamed.meta).not.toHaveProperty("legacy_permissions");
   });
@@ -142,15 +196,25 @@ describe("token requests: scope (RFC 6749 §3.3) and grant types", () => {
     const reordered = await tokenOf(cc(admin, { scope: "application_keys read" }));
     expect(reordered.scope).toBe("read application_keys");
 
-    const introspected = await (await post("/oauth/introspect", { token: narrow.access_token, client_id: admin.client_id, client_secret: admin.client_secret })).json();
+    const introspected = await (
+      await post("/oauth/introspect", { token: narrow.access_token, client_id: admin.client_id, client_secret: admin.client_secret })
+    ).json();
     expect(introspected).toMatchObject({ active: true, scope: "read" });
     // implicit: within PUBLIC_SCOPES
     expect((await tokenOf(implicit(admin))).scope).toBe("read");
   });
 
   const invalid: [string, Record<string, string>, string][] = [
-    ["an unknown scope", { scope: "read nonsense" }, "The requested scope is unknown or exceeds what this client may get with the client_credentials grant."],
-    ["a scope the key lacks", { scope: "application_keys" }, "The requested scope is unknown or exceeds what this client may get with the client_credentials grant."],
+    [
+      "an unknown scope",
+      { scope: "read nonsense" },
+      "The requested scope is unknown or exceeds what this client may get with the client_credentials grant.",
+    ],
+    [
+      "a scope the key lacks",
+      { scope: "application_keys" },
+      "The requested scope is unknown or exceeds what this client may get with the client_credentials grant.",
+    ],
     ["a malformed scope", { scope: "read  write" }, "The scope parameter is not a valid scope value (RFC 6749 §3.3)."],
     ["a quote", { scope: 'read "x"' }, "The scope parameter is not a valid scope value (RFC 6749 §3.3)."],
   ];
@@ -164,17 +228,29 @@ describe("token requests: scope (RFC 6749 §3.3) and grant types", () => {
   it("implicit may ask only for public scopes the key holds", async () => {
     const client = await createClient();
     const res = await post(TOKEN, implicit(client, { scope: "write" }));
-    expect(await res.json()).toStrictEqual(error(400, "Bad Request", "invalid_scope", "The requested scope is unknown or exceeds what this client may get with the implicit grant."));
+    expect(await res.json()).toStrictEqual(
+      error(
+        400,
+        "Bad Request",
+        "invalid_scope",
+        "The requested scope is unknown or exceeds what this client may get with the implicit grant.",
+      ),
+    );
     expect((await tokenOf(implicit(client, { scope: "read" }))).scope).toBe("read");
   });
 
   it("a grant the key does not list is 400 unauthorized_client (RFC 6749 §5.2)", async () => {
     const backend = await createClient("backend", { grant_types: ["client_credentials"] });
     const res = await post(TOKEN, implicit(backend));
-    expect([res.status, await res.json()]).toStrictEqual([400, error(400, "Bad Request", "unauthorized_client", "This client may not use the implicit grant.")]);
+    expect([res.status, await res.json()]).toStrictEqual([
+      400,
+      error(400, "Bad Request", "unauthorized_client", "This client may not use the implicit grant."),
+    ]);
     const browser = await createClient("browser", { grant_types: ["implicit"] });
     const cres = await post(TOKEN, cc(browser));
-    expect(await cres.json()).toStrictEqual(error(400, "Bad Request", "unauthorized_client", "This client may not use the client_credentials grant."));
+    expect(await cres.json()).toStrictEqual(
+      error(400, "Bad Request", "unauthorized_client", "This client may not use the client_credentials grant."),
+    );
     // the secret is still checked first: a wrong one is a 401, as for any key
     expect((await post(TOKEN, cc({ ...browser, client_secret: "wrong" }))).status).toBe(401);
   });
@@ -182,7 +258,9 @@ describe("token requests: scope (RFC 6749 §3.3) and grant types", () => {
   it("implicit for a key with no public scope is unauthorized_client", async () => {
     const writer = await createClient("writer", { scope: "write" });
     const res = await post(TOKEN, implicit(writer));
-    expect(await res.json()).toStrictEqual(error(400, "Bad Request", "unauthorized_client", "This client holds no scope that the implicit grant may carry."));
+    expect(await res.json()).toStrictEqual(
+      error(400, "Bad Request", "unauthorized_client", "This client holds no scope that the implicit grant may carry."),
+    );
     expect((await tokenOf(cc(writer))).scope).toBe("write");
   });
 });
@@ -202,7 +280,9 @@ describe("resource audiences (RFC 8707)", () => {
     expect(claimsOf((await tokenOf(cc(client))).access_token).aud).toBe("https://auth.example");
     // introspection returns it, and the service's own checks accept every audience it issues for
     const inspector = await createClient();
-    const introspected = await (await post("/oauth/introspect", { token, client_id: inspector.client_id, client_secret: inspector.client_secret })).json();
+    const introspected = await (
+      await post("/oauth/introspect", { token, client_id: inspector.client_id, client_secret: inspector.client_secret })
+    ).json();
     expect(introspected).toMatchObject({ active: true, aud: ["https://orders.example", "https://reports.example"] });
     expect((await new TokenVerifier(createExecutionContext(), env).verify(token, { method: "GET" })).valid).toBe(true);
   });
@@ -224,7 +304,11 @@ describe("resource audiences (RFC 8707)", () => {
 
   it("only resource may repeat: any other repeated parameter is still a 400", async () => {
     const client = await createClient();
-    const res = await call(TOKEN, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `grant_type=implicit&client_id=${client.client_id}&scope=read&scope=read` });
+    const res = await call(TOKEN, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `grant_type=implicit&client_id=${client.client_id}&scope=read&scope=read`,
+    });
     expect(await res.json()).toStrictEqual(error(400, "Bad Request", "invalid_request", 'The parameter "scope" was given more than once.'));
   });
 
@@ -241,7 +325,10 @@ describe("key management is a granted right", () => {
     const made = ((await (await api(KEYS, admin, { method: "POST", body: key({ name: "backend" }) })).json()) as any).data;
     const its = (await tokenOf(cc(made))).access_token;
     const res = await api(KEYS, its);
-    expect([res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([403, 'Bearer realm="edge-token", error="insufficient_scope", scope="application_keys"']);
+    expect([res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([
+      403,
+      'Bearer realm="edge-token", error="insufficient_scope", scope="application_keys"',
+    ]);
   });
 
   it("nobody grants more than they hold: a create or update with more scope than the caller's token is 403", async () => {
@@ -268,7 +355,10 @@ describe("key management is a granted right", () => {
     const selfId = self.id;
     await env.CLIENTS.put(`appkey:${selfId}`, self.client_id, { metadata: { client_id: self.client_id } });
     const del = await api(`${KEYS}/${selfId}`, selfToken, { method: "DELETE" });
-    expect([del.status, await del.json()]).toStrictEqual([409, error(409, "Conflict", "conflict", "A key cannot delete itself; delete it with another key or the CLI.")]);
+    expect([del.status, await del.json()]).toStrictEqual([
+      409,
+      error(409, "Conflict", "conflict", "A key cannot delete itself; delete it with another key or the CLI."),
+    ]);
     const drop = await api(`${KEYS}/${selfId}`, selfToken, { method: "PUT", body: key({ scope: "read write" }) });
     expect([drop.status, await drop.json()]).toStrictEqual([
       409,

@@ -27,7 +27,8 @@ const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}`
 
 describe("recipe: Hono with hono/jwk", () => {
   const honoEnv = { ISSUER: ORIGIN };
-  const get = (token: string) => hono.fetch(new Request("https://api.example/api/products", bearer(token)), honoEnv, createExecutionContext());
+  const get = (token: string) =>
+    hono.fetch(new Request("https://api.example/api/products", bearer(token)), honoEnv, createExecutionContext());
 
   it("answers 200 for a token from the service and 401 for a tampered one", async () => {
     serveJwks();
@@ -74,9 +75,15 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
     expect((await send("POST", "/orders", token)).status).toBe(200);
 
     const readOnly = await send("POST", "/orders", browser);
-    expect([readOnly.status, readOnly.headers.get("WWW-Authenticate")]).toStrictEqual([403, 'Bearer realm="api", error="insufficient_scope", scope="write"']);
+    expect([readOnly.status, readOnly.headers.get("WWW-Authenticate")]).toStrictEqual([
+      403,
+      'Bearer realm="api", error="insufficient_scope", scope="write"',
+    ]);
     const keys = await send("GET", "/keys", token);
-    expect([keys.status, keys.headers.get("WWW-Authenticate")]).toStrictEqual([403, 'Bearer realm="api", error="insufficient_scope", scope="application_keys"']);
+    expect([keys.status, keys.headers.get("WWW-Authenticate")]).toStrictEqual([
+      403,
+      'Bearer realm="api", error="insufficient_scope", scope="application_keys"',
+    ]);
     expect((await send("GET", "/keys", admin)).status).toBe(200);
 
     for (const bad of [undefined, "nope", tamper(token, { scope: "read write application_keys" })]) {

@@ -16,7 +16,9 @@ describe("GET /", () => {
     expect(res.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
     expect(res.headers.get("Vary")).toBe("Accept");
     const csp = res.headers.get("Content-Security-Policy")!;
-    expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    expect(csp).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
     const html = await res.text();
     // the CSP's hash is the hash of the page's one style element: nothing else may run or load
     const style = /<style>([\s\S]*)<\/style>/.exec(html)![1]!;
@@ -51,7 +53,11 @@ describe("GET /", () => {
 describe("the documents", () => {
   it("serves the OpenAPI description, cacheable, with this deployment as its server", async () => {
     const res = await call("/openapi.json");
-    expect([res.status, res.headers.get("Content-Type"), res.headers.get("Cache-Control")]).toStrictEqual([200, "application/json", "public, max-age=300"]);
+    expect([res.status, res.headers.get("Content-Type"), res.headers.get("Cache-Control")]).toStrictEqual([
+      200,
+      "application/json",
+      "public, max-age=300",
+    ]);
     const doc = (await res.json()) as { openapi: string; servers: unknown };
     expect([doc.openapi, doc.servers]).toStrictEqual(["3.1.0", [{ url: ORIGIN }]]);
   });

@@ -14,7 +14,11 @@ async function newKey(kid: string, alg: "EdDSA" | "ES256" = "EdDSA") {
 const withKeys = (...keys: object[]) => ({ SIGNING_KEYS: JSON.stringify({ keys }) });
 
 /** Checks a token on every path: introspection, RPC, and the importable module. */
-async function checkEverywhere(token: string, overrides: { SIGNING_KEYS: string }, inspector: { client_id: string; client_secret: string }) {
+async function checkEverywhere(
+  token: string,
+  overrides: { SIGNING_KEYS: string },
+  inspector: { client_id: string; client_secret: string },
+) {
   const introspected = (await (await post("/oauth/introspect", { token, ...inspector }, {}, overrides)).json()) as { active: boolean };
   const rpc = await new TokenVerifier(createExecutionContext(), { ...env, ...overrides }).verify(token, { method: "GET" });
   const jwks = (await (await call("/.well-known/jwks.json", {}, overrides)).json()) as { keys: unknown[] };
@@ -30,8 +34,11 @@ describe("signing-key rotation", () => {
     const oldKey = await newKey("old");
     const nextKey = await newKey("next", "ES256");
     const issue = async (overrides: { SIGNING_KEYS: string }) =>
-      ((await (await post("/oauth/access_token", { grant_type: "implicit", client_id: client.client_id }, {}, overrides)).json()) as { access_token: string })
-        .access_token;
+      (
+        (await (await post("/oauth/access_token", { grant_type: "implicit", client_id: client.client_id }, {}, overrides)).json()) as {
+          access_token: string;
+        }
+      ).access_token;
 
     // 1. only the old key
     const before = withKeys(oldKey);

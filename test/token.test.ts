@@ -19,7 +19,14 @@ describe("client_credentials", () => {
     const body = (await res.json()) as Record<string, any>;
     const { payload, protectedHeader } = await verifyWithJwks(body.access_token);
 
-    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "client_credentials", scope: "read write" };
+    const data = {
+      access_token: body.access_token,
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires: payload.exp,
+      identifier: "client_credentials",
+      scope: "read write",
+    };
     expect(body).toStrictEqual({ data, ...data });
     expect(protectedHeader.alg).toBe("EdDSA");
     expect(protectedHeader.typ).toBe("at+jwt");
@@ -49,7 +56,11 @@ describe("client_credentials", () => {
 
   it("tolerates a body client_id equal to the Basic one", async () => {
     const client = await createClient();
-    const res = await post(TOKEN, { grant_type: "client_credentials", client_id: client.client_id }, basic(client.client_id, client.client_secret));
+    const res = await post(
+      TOKEN,
+      { grant_type: "client_credentials", client_id: client.client_id },
+      basic(client.client_id, client.client_secret),
+    );
     expect(res.status).toBe(200);
   });
 
@@ -69,7 +80,14 @@ describe("implicit", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>;
     const { payload } = await verifyWithJwks(body.access_token);
-    const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, identifier: "implicit", scope: "read" };
+    const data = {
+      access_token: body.access_token,
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires: payload.exp,
+      identifier: "implicit",
+      scope: "read",
+    };
     expect(body).toStrictEqual({ data, ...data });
     expect(payload.scope).toBe("read");
     expect(payload.grant_type).toBe("implicit");
@@ -95,12 +113,32 @@ describe("400 Bad Request", () => {
   const cases: [string, string, string, string][] = [
     ["missing grant_type", "client_id=abc", "invalid_request", 'The parameter "grant_type" is required.'],
     ["empty grant_type", "grant_type=&client_id=abc", "invalid_request", 'The parameter "grant_type" is required.'],
-    ["unsupported grant_type", "grant_type=password&client_id=abc", "unsupported_grant_type", 'The grant_type must be "client_credentials" or "implicit".'],
+    [
+      "unsupported grant_type",
+      "grant_type=password&client_id=abc",
+      "unsupported_grant_type",
+      'The grant_type must be "client_credentials" or "implicit".',
+    ],
     ["missing client_id", "grant_type=implicit", "invalid_request", 'The parameter "client_id" is required.'],
-    ["missing client_secret", "grant_type=client_credentials&client_id=abc", "invalid_request", 'The parameter "client_secret" is required.'],
-    ["malformed percent-encoding", "grant_type=implicit&client_id=%ZZ", "invalid_request", "The request contains malformed percent-encoding."],
+    [
+      "missing client_secret",
+      "grant_type=client_credentials&client_id=abc",
+      "invalid_request",
+      'The parameter "client_secret" is required.',
+    ],
+    [
+      "malformed percent-encoding",
+      "grant_type=implicit&client_id=%ZZ",
+      "invalid_request",
+      "The request contains malformed percent-encoding.",
+    ],
     ["truncated percent-encoding", "grant_type=implicit%", "invalid_request", "The request contains malformed percent-encoding."],
-    ["a parameter given twice", "grant_type=implicit&client_id=a&client_id=a", "invalid_request", 'The parameter "client_id" was given more than once.'],
+    [
+      "a parameter given twice",
+      "grant_type=implicit&client_id=a&client_id=a",
+      "invalid_request",
+      'The parameter "client_id" was given more than once.',
+    ],
     ["an odd parameter given twice", "%00x=1&%00x=2", "invalid_request", "The same parameter was given more than once."],
   ];
   for (const [name, body, code, detail] of cases) {
@@ -158,7 +196,14 @@ describe("400 Bad Request", () => {
       const res = await post(TOKEN, { grant_type: "client_credentials" }, { Authorization: header });
       expect(res.status).toBe(400);
       expect(await res.json()).toStrictEqual(
-        error(400, "Bad Request", "invalid_request", header.includes(btoa("a%ZZ:b")) ? "The request contains malformed percent-encoding." : "The Authorization header is not valid HTTP Basic credentials."),
+        error(
+          400,
+          "Bad Request",
+          "invalid_request",
+          header.includes(btoa("a%ZZ:b"))
+            ? "The request contains malformed percent-encoding."
+            : "The Authorization header is not valid HTTP Basic credentials.",
+        ),
       );
     });
   }
@@ -241,7 +286,12 @@ describe("signing", () => {
 
   it("uses AUDIENCE and TOKEN_TTL_SECONDS when set", async () => {
     const client = await createClient();
-    const res = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, {}, { AUDIENCE: "https://api.example", TOKEN_TTL_SECONDS: "600" });
+    const res = await post(
+      TOKEN,
+      { grant_type: "implicit", client_id: client.client_id },
+      {},
+      { AUDIENCE: "https://api.example", TOKEN_TTL_SECONDS: "600" },
+    );
     const body = (await res.json()) as any;
     expect(body.expires_in).toBe(600);
     const claims = JSON.parse(atob(body.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));

@@ -111,7 +111,12 @@ describe("the importable verifier's revocation choice", () => {
 describe("the importable verifier's audience", () => {
   it("takes a string or a list, matched against any aud entry", async () => {
     const jwks = env.EDGE_TOKEN;
-    const orders = createVerifier({ issuer: ORIGIN, jwks, revocations: false, audience: ["https://orders.example", "https://api.example"] });
+    const orders = createVerifier({
+      issuer: ORIGIN,
+      jwks,
+      revocations: false,
+      audience: ["https://orders.example", "https://api.example"],
+    });
     const single = createVerifier({ issuer: ORIGIN, jwks, revocations: false, audience: "https://orders.example" });
     const read = { method: "GET" };
     const cases: [string | string[], boolean][] = [
@@ -126,10 +131,15 @@ describe("the importable verifier's audience", () => {
       expect([aud, (await orders.verify(token, read)).valid]).toStrictEqual([aud, ok]);
     }
     expect((await single.verify(await signWith({ aud: ["x:y", "https://orders.example"] }), read)).valid).toBe(true);
-    expect(await single.verify(await signWith({ aud: "https://api.example" }), read)).toStrictEqual({ valid: false, status: 401, error: "wrong_audience" });
+    expect(await single.verify(await signWith({ aud: "https://api.example" }), read)).toStrictEqual({
+      valid: false,
+      status: 401,
+      error: "wrong_audience",
+    });
     // request.audience narrows a general verifier to one route's resource
     const general = createVerifier({ issuer: ORIGIN, jwks, revocations: false });
-    expect((await general.verify(await signWith({ aud: "https://orders.example" }), { ...read, audience: "https://orders.example" })).valid).toBe(true);
+    expect(
+      (await general.verify(await signWith({ aud: "https://orders.example" }), { ...read, audience: "https://orders.example" })).valid,
+    ).toBe(true);
   });
 });
-

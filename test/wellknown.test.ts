@@ -15,7 +15,10 @@ describe("GET /.well-known/jwks.json", () => {
 
   it("publishes every configured key, and the first one signs", async () => {
     const keys = [];
-    for (const [alg, kid] of [["ES256", "new"], ["EdDSA", "old"]] as const) {
+    for (const [alg, kid] of [
+      ["ES256", "new"],
+      ["EdDSA", "old"],
+    ] as const) {
       const { privateKey } = await generateKeyPair(alg, { extractable: true });
       keys.push({ ...(await exportJWK(privateKey)), kid, alg });
     }
@@ -74,7 +77,13 @@ describe("unit: form and Basic parsing", async () => {
 
   it("decodes + and percent-escapes, keeps __proto__ as data", () => {
     const form = parseForm("a=b+c&d=%26%3D&__proto__=x&constructor=y&&e");
-    expect([...form]).toStrictEqual([["a", "b c"], ["d", "&="], ["__proto__", "x"], ["constructor", "y"], ["e", ""]]);
+    expect([...form]).toStrictEqual([
+      ["a", "b c"],
+      ["d", "&="],
+      ["__proto__", "x"],
+      ["constructor", "y"],
+      ["e", ""],
+    ]);
     expect(({} as any).x).toBeUndefined();
   });
 

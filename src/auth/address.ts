@@ -34,5 +34,8 @@ function ipv6Prefix64(address: string): string | undefined {
   const n = words.map((w) => Number.parseInt(w, 16));
   // An IPv4-mapped address is that IPv4 caller.
   if (n.slice(0, 5).every((x) => x === 0) && n[5] === 0xffff) return `${n[6]! >> 8}.${n[6]! & 255}.${n[7]! >> 8}.${n[7]! & 255}`;
-  return `${n.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
+  return `${n
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(":")}::/64`;
 }

@@ -21,7 +21,11 @@ export async function requireKeyManager(request: Request, env: Env): Promise<Acc
   if (!outcome?.ok) throw invalidToken(REALM);
   noteClient(request, outcome.claims.client_id);
   if (!outcome.claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
-    throw insufficientScope(REALM, APPLICATION_KEYS_SCOPE, `Managing application keys needs a token with the ${APPLICATION_KEYS_SCOPE} scope.`);
+    throw insufficientScope(
+      REALM,
+      APPLICATION_KEYS_SCOPE,
+      `Managing application keys needs a token with the ${APPLICATION_KEYS_SCOPE} scope.`,
+    );
   }
   return outcome.claims;
 }

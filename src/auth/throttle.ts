@@ -26,7 +26,12 @@ const failuresByClient = new Map<string, { minute: number; count: number }>();
  * 429 when the caller's address is over its limit. `clientId` is counted only when it has the
  * shape of a real one (the caller has checked), so an operator sees attacks on real clients.
  */
-export async function failedAuthentication(env: Env, request: Request, clientId: string | undefined, failed: HttpError): Promise<HttpError> {
+export async function failedAuthentication(
+  env: Env,
+  request: Request,
+  clientId: string | undefined,
+  failed: HttpError,
+): Promise<HttpError> {
   if (clientId !== undefined) countClientFailure(request, clientId);
   const outcome = await env.AUTH_FAILURES_PER_IP?.limit({ key: callerAddress(request) });
   return outcome?.success === false ? tooMany("Too many failed authentication attempts from this address; try again later.") : failed;

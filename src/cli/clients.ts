@@ -33,7 +33,9 @@ export function targetScopes(target: Target): ScopeSettings {
 
 /** One JSON line on stderr for every change, as the admin API logs one (stdout carries the result). */
 function audit(action: "create" | "delete", keyId: string, oldScope: string | null, newScope: string | null): void {
-  console.error(JSON.stringify({ level: "info", audit: { actor: CLI_ACTOR, action, key_id: keyId, old_scope: oldScope, new_scope: newScope } }));
+  console.error(
+    JSON.stringify({ level: "info", audit: { actor: CLI_ACTOR, action, key_id: keyId, old_scope: oldScope, new_scope: newScope } }),
+  );
 }
 
 /** The same store code as the admin API's POST: index first, record second. */
@@ -41,7 +43,14 @@ export function createClient(a: { name: string } & Permissions, target: Target):
   return withNamespaces(target, async ({ CLIENTS }) => {
     const { record, clientSecret } = await createAppKey(CLIENTS, { ...a, created_by: CLI_ACTOR });
     audit("create", record.id, null, a.scope);
-    return { id: record.id, client_id: record.client_id, client_secret: clientSecret, name: record.name, scope: a.scope, grant_types: a.grant_types };
+    return {
+      id: record.id,
+      client_id: record.client_id,
+      client_secret: clientSecret,
+      name: record.name,
+      scope: a.scope,
+      grant_types: a.grant_types,
+    };
   });
 }
 
@@ -54,7 +63,17 @@ export function listClients(target: Target) {
         ...records.map((r) => {
           const { scope, grant_types, legacy } = permissionsOf(r);
           const { id, client_id, name, created_at, updated_at, created_by } = r;
-          return { id, client_id, name, scope, grant_types, created_at, updated_at, created_by, ...(legacy ? { legacy_permissions: true } : {}) };
+          return {
+            id,
+            client_id,
+            name,
+            scope,
+            grant_types,
+            created_at,
+            updated_at,
+            created_by,
+            ...(legacy ? { legacy_permissions: true } : {}),
+          };
         }),
       );
       if (offset + 100 >= total) return all;

@@ -59,10 +59,15 @@ async function main(argv: string[]): Promise<number> {
   const vars = (config.vars ?? {}) as Record<string, unknown>;
   const issuer = typeof vars.ISSUER === "string" ? vars.ISSUER.trim() : "";
   if (!issuer || !URL.canParse(issuer)) {
-    throw new Refusal(`ISSUER is not set for ${env ? `environment "${env}"` : "the top-level environment"}: set it in ${configPath} ([${env ? `env.${env}.` : ""}vars], this service's public URL, e.g. "https://auth.example.com"). A deployed Worker with an empty ISSUER answers 500.`);
+    throw new Refusal(
+      `ISSUER is not set for ${env ? `environment "${env}"` : "the top-level environment"}: set it in ${configPath} ([${env ? `env.${env}.` : ""}vars], this service's public URL, e.g. "https://auth.example.com"). A deployed Worker with an empty ISSUER answers 500.`,
+    );
   }
-  if (vars.ALLOW_REQUEST_ORIGIN_ISSUER !== undefined) throw new Refusal("ALLOW_REQUEST_ORIGIN_ISSUER is for .dev.vars only; remove it from the deployed vars.");
-  say(`${config.name}${env ? ` (env ${env})` : ""}, issuer ${issuer}${dry ? "; dry run: nothing is changed, these are the wrangler commands" : ""}`);
+  if (vars.ALLOW_REQUEST_ORIGIN_ISSUER !== undefined)
+    throw new Refusal("ALLOW_REQUEST_ORIGIN_ISSUER is for .dev.vars only; remove it from the deployed vars.");
+  say(
+    `${config.name}${env ? ` (env ${env})` : ""}, issuer ${issuer}${dry ? "; dry run: nothing is changed, these are the wrangler commands" : ""}`,
+  );
 
   // 2. namespaces
   const ids = new Map<string, string | undefined>(config.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id]));
@@ -92,7 +97,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(`   …if SIGNING_KEYS is not among them: a new Ed25519 key, kept in ${file} (0600)`);
       await run(["secret", "put", "SIGNING_KEYS"], "");
     } else {
-      if (existsSync(file)) throw new Refusal(`${file} exists but the Worker has no SIGNING_KEYS: upload it yourself (wrangler secret put SIGNING_KEYS < ${file}) or move it away`);
+      if (existsSync(file))
+        throw new Refusal(
+          `${file} exists but the Worker has no SIGNING_KEYS: upload it yourself (wrangler secret put SIGNING_KEYS < ${file}) or move it away`,
+        );
       const value = JSON.stringify({ keys: [await generateSigningKey("EdDSA")] });
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await writePrivateFile(file, value + "\n");

@@ -42,7 +42,9 @@ async function ensureSigningKeys(): Promise<void> {
 async function ensureLocalIssuer(): Promise<void> {
   if ((await readDevVar("ALLOW_REQUEST_ORIGIN_ISSUER")) === "true") return;
   await writeDevVar("ALLOW_REQUEST_ORIGIN_ISSUER", "true");
-  console.log("edge-token: set ALLOW_REQUEST_ORIGIN_ISSUER=true in .dev.vars (local development only: each request's origin is the issuer).");
+  console.log(
+    "edge-token: set ALLOW_REQUEST_ORIGIN_ISSUER=true in .dev.vars (local development only: each request's origin is the issuer).",
+  );
 }
 
 // A copied .dev.vars.example holds an empty set: treat it like a missing one.

@@ -54,9 +54,10 @@ export async function signing(
   } else if (command === "rotate") {
     const key = await generateSigningKey(o.alg);
     set.keys.splice(set.keys.length ? 1 : 0, 0, key);
-    message = set.keys.length === 1
-      ? `new ${o.alg} key ${key.kid} is the only key and signs`
-      : `new ${o.alg} key ${key.kid} is published but not active; activate it after the JWKS max-age (300 s)`;
+    message =
+      set.keys.length === 1
+        ? `new ${o.alg} key ${key.kid} is the only key and signs`
+        : `new ${o.alg} key ${key.kid} is published but not active; activate it after the JWKS max-age (300 s)`;
   } else if (command === "drop") {
     if (!o.kid) throw new Error("drop needs --kid, the kid of the key to remove");
     if (set.keys[0]?.kid === o.kid) throw new Error("refusing to drop the active signing key");

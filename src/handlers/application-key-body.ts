@@ -38,7 +38,8 @@ function scopeOf(value: unknown, s: Settings): string {
 
 function grantTypesOf(value: unknown): string[] {
   const grants = grantsOf(value);
-  if (grants === undefined) throw badRequest('The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".');
+  if (grants === undefined)
+    throw badRequest('The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".');
   return grants;
 }
 

@@ -75,7 +75,13 @@ export async function updateKey(request: Request, env: Env): Promise<Response> {
   });
   if (!updated) throw notFound();
   const { previous, record } = updated;
-  audit(request, { actor: caller.client_id, action: "update", key_id: record.id, old_scope: permissionsOf(previous).scope, new_scope: record.scope! });
+  audit(request, {
+    actor: caller.client_id,
+    action: "update",
+    key_id: record.id,
+    old_scope: permissionsOf(previous).scope,
+    new_scope: record.scope!,
+  });
   return json({ data: resource(record) }, 200, NO_STORE);
 }
 

@@ -2,8 +2,7 @@ import { HttpError } from "./errors.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-const tooLarge = () =>
-  new HttpError(413, "request_too_large", `The request body must not exceed ${MAX_BODY_BYTES} bytes.`);
+const tooLarge = () => new HttpError(413, "request_too_large", `The request body must not exceed ${MAX_BODY_BYTES} bytes.`);
 
 /**
  * Reads the body as text, refusing more than `limit` bytes: up front by Content-Length, and

@@ -42,12 +42,7 @@ export class HttpError extends Error {
   readonly detail: string;
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    code: ErrorCode,
-    detail: string,
-    options: { headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
+  constructor(status: number, code: ErrorCode, detail: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.code = code;
@@ -60,12 +55,7 @@ export class HttpError extends Error {
   }
 }
 
-export function errorResponse(
-  status: number,
-  code: ErrorCode,
-  detail: string,
-  headers: Record<string, string> = {},
-): Response {
+export function errorResponse(status: number, code: ErrorCode, detail: string, headers: Record<string, string> = {}): Response {
   const body = { errors: [{ title: REASONS[status] ?? "Error", status: String(status), detail, code }] };
   // A browser script may read a challenge or a Retry-After only if CORS exposes it.
   const exposed = headers["WWW-Authenticate"] !== undefined || headers["Retry-After"] !== undefined ? EXPOSE : undefined;
@@ -75,5 +65,4 @@ export function errorResponse(
   });
 }
 
-export const badRequest = (detail: string, code: ErrorCode = "invalid_request") =>
-  new HttpError(400, code, detail);
+export const badRequest = (detail: string, code: ErrorCode = "invalid_request") => new HttpError(400, code, detail);

@@ -21,7 +21,8 @@ export function grantScope(client: ClientRecord, grant: Grant, requested: string
   // The detail never echoes what the caller sent.
   const wanted = parseScope(requested);
   if (wanted === undefined) throw invalidScope("The scope parameter is not a valid scope value (RFC 6749 §3.3).");
-  if (!covers(allowed, wanted)) throw invalidScope(`The requested scope is unknown or exceeds what this client may get with the ${grant} grant.`);
+  if (!covers(allowed, wanted))
+    throw invalidScope(`The requested scope is unknown or exceeds what this client may get with the ${grant} grant.`);
   return formatScope(wanted, s.scopes);
 }
 

@@ -38,7 +38,8 @@ export function scopeSettings(env: { SCOPES?: string; PUBLIC_SCOPES?: string; DE
 function scopeList(name: string, value: string | undefined, fallback: string): string[] {
   const list = (optional(value) ?? fallback).split(/\s+/);
   const bad = list.find((s) => !isScopeToken(s));
-  if (bad !== undefined) throw new ConfigError(`${name} must be space-delimited scope-tokens (RFC 6749 §3.3); "${bad.slice(0, 40)}" is not one`);
+  if (bad !== undefined)
+    throw new ConfigError(`${name} must be space-delimited scope-tokens (RFC 6749 §3.3); "${bad.slice(0, 40)}" is not one`);
   return [...new Set(list)];
 }
 

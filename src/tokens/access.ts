@@ -32,7 +32,9 @@ export function toResult(outcome: VerifyOutcome, request?: RequestInfo): VerifyR
   const held = outcome.claims.scope.split(" ");
   const needed = requiredScope(request);
   if (needed !== undefined) {
-    return covers(held, needed) ? { valid: true, claims: outcome.claims } : { valid: false, status: 403, error: "insufficient_scope", scope: needed.join(" ") };
+    return covers(held, needed)
+      ? { valid: true, claims: outcome.claims }
+      : { valid: false, status: 403, error: "insufficient_scope", scope: needed.join(" ") };
   }
   const method = typeof request?.method === "string" ? request.method.toUpperCase() : undefined;
   if ((method === undefined || !SAFE_METHODS.has(method)) && !held.includes(WRITE_SCOPE)) {
@@ -47,6 +49,7 @@ function requiredScope(request: RequestInfo | undefined): string[] | undefined {
   if (scope === undefined) return undefined;
   if (scope === "") return [];
   const needed = typeof scope === "string" ? parseScope(scope) : undefined;
-  if (needed === undefined) throw new TypeError('verify: request.scope must be space-delimited scope-tokens, like "orders:read orders:write"');
+  if (needed === undefined)
+    throw new TypeError('verify: request.scope must be space-delimited scope-tokens, like "orders:read orders:write"');
   return needed;
 }

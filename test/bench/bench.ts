@@ -50,7 +50,14 @@ const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 async function drive(t: Scenario, connections: number, limit: { duration: number } | { amount: number }): Promise<Row> {
   const r = await autocannon({ url: t.url, method: t.method, headers: t.headers, body: t.body, connections, ...limit });
-  return { name: t.name, connections, rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  return {
+    name: t.name,
+    connections,
+    rps: Math.round(r.requests.average),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+  };
 }
 
 /**
@@ -58,7 +65,9 @@ async function drive(t: Scenario, connections: number, limit: { duration: number
  * exactly CPU_REQUESTS requests at 16 connections. Rounds go through every scenario in turn,
  * so drift on a shared machine hits them alike; the median round is reported.
  */
-async function cpuPerRequest(scenarios: { scenario: Scenario; pids: () => number[] }[]): Promise<{ median: Record<string, number>; samples: Record<string, number[]> }> {
+async function cpuPerRequest(
+  scenarios: { scenario: Scenario; pids: () => number[] }[],
+): Promise<{ median: Record<string, number>; samples: Record<string, number[]> }> {
   const samples = new Map<string, number[]>();
   for (const { scenario } of scenarios) await drive(scenario, 16, { amount: 500 }); // warm
   for (let round = 0; round < CPU_ROUNDS; round++) {
@@ -70,7 +79,9 @@ async function cpuPerRequest(scenarios: { scenario: Scenario; pids: () => number
       samples.set(scenario.name, [...(samples.get(scenario.name) ?? []), ((after - before) / CPU_REQUESTS) * 1e6]);
     }
   }
-  const median = Object.fromEntries([...samples].map(([name, xs]) => [name, Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!)]));
+  const median = Object.fromEntries(
+    [...samples].map(([name, xs]) => [name, Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!)]),
+  );
   return { median, samples: Object.fromEntries([...samples].map(([name, xs]) => [name, xs.map(Math.round)])) };
 }
 
@@ -102,20 +113,42 @@ async function main() {
   const { mf, urls, client, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
-    const issued = await fetch(new URL("/oauth/access_token", urls.edge), { method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...client }) });
+    const issued = await fetch(new URL("/oauth/access_token", urls.edge), {
+      method: "POST",
+      headers: FORM,
+      body: form({ grant_type: "client_credentials", ...client }),
+    });
     const token = ((await issued.json()) as { access_token: string }).access_token;
     const bearer = { authorization: `Bearer ${token}` };
     const basic = { ...FORM, authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` };
     const tokenUrl = new URL("/oauth/access_token", urls.edge).href;
 
     const scenarios: Scenario[] = [
-      { name: "client_credentials", url: tokenUrl, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...client }) },
-      { name: "implicit", url: tokenUrl, method: "POST", headers: FORM, body: form({ grant_type: "implicit", client_id: client.client_id }) },
+      {
+        name: "client_credentials",
+        url: tokenUrl,
+        method: "POST",
+        headers: FORM,
+        body: form({ grant_type: "client_credentials", ...client }),
+      },
+      {
+        name: "implicit",
+        url: tokenUrl,
+        method: "POST",
+        headers: FORM,
+        body: form({ grant_type: "implicit", client_id: client.client_id }),
+      },
       { name: "introspect", url: new URL("/oauth/introspect", urls.edge).href, method: "POST", headers: basic, body: form({ token }) },
       { name: "verify_rpc", url: new URL("/rpc/catalog", urls.consumer).href, method: "GET", headers: bearer },
       { name: "verify_module", url: new URL("/module/catalog", urls.consumer).href, method: "GET", headers: bearer },
       { name: "jwks", url: new URL("/.well-known/jwks.json", urls.edge).href, method: "GET" },
-      { name: "floor_issue", url: urls.floorIssue.href, method: "POST", headers: FORM, body: form({ grant_type: "client_credentials", ...floorClient }) },
+      {
+        name: "floor_issue",
+        url: urls.floorIssue.href,
+        method: "POST",
+        headers: FORM,
+        body: form({ grant_type: "client_credentials", ...floorClient }),
+      },
       { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", headers: bearer },
       { name: "noop", url: urls.noop.href, method: "GET" },
     ];
@@ -163,7 +196,18 @@ async function main() {
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
       writeFileSync(join(values.out, "results.md"), md);
-      const json = { machine: info, issuer: ISSUER, scenarios: rows, peer, cpu_us_per_request: cpu, cpu_us_samples: samples, cpu_us_over_noop: overNoop(cpu), floor_ratio: ratios, targets: met, kv_per_operation: counts };
+      const json = {
+        machine: info,
+        issuer: ISSUER,
+        scenarios: rows,
+        peer,
+        cpu_us_per_request: cpu,
+        cpu_us_samples: samples,
+        cpu_us_over_noop: overNoop(cpu),
+        floor_ratio: ratios,
+        targets: met,
+        kv_per_operation: counts,
+      };
       writeFileSync(join(values.out, "results.json"), JSON.stringify(json, null, 2) + "\n");
       console.error(`wrote ${join(values.out, "results.md")} and results.json`);
     }

@@ -52,22 +52,34 @@ const c = (reads: number, writes = 0, deletes = 0, lists = 0): Counts => ({ read
 export const OPERATIONS: Operation[] = [
   {
     name: "client_credentials",
-    run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: new URLSearchParams({ grant_type: "client_credentials", ...client }) }),
+    run: ({ edge, client }) =>
+      edge("/oauth/access_token", {
+        method: "POST",
+        headers: FORM,
+        body: new URLSearchParams({ grant_type: "client_credentials", ...client }),
+      }),
     expected: { cold: c(2), warm: c(0) },
   },
   {
     name: "implicit",
-    run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: new URLSearchParams({ grant_type: "implicit", client_id: client.client_id }) }),
+    run: ({ edge, client }) =>
+      edge("/oauth/access_token", {
+        method: "POST",
+        headers: FORM,
+        body: new URLSearchParams({ grant_type: "implicit", client_id: client.client_id }),
+      }),
     expected: { cold: c(2), warm: c(0) },
   },
   {
     name: "introspect",
-    run: async ({ edge, client }, admin) => edge("/oauth/introspect", { method: "POST", headers: FORM, body: new URLSearchParams({ token: admin, ...client }) }),
+    run: async ({ edge, client }, admin) =>
+      edge("/oauth/introspect", { method: "POST", headers: FORM, body: new URLSearchParams({ token: admin, ...client }) }),
     expected: { cold: c(4), warm: c(0) },
   },
   {
     name: "revoke",
-    run: async ({ edge, client, token }) => edge("/oauth/revoke", { method: "POST", headers: FORM, body: new URLSearchParams({ token: await token(), ...client }) }),
+    run: async ({ edge, client, token }) =>
+      edge("/oauth/revoke", { method: "POST", headers: FORM, body: new URLSearchParams({ token: await token(), ...client }) }),
     expected: { cold: c(4, 1), warm: c(1, 1) },
   },
   {
@@ -82,7 +94,12 @@ export const OPERATIONS: Operation[] = [
   },
   {
     name: "admin: create key",
-    run: ({ edge }, admin) => edge("/v2/application-keys", { method: "POST", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", name: "counted" } }) }),
+    run: ({ edge }, admin) =>
+      edge("/v2/application-keys", {
+        method: "POST",
+        headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ data: { type: "application_key", name: "counted" } }),
+      }),
     expected: { cold: c(2, 2), warm: c(0, 2) },
   },
   {
@@ -98,18 +115,27 @@ export const OPERATIONS: Operation[] = [
   {
     name: "admin: rename key",
     run: async ({ edge, key }, admin) =>
-      edge(`/v2/application-keys/${await key()}`, { method: "PUT", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }) }),
+      edge(`/v2/application-keys/${await key()}`, {
+        method: "PUT",
+        headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }),
+      }),
     expected: { cold: c(6, 1), warm: c(4, 1) },
   },
   {
     name: "admin: narrow a key's scope",
     run: async ({ edge, key }, admin) =>
-      edge(`/v2/application-keys/${await key()}`, { method: "PUT", headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` }, body: JSON.stringify({ data: { type: "application_key", scope: "read" } }) }),
+      edge(`/v2/application-keys/${await key()}`, {
+        method: "PUT",
+        headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ data: { type: "application_key", scope: "read" } }),
+      }),
     expected: { cold: c(6, 2), warm: c(4, 2) },
   },
   {
     name: "admin: delete key",
-    run: async ({ edge, key }, admin) => edge(`/v2/application-keys/${await key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
+    run: async ({ edge, key }, admin) =>
+      edge(`/v2/application-keys/${await key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
     expected: { cold: c(4, 2, 2), warm: c(2, 2, 2) },
   },
 ];
@@ -130,7 +156,16 @@ export async function countKvOperations(): Promise<CountRow[]> {
   const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
   const keys = await keySet(signingKeys);
   const sign = async (clientId: string) =>
-    (await signAccessToken(keys, { issuer: ISSUER, audience: ISSUER, ttlSeconds: 3600, clientId, grant: "client_credentials", scope: BENCH_SCOPE })).token;
+    (
+      await signAccessToken(keys, {
+        issuer: ISSUER,
+        audience: ISSUER,
+        ttlSeconds: 3600,
+        clientId,
+        grant: "client_credentials",
+        scope: BENCH_SCOPE,
+      })
+    ).token;
 
   const rows: CountRow[] = [];
   for (const op of OPERATIONS) {
@@ -193,7 +228,9 @@ export async function countKvOperations(): Promise<CountRow[]> {
       const [cold, warm] = counts as [Counts, Counts];
       const asExpected = JSON.stringify([cold, warm]) === JSON.stringify([op.expected.cold, op.expected.warm]);
       rows.push({ name: op.name, cold, warm, as_expected: asExpected });
-      console.error(`  ${op.name}: cold ${JSON.stringify(cold)}, warm ${JSON.stringify(warm)}${asExpected ? "" : "  ← not the model's counts"}`);
+      console.error(
+        `  ${op.name}: cold ${JSON.stringify(cold)}, warm ${JSON.stringify(warm)}${asExpected ? "" : "  ← not the model's counts"}`,
+      );
     } finally {
       await mf.dispose();
     }

@@ -30,7 +30,13 @@ import type { Kv } from "../../src/store/kv.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 
 const { values } = parseArgs({
-  options: { requests: { type: "string" }, warm: { type: "string", default: "300" }, only: { type: "string" }, cpu: { type: "boolean", default: false }, rounds: { type: "string", default: "5" } },
+  options: {
+    requests: { type: "string" },
+    warm: { type: "string", default: "300" },
+    only: { type: "string" },
+    cpu: { type: "boolean", default: false },
+    rounds: { type: "string", default: "5" },
+  },
 });
 const CPU = values.cpu;
 const N = Number(values.requests ?? (CPU ? 3000 : 150));
@@ -48,8 +54,18 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: "no_log", what: "the per-request log line (building it and console.log)", file: "src/router.ts", edits: [["logRequest(request, response);", ""]] },
-  { name: "no_cors", what: "CORS headers on the response", file: "src/router.ts", edits: [["return withCors(response, request, origins);", "return response;"]] },
+  {
+    name: "no_log",
+    what: "the per-request log line (building it and console.log)",
+    file: "src/router.ts",
+    edits: [["logRequest(request, response);", ""]],
+  },
+  {
+    name: "no_cors",
+    what: "CORS headers on the response",
+    file: "src/router.ts",
+    edits: [["return withCors(response, request, origins);", "return response;"]],
+  },
   {
     name: "no_router",
     what: "routing (the table lookup and method dispatch)",
@@ -60,7 +76,10 @@ const VARIANTS: Variant[] = [
     name: "no_sign",
     what: "the Ed25519 signature (jose SignJWT)",
     file: "src/tokens/sign.ts",
-    edits: [["const token = await new SignJWT", "const token = 'x.y.z'; void new SignJWT"], [".sign(signer.key);", ";"]],
+    edits: [
+      ["const token = await new SignJWT", "const token = 'x.y.z'; void new SignJWT"],
+      [".sign(signer.key);", ";"],
+    ],
   },
   {
     name: "no_secret_check",
@@ -77,7 +96,15 @@ const VARIANTS: Variant[] = [
       ['const audience = grantAudience(form.all("resource"), s, issuer);', "const audience = issuer; void grantAudience;"],
     ],
   },
-  { name: "no_form", what: "form parsing (readForm)", file: "src/handlers/token.ts", edits: [["const form = await readForm(request);", "const form = parseForm(await request.text());"], ['import { param, readForm } from "../http/form.ts";', 'import { param, parseForm, readForm } from "../http/form.ts";']] },
+  {
+    name: "no_form",
+    what: "form parsing (readForm)",
+    file: "src/handlers/token.ts",
+    edits: [
+      ["const form = await readForm(request);", "const form = parseForm(await request.text());"],
+      ['import { param, readForm } from "../http/form.ts";', 'import { param, parseForm, readForm } from "../http/form.ts";'],
+    ],
+  },
 ];
 
 function takeAway(v: Variant | undefined): Plugin {
@@ -102,7 +129,18 @@ function takeAway(v: Variant | undefined): Plugin {
 async function bundle(entry: string, name: string, v?: Variant): Promise<string> {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
-  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, plugins: [takeAway(v)], logLevel: "warning" });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    external: ["cloudflare:*"],
+    loader: { ".md": "text" },
+    plugins: [takeAway(v)],
+    logLevel: "warning",
+  });
   return outfile;
 }
 
@@ -173,14 +211,23 @@ async function main() {
   const compatibilityDate = service.compatibility_date!;
   const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, ISSUER };
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
-  const worker = (name: string, scriptPath: string, extra: Record<string, unknown> = {}) => ({ name, modules: true, scriptPath, compatibilityDate, unsafeDirectSockets: [{ port: 0 }], ...extra });
+  const worker = (name: string, scriptPath: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    modules: true,
+    scriptPath,
+    compatibilityDate,
+    unsafeDirectSockets: [{ port: 0 }],
+    ...extra,
+  });
 
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       handleStructuredLogs: () => {},
       workers: [
         worker("edge-token", await bundle("src/index.ts", "edge-token"), { kvNamespaces: kv, bindings: edgeBindings }),
-        ...(await Promise.all(variants.map(async (v) => worker(v.name, await bundle("src/index.ts", v.name, v), { kvNamespaces: kv, bindings: edgeBindings })))),
+        ...(await Promise.all(
+          variants.map(async (v) => worker(v.name, await bundle("src/index.ts", v.name, v), { kvNamespaces: kv, bindings: edgeBindings })),
+        )),
         worker("consumer", await bundle("test/fixtures/consumer/index.ts", "consumer"), {
           kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
           serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
@@ -188,7 +235,13 @@ async function main() {
         }),
         worker("noop", await bundle("test/bench/floors/noop.ts", "noop")),
         worker("floor_issue", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
-          bindings: { SIGNING_KEYS, ISSUER, CLIENT_ID: floorClient.client_id, CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret), SCOPE },
+          bindings: {
+            SIGNING_KEYS,
+            ISSUER,
+            CLIENT_ID: floorClient.client_id,
+            CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
+            SCOPE,
+          },
         }),
         worker("floor_verify", await bundle("test/bench/floors/verify.ts", "floor-verify"), { bindings: { SIGNING_KEYS, ISSUER } }),
       ],
@@ -198,7 +251,12 @@ async function main() {
     await mf.ready;
     const pid = CPU ? "" : callgrindPid();
     const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-    const { record, clientSecret } = await createAppKey(clients, { name: "profile", scope: SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" });
+    const { record, clientSecret } = await createAppKey(clients, {
+      name: "profile",
+      scope: SCOPE,
+      grant_types: ["client_credentials", "implicit"],
+      created_by: "bench",
+    });
     const url = async (name: string, path: string) => new URL(path, await mf.unsafeGetDirectURL(name)).href;
     const FORM = { "content-type": "application/x-www-form-urlencoded" };
     const post = (u: string, params: Record<string, string>): Send => {
@@ -208,7 +266,10 @@ async function main() {
     const cc = { grant_type: "client_credentials", client_id: record.client_id, client_secret: clientSecret };
     const issued = (await (await post(await url("edge-token", "/oauth/access_token"), cc)()).json()) as { access_token: string };
     const bearer = { authorization: `Bearer ${issued.access_token}` };
-    const get = (u: string): Send => () => fetch(u, { headers: bearer });
+    const get =
+      (u: string): Send =>
+      () =>
+        fetch(u, { headers: bearer });
 
     const measured = new Map<string, number>();
     const rounds = new Map<string, number[]>();
@@ -226,7 +287,10 @@ async function main() {
       await measure("noop", get(await url("noop", "/")));
       await measure("floor_issue", post(await url("floor_issue", "/"), { grant_type: "client_credentials", ...floorClient }));
       await measure("client_credentials", post(await url("edge-token", "/oauth/access_token"), cc));
-      await measure("implicit", post(await url("edge-token", "/oauth/access_token"), { grant_type: "implicit", client_id: record.client_id }));
+      await measure(
+        "implicit",
+        post(await url("edge-token", "/oauth/access_token"), { grant_type: "implicit", client_id: record.client_id }),
+      );
       await measure("floor_verify", get(await url("floor_verify", "/module/catalog")));
       await measure("verify_module", get(await url("consumer", "/module/catalog")));
       await measure("verify_rpc", get(await url("consumer", "/rpc/catalog")));
@@ -243,10 +307,20 @@ async function main() {
         : `\nInstructions per request (thousands), counted by callgrind; ${N} requests each after ${WARM} to warm up.\n`,
     );
     console.log("| scenario | total | over the no-op | × its floor |\n| --- | ---: | ---: | ---: |");
-    for (const [name, floor] of [["client_credentials", "floor_issue"], ["implicit", "floor_issue"], ["floor_issue", ""], ["verify_module", "floor_verify"], ["verify_rpc", "floor_verify"], ["floor_verify", ""], ["noop", ""]] as const) {
+    for (const [name, floor] of [
+      ["client_credentials", "floor_issue"],
+      ["implicit", "floor_issue"],
+      ["floor_issue", ""],
+      ["verify_module", "floor_verify"],
+      ["verify_rpc", "floor_verify"],
+      ["floor_verify", ""],
+      ["noop", ""],
+    ] as const) {
       console.log(`| ${name} | ${k(measured.get(name)!)} | ${k(over(name))} | ${floor ? (over(name) / over(floor)).toFixed(2) : ""} |`);
     }
-    console.log("\n| piece taken away (client_credentials) | instructions saved (thousands) | share of the gap to the floor |\n| --- | ---: | ---: |");
+    console.log(
+      "\n| piece taken away (client_credentials) | instructions saved (thousands) | share of the gap to the floor |\n| --- | ---: | ---: |",
+    );
     const gap = over("client_credentials") - over("floor_issue");
     for (const v of variants) {
       const saved = measured.get("client_credentials")! - measured.get(v.name)!;

@@ -15,18 +15,32 @@ export interface Row {
 }
 
 /** Which floor each measured scenario is held against. */
-export const FLOOR_OF = { client_credentials: "floor_issue", implicit: "floor_issue", verify_module: "floor_verify", verify_rpc: "floor_verify" } as const;
+export const FLOOR_OF = {
+  client_credentials: "floor_issue",
+  implicit: "floor_issue",
+  verify_module: "floor_verify",
+  verify_rpc: "floor_verify",
+} as const;
 export type FloorRatios = Record<keyof typeof FLOOR_OF, number>;
 
 /** CPU µs per request over the no-op (what a Worker's own code costs beyond receiving a request). */
 export function overNoop(cpu: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(cpu).filter(([k]) => k !== "peer_client_credentials").map(([k, v]) => [k, v - cpu.noop!]));
+  return Object.fromEntries(
+    Object.entries(cpu)
+      .filter(([k]) => k !== "peer_client_credentials")
+      .map(([k, v]) => [k, v - cpu.noop!]),
+  );
 }
 
 export function floorRatios(cpu: Record<string, number>): FloorRatios {
   const over = overNoop(cpu);
   const ratio = (name: keyof typeof FLOOR_OF) => round2(over[name]! / over[FLOOR_OF[name]]!);
-  return { client_credentials: ratio("client_credentials"), implicit: ratio("implicit"), verify_module: ratio("verify_module"), verify_rpc: ratio("verify_rpc") };
+  return {
+    client_credentials: ratio("client_credentials"),
+    implicit: ratio("implicit"),
+    verify_module: ratio("verify_module"),
+    verify_rpc: ratio("verify_rpc"),
+  };
 }
 
 export interface Target {
@@ -40,10 +54,18 @@ export function targets(rows: Row[], cpu: Record<string, number>, ratios: FloorR
   const errors = rows.reduce((sum, r) => sum + r.errors, 0);
   const vsPeer = round2(cpu.client_credentials! / cpu.peer_client_credentials!);
   const list: Target[] = [
-    { target: "client_credentials ≤ 1.3 × floor_issue (CPU over the no-op)", measured: `${ratios.client_credentials} ×`, met: ratios.client_credentials <= 1.3 },
+    {
+      target: "client_credentials ≤ 1.3 × floor_issue (CPU over the no-op)",
+      measured: `${ratios.client_credentials} ×`,
+      met: ratios.client_credentials <= 1.3,
+    },
     { target: "implicit ≤ 1.3 × floor_issue", measured: `${ratios.implicit} ×`, met: ratios.implicit <= 1.3 },
     { target: "verify_module ≤ 1.3 × floor_verify", measured: `${ratios.verify_module} ×`, met: ratios.verify_module <= 1.3 },
-    { target: "client_credentials CPU ≤ 0.8 × the peer's", measured: `${cpu.client_credentials} vs ${cpu.peer_client_credentials} µs: ${vsPeer} ×`, met: vsPeer <= 0.8 },
+    {
+      target: "client_credentials CPU ≤ 0.8 × the peer's",
+      measured: `${cpu.client_credentials} vs ${cpu.peer_client_credentials} µs: ${vsPeer} ×`,
+      met: vsPeer <= 0.8,
+    },
     { target: "0 errors", measured: String(errors), met: errors === 0 },
   ];
   if (p99AtOne.length) {
@@ -74,7 +96,9 @@ export function markdown(o: {
     "| scenario | connections | req/s | p50 ms | p99 ms | errors |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...o.rows.map((r) => `| ${r.name} | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} |`),
-    ...o.peer.map((r) => `| peer: oidc-provider client_credentials | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} |`),
+    ...o.peer.map(
+      (r) => `| peer: oidc-provider client_credentials | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} |`,
+    ),
     "",
     "| CPU per request (µs) | " + cpuNames.join(" | ") + " |",
     "| --- | " + cpuNames.map(() => "---:").join(" | ") + " |",

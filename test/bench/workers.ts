@@ -14,7 +14,17 @@ const OUT = "test/fixtures/.build/bench";
 export function bundle(entry: string, name: string): string {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
-  buildSync({ entryPoints: [entry], outfile, bundle: true, minify: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
+  buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    external: ["cloudflare:*"],
+    loader: { ".md": "text" },
+    logLevel: "warning",
+  });
   return outfile;
 }
 
@@ -47,7 +57,10 @@ export async function startWorkers(): Promise<Workers> {
   const signingKeys = await newSigningKeys();
   const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
   const ratelimits = Object.fromEntries(
-    service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),
+    service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [
+      r.name,
+      { namespace_id: r.namespace_id, simple: r.simple },
+    ]),
   );
   const compatibilityDate = service.compatibility_date!;
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
@@ -78,7 +91,13 @@ export async function startWorkers(): Promise<Workers> {
           bindings: { ISSUER },
           unsafeDirectSockets: [{ port: 0 }],
         },
-        { name: "noop", modules: true, scriptPath: bundle("test/bench/floors/noop.ts", "noop"), compatibilityDate, unsafeDirectSockets: [{ port: 0 }] },
+        {
+          name: "noop",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/noop.ts", "noop"),
+          compatibilityDate,
+          unsafeDirectSockets: [{ port: 0 }],
+        },
         {
           name: "floor-issue",
           modules: true,
@@ -106,7 +125,12 @@ export async function startWorkers(): Promise<Workers> {
   );
   await mf.ready;
   const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-  const { record, clientSecret } = await createAppKey(clients, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" });
+  const { record, clientSecret } = await createAppKey(clients, {
+    name: "bench",
+    scope: BENCH_SCOPE,
+    grant_types: ["client_credentials", "implicit"],
+    created_by: "bench",
+  });
   return {
     mf,
     urls: {

@@ -21,7 +21,12 @@ beforeEach(async () => {
   await mkdir(home);
   config = join(dir, "project", "wrangler.toml");
   const shipped = await readFile("wrangler.toml", "utf8");
-  await writeFile(config, shipped.replace('ISSUER = ""', 'ISSUER = "https://auth.example.com"').replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`));
+  await writeFile(
+    config,
+    shipped
+      .replace('ISSUER = ""', 'ISSUER = "https://auth.example.com"')
+      .replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`),
+  );
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -37,10 +42,21 @@ function deploy(args: string[] = [], env: Record<string, string> = {}): Promise<
     execFile(
       process.execPath,
       ["src/cli/deploy.ts", "--config", config, ...args],
-      { env: { ...process.env, PATH: `${resolve("test/cli/stand-in")}${delimiter}${process.env.PATH}`, STANDIN_DIR: dir, HOME: home, ...env } },
+      {
+        env: {
+          ...process.env,
+          PATH: `${resolve("test/cli/stand-in")}${delimiter}${process.env.PATH}`,
+          STANDIN_DIR: dir,
+          HOME: home,
+          ...env,
+        },
+      },
       async (error, stdout, stderr) => {
         const log = await readFile(join(dir, "calls.jsonl"), "utf8").catch(() => "");
-        const calls = log.split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
+        const calls = log
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as string[]);
         await writeFile(join(dir, "calls.jsonl"), "");
         done({ code: error ? (error as { code: number }).code : 0, stdout, stderr, calls });
       },
@@ -49,7 +65,8 @@ function deploy(args: string[] = [], env: Record<string, string> = {}): Promise<
 }
 
 /** A call's command words, without the flags every call carries. */
-const words = (call: string[]) => call.filter((a, i) => a !== "--config" && call[i - 1] !== "--config" && !a.startsWith("edge-token-")).join(" ");
+const words = (call: string[]) =>
+  call.filter((a, i) => a !== "--config" && call[i - 1] !== "--config" && !a.startsWith("edge-token-")).join(" ");
 
 describe("npm run deploy", () => {
   it("a first deploy creates the namespaces, deploys, uploads a signing key and creates the first key", async () => {
@@ -63,7 +80,10 @@ describe("npm run deploy", () => {
       "secret put SIGNING_KEYS",
       "kv key list --prefix appkey: --binding CLIENTS --remote",
       // the first key: index, then record (the same store code as the admin API)
-      ...first.calls.slice(6).map(words).filter((w) => w.startsWith("kv key put")),
+      ...first.calls
+        .slice(6)
+        .map(words)
+        .filter((w) => w.startsWith("kv key put")),
     ]);
     expect(first.calls.slice(6).map(words)).toHaveLength(2);
 
@@ -83,13 +103,21 @@ describe("npm run deploy", () => {
     for (const f of await readdir(join(dir, "project"))) expect(await readFile(join(dir, "project", f), "utf8")).not.toContain(d);
 
     // the first key, printed once, holds the right to manage keys
-    expect(JSON.parse(first.stdout)).toMatchObject({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      name: "Admin",
+      scope: "read write application_keys",
+      grant_types: ["client_credentials"],
+    });
     expect(JSON.parse(first.stdout).client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // a second run only deploys
     const second = await deploy();
     expect([second.code, second.stdout]).toStrictEqual([0, ""]);
-    expect(second.calls.map(words)).toStrictEqual(["deploy", "secret list --format json", "kv key list --prefix appkey: --binding CLIENTS --remote"]);
+    expect(second.calls.map(words)).toStrictEqual([
+      "deploy",
+      "secret list --format json",
+      "kv key list --prefix appkey: --binding CLIENTS --remote",
+    ]);
     expect(await readFile(config, "utf8")).toBe(written);
   });
 
@@ -130,7 +158,11 @@ describe("npm run deploy", () => {
     await writeFile(config, `${await readFile(config, "utf8")}\n[env.staging.vars]\nISSUER = "https://auth.staging.example.com"\n`);
     const run = await deploy(["--env", "staging"]);
     expect(run.code).toBe(0);
-    expect(run.calls.slice(0, 3).map((c) => c.includes("--env") && c[c.indexOf("--env") + 1])).toStrictEqual(["staging", "staging", "staging"]);
+    expect(run.calls.slice(0, 3).map((c) => c.includes("--env") && c[c.indexOf("--env") + 1])).toStrictEqual([
+      "staging",
+      "staging",
+      "staging",
+    ]);
     const written = await readFile(config, "utf8");
     expect(written).toContain(`[[env.staging.kv_namespaces]]\nbinding = "CLIENTS"\nid = "${"c".repeat(32)}"`);
     expect(written).toContain('binding = "CLIENTS"\nid = "00000000000000000000000000c11e75"'); // the top level is left alone
@@ -145,5 +177,3 @@ describe("withNamespaceIds", () => {
     );
   });
 });
-
-

@@ -23,7 +23,10 @@ async function keys(...args: string[]) {
 
 async function readKv<T>(binding: "CLIENTS" | "REVOCATIONS", key: string): Promise<T | null> {
   process.env.WRANGLER_LOG = "error";
-  const proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({ configPath: "wrangler.toml", persist: { path: join(state, "v3") } });
+  const proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({
+    configPath: "wrangler.toml",
+    persist: { path: join(state, "v3") },
+  });
   try {
     return (await proxy.env[binding]!.get(key, "json")) as T | null;
   } finally {
@@ -45,7 +48,12 @@ describe("npm run keys (local KV)", () => {
     expect(Object.keys(key).sort()).toStrictEqual(["client_id", "client_secret", "grant_types", "id", "name", "scope"]);
     expect(key).toMatchObject({ name: "CLI key", scope: "read write", grant_types: ["client_credentials", "implicit"] });
     // one audit line on stderr, as the admin API logs one
-    expect(created.stderr.trim().split("\n").map((l) => JSON.parse(l))).toStrictEqual([
+    expect(
+      created.stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toStrictEqual([
       { level: "info", audit: { actor: "cli", action: "create", key_id: key.id, old_scope: null, new_scope: "read write" } },
     ]);
 
@@ -59,7 +67,14 @@ describe("npm run keys (local KV)", () => {
     expect(listed.code).toBe(0);
     const list = JSON.parse(listed.stdout) as Record<string, string>[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: key.id, client_id: key.client_id, name: "CLI key", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "cli" });
+    expect(list[0]).toMatchObject({
+      id: key.id,
+      client_id: key.client_id,
+      name: "CLI key",
+      scope: "read write",
+      grant_types: ["client_credentials", "implicit"],
+      created_by: "cli",
+    });
     expect(listed.stdout).not.toMatch(/secret|hash/);
 
     const deleted = await keys("delete", key.id);
@@ -76,7 +91,11 @@ describe("npm run keys (local KV)", () => {
   it("create takes --scope and --grant-types, checked against wrangler.toml's SCOPES", async () => {
     const created = await keys("create", "--name", "admin", "--scope", "application_keys read", "--grant-types", "client_credentials");
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: "admin", scope: "read application_keys", grant_types: ["client_credentials"] });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: "admin",
+      scope: "read application_keys",
+      grant_types: ["client_credentials"],
+    });
     const listed = (JSON.parse((await keys("list")).stdout) as Record<string, unknown>[]).find((k) => k.name === "admin");
     expect(listed).toMatchObject({ scope: "read application_keys", grant_types: ["client_credentials"] });
     for (const [flag, value, message] of [

@@ -20,7 +20,16 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   const script = "test/fixtures/.build/node-recipe-edge-token.mjs";
-  buildSync({ entryPoints: ["src/index.ts"], outfile: script, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], loader: { ".md": "text" }, logLevel: "warning" });
+  buildSync({
+    entryPoints: ["src/index.ts"],
+    outfile: script,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    external: ["cloudflare:*"],
+    loader: { ".md": "text" },
+    logLevel: "warning",
+  });
   mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
@@ -50,7 +59,10 @@ afterAll(async () => {
 });
 
 async function token(): Promise<string> {
-  const res = await fetch(`${issuer}/oauth/access_token`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", ...credentials }) });
+  const res = await fetch(`${issuer}/oauth/access_token`, {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "client_credentials", ...credentials }),
+  });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
@@ -65,7 +77,11 @@ describe("recipe: a Node resource server with jose", () => {
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: "read write application_keys" })).toString("base64url")}.${s}`;
     for (const header of [`Bearer ${tampered}`, "Bearer nope", ""]) {
       const res = await fetch(`${api}/orders`, { headers: header ? { Authorization: header } : {} });
-      expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([header.slice(0, 12), 401, 'Bearer error="invalid_token"']);
+      expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([
+        header.slice(0, 12),
+        401,
+        'Bearer error="invalid_token"',
+      ]);
     }
   });
 

@@ -21,7 +21,12 @@ describe("the store over wrangler kv commands", () => {
     const clients = wranglerKv("CLIENTS", target);
     const revocations = wranglerKv("REVOCATIONS", target);
 
-    const { record } = await createAppKey(clients, { name: "remote key", scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "test" });
+    const { record } = await createAppKey(clients, {
+      name: "remote key",
+      scope: "read write",
+      grant_types: ["client_credentials", "implicit"],
+      created_by: "test",
+    });
     expect(await getAppKey(clients, record.id)).toStrictEqual(record);
     expect(await listAppKeys(clients, 25, 0)).toStrictEqual({ records: [record], total: 1 });
     expect(await deleteAppKey(clients, revocations, record.id)).not.toBeNull();

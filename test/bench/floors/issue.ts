@@ -48,7 +48,14 @@ export default {
       grant_type: grant,
     };
     const token = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" }).sign(key);
-    const data = { access_token: token, token_type: "Bearer", expires_in: 3600, expires: claims.exp, identifier: grant, scope: claims.scope };
+    const data = {
+      access_token: token,
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires: claims.exp,
+      identifier: grant,
+      scope: claims.scope,
+    };
     return new Response(JSON.stringify({ data, ...data }), {
       headers: { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache" },
     });

@@ -17,15 +17,21 @@ const done = (out) => {
 
 if (a === "kv" && b === "namespace" && c === "create") {
   if (process.env.STANDIN_FAIL === "kv-create") {
-    process.stderr.write("✘ [ERROR] A request to the Cloudflare API (/accounts/x/storage/kv/namespaces) failed.\n  Authentication error [code: 10000]\n");
+    process.stderr.write(
+      "✘ [ERROR] A request to the Cloudflare API (/accounts/x/storage/kv/namespaces) failed.\n  Authentication error [code: 10000]\n",
+    );
     process.exit(1);
   }
   const binding = flag("--binding");
   const id = (binding === "CLIENTS" ? "c" : "d").repeat(32);
-  done(`🌀 Creating namespace with title "${args[3]}"\n✨ Success!\nTo access your new KV Namespace in your Worker, add the following snippet to your configuration file:\n[[kv_namespaces]]\nbinding = "${binding}"\nid = "${id}"`);
+  done(
+    `🌀 Creating namespace with title "${args[3]}"\n✨ Success!\nTo access your new KV Namespace in your Worker, add the following snippet to your configuration file:\n[[kv_namespaces]]\nbinding = "${binding}"\nid = "${id}"`,
+  );
 } else if (a === "deploy") {
   state.deploys = (state.deploys ?? 0) + 1;
-  done("Total Upload: 120.45 KiB / gzip: 30.12 KiB\nUploaded edge-token (1.20 sec)\nDeployed edge-token triggers (0.40 sec)\n  https://edge-token.example.workers.dev");
+  done(
+    "Total Upload: 120.45 KiB / gzip: 30.12 KiB\nUploaded edge-token (1.20 sec)\nDeployed edge-token triggers (0.40 sec)\n  https://edge-token.example.workers.dev",
+  );
 } else if (a === "secret" && b === "list") {
   done(JSON.stringify(Object.keys(state.secrets).map((name) => ({ name, type: "secret_text" }))));
 } else if (a === "secret" && b === "put") {
@@ -43,7 +49,14 @@ if (a === "kv" && b === "namespace" && c === "create") {
   const ns = state.kv[flag("--binding")];
   if (c === "list") {
     const prefix = flag("--prefix") ?? "";
-    done(JSON.stringify(Object.keys(ns).filter((k) => k.startsWith(prefix)).sort().map((name) => ({ name, ...(ns[name].metadata ? { metadata: ns[name].metadata } : {}) }))));
+    done(
+      JSON.stringify(
+        Object.keys(ns)
+          .filter((k) => k.startsWith(prefix))
+          .sort()
+          .map((name) => ({ name, ...(ns[name].metadata ? { metadata: ns[name].metadata } : {}) })),
+      ),
+    );
   } else if (c === "put") {
     const metadata = flag("--metadata");
     ns[args[3]] = { value: args[4], ...(metadata ? { metadata: JSON.parse(metadata) } : {}) };
