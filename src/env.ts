@@ -47,9 +47,9 @@ export interface Settings extends ScopeSettings {
 }
 
 import { ConfigError } from "./config-error.ts";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS, MAX_REVOCATION_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./limits.ts";
 import { isResourceUri } from "./policy/resource.ts";
 import { optional, type ScopeSettings, scopeSettings } from "./policy/vocabulary.ts";
-import { DEFAULT_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS, MAX_REVOCATION_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./limits.ts";
 
 export { ConfigError } from "./config-error.ts";
 

@@ -1,9 +1,9 @@
 import { type Env, settings } from "./env.ts";
 import { createKey, deleteKey, getKey, listKeys, updateKey } from "./handlers/application-keys.ts";
+import { openapi, readmeDocument } from "./handlers/documents.ts";
 import { introspect } from "./handlers/introspect.ts";
 import { jwks } from "./handlers/jwks.ts";
 import { metadata } from "./handlers/metadata.ts";
-import { openapi, readmeDocument } from "./handlers/documents.ts";
 import { revoke } from "./handlers/revoke.ts";
 import { root } from "./handlers/root.ts";
 import { token } from "./handlers/token.ts";

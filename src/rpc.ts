@@ -3,7 +3,7 @@ import type { Env } from "./env.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import { verifyOwnToken } from "./tokens/service.ts";
 
-export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
+export type { RequestInfo, VerifyResult } from "./tokens/access.ts";
 
 /**
  * Token verification for other Workers over a Service Binding:

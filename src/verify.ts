@@ -9,19 +9,21 @@
  * Same pipeline and rules as the token service's own RPC entrypoint.
  */
 import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
-import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
-import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
-import type { VerificationKey } from "./tokens/algorithms.ts";
 import { timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
-import { verifyAccessToken, type VerifiedTokens } from "./tokens/verify.ts";
 import { TtlCache } from "./store/ttl-cache.ts";
+import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
+import type { VerificationKey } from "./tokens/algorithms.ts";
+import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
+import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify.ts";
 
-export type { VerifyResult, RequestInfo } from "./tokens/access.ts";
+export type { RequestInfo, VerifyResult } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
+
 import type { AccessTokenClaims } from "./tokens/claims.ts";
-export type { FailureCode } from "./tokens/verify.ts";
+
 export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
+export type { FailureCode } from "./tokens/verify.ts";
 export { bearerToken };
 
 export interface VerifierOptions {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newClient } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
-import { call, createAdmin, createClient, error, tokenFor } from "./helpers.ts";
+import { call, createAdmin, error, tokenFor } from "./helpers.ts";
 
 const KEYS = "/v2/application-keys";
 

@@ -1,7 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
-import { createExecutionContext } from "cloudflare:test";
 import { call, claimsOf, createAdmin, createClient, error, issueAt, nowSeconds, post, signWith, tokenFor } from "./helpers.ts";
 
 const KEYS = "/v2/application-keys";

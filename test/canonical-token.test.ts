@@ -1,13 +1,13 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
-import { verifyAccessToken, type VerifiedTokens } from "../src/tokens/verify.ts";
-import { keySet } from "../src/tokens/keys.ts";
+import { sha256 } from "../src/lib/sha256.ts";
 import { TtlCache } from "../src/store/ttl-cache.ts";
 import { isCanonicalCompactJws } from "../src/tokens/compact.ts";
-import { base64url } from "jose";
-import { sha256 } from "../src/lib/sha256.ts";
+import { keySet } from "../src/tokens/keys.ts";
+import { type VerifiedTokens, verifyAccessToken } from "../src/tokens/verify.ts";
 import { call, createClient, error, ORIGIN, post, signWith, tokenFor } from "./helpers.ts";
 
 /**

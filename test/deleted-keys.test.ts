@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
-import { createAppKey, deleteAppKey, getAppKey, listAppKeys, type Kv, updateAppKey } from "../src/store/application-keys.ts";
+import { createAppKey, deleteAppKey, getAppKey, type Kv, listAppKeys, updateAppKey } from "../src/store/application-keys.ts";
 import { issueAt, nowSeconds, post } from "./helpers.ts";
 
 /**

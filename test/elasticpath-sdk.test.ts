@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { gateway } from "@elasticpath/js-sdk";
+import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { record } from "./contract.ts";
 import { createAdmin, createClient, ORIGIN, verifyWithJwks } from "./helpers.ts";

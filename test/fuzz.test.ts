@@ -1,14 +1,14 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index.ts";
 import type { Env } from "../src/env.ts";
 import { parseBasic } from "../src/http/basic.ts";
 import { HttpError } from "../src/http/errors.ts";
 import { parseForm } from "../src/http/form.ts";
+import worker from "../src/index.ts";
 import { record } from "./contract.ts";
-import { createAdmin, createClient, ORIGIN, randomIp, tokenFor } from "./helpers.ts";
+import { createAdmin, ORIGIN, randomIp, tokenFor } from "./helpers.ts";
 
 /**
  * Property-based tests over hostile input. Whatever arrives: never a 5xx, every error in the
@@ -188,15 +188,15 @@ describe("endpoints", () => {
 
   it("the token endpoint survives huge, NUL-filled and many-parameter bodies", async () => {
     const bodies = [
-      "grant_type=implicit&client_id=" + "a".repeat(20_000),
+      `grant_type=implicit&client_id=${"a".repeat(20_000)}`,
       "grant_type=implicit&client_id=\0\0\0&client_secret=%00",
-      Array.from({ length: 2500 }, (_, i) => `p${i}=`).join("&") + "&grant_type=implicit&client_id=x",
+      `${Array.from({ length: 2500 }, (_, i) => `p${i}=`).join("&")}&grant_type=implicit&client_id=x`,
       "__proto__[polluted]=1&constructor[prototype][polluted]=1&grant_type=implicit&client_id=x",
-      "grant_type=client_credentials&client_id=" + "%F0%9F%98%80".repeat(100) + "&client_secret=x",
+      `grant_type=client_credentials&client_id=${"%F0%9F%98%80".repeat(100)}&client_secret=x`,
     ];
     for (const body of bodies) {
       const res = await fetchWorker(
-        new Request(ORIGIN + "/oauth/access_token", {
+        new Request(`${ORIGIN}/oauth/access_token`, {
           method: "POST",
           headers: { "Content-Type": "application/x-www-form-urlencoded" },
           body,
@@ -239,7 +239,7 @@ describe("endpoints", () => {
         ),
         async (body) => {
           const res = await fetchWorker(
-            new Request(ORIGIN + "/v2/application-keys", {
+            new Request(`${ORIGIN}/v2/application-keys`, {
               method: "POST",
               headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
               body,

@@ -1,14 +1,14 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { createLocalJWKSet, jwtVerify, type JWTVerifyResult, SignJWT } from "jose";
-import worker from "../src/index.ts";
+import { env } from "cloudflare:workers";
+import { createLocalJWKSet, type JWTVerifyResult, jwtVerify, SignJWT } from "jose";
 import type { Env } from "../src/env.ts";
-import { record } from "./contract.ts";
+import worker from "../src/index.ts";
 import { newClient, type Permissions } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
 import { keySet } from "../src/tokens/keys.ts";
 import { signAccessToken } from "../src/tokens/sign.ts";
+import { record } from "./contract.ts";
 
 export const ORIGIN = "https://auth.example";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { basic, FORM, call, createClient, error, faulty, post } from "./helpers.ts";
+import { basic, call, createClient, error, FORM, faulty, post } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
 afterEach(() => vi.restoreAllMocks());
@@ -35,7 +35,7 @@ describe("413 Payload Too Large", () => {
   const expected = error(413, "Payload Too Large", "request_too_large", "The request body must not exceed 16384 bytes.");
 
   it("refuses by Content-Length before reading", async () => {
-    const body = "grant_type=implicit&pad=" + "a".repeat(16 * 1024);
+    const body = `grant_type=implicit&pad=${"a".repeat(16 * 1024)}`;
     const res = await call(TOKEN, { method: "POST", headers: { ...FORM, "Content-Length": String(body.length) }, body });
     expect(res.status).toBe(413);
     expect(await res.json()).toStrictEqual(expected);

@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TokenVerifier } from "../src/index.ts";
 import type { Env } from "../src/env.ts";
+import { TokenVerifier } from "../src/index.ts";
 import { basic, call, createClient, error, post, signWith, tokenFor } from "./helpers.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { generateKeyPair } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createVerifier, JwksUnavailableError } from "../src/verify.ts";
 import { signWith } from "./helpers.ts";
 

@@ -28,11 +28,11 @@ describe("logs", () => {
       return r;
     });
     add("token implicit", () => post("/oauth/access_token", { grant_type: "implicit", client_id: client.client_id }));
-    add("token wrong secret", () => post("/oauth/access_token", { ...cc, client_secret: client.client_secret.slice(0, -1) + "x" }));
+    add("token wrong secret", () => post("/oauth/access_token", { ...cc, client_secret: `${client.client_secret.slice(0, -1)}x` }));
     add("token basic wrong", () => post("/oauth/access_token", { grant_type: "client_credentials" }, basic(client.client_id, "nope")));
     add("token bad request", () => post("/oauth/access_token", { grant_type: "password", client_secret: client.client_secret }));
     add("introspect ok", () => post("/oauth/introspect", { token }, basic(operator.client_id, operator.client_secret)));
-    add("introspect garbage", () => post("/oauth/introspect", { token: token + "x" }, basic(operator.client_id, operator.client_secret)));
+    add("introspect garbage", () => post("/oauth/introspect", { token: `${token}x` }, basic(operator.client_id, operator.client_secret)));
     add("introspect unauthenticated", () => post("/oauth/introspect", { token }));
     add("revoke ok", () => post("/oauth/revoke", { token, ...cc }));
     add("jwks", () => call("/.well-known/jwks.json"));

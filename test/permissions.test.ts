@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TokenVerifier } from "../src/index.ts";
 import type { Env } from "../src/env.ts";
+import { TokenVerifier } from "../src/index.ts";
 import { newClient } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import { call, claimsOf, createAdmin, createClient, error, post } from "./helpers.ts";

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import readme from "../README.md";
 import hono from "./fixtures/recipes/hono.ts";

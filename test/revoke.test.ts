@@ -87,7 +87,7 @@ describe("POST /oauth/revoke", () => {
     expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
     const put = vi.spyOn(env.REVOCATIONS, "put");
     const expired = (await issueAt(client, nowSeconds() - 7200)).token;
-    for (const t of [token, expired, "garbage", "a.b.c", token.slice(0, -2) + "xx"]) {
+    for (const t of [token, expired, "garbage", "a.b.c", `${token.slice(0, -2)}xx`]) {
       const res = await post(REVOKE, { token: t, ...creds(client) });
       expect([t, res.status, await res.text()]).toStrictEqual([t, 200, ""]);
     }

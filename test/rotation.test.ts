@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair } from "jose";
+import { describe, expect, it } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import { createVerifier } from "../src/verify.ts";
 import { call, createClient, ORIGIN, post } from "./helpers.ts";

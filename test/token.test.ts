@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { decodeProtectedHeader } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { basic, call, createClient, error, FORM, ORIGIN, post, verifyWithJwks } from "./helpers.ts";
 
 const TOKEN = "/oauth/access_token";
@@ -191,7 +191,7 @@ describe("400 Bad Request", () => {
     expect(res.status).toBe(400);
   });
 
-  for (const header of ["Basic !!!", "Basic " + btoa("no-colon"), "Basic " + btoa("a%ZZ:b"), "Basic " + btoa("\xff\xfe:x")]) {
+  for (const header of ["Basic !!!", `Basic ${btoa("no-colon")}`, `Basic ${btoa("a%ZZ:b")}`, `Basic ${btoa("\xff\xfe:x")}`]) {
     it(`a malformed Basic header: ${header}`, async () => {
       const res = await post(TOKEN, { grant_type: "client_credentials" }, { Authorization: header });
       expect(res.status).toBe(400);

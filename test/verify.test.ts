@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { revokeClient } from "../src/store/revocations.ts";
-import { createVerifier, type VerifierOptions } from "../src/verify.ts";
-import { verifyOwnToken } from "../src/tokens/service.ts";
 import { CLOCK_SKEW_SECONDS } from "../src/limits.ts";
+import { revokeClient } from "../src/store/revocations.ts";
+import { verifyOwnToken } from "../src/tokens/service.ts";
+import { createVerifier, type VerifierOptions } from "../src/verify.ts";
 import { badTokens } from "./bad-tokens.ts";
 import { claimsOf, createClient, issueAt, nowSeconds, ORIGIN, post, signWith, tokenFor } from "./helpers.ts";
 

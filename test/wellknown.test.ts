@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
 import { call, createClient, ORIGIN, tokenFor, verifyWithJwks } from "./helpers.ts";
 
 describe("GET /.well-known/jwks.json", () => {
@@ -88,7 +88,7 @@ describe("unit: form and Basic parsing", async () => {
   });
 
   it("form-url-decodes Basic id and secret (RFC 6749 §2.3.1)", () => {
-    const header = "Basic " + btoa("my%2Bid:s+e%3Acret");
+    const header = `Basic ${btoa("my%2Bid:s+e%3Acret")}`;
     expect(parseBasic(header)).toStrictEqual({ clientId: "my+id", clientSecret: "s e:cret" });
     expect(parseBasic(null)).toBeUndefined();
     expect(parseBasic("Bearer abc")).toBeUndefined();

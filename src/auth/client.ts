@@ -3,11 +3,11 @@ import { parseBasic } from "../http/basic.ts";
 import { noteClient } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
-import { getClient, type ClientRecord } from "../store/clients.ts";
 import { clientsKv } from "../store/bindings.ts";
+import { type ClientRecord, getClient } from "../store/clients.ts";
 import { CLIENT_ID_PATTERN } from "../store/keys.ts";
-import { failedAuthentication } from "./throttle.ts";
 import { secretMatches } from "./secret.ts";
+import { failedAuthentication } from "./throttle.ts";
 
 export type AuthMethod = "client_secret_basic" | "client_secret_post" | "none";
 

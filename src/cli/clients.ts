@@ -1,7 +1,7 @@
 import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../policy/vocabulary.ts";
 import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-keys.ts";
-import { permissionsOf, type Permissions } from "../store/client-record.ts";
+import { type Permissions, permissionsOf } from "../store/client-record.ts";
 import { type Namespaces, openNamespaces, type Target } from "./kv.ts";
 import { ROOT } from "./wrangler.ts";
 

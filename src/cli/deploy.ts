@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
         );
       const value = JSON.stringify({ keys: [await generateSigningKey("EdDSA")] });
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writePrivateFile(file, value + "\n");
+      await writePrivateFile(file, `${value}\n`);
       await run(["secret", "put", "SIGNING_KEYS"], value);
       say(`uploaded a new signing key as SIGNING_KEYS; the key set is kept in ${file} (0600) for rotations`);
     }
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!(await anyAppKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
     const key = await createClient({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] }, remote);
-    process.stdout.write(JSON.stringify(key) + "\n");
+    process.stdout.write(`${JSON.stringify(key)}\n`);
     say("created the first application key (above): store its client_secret now, it is not shown again");
   }
   say("done");

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createClient, type CreatedClient } from "./clients.ts";
+import { type CreatedClient, createClient } from "./clients.ts";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { writePrivateFile } from "./private-file.ts";
 import { generateSigningKey } from "./signing-keys.ts";

@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
         // --kid, since a thumbprint kid may start with "-" and read as an option
         kid: values.kid ?? positionals[2],
       });
-      process.stdout.write(value + "\n");
+      process.stdout.write(`${value}\n`);
       console.error(`keys: ${message}`);
       return 0;
     }
@@ -108,7 +108,7 @@ function joinValues(argv: string[], options: string[]): string[] {
 }
 
 function print(value: unknown): number {
-  process.stdout.write(JSON.stringify(value) + "\n");
+  process.stdout.write(`${JSON.stringify(value)}\n`);
   return 0;
 }
 

@@ -27,7 +27,7 @@ async function readKeys(file: string | undefined): Promise<KeySetJson> {
 async function writeKeys(set: KeySetJson, o: { keysFile: string | undefined; out: string | undefined }): Promise<string> {
   const value = JSON.stringify(set);
   if (o.out !== undefined) {
-    await writePrivateFile(o.out, value + "\n");
+    await writePrivateFile(o.out, `${value}\n`);
     return JSON.stringify({ out: o.out, kids: set.keys.map((k) => k.kid), signer: set.keys[0]?.kid });
   }
   if (o.keysFile === undefined) await writeDevVar("SIGNING_KEYS", value);

@@ -1,6 +1,6 @@
 import { requireKeyManager } from "../auth/bearer.ts";
 import { type Env, settings } from "../env.ts";
-import { context, type AuditEntry } from "../http/context.ts";
+import { type AuditEntry, context } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
 import { json, NO_STORE } from "../http/response.ts";

@@ -1,8 +1,8 @@
 import readme from "../../README.md";
-import openapiDocument from "../openapi.json";
 import { type Env, settings } from "../env.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
+import openapiDocument from "../openapi.json";
 
 /** GET /openapi.json: the API's OpenAPI 3.1 description, with this deployment as its server. */
 export function openapi(request: Request, env: Env): Response {

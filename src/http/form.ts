@@ -1,5 +1,5 @@
-import { badRequest } from "./errors.ts";
 import { mediaType, readText } from "./body.ts";
+import { badRequest } from "./errors.ts";
 
 export const FORM_TYPE = "application/x-www-form-urlencoded";
 

@@ -1,8 +1,8 @@
 import { importJWK, type JWK } from "jose";
 import { ConfigError } from "../config-error.ts";
 import { TtlCache } from "../store/ttl-cache.ts";
-import type { VerifiedTokens } from "./verify.ts";
 import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
+import type { VerifiedTokens } from "./verify.ts";
 
 export type { VerificationKey } from "./algorithms.ts";
 

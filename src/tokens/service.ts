@@ -2,7 +2,7 @@ import { type Env, settings } from "../env.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { kvRevocations } from "../store/revocations.ts";
 import { keySet } from "./keys.ts";
-import { verifyAccessToken, type VerifyOutcome } from "./verify.ts";
+import { type VerifyOutcome, verifyAccessToken } from "./verify.ts";
 
 export interface OwnTokenOptions {
   /**

@@ -1,12 +1,12 @@
 import { base64url, compactVerify, decodeProtectedHeader } from "jose";
 import { sha256 } from "../lib/sha256.ts";
-import { isCanonicalCompactJws } from "./compact.ts";
-import { CLOCK_SKEW_SECONDS, acceptedUntil } from "../limits.ts";
+import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../limits.ts";
 import type { RevocationChecker } from "../revocation-checker.ts";
+import type { TtlCache } from "../store/ttl-cache.ts";
+import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { type AccessTokenClaims, GRANTS } from "./claims.ts";
-import type { VerificationKey } from "./algorithms.ts";
-import { TtlCache } from "../store/ttl-cache.ts";
+import { isCanonicalCompactJws } from "./compact.ts";
 
 /**
  * Why a token was refused. Stable: tests and callers branch on these, never on messages.

@@ -7,14 +7,15 @@
  * separate counting run of KV operations per operation (count.ts). Not part of npm test.
  * --quick: 2 s runs at 16 connections and fewer CPU samples, for a developer's inner loop.
  */
-import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
+
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import autocannon from "autocannon";
 import { countKvOperations } from "./count.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
@@ -192,7 +193,7 @@ async function main() {
     const line = `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gib} GiB; Node ${info.node}; workerd ${info.workerd}; ${DURATION} s per run${QUICK ? " (--quick)" : ""}.`;
     const met = targets(rows.concat(peer), cpu, ratios);
     const md = markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts });
-    console.log("\n" + md);
+    console.log(`\n${md}`);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
       writeFileSync(join(values.out, "results.md"), md);
@@ -208,7 +209,7 @@ async function main() {
         targets: met,
         kv_per_operation: counts,
       };
-      writeFileSync(join(values.out, "results.json"), JSON.stringify(json, null, 2) + "\n");
+      writeFileSync(join(values.out, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
       console.error(`wrote ${join(values.out, "results.md")} and results.json`);
     }
     console.error(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -14,15 +14,16 @@
  * rounds at 16 connections: what instructions cannot see (system calls: the log line's write)
  * shows here, at the price of the machine's noise.
  */
-import { build, type Plugin } from "esbuild";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { build, type Plugin } from "esbuild";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { createAppKey } from "../../src/store/application-keys.ts";
 import { hashSecret } from "../../src/store/client-record.ts";

@@ -1,8 +1,8 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { createAppKey } from "../../src/store/application-keys.ts";
 import { hashSecret } from "../../src/store/client-record.ts";

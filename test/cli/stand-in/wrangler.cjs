@@ -7,12 +7,12 @@ const dir = process.env.STANDIN_DIR;
 const args = process.argv.slice(2);
 const file = join(dir, "state.json");
 const state = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { secrets: {}, kv: {} };
-appendFileSync(join(dir, "calls.jsonl"), JSON.stringify(args) + "\n");
+appendFileSync(join(dir, "calls.jsonl"), `${JSON.stringify(args)}\n`);
 const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const [a, b, c] = args;
 const done = (out) => {
   writeFileSync(file, JSON.stringify(state));
-  if (out !== undefined) process.stdout.write(out + "\n");
+  if (out !== undefined) process.stdout.write(`${out}\n`);
 };
 
 if (a === "kv" && b === "namespace" && c === "create") {
