@@ -9,21 +9,22 @@
  * Same pipeline and rules as the token service's own RPC entrypoint.
  */
 import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
+import { TtlCache } from "./lib/ttl-cache.ts";
 import { timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
-import { TtlCache } from "./store/ttl-cache.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
-import { importKeySet, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
-import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify.ts";
+import { importPublicKeys, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
+import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify-access-token.ts";
 
+export type { TokenVerifier } from "./rpc.ts";
 export type { RequestInfo, VerifyResult } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
 
 import type { AccessTokenClaims } from "./tokens/claims.ts";
 
 export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
-export type { FailureCode } from "./tokens/verify.ts";
+export type { FailureCode } from "./tokens/verify-access-token.ts";
 export { bearerToken };
 
 export interface VerifierOptions {
@@ -86,7 +87,7 @@ function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey
     return remoteKeyLookup(String(source), { fetch: (url) => fetch(url) }, cacheOptions);
   }
   if (isKeySet(source)) {
-    const keys = importKeySet(source);
+    const keys = importPublicKeys(source);
     return async (kid) => (await keys).get(kid);
   }
   const url = `${o.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;

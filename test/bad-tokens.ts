@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import type { FailureCode } from "../src/tokens/verify.ts";
+import type { FailureCode } from "../src/tokens/verify-access-token.ts";
 import { b64url, issueAt, nowSeconds, signWith, tamper, tokenFor, unsigned } from "./helpers.ts";
 
 /** Every way a token can be wrong, with the stable code the pipeline must give it. */

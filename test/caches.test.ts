@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
-import { createAppKey } from "../src/store/application-keys.ts";
+import { createAppKey } from "../src/store/application-key-store.ts";
 import { claimsOf, createAdmin, createClient, post, randomIp } from "./helpers.ts";
 
 /**

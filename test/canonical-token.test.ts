@@ -4,10 +4,10 @@ import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
 import { sha256 } from "../src/lib/sha256.ts";
-import { TtlCache } from "../src/store/ttl-cache.ts";
+import { TtlCache } from "../src/lib/ttl-cache.ts";
 import { isCanonicalCompactJws } from "../src/tokens/compact.ts";
-import { keySet } from "../src/tokens/keys.ts";
-import { type VerifiedTokens, verifyAccessToken } from "../src/tokens/verify.ts";
+import { keySet } from "../src/tokens/signing-keys.ts";
+import { type VerifiedTokens, verifyAccessToken } from "../src/tokens/verify-access-token.ts";
 import { call, createClient, error, ORIGIN, post, signWith, tokenFor } from "./helpers.ts";
 
 /**

@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../src/index.ts";
-import { createAppKey, deleteAppKey, getAppKey, type Kv, listAppKeys, updateAppKey } from "../src/store/application-keys.ts";
+import { createAppKey, deleteAppKey, getAppKey, type Kv, listAppKeys, updateAppKey } from "../src/store/application-key-store.ts";
 import { issueAt, nowSeconds, post } from "./helpers.ts";
 
 /**

@@ -1,6 +1,6 @@
-type EdgeTokenEnv = import("../src/env.ts").Env;
+// The test Worker's bindings beyond edge-token's own (generated into src/worker-configuration.d.ts).
 declare namespace Cloudflare {
-  interface Env extends EdgeTokenEnv {
+  interface Env {
     /** test/fixtures/consumer, a separate Worker bound to edge-token */
     CONSUMER: Fetcher;
     /** edge-token running as its own Worker, as the consumer sees it */
@@ -8,7 +8,7 @@ declare namespace Cloudflare {
   }
 }
 
-// Vite's ?raw: a file's text (the recipes test compares them with the README).
+// Vite's ?raw: a file's text (the recipes test compares them with the docs).
 declare module "*?raw" {
   const text: string;
   export default text;

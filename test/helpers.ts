@@ -6,8 +6,8 @@ import worker from "../src/index.ts";
 import { newClient, type Permissions } from "../src/store/client-record.ts";
 import { putClient } from "../src/store/clients.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
-import { keySet } from "../src/tokens/keys.ts";
 import { signAccessToken } from "../src/tokens/sign.ts";
+import { keySet } from "../src/tokens/signing-keys.ts";
 import { record } from "./contract.ts";
 
 export const ORIGIN = "https://auth.example";

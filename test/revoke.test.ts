@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CLOCK_SKEW_SECONDS, KV_MIN_EXPIRATION_TTL_SECONDS } from "../src/limits.ts";
+import { CLOCK_SKEW_SECONDS, KV_MIN_EXPIRATION_TTL_SECONDS } from "../src/contracts.ts";
 import { basic, claimsOf, createClient, error, issueAt, nowSeconds, post, tokenFor } from "./helpers.ts";
 
 const REVOKE = "/oauth/revoke";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CLOCK_SKEW_SECONDS } from "../src/limits.ts";
+import { CLOCK_SKEW_SECONDS } from "../src/contracts.ts";
 import { revokeClient } from "../src/store/revocations.ts";
 import { verifyOwnToken } from "../src/tokens/service.ts";
 import { createVerifier, type VerifierOptions } from "../src/verify.ts";

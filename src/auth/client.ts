@@ -5,7 +5,7 @@ import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
 import { clientsKv } from "../store/bindings.ts";
 import { type ClientRecord, getClient } from "../store/clients.ts";
-import { CLIENT_ID_PATTERN } from "../store/keys.ts";
+import { CLIENT_ID_PATTERN } from "../store/kv-keys.ts";
 import { secretMatches } from "./secret.ts";
 import { failedAuthentication } from "./throttle.ts";
 

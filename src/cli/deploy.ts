@@ -21,11 +21,11 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import { anyAppKey } from "../store/application-keys.ts";
-import { createClient } from "./clients.ts";
-import { wranglerKv } from "./kv.ts";
+import { anyAppKey } from "../store/application-key-store.ts";
+import { createClient } from "./key-commands.ts";
+import { wranglerKv } from "./namespaces.ts";
+import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
-import { generateSigningKey } from "./signing-keys.ts";
 import { ROOT, wrangler } from "./wrangler.ts";
 
 const NAMESPACES = ["CLIENTS", "REVOCATIONS"] as const;
@@ -33,8 +33,10 @@ const NAMESPACES = ["CLIENTS", "REVOCATIONS"] as const;
 /** The shipped wrangler.toml's ids are placeholders: all zeros but a few letters. */
 const isPlaceholder = (id: string | undefined) => id === undefined || id === "" || /^0{20}/.test(id);
 
+/** A deploy that must not go ahead: a setting to fix first (exit code 2). */
 class Refusal extends Error {
   override name = "Refusal";
+  readonly code = "ERR_DEPLOY_REFUSED";
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type CreatedClient, createClient } from "./clients.ts";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
+import { type CreatedClient, createClient } from "./key-commands.ts";
+import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
-import { generateSigningKey } from "./signing-keys.ts";
 import { ROOT, WRANGLER } from "./wrangler.ts";
 
 // Lives beside the local KV data, so wiping .wrangler/state wipes both together.

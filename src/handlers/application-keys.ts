@@ -1,11 +1,11 @@
-import { requireKeyManager } from "../auth/bearer.ts";
+import { requireKeyManager } from "../auth/key-manager.ts";
 import { type Env, settings } from "../env.ts";
 import { type AuditEntry, context } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
 import { json, NO_STORE } from "../http/response.ts";
 import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management.ts";
-import { createAppKey, deleteAppKey, getAppKey, listAppKeys, updateAppKey } from "../store/application-keys.ts";
+import { createAppKey, deleteAppKey, getAppKey, listAppKeys, updateAppKey } from "../store/application-key-store.ts";
 import { clientsKv, revocationsKv } from "../store/bindings.ts";
 import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import { revokeClient } from "../store/revocations.ts";

@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
-import { keySet } from "../tokens/keys.ts";
+import { keySet } from "../tokens/signing-keys.ts";
 
 /** GET /.well-known/jwks.json: public halves of every configured key. */
 export async function jwks(_request: Request, env: Env): Promise<Response> {

@@ -7,8 +7,8 @@ import { issuerFor } from "../http/issuer.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
 import { grantAudience, grantScope } from "../policy/grant.ts";
 import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
-import { keySet } from "../tokens/keys.ts";
 import { signAccessToken } from "../tokens/sign.ts";
+import { keySet } from "../tokens/signing-keys.ts";
 
 /** POST /oauth/access_token */
 export async function token(request: Request, env: Env): Promise<Response> {

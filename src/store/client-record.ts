@@ -1,5 +1,7 @@
 import { base64url } from "jose";
+import { randomBytes, toHex } from "../lib/random.ts";
 import { sha256 } from "../lib/sha256.ts";
+import { uuidv7 } from "../lib/uuidv7.ts";
 
 /**
  * Creating client records. Platform-neutral (Web Crypto only): the Worker's admin API and the
@@ -61,7 +63,7 @@ export async function newClient(a: NewClientAttributes, now = new Date()): Promi
     clientSecret,
     record: {
       id: uuidv7(now.getTime()),
-      client_id: hex(randomBytes(20)),
+      client_id: toHex(randomBytes(20)),
       name: a.name,
       secret_hash: await hashSecret(clientSecret),
       created_at: at,
@@ -79,30 +81,4 @@ export async function newClient(a: NewClientAttributes, now = new Date()): Promi
  */
 export async function hashSecret(secret: string): Promise<string> {
   return base64url.encode(await sha256(secret));
-}
-
-/**
- * A UUIDv7 (RFC 9562): random, yet ordered by creation time, so listing the id index in key
- * order lists keys oldest first without reading every record.
- */
-export function uuidv7(ms = Date.now()): string {
-  const b = randomBytes(16);
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-function randomBytes(n: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(n));
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
 }

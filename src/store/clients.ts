@@ -1,7 +1,7 @@
+import { TtlCache } from "../lib/ttl-cache.ts";
 import type { ClientRecord } from "./client-record.ts";
-import { CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./keys.ts";
 import type { Kv } from "./kv.ts";
-import { TtlCache } from "./ttl-cache.ts";
+import { CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./kv-keys.ts";
 
 export type { ClientRecord } from "./client-record.ts";
 

@@ -28,6 +28,7 @@ export interface Kv {
 /** A KV call that did not answer in time: failed, like any other KV error (a logged 500). */
 export class KvTimeoutError extends Error {
   override name = "KvTimeoutError";
+  readonly code = "ERR_KV_TIMEOUT";
 }
 
 const wrapped = new WeakMap<object, Map<number, Kv>>();

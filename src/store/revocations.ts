@@ -1,10 +1,9 @@
-import { acceptedUntil, KV_MIN_EXPIRATION_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "../limits.ts";
-import type { RevocableToken, RevocationChecker } from "../revocation-checker.ts";
-import { revokedClientKey, revokedTokenKey } from "./keys.ts";
+import type { RevocableToken, RevocationChecker } from "../contracts.ts";
+import { acceptedUntil, KV_MIN_EXPIRATION_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "../contracts.ts";
+import { nowSeconds } from "../lib/time.ts";
+import { TtlCache } from "../lib/ttl-cache.ts";
 import type { Kv } from "./kv.ts";
-import { TtlCache } from "./ttl-cache.ts";
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+import { revokedClientKey, revokedTokenKey } from "./kv-keys.ts";
 
 /**
  * What this isolate last read (or wrote) for a revocation key: the stored value, or null for

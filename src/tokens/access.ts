@@ -1,6 +1,6 @@
 import { covers, parseScope } from "../policy/scope.ts";
 import type { AccessTokenClaims } from "./claims.ts";
-import type { FailureCode, VerifyOutcome } from "./verify.ts";
+import type { FailureCode, VerifyOutcome } from "./verify-access-token.ts";
 
 /** What every verification path returns to its caller (RPC, importable module). */
 export type VerifyResult =

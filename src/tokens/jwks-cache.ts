@@ -57,7 +57,7 @@ function refresh(entry: Entry, url: string, fetcher: { fetch(url: string): Promi
     try {
       const response = await fetcher.fetch(url);
       if (!response.ok) throw new Error(`JWKS fetch answered ${response.status}`);
-      entry.keys = await importKeySet(await response.json());
+      entry.keys = await importPublicKeys(await response.json());
       entry.fetchedAt = Date.now();
     } catch (cause) {
       // Keep serving the keys we have; with none at all, nothing can be verified.
@@ -70,7 +70,7 @@ function refresh(entry: Entry, url: string, fetcher: { fetch(url: string): Promi
 }
 
 /** Imports the usable keys of a JWK set: EdDSA and ES256 signature keys with a kid. */
-export async function importKeySet(set: unknown): Promise<Map<string, VerificationKey>> {
+export async function importPublicKeys(set: unknown): Promise<Map<string, VerificationKey>> {
   const keys = new Map<string, VerificationKey>();
   const list = (set as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(list)) return keys;

@@ -1,8 +1,8 @@
 import { type Env, settings } from "../env.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { kvRevocations } from "../store/revocations.ts";
-import { keySet } from "./keys.ts";
-import { type VerifyOutcome, verifyAccessToken } from "./verify.ts";
+import { keySet } from "./signing-keys.ts";
+import { type VerifyOutcome, verifyAccessToken } from "./verify-access-token.ts";
 
 export interface OwnTokenOptions {
   /**

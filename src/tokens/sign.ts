@@ -1,6 +1,7 @@
 import { base64url, SignJWT } from "jose";
+import { nowSeconds } from "../lib/time.ts";
 import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "./claims.ts";
-import type { KeySet } from "./keys.ts";
+import type { KeySet } from "./signing-keys.ts";
 
 export interface IssueOptions {
   issuer: string;
@@ -20,7 +21,7 @@ export interface IssuedToken {
 }
 
 export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<IssuedToken> {
-  const iat = o.now ?? Math.floor(Date.now() / 1000);
+  const iat = o.now ?? nowSeconds();
   const claims: AccessTokenClaims = {
     iss: o.issuer,
     sub: o.clientId,

@@ -9,10 +9,10 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { createAppKey } from "../../src/store/application-keys.ts";
+import { createAppKey } from "../../src/store/application-key-store.ts";
 import type { Kv } from "../../src/store/kv.ts";
-import { keySet } from "../../src/tokens/keys.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
+import { keySet } from "../../src/tokens/signing-keys.ts";
 import { BENCH_SCOPE, bundle, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */

@@ -25,7 +25,7 @@ import { build, type Plugin } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { createAppKey } from "../../src/store/application-keys.ts";
+import { createAppKey } from "../../src/store/application-key-store.ts";
 import { hashSecret } from "../../src/store/client-record.ts";
 import type { Kv } from "../../src/store/kv.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";

@@ -13,7 +13,7 @@ let state: string;
 
 async function keys(...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["src/cli/keys.ts", ...args, "--persist-to", state]);
+    const { stdout, stderr } = await run(process.execPath, ["src/cli/manager.ts", ...args, "--persist-to", state]);
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -123,7 +123,7 @@ describe("npm run keys -- signing", () => {
     const file = join(state, "signing-keys.json");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(file, JSON.stringify(input));
-    const { stdout } = await run(process.execPath, ["src/cli/keys.ts", "signing", ...args, "--keys-file", file]);
+    const { stdout } = await run(process.execPath, ["src/cli/manager.ts", "signing", ...args, "--keys-file", file]);
     return JSON.parse(stdout) as { keys: Record<string, string>[] };
   }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { buildSync } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAppKey } from "../../src/store/application-keys.ts";
+import { createAppKey } from "../../src/store/application-key-store.ts";
 import type { Kv } from "../../src/store/kv.ts";
 import { newSigningKeys } from "../bench/workers.ts";
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wranglerKv } from "../../src/cli/kv.ts";
-import { createAppKey, deleteAppKey, getAppKey, listAppKeys } from "../../src/store/application-keys.ts";
+import { wranglerKv } from "../../src/cli/namespaces.ts";
+import { createAppKey, deleteAppKey, getAppKey, listAppKeys } from "../../src/store/application-key-store.ts";
 
 /**
  * `--remote` runs the store code over `wrangler kv` commands. There is no Cloudflare account

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { readDevVar, writeDevVar } from "./dev-vars.ts";
+import { generateSigningKey, type SigningAlg } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
-import { generateSigningKey, type SigningAlg } from "./signing-keys.ts";
 
 type Jwk = Record<string, string>;
 type KeySetJson = { keys: Jwk[] };

@@ -1,8 +1,8 @@
 import { importJWK, type JWK } from "jose";
 import { ConfigError } from "../config-error.ts";
-import { TtlCache } from "../store/ttl-cache.ts";
+import { TtlCache } from "../lib/ttl-cache.ts";
 import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
-import type { VerifiedTokens } from "./verify.ts";
+import type { VerifiedTokens } from "./verify-access-token.ts";
 
 export type { VerificationKey } from "./algorithms.ts";
 
@@ -34,11 +34,11 @@ let cached: { raw: string; keys: Promise<KeySet> } | undefined;
 export function keySet(raw: string | undefined): Promise<KeySet> {
   if (cached !== undefined && cached.raw === raw) return cached.keys;
   if (raw === undefined || raw.trim() === "") return Promise.reject(new ConfigError("SIGNING_KEYS is not set"));
-  cached = { raw, keys: importKeySet(raw) };
+  cached = { raw, keys: importSigningKeys(raw) };
   return cached.keys;
 }
 
-async function importKeySet(raw: string): Promise<KeySet> {
+async function importSigningKeys(raw: string): Promise<KeySet> {
   const privateJwks = parsePrivateJwks(raw);
   const verifiers = new Map<string, VerificationKey>();
   const publicJwks: PublicJwk[] = [];

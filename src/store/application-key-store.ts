@@ -1,7 +1,7 @@
 import { type ClientRecord, type NewClientAttributes, newClient, type Permissions, permissionsOf } from "./client-record.ts";
 import { forgetClient, isDeleted } from "./clients.ts";
-import { appKeyIdKey, clientKey, deletedClientKey } from "./keys.ts";
 import type { Kv } from "./kv.ts";
+import { appKeyIdKey, clientKey, deletedClientKey } from "./kv-keys.ts";
 import { revokeDeletedClient } from "./revocations.ts";
 
 /**

@@ -1,8 +1,9 @@
 import { base64url, compactVerify, decodeProtectedHeader } from "jose";
+import type { RevocationChecker } from "../contracts.ts";
+import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../contracts.ts";
 import { sha256 } from "../lib/sha256.ts";
-import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../limits.ts";
-import type { RevocationChecker } from "../revocation-checker.ts";
-import type { TtlCache } from "../store/ttl-cache.ts";
+import { nowSeconds } from "../lib/time.ts";
+import type { TtlCache } from "../lib/ttl-cache.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { type AccessTokenClaims, GRANTS } from "./claims.ts";
@@ -27,7 +28,7 @@ export type FailureCode =
 
 export type VerifyOutcome = { ok: true; claims: AccessTokenClaims } | { ok: false; code: FailureCode };
 
-export type { RevocationChecker } from "../revocation-checker.ts";
+export type { RevocationChecker } from "../contracts.ts";
 
 /**
  * Tokens whose signature and claims already checked out, by a SHA-256 digest of their text (an
@@ -103,7 +104,7 @@ async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise
   const accepts = (aud: string) => (typeof own === "string" ? aud === own : own.includes(aud)) || o.resources?.has(aud) === true;
   if (!(typeof claims.aud === "string" ? accepts(claims.aud) : claims.aud.some(accepts))) return fail("wrong_audience");
 
-  const now = o.now ?? Math.floor(Date.now() / 1000);
+  const now = o.now ?? nowSeconds();
   if (now >= acceptedUntil(claims.exp)) return fail("expired");
   const nbf = (claims as { nbf?: unknown }).nbf;
   if (claims.iat > now + CLOCK_SKEW_SECONDS || (typeof nbf === "number" && nbf > now + CLOCK_SKEW_SECONDS)) {

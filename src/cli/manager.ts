@@ -19,8 +19,8 @@
 import { parseArgs } from "node:util";
 import { scopeWithin } from "../policy/scope.ts";
 import { grantsOf } from "../tokens/claims.ts";
-import { createClient, deleteClient, listClients, targetScopes } from "./clients.ts";
-import { signing } from "./signing.ts";
+import { createClient, deleteClient, listClients, targetScopes } from "./key-commands.ts";
+import { signing } from "./rotation.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] | list | delete ID
                                   [--remote [--env E] | --persist-to DIR]

@@ -1,6 +1,7 @@
 /**
- * Limits that several layers must agree on. A leaf: it imports nothing, so settings, storage
- * and tokens can all depend on it without depending on each other.
+ * What several layers must agree on: limits, and the interface through which verification asks
+ * storage about revocations. A leaf: it imports nothing, so settings, storage and tokens can
+ * all depend on it without depending on each other.
  */
 
 /** Tolerated difference between the issuer's clock and a verifier's, for exp, nbf and iat. */
@@ -26,3 +27,16 @@ export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
  * outlive a token (a revocation entry, a cached "revoked") lives at least until then.
  */
 export const acceptedUntil = (exp: number) => exp + CLOCK_SKEW_SECONDS;
+
+/** What a revocation lookup needs of a token. */
+export interface RevocableToken {
+  jti: string;
+  client_id: string;
+  iat: number;
+  exp: number;
+}
+
+export interface RevocationChecker {
+  /** Throws when the store cannot answer: a verifier must never guess "not revoked". */
+  isRevoked(token: RevocableToken): Promise<boolean>;
+}

@@ -1,8 +1,8 @@
 import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../policy/vocabulary.ts";
-import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-keys.ts";
+import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-key-store.ts";
 import { type Permissions, permissionsOf } from "../store/client-record.ts";
-import { type Namespaces, openNamespaces, type Target } from "./kv.ts";
+import { type Namespaces, openNamespaces, type Target } from "./namespaces.ts";
 import { ROOT } from "./wrangler.ts";
 
 /** What `keys create` prints: the only time the secret is shown. */
