@@ -71,29 +71,7 @@ describe("GET /.well-known/oauth-authorization-server", () => {
   });
 });
 
-describe("unit: form and Basic parsing", async () => {
-  const { parseForm } = await import("../src/http/form.ts");
-  const { parseBasic } = await import("../src/http/basic.ts");
-
-  it("decodes + and percent-escapes, keeps __proto__ as data", () => {
-    const form = parseForm("a=b+c&d=%26%3D&__proto__=x&constructor=y&&e");
-    expect([...form]).toStrictEqual([
-      ["a", "b c"],
-      ["d", "&="],
-      ["__proto__", "x"],
-      ["constructor", "y"],
-      ["e", ""],
-    ]);
-    expect(({} as any).x).toBeUndefined();
-  });
-
-  it("form-url-decodes Basic id and secret (RFC 6749 §2.3.1)", () => {
-    const header = `Basic ${btoa("my%2Bid:s+e%3Acret")}`;
-    expect(parseBasic(header)).toStrictEqual({ clientId: "my+id", clientSecret: "s e:cret" });
-    expect(parseBasic(null)).toBeUndefined();
-    expect(parseBasic("Bearer abc")).toBeUndefined();
-  });
-
+describe("the test signing key", () => {
   it("a token verifies with the default test key", async () => {
     const client = await createClient();
     await expect(verifyWithJwks(await tokenFor(client, "implicit"))).resolves.toBeTruthy();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callerAddress } from "../src/auth/address.ts";
+import { callerAddress } from "../../../src/auth/address.ts";
 
 const of = (ip: string | undefined) =>
   callerAddress(new Request("https://auth.example/", ip === undefined ? {} : { headers: { "CF-Connecting-IP": ip } }));
