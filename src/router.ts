@@ -1,6 +1,6 @@
 import { type Env, settings } from "./env.ts";
 import { createKey, deleteKey, getKey, listKeys, updateKey } from "./handlers/application-keys.ts";
-import { openapi, readmeDocument } from "./handlers/documents.ts";
+import { docsDocument, openapi, readmeDocument } from "./handlers/documents.ts";
 import { introspect } from "./handlers/introspect.ts";
 import { jwks } from "./handlers/jwks.ts";
 import { metadata } from "./handlers/metadata.ts";
@@ -25,6 +25,7 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/.well-known/oauth-authorization-server": { GET: metadata },
   "/openapi.json": { GET: openapi },
   "/README.md": { GET: readmeDocument },
+  "/docs/:name": { GET: docsDocument },
   "/": { GET: root },
 };
 

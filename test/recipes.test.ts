@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import readme from "../README.md";
+import verifyingTokens from "../docs/verifying-tokens.md";
 import hono from "./fixtures/recipes/hono.ts";
 import honoSource from "./fixtures/recipes/hono.ts?raw";
 import itty from "./fixtures/recipes/itty.ts";
@@ -9,8 +9,8 @@ import ittySource from "./fixtures/recipes/itty.ts?raw";
 import { call, createAdmin, createClient, ORIGIN, tamper, tokenFor } from "./helpers.ts";
 
 /**
- * The README's consumer recipes, run as written against tokens from the service. Each recipe
- * file is also in the README verbatim, so the two cannot drift apart.
+ * The consumer recipes docs/verifying-tokens.md shows, run as written against tokens from the
+ * service. Each recipe file is also in the page verbatim, so the two cannot drift apart.
  */
 afterEach(() => vi.restoreAllMocks());
 
@@ -93,8 +93,8 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
   });
 });
 
-describe("the README", () => {
+describe("docs/verifying-tokens.md", () => {
   it("shows each recipe exactly as tested", () => {
-    for (const source of [honoSource, ittySource]) expect(readme).toContain(source.trim());
+    for (const source of [honoSource, ittySource]) expect(verifyingTokens).toContain(source.trim());
   });
 });

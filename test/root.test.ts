@@ -67,4 +67,17 @@ describe("the documents", () => {
     expect([res.status, res.headers.get("Content-Type")]).toStrictEqual([200, "text/markdown; charset=utf-8"]);
     expect((await res.text()).startsWith("# edge-token\n")).toBe(true);
   });
+
+  it("serves every document the README links to, so its links work where it is served", async () => {
+    const readme = await (await call("/README.md")).text();
+    const linked = [...new Set([...readme.matchAll(/\]\((docs\/[a-z-]+\.md)\)/g)].map((m) => m[1]!))];
+    expect(linked.length).toBeGreaterThanOrEqual(6);
+    for (const path of linked) {
+      const res = await call(`/${path}`);
+      expect([path, res.status, res.headers.get("Content-Type")]).toStrictEqual([path, 200, "text/markdown; charset=utf-8"]);
+      expect((await res.text()).startsWith("# ")).toBe(true);
+    }
+    for (const missing of ["/docs/nope.md", "/docs/__proto__", "/docs/constructor"])
+      expect([missing, (await call(missing)).status]).toStrictEqual([missing, 404]);
+  });
 });

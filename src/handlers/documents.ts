@@ -1,5 +1,14 @@
+import api from "../../docs/api.md";
+import benchmark from "../../docs/benchmark.md";
+import cliAndRotation from "../../docs/cli-and-rotation.md";
+import permissions from "../../docs/permissions.md";
+import security from "../../docs/security.md";
+import settingsDoc from "../../docs/settings.md";
+import verifyingTokens from "../../docs/verifying-tokens.md";
 import readme from "../../README.md";
 import { type Env, settings } from "../env.ts";
+import { context } from "../http/context.ts";
+import { HttpError } from "../http/errors.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
 import openapiDocument from "../openapi.json";
@@ -24,5 +33,25 @@ function documentFor(issuer: string): string {
 
 /** GET /README.md: the project's README, bundled as text (wrangler.toml's [[rules]]). */
 export function readmeDocument(): Response {
-  return new Response(readme, { headers: { "Content-Type": "text/markdown; charset=utf-8", ...PUBLIC_CACHE } });
+  return markdown(readme);
 }
+
+const DOCS: Record<string, string> = {
+  "api.md": api,
+  "benchmark.md": benchmark,
+  "cli-and-rotation.md": cliAndRotation,
+  "permissions.md": permissions,
+  "security.md": security,
+  "settings.md": settingsDoc,
+  "verifying-tokens.md": verifyingTokens,
+};
+
+/** GET /docs/:name: the reference the README links to, so its links work where it is served. */
+export function docsDocument(request: Request): Response {
+  const name = context(request).params!.name!;
+  const text = Object.hasOwn(DOCS, name) ? DOCS[name] : undefined;
+  if (text === undefined) throw new HttpError(404, "not_found", "There is no such document.");
+  return markdown(text);
+}
+
+const markdown = (text: string) => new Response(text, { headers: { "Content-Type": "text/markdown; charset=utf-8", ...PUBLIC_CACHE } });

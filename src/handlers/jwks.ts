@@ -6,7 +6,7 @@ import { keySet } from "../tokens/signing-keys.ts";
 export async function jwks(_request: Request, env: Env): Promise<Response> {
   const keys = await keySet(env.SIGNING_KEYS);
   return new Response(keys.jwksJson, {
-    // Verifiers cache the key set this long: a rotation waits at least as long (README).
+    // Verifiers cache the key set this long: a rotation waits at least as long (docs/cli-and-rotation.md).
     headers: { "Content-Type": "application/json", ...PUBLIC_CACHE },
   });
 }

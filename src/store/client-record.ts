@@ -77,7 +77,7 @@ export async function newClient(a: NewClientAttributes, now = new Date()): Promi
 
 /**
  * A fast hash is right for a 256-bit random secret: it cannot be guessed from its digest,
- * and it keeps authentication far inside the Workers CPU budget (see README).
+ * and it keeps authentication far inside the Workers CPU budget (docs/security.md).
  */
 export async function hashSecret(secret: string): Promise<string> {
   return base64url.encode(await sha256(secret));

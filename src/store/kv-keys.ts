@@ -1,6 +1,6 @@
 /**
  * Every KV key this service writes, and the expiration rules that go with them.
- * docs: README.md "Storage schema".
+ * docs: docs/security.md, "Storage schema".
  */
 
 /** CLIENTS: the client record, looked up on every token request. */

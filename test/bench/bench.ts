@@ -215,7 +215,7 @@ async function main() {
     console.error(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
     // The model the README states is part of what the bench checks.
     if (counts.some((c) => !c.as_expected)) {
-      console.error("KV operations differ from the model stated in count.ts and the README");
+      console.error("KV operations differ from the model stated in count.ts and docs/benchmark.md");
       process.exitCode = 1;
     }
   } finally {

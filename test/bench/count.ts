@@ -5,7 +5,7 @@
  * Node, so nothing warms the isolates first. edge-token and the fixture consumer run with their
  * KV bindings counted (test/bench/counting/). Reads are counted per key, as KV bills them.
  *
- * The expected counts are the model the README states; a count that differs fails the bench.
+ * The expected counts are the model docs/benchmark.md states; a count that differs fails the bench.
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";

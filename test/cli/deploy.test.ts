@@ -8,7 +8,7 @@ import { withNamespaceIds } from "../../src/cli/deploy.ts";
 /**
  * npm run deploy's decisions, against a stand-in wrangler first on PATH (test/cli/stand-in/)
  * that records its calls and answers as wrangler does. No Cloudflare account is reachable from
- * here: the real path is untested (README, "Deploy").
+ * here: the real path is untested (README, "Deploy"; docs/settings.md).
  */
 let dir: string;
 let home: string;

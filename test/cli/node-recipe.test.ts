@@ -9,7 +9,7 @@ import type { Kv } from "../../src/store/kv.ts";
 import { newSigningKeys } from "../bench/workers.ts";
 
 /**
- * The README's Node recipe (recipes/node-server.ts), run as written: edge-token in workerd
+ * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
  * answers on a local port and is the issuer; the recipe fetches its JWKS over HTTP.
  */
 let mf: Miniflare;
@@ -85,8 +85,11 @@ describe("recipe: a Node resource server with jose", () => {
     }
   });
 
-  it("is in the README exactly as tested", async () => {
-    const [readme, source] = await Promise.all([readFile("README.md", "utf8"), readFile("test/cli/recipes/node-server.ts", "utf8")]);
-    expect(readme).toContain(source.trim());
+  it("is in docs/verifying-tokens.md exactly as tested", async () => {
+    const [doc, source] = await Promise.all([
+      readFile("docs/verifying-tokens.md", "utf8"),
+      readFile("test/cli/recipes/node-server.ts", "utf8"),
+    ]);
+    expect(doc).toContain(source.trim());
   });
 });
