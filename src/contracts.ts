@@ -11,6 +11,12 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** The longest lifetime TOKEN_TTL_SECONDS may set: client-wide revocations outlive it. */
 export const MAX_TOKEN_TTL_SECONDS = 86_400;
 
+/** CLIENT_CACHE_SECONDS and REVOCATION_CACHE_SECONDS, and the importable verifier's, unless set. */
+export const DEFAULT_CACHE_SECONDS = 10;
+
+/** A KV call that takes longer fails (KV_TIMEOUT_MS, and the importable verifier's), unless set. */
+export const DEFAULT_KV_TIMEOUT_MS = 5000;
+
 /** The longest CLIENT_CACHE_SECONDS may be: how long a deleted key's record may linger in an isolate. */
 export const MAX_CLIENT_CACHE_SECONDS = 60;
 /** The longest REVOCATION_CACHE_SECONDS may be. */

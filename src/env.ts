@@ -22,7 +22,14 @@ export interface Settings extends ScopeSettings {
 }
 
 import { ConfigError } from "./config-error.ts";
-import { DEFAULT_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS, MAX_REVOCATION_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS } from "./contracts.ts";
+import {
+  DEFAULT_CACHE_SECONDS,
+  DEFAULT_KV_TIMEOUT_MS,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  MAX_CLIENT_CACHE_SECONDS,
+  MAX_REVOCATION_CACHE_SECONDS,
+  MAX_TOKEN_TTL_SECONDS,
+} from "./contracts.ts";
 import { isResourceUri } from "./policy/resource.ts";
 import { optional, type ScopeSettings, scopeSettings } from "./policy/vocabulary.ts";
 
@@ -57,9 +64,15 @@ function parseSettings(env: Env): Settings {
     tokenTtlSeconds: parseTtl(env.TOKEN_TTL_SECONDS),
     corsOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
-    kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, 5000, 1, 60_000),
-    clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, 10, 0, MAX_CLIENT_CACHE_SECONDS),
-    revocationCacheSeconds: integer("REVOCATION_CACHE_SECONDS", env.REVOCATION_CACHE_SECONDS, 10, 0, MAX_REVOCATION_CACHE_SECONDS),
+    kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, DEFAULT_KV_TIMEOUT_MS, 1, 60_000),
+    clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, DEFAULT_CACHE_SECONDS, 0, MAX_CLIENT_CACHE_SECONDS),
+    revocationCacheSeconds: integer(
+      "REVOCATION_CACHE_SECONDS",
+      env.REVOCATION_CACHE_SECONDS,
+      DEFAULT_CACHE_SECONDS,
+      0,
+      MAX_REVOCATION_CACHE_SECONDS,
+    ),
   };
 }
 

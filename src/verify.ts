@@ -8,7 +8,9 @@
  *
  * Same pipeline and rules as the token service's own RPC entrypoint.
  */
+import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS } from "./contracts.ts";
 import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
+import { PUBLIC_MAX_AGE_SECONDS } from "./http/response.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
 import { timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
@@ -47,7 +49,7 @@ export interface VerifierOptions {
    * revocations): a consumer you do not trust should verify over the RPC entrypoint instead.
    */
   revocations: KVNamespace | false;
-  /** Default 300, the JWKS endpoint's max-age. */
+  /** Default PUBLIC_MAX_AGE_SECONDS (300), the JWKS endpoint's max-age. */
   jwksMaxAgeSeconds?: number;
   /** Default 30. */
   jwksRefetchCooldownSeconds?: number;
@@ -69,7 +71,9 @@ export function createVerifier(o: VerifierOptions): Verifier {
     );
   }
   const key = keyLookup(o);
-  const revocations = o.revocations ? kvRevocations(timed(o.revocations, 5000), o.revocationCacheSeconds ?? 10) : undefined;
+  const revocations = o.revocations
+    ? kvRevocations(timed(o.revocations, DEFAULT_KV_TIMEOUT_MS), o.revocationCacheSeconds ?? DEFAULT_CACHE_SECONDS)
+    : undefined;
   const verified: VerifiedTokens = new TtlCache(5_000);
   return {
     async verify(token, request) {
@@ -81,7 +85,10 @@ export function createVerifier(o: VerifierOptions): Verifier {
 }
 
 function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey | undefined> {
-  const cacheOptions = { maxAgeSeconds: o.jwksMaxAgeSeconds ?? 300, cooldownSeconds: o.jwksRefetchCooldownSeconds ?? 30 };
+  const cacheOptions = {
+    maxAgeSeconds: o.jwksMaxAgeSeconds ?? PUBLIC_MAX_AGE_SECONDS,
+    cooldownSeconds: o.jwksRefetchCooldownSeconds ?? 30,
+  };
   const source = o.jwks;
   if (typeof source === "string" || source instanceof URL) {
     return remoteKeyLookup(String(source), { fetch: (url) => fetch(url) }, cacheOptions);
