@@ -22,13 +22,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build, type Plugin } from "esbuild";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { createAppKey } from "../../src/store/application-key-store.ts";
 import { hashSecret } from "../../src/store/client-record.ts";
 import type { Kv } from "../../src/store/kv.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
+import { newSigningKeys } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -204,10 +204,7 @@ async function main() {
   const only = values.only ? new Set(values.only.split(",")) : undefined;
   const variants = VARIANTS.filter((v) => !only || only.has(v.name));
   const service = unstable_readConfig({ config: "wrangler.toml" });
-  const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! });
-  const SIGNING_KEYS = JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
+  const SIGNING_KEYS = await newSigningKeys();
   const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
   const compatibilityDate = service.compatibility_date!;
   const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, ISSUER };
