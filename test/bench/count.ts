@@ -13,7 +13,7 @@ import { createAppKey } from "../../src/store/application-key-store.ts";
 import type { Kv } from "../../src/store/kv.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
-import { BENCH_SCOPE, bundle, ISSUER, newSigningKeys } from "./workers.ts";
+import { BENCH_SCOPE, bundle, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
 interface Counts {
@@ -149,8 +149,6 @@ export interface CountRow {
 
 export async function countKvOperations(): Promise<CountRow[]> {
   const service = unstable_readConfig({ config: "wrangler.toml" });
-  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
-  const compatibilityDate = service.compatibility_date!;
   const signingKeys = await newSigningKeys();
   const edgeScript = bundle("test/bench/counting/edge-token.ts", "counted-edge-token");
   const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
@@ -172,27 +170,7 @@ export async function countKvOperations(): Promise<CountRow[]> {
     const mf = new Miniflare(
       convertV4MiniflareOptions({
         handleStructuredLogs: () => {},
-        workers: [
-          {
-            name: "edge-token",
-            modules: true,
-            scriptPath: edgeScript,
-            compatibilityDate,
-            kvNamespaces: kv,
-            bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
-            unsafeDirectSockets: [{ port: 0 }],
-          },
-          {
-            name: "consumer",
-            modules: true,
-            scriptPath: consumerScript,
-            compatibilityDate,
-            kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
-            serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
-            bindings: { ISSUER },
-            unsafeDirectSockets: [{ port: 0 }],
-          },
-        ],
+        workers: edgeTokenAndConsumer({ service, signingKeys, edgeScript, consumerScript }),
       } as never),
     );
     try {

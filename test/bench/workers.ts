@@ -44,6 +44,43 @@ export const BENCH_SCOPE = "read write application_keys";
  * workerd through Miniflare's API (no wrangler dev proxy), each on its own socket. Settings,
  * KV namespaces and rate limits come from wrangler.toml; KV is in memory and seeded with a client.
  */
+/**
+ * edge-token and the fixture consumer bound to it, as Miniflare workers: the bench and the
+ * KV counting run (count.ts) differ only in the scripts and in whether rate limits are bound.
+ */
+export function edgeTokenAndConsumer(o: {
+  service: ReturnType<typeof unstable_readConfig>;
+  signingKeys: string;
+  edgeScript: string;
+  consumerScript: string;
+  ratelimits?: Record<string, unknown>;
+}) {
+  const kv = Object.fromEntries(o.service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const compatibilityDate = o.service.compatibility_date!;
+  return [
+    {
+      name: "edge-token",
+      modules: true,
+      scriptPath: o.edgeScript,
+      compatibilityDate,
+      kvNamespaces: kv,
+      ...(o.ratelimits ? { ratelimits: o.ratelimits } : {}),
+      bindings: { ...(o.service.vars as Record<string, string>), SIGNING_KEYS: o.signingKeys, ISSUER },
+      unsafeDirectSockets: [{ port: 0 }],
+    },
+    {
+      name: "consumer",
+      modules: true,
+      scriptPath: o.consumerScript,
+      compatibilityDate,
+      kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
+      serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
+      bindings: { ISSUER },
+      unsafeDirectSockets: [{ port: 0 }],
+    },
+  ];
+}
+
 /** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */
 export async function newSigningKeys(): Promise<string> {
   const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
@@ -55,7 +92,6 @@ export async function newSigningKeys(): Promise<string> {
 export async function startWorkers(): Promise<Workers> {
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const signingKeys = await newSigningKeys();
-  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
   const ratelimits = Object.fromEntries(
     service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [
       r.name,
@@ -71,26 +107,13 @@ export async function startWorkers(): Promise<Workers> {
       // just does not print them.
       handleStructuredLogs: () => {},
       workers: [
-        {
-          name: "edge-token",
-          modules: true,
-          scriptPath: bundle("src/index.ts", "edge-token"),
-          compatibilityDate,
-          kvNamespaces: kv,
+        ...edgeTokenAndConsumer({
+          service,
+          signingKeys,
+          edgeScript: bundle("src/index.ts", "edge-token"),
+          consumerScript: bundle("test/fixtures/consumer/index.ts", "consumer"),
           ratelimits,
-          bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, ISSUER },
-          unsafeDirectSockets: [{ port: 0 }],
-        },
-        {
-          name: "consumer",
-          modules: true,
-          scriptPath: bundle("test/fixtures/consumer/index.ts", "consumer"),
-          compatibilityDate,
-          kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
-          serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
-          bindings: { ISSUER },
-          unsafeDirectSockets: [{ port: 0 }],
-        },
+        }),
         {
           name: "noop",
           modules: true,

@@ -1,12 +1,11 @@
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { buildSync } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppKey } from "../../src/store/application-key-store.ts";
 import type { Kv } from "../../src/store/kv.ts";
-import { newSigningKeys } from "../bench/workers.ts";
+import { bundle, newSigningKeys } from "../bench/workers.ts";
 
 /**
  * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
@@ -19,17 +18,7 @@ let api: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const script = "test/fixtures/.build/node-recipe-edge-token.mjs";
-  buildSync({
-    entryPoints: ["src/index.ts"],
-    outfile: script,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    external: ["cloudflare:*"],
-    loader: { ".md": "text" },
-    logLevel: "warning",
-  });
+  const script = bundle("src/index.ts", "node-recipe-edge-token");
   mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
