@@ -12,6 +12,7 @@ import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS } from "./contracts.ts";
 import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
 import { PUBLIC_MAX_AGE_SECONDS } from "./http/response.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
+import { isResourceUri } from "./policy/resource.ts";
 import { timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
 import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
@@ -65,6 +66,10 @@ export interface Verifier {
 }
 
 export function createVerifier(o: VerifierOptions): Verifier {
+  // Without it, iss would go unchecked and aud would default to whatever the token claims.
+  if (typeof o.issuer !== "string" || !isResourceUri(o.issuer)) {
+    throw new TypeError('createVerifier: "issuer" must be the token service\'s ISSUER, an absolute URL');
+  }
   if (o.revocations !== false && (typeof o.revocations !== "object" || o.revocations === null)) {
     throw new TypeError(
       'createVerifier: "revocations" is required: the REVOCATIONS namespace, or false to let revoked tokens pass until they expire',

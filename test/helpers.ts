@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { createLocalJWKSet, type JWTVerifyResult, jwtVerify, SignJWT } from "jose";
 import type { Env } from "../src/env.ts";
 import worker from "../src/index.ts";
-import { newClient, type Permissions } from "../src/store/client-record.ts";
-import { putClient } from "../src/store/clients.ts";
+import { createAppKey } from "../src/store/application-key-store.ts";
+import type { Permissions } from "../src/store/client-record.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
 import { signAccessToken } from "../src/tokens/sign.ts";
 import { keySet } from "../src/tokens/signing-keys.ts";
@@ -46,14 +46,13 @@ export function basic(id: string, secret: string): Record<string, string> {
  * default it holds what an API-created key gets (DEFAULT_SCOPE, both grants).
  */
 export async function createClient(name = "test client", permissions: Partial<Permissions> = {}) {
-  const { record, clientSecret } = await newClient({
+  const { record, clientSecret } = await createAppKey(env.CLIENTS, {
     name,
     scope: "read write",
     grant_types: ["client_credentials", "implicit"],
     created_by: "test",
     ...permissions,
   });
-  await putClient(env.CLIENTS, record);
   return { ...record, client_secret: clientSecret };
 }
 

@@ -68,7 +68,7 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
     const backend = await createClient();
     const token = await tokenFor(backend); // read write
     const browser = await tokenFor(backend, "implicit"); // read
-    const admin = await tokenFor(await createAdmin());
+    const admin = await tokenFor(await createAdmin()); // a token that manages keys: for the admin API alone
 
     const products = await send("GET", "/products", browser);
     expect([products.status, await products.json()]).toStrictEqual([200, { products: [], client_id: backend.client_id }]);
@@ -79,12 +79,13 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
       403,
       'Bearer realm="api", error="insufficient_scope", scope="write"',
     ]);
-    const keys = await send("GET", "/keys", token);
-    expect([keys.status, keys.headers.get("WWW-Authenticate")]).toStrictEqual([
+    const reports = await send("GET", "/reports", browser);
+    expect([reports.status, reports.headers.get("WWW-Authenticate")]).toStrictEqual([
       403,
-      'Bearer realm="api", error="insufficient_scope", scope="application_keys"',
+      'Bearer realm="api", error="insufficient_scope", scope="read write"',
     ]);
-    expect((await send("GET", "/keys", admin)).status).toBe(200);
+    expect((await send("GET", "/reports", token)).status).toBe(200);
+    expect((await send("GET", "/products", admin)).status).toBe(401);
 
     for (const bad of [undefined, "nope", tamper(token, { scope: "read write application_keys" })]) {
       const res = await send("GET", "/products", bad);

@@ -1,5 +1,6 @@
 import { type Env, settings } from "../env.ts";
 import { parseBasic } from "../http/basic.ts";
+import { REALM } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
 import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
@@ -17,8 +18,6 @@ export interface PresentedClient {
   clientId: string;
   clientSecret: string | undefined;
 }
-
-export const REALM = "edge-token";
 
 /**
  * Client credentials from HTTP Basic or the form body (RFC 6749 §2.3.1), or undefined when

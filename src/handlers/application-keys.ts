@@ -70,7 +70,6 @@ export async function updateKey(request: Request, env: Env): Promise<Response> {
     if (changes.scope === undefined && changes.grant_types === undefined) return;
     const next = { ...permissionsOf(current), ...definedPermissions(changes) };
     assertMayUpdate(caller, current, next);
-    assertMayGive(caller, next);
     if (narrows(current, next)) await revokeClient(revocationsKv(env), current.client_id);
   });
   if (!updated) throw notFound();

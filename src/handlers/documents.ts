@@ -12,6 +12,7 @@ import { HttpError } from "../http/errors.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
 import openapiDocument from "../openapi.json";
+import { adminAudience } from "../policy/resource.ts";
 
 /** GET /openapi.json: the API's OpenAPI 3.1 description, with this deployment as its server. */
 export function openapi(request: Request, env: Env): Response {
@@ -25,7 +26,11 @@ const serialised = new Map<string, string>();
 function documentFor(issuer: string): string {
   let text = serialised.get(issuer);
   if (text === undefined) {
-    text = JSON.stringify({ ...openapiDocument, servers: [{ url: issuer }] });
+    const { securitySchemes } = openapiDocument.components;
+    // The admin API's audience is absolute: this deployment's issuer in front of its path.
+    const edgeToken = { ...securitySchemes.edgeToken, "x-audience": adminAudience(issuer) };
+    const components = { ...openapiDocument.components, securitySchemes: { ...securitySchemes, edgeToken } };
+    text = JSON.stringify({ ...openapiDocument, servers: [{ url: issuer }], components });
     if (serialised.size < 16) serialised.set(issuer, text);
   }
   return text;

@@ -15,7 +15,7 @@ export async function introspect(request: Request, env: Env): Promise<Response> 
   const token = param(form, "token");
   if (token === undefined) throw badRequest('The parameter "token" is required.');
 
-  const outcome = await verifyOwnToken(env, token);
+  const outcome = await verifyOwnToken(env, token, { acceptAdmin: true });
   if (!outcome.ok) return json({ active: false }, 200, TOKEN_NO_STORE);
   const c = outcome.claims;
   return json(

@@ -1,6 +1,7 @@
 import { type Env, settings } from "../env.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { json, PUBLIC_CACHE } from "../http/response.ts";
+import { adminAudience } from "../policy/resource.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
 
@@ -23,6 +24,8 @@ export function metadata(request: Request, env: Env): Response {
       revocation_endpoint_auth_methods_supported: AUTH_METHODS,
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       scopes_supported: s.scopes,
+      // Not in RFC 8414: the aud of every token that manages keys, accepted by the admin API alone.
+      application_keys_audience: adminAudience(issuer),
     },
     200,
     PUBLIC_CACHE,

@@ -19,7 +19,7 @@ export async function revoke(request: Request, env: Env): Promise<Response> {
   if (token === undefined) throw badRequest('The parameter "token" is required.');
   // token_type_hint is optional and only a hint (RFC 7009 §2.1): every token here is an access token.
 
-  const outcome = await verifyOwnToken(env, token);
+  const outcome = await verifyOwnToken(env, token, { acceptAdmin: true });
   if (!outcome.ok) return revoked();
 
   const { claims } = outcome;

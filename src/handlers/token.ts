@@ -5,7 +5,7 @@ import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
-import { grantAudience, grantScope } from "../policy/grant.ts";
+import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { keySet } from "../tokens/signing-keys.ts";
@@ -28,8 +28,9 @@ export async function token(request: Request, env: Env): Promise<Response> {
   const { client } = await authenticateClient(request, env, presented, grant === "client_credentials" ? "secret" : "public");
   const s = settings(env);
   const issuer = issuerFor(request, s);
-  const scope = grantScope(client, grant, param(form, "scope"), s);
-  const audience = grantAudience(form.all("resource"), s, issuer);
+  const resources = form.all("resource");
+  const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
+  const audience = grantAudience(resources, scope, s, issuer);
   // Only a request that would get its token counts toward the issuance limit.
   await assertIssuanceAllowed(env, request, client.client_id, grant);
 

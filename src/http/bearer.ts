@@ -1,5 +1,8 @@
 import { HttpError } from "./errors.ts";
 
+/** The realm of this service's own challenges (Basic at the token endpoint, Bearer at the admin API). */
+export const REALM = "edge-token";
+
 /** The Bearer token of a request (RFC 6750 §2.1), or undefined when there is none. */
 export function bearerToken(request: Request): string | undefined {
   const h = request.headers.get("Authorization");

@@ -2,22 +2,28 @@ import type { Settings } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
 import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import type { Grant } from "../tokens/claims.ts";
-import { isResourceUri } from "./resource.ts";
-import { covers, formatScope, parseScope } from "./scope.ts";
+import { adminAudience, isResourceUri } from "./resource.ts";
+import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "./scope.ts";
 
 /**
  * What a token request may get: the grant must be one the key lists (RFC 6749 §5.2
  * unauthorized_client); the scope is the requested one, or without `scope` everything the
  * grant allows: the key's scope within SCOPES, and for implicit within PUBLIC_SCOPES too.
- * Returns the granted scope, formatted.
+ * A request that names an API with `resource` (`forApi`) gets, by default, everything but
+ * application_keys: a token for an API never manages keys. Returns the granted scope, formatted.
  */
-export function grantScope(client: ClientRecord, grant: Grant, requested: string | undefined, s: Settings): string {
+export function grantScope(client: ClientRecord, grant: Grant, requested: string | undefined, s: Settings, forApi = false): string {
   const { scope, grant_types } = permissionsOf(client);
   if (!grant_types.includes(grant)) throw unauthorizedClient(`This client may not use the ${grant} grant.`);
   const held = new Set(scope.split(" "));
   const allowed = s.scopes.filter((x) => held.has(x) && (grant === "client_credentials" || s.publicScopes.has(x)));
   if (allowed.length === 0) throw unauthorizedClient(`This client holds no scope that the ${grant} grant may carry.`);
-  if (requested === undefined) return allowed.join(" ");
+  if (requested === undefined) {
+    if (!forApi) return allowed.join(" ");
+    const forApis = allowed.filter((x) => x !== APPLICATION_KEYS_SCOPE);
+    if (forApis.length === 0) throw keyManagementOnly();
+    return forApis.join(" ");
+  }
   // The detail never echoes what the caller sent.
   const wanted = parseScope(requested);
   if (wanted === undefined) throw invalidScope("The scope parameter is not a valid scope value (RFC 6749 §3.3).");
@@ -26,11 +32,20 @@ export function grantScope(client: ClientRecord, grant: Grant, requested: string
   return formatScope(wanted, s.scopes);
 }
 
+/** Whether `resource` parameters name an API: anything but the admin API itself. */
+export const namesAnApi = (resources: readonly string[], issuer: string): boolean => resources.some((r) => r !== adminAudience(issuer));
+
 /**
- * The token's `aud`: the requested resources (RFC 8707), each listed in RESOURCES; an array
- * when there are several. Without any, AUDIENCE, or else the issuer.
+ * The token's `aud`. A token that carries application_keys is for the admin API alone (its
+ * own audience, which a request may also name). Otherwise the requested resources (RFC 8707),
+ * each listed in RESOURCES, an array when there are several; without any, AUDIENCE, or else
+ * the issuer.
  */
-export function grantAudience(resources: readonly string[], s: Settings, issuer: string): string | string[] {
+export function grantAudience(resources: readonly string[], scope: string, s: Settings, issuer: string): string | string[] {
+  if (scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
+    if (namesAnApi(resources, issuer)) throw keyManagementOnly();
+    return adminAudience(issuer);
+  }
   if (resources.length === 0) return s.audience ?? issuer;
   if (!resources.every((r) => isResourceUri(r) && s.resources.has(r))) {
     throw new HttpError(400, "invalid_target", "A requested resource is not an absolute URI this service issues tokens for.");
@@ -39,5 +54,7 @@ export function grantAudience(resources: readonly string[], s: Settings, issuer:
   return unique.length === 1 ? unique[0]! : unique;
 }
 
+const keyManagementOnly = () =>
+  new HttpError(400, "invalid_target", "A token that manages keys is for the admin API alone; ask for API scopes by name.");
 const unauthorizedClient = (detail: string) => new HttpError(400, "unauthorized_client", detail);
 const invalidScope = (detail: string) => new HttpError(400, "invalid_scope", detail);

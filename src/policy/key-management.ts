@@ -1,33 +1,86 @@
-import { REALM } from "../auth/client.ts";
-import { insufficientScope } from "../http/bearer.ts";
+import { insufficientScope, REALM } from "../http/bearer.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ClientRecord, Permissions } from "../store/client-record.ts";
 import { permissionsOf } from "../store/client-record.ts";
-import type { AccessTokenClaims } from "../tokens/claims.ts";
+import { type AccessTokenClaims, GRANTS } from "../tokens/claims.ts";
 import { APPLICATION_KEYS_SCOPE, covers } from "./scope.ts";
 
 /**
- * Managing keys is a right like any other, and nobody can grant more than they hold: a key's
- * scope can be set only to what the caller's own token carries. A key cannot delete itself,
- * nor drop its own right to manage keys: there must always be a way back in that is not the
- * CLI, and a leaked key cannot lock its owner out by deleting itself first.
+ * Managing keys is a right like any other, bounded both ways: nobody can give a key more than
+ * their own token holds, nor take away more than it holds. Renaming alone gives and takes
+ * nothing. A key cannot delete itself, nor drop its own right to manage keys or the grant that
+ * carries it: there must always be a way back in that is not the CLI, and a leaked key cannot
+ * lock its owner out by disarming itself first.
  */
+
+/**
+ * The grants a caller's token stands for. A client_credentials token proves the secret and
+ * could itself mint every token the weaker implicit grant gives, so it covers both; an
+ * implicit token (which never carries application_keys) covers only implicit.
+ */
+function grantsCoveredBy(caller: AccessTokenClaims): readonly string[] {
+  return caller.grant_type === "client_credentials" ? GRANTS : ["implicit"];
+}
+
 export function assertMayGive(caller: AccessTokenClaims, permissions: Permissions): void {
   if (!covers(caller.scope.split(" "), permissions.scope.split(" "))) {
     throw insufficientScope(REALM, permissions.scope, "A key cannot be given a scope that the caller's own token does not hold.");
   }
+  const missing = permissions.grant_types.filter((g) => !grantsCoveredBy(caller).includes(g));
+  if (missing.length > 0) {
+    throw insufficientScope(
+      REALM,
+      permissions.scope,
+      `A key cannot be given a grant the caller's own token does not cover: ${missing.join(" ")}.`,
+    );
+  }
 }
 
-export function assertMayUpdate(caller: AccessTokenClaims, current: ClientRecord, next: Permissions): void {
-  if (current.client_id === caller.client_id && !next.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
+/** Changing a key's permissions or deleting it takes away what it holds now: the caller must hold all of it. */
+export function assertMayTakeAway(caller: AccessTokenClaims, current: ClientRecord): void {
+  const { scope, grant_types } = permissionsOf(current);
+  const held = new Set(caller.scope.split(" "));
+  const lacking = scope.split(" ").filter((s) => !held.has(s));
+  if (lacking.length > 0) {
+    throw insufficientScope(
+      REALM,
+      scope,
+      `Changing or deleting this key needs a token that holds all of its current scope; this one lacks: ${lacking.join(" ")}.`,
+    );
+  }
+  const grants = grant_types.filter((g) => !grantsCoveredBy(caller).includes(g));
+  if (grants.length > 0) {
+    throw insufficientScope(
+      REALM,
+      scope,
+      `Changing or deleting this key needs a token whose grant covers its grant types; this one lacks: ${grants.join(" ")}.`,
+    );
+  }
+}
+
+/** The rules a key's own token meets when it changes its own permissions. */
+export function assertKeepsSelfManageable(caller: AccessTokenClaims, current: ClientRecord, next: Permissions): void {
+  if (current.client_id !== caller.client_id) return;
+  if (!next.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
     throw new HttpError(409, "conflict", `A key cannot remove ${APPLICATION_KEYS_SCOPE} from itself; do it with another key.`);
   }
+  if (!next.grant_types.includes("client_credentials")) {
+    throw new HttpError(409, "conflict", "A key cannot remove client_credentials from its own grant types; do it with another key.");
+  }
+}
+
+/** Everything a permission change must satisfy, checked against the key's current record. */
+export function assertMayUpdate(caller: AccessTokenClaims, current: ClientRecord, next: Permissions): void {
+  assertKeepsSelfManageable(caller, current, next);
+  assertMayTakeAway(caller, current);
+  assertMayGive(caller, next);
 }
 
 export function assertMayDelete(caller: AccessTokenClaims, current: ClientRecord): void {
   if (current.client_id === caller.client_id) {
     throw new HttpError(409, "conflict", "A key cannot delete itself; delete it with another key or the CLI.");
   }
+  assertMayTakeAway(caller, current);
 }
 
 /** Whether `next` takes away anything `current` could do: then its earlier tokens must go. */

@@ -11,7 +11,8 @@ export type VerifyResult =
 
 /**
  * What the request a token is about to be used for needs.
- * - `scope`: space-delimited scopes, all required; when given, it alone decides.
+ * - `scope`: space-delimited scopes, all required; when given, it alone decides. Empty or
+ *   blank counts as not given.
  * - otherwise `method`: GET, HEAD and OPTIONS need a valid token; anything else needs `write`.
  * A check told nothing (no request, or no method) is the check of a write: fail closed.
  * - `audience` (RPC only): accept only tokens for this audience (a resource server's own URI).
@@ -43,11 +44,14 @@ export function toResult(outcome: VerifyOutcome, request?: RequestInfo): VerifyR
   return { valid: true, claims: outcome.claims };
 }
 
-/** A malformed requirement is the resource server's bug: it throws rather than guess. */
+/**
+ * A malformed requirement is the resource server's bug: it throws rather than guess. An empty
+ * or blank scope is absent (a route whose scope comes from an empty setting), so the method
+ * rule applies: never "nothing needed".
+ */
 function requiredScope(request: RequestInfo | undefined): string[] | undefined {
   const scope = request?.scope;
-  if (scope === undefined) return undefined;
-  if (scope === "") return [];
+  if (scope === undefined || (typeof scope === "string" && scope.trim() === "")) return undefined;
   const needed = typeof scope === "string" ? parseScope(scope) : undefined;
   if (needed === undefined)
     throw new TypeError('verify: request.scope must be space-delimited scope-tokens, like "orders:read orders:write"');

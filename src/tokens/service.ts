@@ -12,6 +12,8 @@ export interface OwnTokenOptions {
   audience?: string | readonly string[] | undefined;
   /** false: only AUDIENCE (or the issuer), as for a token used on this service itself. */
   resources?: boolean;
+  /** Tokens for the admin API pass too (introspection, revocation). */
+  acceptAdmin?: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function verifyOwnToken(env: Env, token: unknown, o: OwnTokenOption
     issuer: s.issuer,
     audience: o.audience ?? s.audience,
     resources: o.audience === undefined && o.resources !== false ? s.resources : undefined,
+    acceptAdmin: o.acceptAdmin,
     revocations: kvRevocations(revocationsKv(env), s.revocationCacheSeconds),
     verified: keys.verified,
   });

@@ -4,6 +4,8 @@ import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../contracts.ts";
 import { sha256 } from "../lib/sha256.ts";
 import { nowSeconds } from "../lib/time.ts";
 import type { TtlCache } from "../lib/ttl-cache.ts";
+import { adminAudience } from "../policy/resource.ts";
+import { APPLICATION_KEYS_SCOPE } from "../policy/scope.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { type AccessTokenClaims, GRANTS } from "./claims.ts";
@@ -50,6 +52,12 @@ export interface VerifyOptions {
   audience: string | readonly string[] | undefined;
   /** Further accepted audiences: the resources this service issues tokens for (RFC 8707). */
   resources?: ReadonlySet<string> | undefined;
+  /**
+   * Whether tokens that manage keys pass too (introspection and revocation see every token).
+   * Otherwise such a token (its `aud` is the admin API's, or it carries application_keys)
+   * passes only where `audience` names the admin API's audience itself.
+   */
+  acceptAdmin?: boolean | undefined;
   revocations?: RevocationChecker | undefined;
   /** epoch seconds */
   now?: number;
@@ -101,8 +109,13 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
 async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise<VerifyOutcome> {
   if (o.issuer !== undefined && claims.iss !== o.issuer) return fail("wrong_issuer");
   const own = o.audience ?? o.issuer ?? claims.iss;
-  const accepts = (aud: string) => (typeof own === "string" ? aud === own : own.includes(aud)) || o.resources?.has(aud) === true;
-  if (!(typeof claims.aud === "string" ? accepts(claims.aud) : claims.aud.some(accepts))) return fail("wrong_audience");
+  const named = (aud: string) => (typeof own === "string" ? aud === own : own.includes(aud));
+  const admin = adminAudience(o.issuer ?? claims.iss);
+  const auds = typeof claims.aud === "string" ? [claims.aud] : claims.aud;
+  const managesKeys = auds.includes(admin) || claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE);
+  if (managesKeys && !o.acceptAdmin && !named(admin)) return fail("wrong_audience");
+  const accepts = (aud: string) => named(aud) || o.resources?.has(aud) === true || (o.acceptAdmin === true && aud === admin);
+  if (!auds.some(accepts)) return fail("wrong_audience");
 
   const now = o.now ?? nowSeconds();
   if (now >= acceptedUntil(claims.exp)) return fail("expired");
