@@ -1,4 +1,5 @@
 import { context } from "./http/context.ts";
+import { pathForLog } from "./http/path.ts";
 
 /**
  * One JSON line per request. Only these fields are ever logged: no body, no header but the
@@ -11,7 +12,7 @@ export function logRequest(request: Request, response: Response): void {
   const line = {
     level,
     method: request.method,
-    path: c.pathname,
+    path: pathForLog(c.pathname),
     status: response.status,
     outcome: c.outcome ?? (response.status < 400 ? "ok" : "error"),
     client_id: c.clientId,

@@ -10,6 +10,7 @@ import { token } from "./handlers/token.ts";
 import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./http/errors.ts";
+import { withoutTrailingSlashes } from "./http/path.ts";
 import { logRequest } from "./log.ts";
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
@@ -41,8 +42,8 @@ for (const [path, methods] of Object.entries(routes)) {
 }
 
 function route(c: RequestContext): Record<string, Handler> | undefined {
-  // As itty-router did: trailing slashes are tolerated.
-  const path = c.pathname.length > 1 && c.pathname.endsWith("/") ? c.pathname.replace(/\/+$/, "") : c.pathname;
+  // Trailing slashes are tolerated.
+  const path = withoutTrailingSlashes(c.pathname);
   const found = exact.get(path);
   if (found) return found;
   for (const r of withParam) {

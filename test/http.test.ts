@@ -13,6 +13,18 @@ describe("routing", () => {
     expect(await res.json()).toStrictEqual(error(404, "Not Found", "not_found", "There is nothing at this path."));
   });
 
+  // How long routing takes is checked on Node (test/cli/path.test.ts): workerd's clock stands still while code runs.
+  it("routes a path of 200,000 slashes, and logs at most 256 characters of it", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const path = `${"/".repeat(200_000)}x/`;
+    const res = await call(path);
+    expect(res.status).toBe(404);
+    const logged = JSON.parse(lines[0]!).path as string;
+    expect([logged.length, logged.endsWith("…")]).toStrictEqual([256, true]);
+    expect((await call("/.well-known/jwks.json////")).status).toBe(200);
+  });
+
   for (const [path, method, allow] of [
     [TOKEN, "GET", "POST, OPTIONS"],
     [TOKEN, "PUT", "POST, OPTIONS"],

@@ -1,6 +1,7 @@
 import { base64url, SignJWT } from "jose";
 import { nowSeconds } from "../lib/time.ts";
 import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "./claims.ts";
+import { withLowS } from "./low-s.ts";
 import type { KeySet } from "./signing-keys.ts";
 
 export interface IssueOptions {
@@ -34,8 +35,8 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     grant_type: o.grant,
   };
   const { signer } = keys;
-  const token = await new SignJWT({ ...claims })
+  const jws = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: TOKEN_TYPE_HEADER })
     .sign(signer.key);
-  return { token, claims };
+  return { token: signer.alg === "ES256" ? withLowS(jws) : jws, claims };
 }

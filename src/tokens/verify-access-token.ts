@@ -10,6 +10,7 @@ import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { type AccessTokenClaims, GRANTS } from "./claims.ts";
 import { isCanonicalCompactJws } from "./compact.ts";
+import { isLowS } from "./low-s.ts";
 
 /**
  * Why a token was refused. Stable: tests and callers branch on these, never on messages.
@@ -68,6 +69,7 @@ const TYP = new Set(["at+jwt", "application/at+jwt"]);
 
 /**
  * The one verification pipeline: parse → key by kid → signature with the algorithm allow-list
+ * (ES256 in low-S form only)
  * → typ/claims/iss/aud/exp/nbf → revocation. Signature before claims, always. Never throws for
  * a bad token; a failing key or revocation lookup (infrastructure, not the token) does throw.
  */
@@ -91,6 +93,8 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
   // The key decides the algorithm, never the token: no cross-algorithm confusion.
   if (key.alg !== header.alg) return fail("alg_not_allowed");
 
+  // The signature is canonical at this point (compact.ts), so decoding it cannot fail.
+  if (key.alg === "ES256" && !isLowS(base64url.decode(token.slice(token.lastIndexOf(".") + 1)))) return fail("bad_signature");
   let payload: Uint8Array;
   try {
     ({ payload } = await compactVerify(token, key.key, { algorithms: [key.alg] }));
