@@ -9,8 +9,9 @@
  *   4. upload a first signing key as SIGNING_KEYS when the Worker has none: generated here,
  *      piped to wrangler, kept only in ~/.config/edge-token/ (0600) for later rotations, never
  *      printed and never in the working tree;
- *   5. when no application key exists yet, create the first one, with the right to manage keys,
- *      and print its secret once.
+ *   5. when no application key exists yet, create the first one, with the right to manage keys;
+ *      its secret is printed once to a terminal, and otherwise kept in a 0600 file whose path
+ *      is printed.
  *
  * wrangler is the one on PATH: npm scripts put the project's own first. --dry-run runs no
  * wrangler command at all and prints the plan.
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   };
 
   const config = unstable_readConfig({ config: configPath, env });
+  const configDir = join(homedir(), ".config", "edge-token");
   const vars = (config.vars ?? {}) as Record<string, unknown>;
   const issuer = typeof vars.ISSUER === "string" ? vars.ISSUER.trim() : "";
   if (!issuer || !URL.canParse(issuer)) {
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
   const listed = await run(["secret", "list", "--format", "json"]);
   const secrets = dry ? [] : (JSON.parse(listed || "[]") as { name: string }[]);
   if (!secrets.some((s) => s.name === "SIGNING_KEYS")) {
-    const file = join(homedir(), ".config", "edge-token", `${config.name}${env ? `.${env}` : ""}.signing-keys.json`);
+    const file = join(configDir, `${config.name}${env ? `.${env}` : ""}.signing-keys.json`);
     if (dry) {
       console.log(`   …if SIGNING_KEYS is not among them: a new Ed25519 key, kept in ${file} (0600)`);
       await run(["secret", "put", "SIGNING_KEYS"], "");
@@ -120,11 +122,30 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!(await anyAppKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
     const key = await createClient({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] }, remote);
-    process.stdout.write(`${JSON.stringify(key)}\n`);
-    say("created the first application key (above): store its client_secret now, it is not shown again");
+    const where = await revealFirstKey(key, join(configDir, `${config.name}${env ? `.${env}` : ""}.first-key.json`));
+    say(`created the first application key, Admin (${where}): store its client_secret now, it is not shown again`);
+    say(
+      "Admin is for managing keys, not for calling APIs: its tokens are for /v2/application-keys alone. Create a key for each API client with it (npm run keys -- create --name NAME --remote, or POST /v2/application-keys).",
+    );
   }
   say("done");
   return 0;
+}
+
+/**
+ * The first key's secret goes only where nobody else reads it: to a terminal, or else (a CI
+ * log, a pipe, a file) into a 0600 file whose path is printed with the key's other attributes.
+ */
+async function revealFirstKey(key: { client_secret: string }, file: string): Promise<string> {
+  if (process.stdout.isTTY) {
+    process.stdout.write(`${JSON.stringify(key)}\n`);
+    return "above";
+  }
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writePrivateFile(file, `${JSON.stringify(key, null, 2)}\n`);
+  const { client_secret: _, ...rest } = key;
+  process.stdout.write(`${JSON.stringify({ ...rest, client_secret_file: file })}\n`);
+  return `its client_secret is in ${file} (0600), not printed, since this is no terminal`;
 }
 
 /**

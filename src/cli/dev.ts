@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { type CreatedClient, createClient } from "./key-commands.ts";
@@ -21,10 +21,16 @@ const port = portFrom(args) ?? 8787;
 
 await ensureSigningKeys();
 await ensureLocalIssuer();
-await chmod(DEV_VARS, 0o600); // it holds private keys, whoever created it
+await keepPrivate(DEV_VARS); // it holds private keys, whoever created it
 const demo = await ensureDemoClient();
 printDemo(demo, port);
 startWrangler(args);
+
+/** A file someone else made, or loosened, or linked: written anew as a 0600 file of its own. */
+async function keepPrivate(file: string): Promise<void> {
+  const stats = await lstat(file);
+  if (stats.isSymbolicLink() || (stats.mode & 0o077) !== 0) await writePrivateFile(file, await readFile(file, "utf8"));
+}
 
 async function ensureSigningKeys(): Promise<void> {
   if (hasKeys(await readDevVar("SIGNING_KEYS"))) return;

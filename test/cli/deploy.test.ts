@@ -37,11 +37,16 @@ interface Run {
   calls: string[][];
 }
 
-function deploy(args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+/** `tty`: run it on a pseudo-terminal (util-linux `script`), as an operator at a terminal does. */
+function deploy(args: string[] = [], env: Record<string, string> = {}, tty = false): Promise<Run> {
+  const command = [process.execPath, "src/cli/deploy.ts", "--config", config, ...args];
+  const [file, argv] = tty
+    ? ["script", ["-qec", command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" "), "/dev/null"]]
+    : [command[0]!, command.slice(1)];
   return new Promise((done) => {
     execFile(
-      process.execPath,
-      ["src/cli/deploy.ts", "--config", config, ...args],
+      file,
+      argv,
       {
         env: {
           ...process.env,
@@ -102,13 +107,23 @@ describe("npm run deploy", () => {
     expect(first.stdout + first.stderr).not.toContain(d);
     for (const f of await readdir(join(dir, "project"))) expect(await readFile(join(dir, "project", f), "utf8")).not.toContain(d);
 
-    // the first key, printed once, holds the right to manage keys
-    expect(JSON.parse(first.stdout)).toMatchObject({
+    // the first key holds the right to manage keys; stdout is no terminal here, so its secret is
+    // not printed but kept in a 0600 file whose path is
+    const printed = JSON.parse(first.stdout) as Record<string, string>;
+    const secretFile = join(home, ".config", "edge-token", "edge-token.first-key.json");
+    expect(printed).toStrictEqual({
+      id: printed.id,
+      client_id: printed.client_id,
       name: "Admin",
       scope: "read write application_keys",
       grant_types: ["client_credentials"],
+      client_secret_file: secretFile,
     });
-    expect(JSON.parse(first.stdout).client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+    const kept = JSON.parse(await readFile(secretFile, "utf8")) as Record<string, string>;
+    expect([kept.client_id, kept.client_secret]).toStrictEqual([printed.client_id, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+    expect(first.stdout + first.stderr).not.toContain(kept.client_secret);
+    expect(first.stderr).toContain("Admin is for managing keys, not for calling APIs");
 
     // a second run only deploys
     const second = await deploy();
@@ -119,6 +134,14 @@ describe("npm run deploy", () => {
       "kv key list --prefix appkey: --binding CLIENTS --remote",
     ]);
     expect(await readFile(config, "utf8")).toBe(written);
+  });
+
+  it("at a terminal, prints the first key's secret once, and writes no file", async () => {
+    const run = await deploy([], {}, true);
+    expect(run.code).toBe(0);
+    const line = run.stdout.split(/\r?\n/).find((l) => l.startsWith("{") && l.includes("client_secret"))!; // stderr shares the terminal
+    expect(JSON.parse(line)).toMatchObject({ name: "Admin", client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    await expect(stat(join(home, ".config", "edge-token", "edge-token.first-key.json"))).rejects.toThrow();
   });
 
   it("refuses while ISSUER is unset, before running any wrangler command", async () => {
