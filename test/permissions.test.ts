@@ -55,6 +55,16 @@ describe("the scope vocabulary", () => {
   });
 
   const bad: [string, Partial<Env>, string][] = [
+    [
+      "an unknown default grant",
+      { DEFAULT_GRANT_TYPES: "client_credentials password" },
+      'DEFAULT_GRANT_TYPES must be "client_credentials", "implicit" or both, space-delimited',
+    ],
+    [
+      "no default grant",
+      { DEFAULT_GRANT_TYPES: " , " },
+      'DEFAULT_GRANT_TYPES must be "client_credentials", "implicit" or both, space-delimited',
+    ],
     ["a bad scope-token", { SCOPES: 'read "write"' }, 'SCOPES must be space-delimited scope-tokens (RFC 6749 §3.3); ""write"" is not one'],
     [
       "a public scope outside SCOPES",
@@ -120,6 +130,26 @@ describe("keys carry scope and grant_types", () => {
     // and the scope is written in the vocabulary's order, each once
     const messy = await api(KEYS, token, { method: "POST", body: key({ name: "m", scope: "write read" }) });
     expect(((await messy.json()) as any).data.scope).toBe("read write");
+  });
+
+  it("DEFAULT_GRANT_TYPES decides a new key's grants when its creator names none", async () => {
+    const admin = await createAdmin();
+    const token = (await tokenOf(cc(admin))).access_token;
+    const narrow = { DEFAULT_GRANT_TYPES: "client_credentials" };
+    const res = await call(
+      KEYS,
+      {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify(key({ name: "backend" })),
+      },
+      narrow,
+    );
+    expect(((await res.json()) as any).data.grant_types).toStrictEqual(["client_credentials"]);
+    // the shipped default keeps Elastic Path's model: both grants
+    expect(
+      ((await (await api(KEYS, token, { method: "POST", body: key({ name: "shop" }) })).json()) as any).data.grant_types,
+    ).toStrictEqual(BOTH);
   });
 
   const bad: [string, Record<string, unknown>, string][] = [

@@ -60,6 +60,7 @@ describe("GET /.well-known/oauth-authorization-server", () => {
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       scopes_supported: ["read", "write", "application_keys"],
+      application_keys_audience: "https://auth.example/v2/application-keys",
     });
   });
 

@@ -47,9 +47,10 @@ export function presentedClient(request: Request, form: Form): PresentedClient |
 export type AuthMode = "secret" | "public" | "either";
 
 /**
- * Authenticates the caller. Unknown client and wrong secret give the same 401 after the same
- * work (a hash and a constant-time compare against a dummy digest). A correct credential always
- * passes; a failure is counted against the caller's address, and over its limit is a 429.
+ * Authenticates the caller. Unknown client and wrong secret give the same 401, and the secret
+ * check costs the same for both (a hash and a constant-time compare against a dummy digest).
+ * A correct credential always passes; a failure is counted against the caller's address, and
+ * over its limit is a 429.
  */
 export async function authenticateClient(
   request: Request,

@@ -1,8 +1,9 @@
 import { base64url } from "jose";
 import { sha256 } from "../lib/sha256.ts";
 
-// Compared against when the client is unknown, so that an unknown client_id costs the same
-// hash and constant-time compare as a wrong secret and the two cannot be told apart.
+// Compared against when the client is unknown, so that the secret check itself costs the same
+// either way. That does not hide whether a client_id exists (the implicit grant answers it,
+// and KV timing differs), nor need it: client_ids are random and public (docs/security.md).
 const DUMMY_DIGEST = new Uint8Array(32);
 
 /** Whether `secret` hashes to `storedHash`; does the same work when there is no stored hash. */

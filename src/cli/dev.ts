@@ -80,7 +80,10 @@ function printDemo(demo: CreatedClient & { created: boolean }, port: number): vo
   console.log(`
 edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${DEMO_FILE.slice(ROOT.length + 1)})
 
-  client_credentials (scope: read write application_keys):
+  client_credentials, a token for your APIs (scope: read write):
+    curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret} -d scope="read write"
+
+  client_credentials, a token for the admin API /v2/application-keys alone (scope: read write application_keys):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret}
 
   implicit (scope: read):

@@ -59,8 +59,7 @@ async function main(argv: string[]): Promise<number> {
       const vocabulary = targetScopes(target);
       const scope = values.scope === undefined ? vocabulary.defaultScope : scopeWithin(values.scope, vocabulary.scopes);
       if (scope === undefined) return fail(`--scope must be space-delimited scopes from: ${vocabulary.scopes.join(" ")}`);
-      const grantTypes =
-        values["grant-types"] === undefined ? ["client_credentials", "implicit"] : grantsOf(values["grant-types"].split(","));
+      const grantTypes = values["grant-types"] === undefined ? vocabulary.defaultGrantTypes : grantsOf(values["grant-types"].split(","));
       if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
       return print(await createClient({ name, scope, grant_types: grantTypes }, target));
     }

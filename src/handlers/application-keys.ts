@@ -9,7 +9,6 @@ import { createAppKey, deleteAppKey, getAppKey, listAppKeys, updateAppKey } from
 import { clientsKv, revocationsKv } from "../store/bindings.ts";
 import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import { revokeClient } from "../store/revocations.ts";
-import { GRANTS } from "../tokens/claims.ts";
 import { keyAttributes } from "./application-key-body.ts";
 
 /**
@@ -25,7 +24,7 @@ export async function createKey(request: Request, env: Env): Promise<Response> {
   const caller = await requireKeyManager(request, env);
   const s = settings(env);
   const a = keyAttributes(await readJson(request), s, "create");
-  const permissions = { scope: a.scope ?? s.defaultScope, grant_types: a.grant_types ?? [...GRANTS] };
+  const permissions = { scope: a.scope ?? s.defaultScope, grant_types: a.grant_types ?? s.defaultGrantTypes };
   assertMayGive(caller, permissions);
   const { record, clientSecret } = await createAppKey(clientsKv(env), { name: a.name!, ...permissions, created_by: caller.client_id });
   audit(request, { actor: caller.client_id, action: "create", key_id: record.id, old_scope: null, new_scope: record.scope! });

@@ -14,6 +14,7 @@ import { bundle, newSigningKeys } from "../bench/workers.ts";
 let mf: Miniflare;
 let issuer: string;
 let credentials: { client_id: string; client_secret: string };
+let adminCredentials: { client_id: string; client_secret: string };
 let api: string;
 let close: () => Promise<void>;
 
@@ -33,6 +34,13 @@ beforeAll(async () => {
   const clients = (await mf.getKVNamespace("CLIENTS")) as unknown as Kv;
   const made = await createAppKey(clients, { name: "node", scope: "read write", grant_types: ["client_credentials"], created_by: "test" });
   credentials = { client_id: made.record.client_id, client_secret: made.clientSecret };
+  const admin = await createAppKey(clients, {
+    name: "admin",
+    scope: "read write application_keys",
+    grant_types: ["client_credentials"],
+    created_by: "test",
+  });
+  adminCredentials = { client_id: admin.record.client_id, client_secret: admin.clientSecret };
 
   process.env.ISSUER = issuer;
   const { server } = await import("./recipes/node-server.ts");
@@ -47,16 +55,16 @@ afterAll(async () => {
   await mf?.dispose();
 });
 
-async function token(): Promise<string> {
+async function token(c = credentials): Promise<string> {
   const res = await fetch(`${issuer}/oauth/access_token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", ...credentials }),
+    body: new URLSearchParams({ grant_type: "client_credentials", ...c }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 describe("recipe: a Node resource server with jose", () => {
-  it("accepts a token from the service and refuses a tampered or missing one", async () => {
+  it("accepts a token from the service and refuses a tampered, missing or key-management one", async () => {
     const good = await token();
     const ok = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${good}` } });
     expect([ok.status, await ok.json()]).toStrictEqual([200, { client_id: credentials.client_id, scope: "read write" }]);
@@ -64,7 +72,9 @@ describe("recipe: a Node resource server with jose", () => {
     const [h, p, s] = good.split(".");
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: "read write application_keys" })).toString("base64url")}.${s}`;
-    for (const header of [`Bearer ${tampered}`, "Bearer nope", ""]) {
+    // a token that can manage keys is for the admin API alone: the recipe's audience check refuses it
+    const admin = await token(adminCredentials);
+    for (const header of [`Bearer ${tampered}`, "Bearer nope", "", `Bearer ${admin}`]) {
       const res = await fetch(`${api}/orders`, { headers: header ? { Authorization: header } : {} });
       expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([
         header.slice(0, 12),
