@@ -13,6 +13,9 @@ const NO_CACHES = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
 // name back at the test runner itself. The separate copy therefore runs under another name,
 // and the consumer's bindings to "edge-token" are pointed at it.
 const COPY = "edge-token-copy";
+// The Worker under test runs as the plugin's runner, under this name (the plugin's naming for a
+// project called "workers"): the copy reaches the runner's Durable Objects through it.
+const RUNNER = "vitest-plugin-runner-workers";
 
 // A signing key made for this run only: no private key is committed for tests.
 async function testSigningKeys(): Promise<string> {
@@ -51,7 +54,8 @@ async function workersProject() {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
+          // A developer's .dev.vars (npm start writes one) must not leak into the tests.
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER, RESOURCES, ALLOW_REQUEST_ORIGIN_ISSUER: "false", BOOTSTRAP_SECRET_HASH: "" },
           serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY },
           workers: [
             // edge-token once more, under its own name, so that the consumer's config binds it
@@ -59,9 +63,14 @@ async function workersProject() {
             {
               name: COPY,
               modules: true,
-              scriptPath: bundle("src/index.ts", "edge-token"),
+              scriptPath: bundle("test/support/second-location.ts", "edge-token"),
               compatibilityDate: service.compatibility_date,
               kvNamespaces: kv(service),
+              // The same registry and ledgers as the Worker under test: one per deployment.
+              durableObjects: {
+                REGISTRY: { className: "Registry", scriptName: RUNNER },
+                CLIENT_LEDGER: { className: "ClientLedger", scriptName: RUNNER },
+              },
               // No isolate caches here: the tests write through the other copy and read through this one.
               bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
             },

@@ -25,6 +25,16 @@ export const MAX_REVOCATION_CACHE_SECONDS = 60;
 /** About how long a KV write takes to reach every location (and KV's own edge cache to expire). */
 export const KV_PROPAGATION_SECONDS = 60;
 
+/**
+ * How long after a key's record changes a stale copy of it may still mint tokens somewhere: an
+ * isolate's cache (CLIENT_CACHE_SECONDS) on top of KV's propagation. A narrowing revokes every
+ * token of the key issued up to then.
+ */
+export const staleRecordSeconds = (clientCacheSeconds: number): number => clientCacheSeconds + KV_PROPAGATION_SECONDS;
+
+/** The audit trail keeps every entry at least this long (AUDIT_RETENTION_DAYS, default and least). */
+export const MIN_AUDIT_RETENTION_DAYS = 90;
+
 /** KV refuses an expiration less than 60 seconds from now. */
 export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
 

@@ -19,6 +19,8 @@ export interface Settings extends ScopeSettings {
   clientCacheSeconds: number;
   /** How long an isolate may reuse a "not revoked" answer read from KV. */
   revocationCacheSeconds: number;
+  /** How long the registry keeps audit entries. */
+  auditRetentionDays: number;
 }
 
 import { ConfigError } from "./config-error.ts";
@@ -29,6 +31,7 @@ import {
   MAX_CLIENT_CACHE_SECONDS,
   MAX_REVOCATION_CACHE_SECONDS,
   MAX_TOKEN_TTL_SECONDS,
+  MIN_AUDIT_RETENTION_DAYS,
 } from "./contracts.ts";
 import { isResourceUri } from "./policy/resource.ts";
 import { optional, type ScopeSettings, scopeSettings } from "./policy/vocabulary.ts";
@@ -73,6 +76,7 @@ function parseSettings(env: Env): Settings {
       0,
       MAX_REVOCATION_CACHE_SECONDS,
     ),
+    auditRetentionDays: integer("AUDIT_RETENTION_DAYS", env.AUDIT_RETENTION_DAYS, MIN_AUDIT_RETENTION_DAYS, MIN_AUDIT_RETENTION_DAYS, 3650),
   };
 }
 

@@ -2,6 +2,8 @@ import type { Env } from "./env.ts";
 import { handle } from "./router.ts";
 
 export type { Env } from "./env.ts";
+export { ClientLedger } from "./objects/client-ledger.ts";
+export { Registry } from "./objects/registry.ts";
 export { TokenVerifier } from "./rpc.ts";
 
 export default {

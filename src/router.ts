@@ -1,4 +1,5 @@
 import { type Env, settings } from "./env.ts";
+import { auditTrail } from "./handlers/application-key-audit.ts";
 import { createKey, deleteKey, getKey, listKeys, updateKey } from "./handlers/application-keys.ts";
 import { docsDocument, openapi, readmeDocument } from "./handlers/documents.ts";
 import { introspect } from "./handlers/introspect.ts";
@@ -21,6 +22,7 @@ export const routes: Record<string, Record<string, Handler>> = {
   "/oauth/revoke": { POST: revoke },
   "/oauth/introspect": { POST: introspect },
   "/v2/application-keys": { GET: listKeys, POST: createKey },
+  "/v2/application-keys/audit": { GET: auditTrail },
   "/v2/application-keys/:id": { GET: getKey, PUT: updateKey, DELETE: deleteKey },
   "/.well-known/jwks.json": { GET: jwks },
   "/.well-known/oauth-authorization-server": { GET: metadata },

@@ -66,7 +66,9 @@ const templates = Object.keys(paths).map((p) => ({
 
 /** What is wrong with one response, or undefined when the document describes it. */
 export function violation(r: Recorded): string | undefined {
-  const template = templates.find((t) => t.re.test(r.pathname) && (r.pathname !== "/" ? t.path !== "/" : true));
+  // The router tolerates trailing slashes: "//" is the root.
+  const root = /^\/+$/.test(r.pathname);
+  const template = templates.find((t) => t.re.test(r.pathname) && (root ? t.path === "/" : t.path !== "/"));
   const item = template ? paths[template.path]! : undefined;
   const operation = item?.[r.method.toLowerCase()] as Json | undefined;
   let response: Json | undefined;

@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { createLocalJWKSet, type JWTVerifyResult, jwtVerify, SignJWT } from "jose";
 import type { Env } from "../src/env.ts";
 import worker from "../src/index.ts";
-import { createAppKey } from "../src/store/application-key-store.ts";
-import type { Permissions } from "../src/store/client-record.ts";
+import type { Permissions, TokenQuota } from "../src/store/client-record.ts";
+import { registry } from "../src/store/registry.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
 import { signAccessToken } from "../src/tokens/sign.ts";
 import { keySet } from "../src/tokens/signing-keys.ts";
@@ -42,18 +42,17 @@ export function basic(id: string, secret: string): Record<string, string> {
 }
 
 /**
- * A client stored in the real local KV, through the same store module the Worker uses. By
- * default it holds what an API-created key gets (DEFAULT_SCOPE, both grants).
+ * A key created in the registry, as the CLI creates one (the actor is "test"), and written
+ * through to the real local KV. By default it holds what an API-created key gets
+ * (DEFAULT_SCOPE, both grants).
  */
-export async function createClient(name = "test client", permissions: Partial<Permissions> = {}) {
-  const { record, clientSecret } = await createAppKey(env.CLIENTS, {
-    name,
-    scope: "read write",
-    grant_types: ["client_credentials", "implicit"],
-    created_by: "test",
-    ...permissions,
-  });
-  return { ...record, client_secret: clientSecret };
+export async function createClient(name = "test client", attributes: Partial<Permissions> & { token_quota?: TokenQuota } = {}) {
+  const answer = await registry(env).create(
+    { kind: "operator", actor: "test" },
+    { name, scope: "read write", grant_types: ["client_credentials", "implicit"], ...attributes },
+  );
+  if (!answer.ok) throw new Error(`could not create a key: ${JSON.stringify(answer.refusal)}`);
+  return { ...answer.value.record, client_secret: answer.value.client_secret };
 }
 
 /** A client that may manage keys. */
@@ -174,4 +173,27 @@ export function faulty(
     ]),
   );
   return wrapper as unknown as KVNamespace;
+}
+
+/**
+ * The real binding as a location whose KV copy lags sees it: the given keys read as they are
+ * now, whatever is written later; everything else reads through.
+ */
+export async function staleView(kv: KVNamespace, keys: string[]): Promise<KVNamespace> {
+  const frozen = new Map<string, string | null>();
+  for (const key of keys) frozen.set(key, await kv.get(key));
+  const get = async (key: string | string[], type?: "text" | "json") => {
+    const one = async (k: string) => {
+      const v = frozen.has(k) ? frozen.get(k)! : await kv.get(k);
+      return v !== null && type === "json" ? JSON.parse(v) : v;
+    };
+    return Array.isArray(key) ? new Map(await Promise.all(key.map(async (k) => [k, await one(k)] as const))) : one(key);
+  };
+  return {
+    get,
+    put: kv.put.bind(kv),
+    delete: kv.delete.bind(kv),
+    list: kv.list.bind(kv),
+    getWithMetadata: kv.getWithMetadata.bind(kv),
+  } as unknown as KVNamespace;
 }

@@ -4,14 +4,16 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../src/env.ts";
 import { TokenVerifier } from "../src/index.ts";
 import { newClient } from "../src/store/client-record.ts";
-import { putClient } from "../src/store/clients.ts";
 import { call, claimsOf, createAdmin, createClient, error, post } from "./helpers.ts";
 
 /**
  * Least privilege: a key may do what its scope and grant types say, tokens carry the granted
  * set, key management is the application_keys scope, and nobody grants more than they hold.
  */
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
 
 const TOKEN = "/oauth/access_token";
 const KEYS = "/v2/application-keys";
@@ -189,14 +191,20 @@ describe("keys carry scope and grant_types", () => {
     const target = ((await (await api(KEYS, token, { method: "POST", body: key({ name: "t" }) })).json()) as any).data.id;
     const res = await api(`${KEYS}/${target}`, token, { method: "PUT", body: key({}) });
     expect(await res.json()).toStrictEqual(
-      error(400, "Bad Request", "invalid_request", 'Nothing to update: give "data.name", "data.scope" or "data.grant_types".'),
+      error(
+        400,
+        "Bad Request",
+        "invalid_request",
+        'Nothing to update: give "data.name", "data.scope", "data.grant_types" or "data.token_quota".',
+      ),
     );
   });
 
   it("a record stored before keys had scopes keeps the powers it had, and says so when read", async () => {
     const { record, clientSecret } = await newClient({ name: "old", scope: "x", grant_types: [], created_by: "x" });
     const { scope: _s, grant_types: _g, created_by: _c, ...legacy } = record;
-    await putClient(env.CLIENTS, legacy);
+    // as a version before scopes wrote it, straight into KV; the registry takes it in when first asked for it
+    await env.CLIENTS.put(`client:${record.client_id}`, JSON.stringify(legacy));
     await env.CLIENTS.put(`appkey:${record.id}`, record.client_id, { metadata: { client_id: record.client_id } });
     const old = { client_id: record.client_id, client_secret: clientSecret };
 
@@ -413,7 +421,17 @@ describe("key management is a granted right", () => {
 
     await api(`${KEYS}/${made.id}`, admin, { method: "PUT", body: key({ scope: "read" }) });
     expect(await check(before)).toBe("revoked");
-    await new Promise((r) => setTimeout(r, 1100)); // the revocation covers tokens issued up to that second
+    // The revocation covers every token issued until the narrower record has reached every
+    // isolate and location (CLIENT_CACHE_SECONDS 10 + KV propagation 60): an isolate that
+    // knows says "not yet" instead of minting a token that cannot pass.
+    const soon = await post(TOKEN, cc(made));
+    expect([soon.status, soon.headers.get("Retry-After"), ((await soon.json()) as any).errors[0].code]).toStrictEqual([
+      503,
+      expect.stringMatching(/^7[01]$/),
+      "temporarily_unavailable",
+    ]);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 71_000);
     const narrowed = (await tokenOf(cc(made))).access_token;
     expect([claimsOf(narrowed).scope, await check(narrowed)]).toStrictEqual(["read", "valid"]);
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CLOCK_SKEW_SECONDS } from "../src/contracts.ts";
-import { revokeClient } from "../src/store/revocations.ts";
+import { putClientRevocation } from "../src/store/revocations.ts";
 import { verifyOwnToken } from "../src/tokens/service.ts";
 import { createVerifier, type VerifierOptions } from "../src/verify.ts";
 import { badTokens } from "./bad-tokens.ts";
@@ -59,7 +59,7 @@ describe("client-wide revocation", () => {
     const sameSecond = await issueAt(client, now);
     const otherClients = await issueAt(other, now - 10);
 
-    await revokeClient(env.REVOCATIONS, client.client_id, now);
+    await putClientRevocation(env.REVOCATIONS, client.client_id, now);
     const newer = await issueAt(client, now + 1);
 
     expect(await verifyOwnToken(env, older.token)).toStrictEqual({ ok: false, code: "revoked" });
@@ -71,7 +71,7 @@ describe("client-wide revocation", () => {
   it("is one KV entry that outlives the longest token", async () => {
     const client = await createClient();
     const now = nowSeconds();
-    await revokeClient(env.REVOCATIONS, client.client_id, now);
+    await putClientRevocation(env.REVOCATIONS, client.client_id, now);
     const { keys } = await env.REVOCATIONS.list({ prefix: `client:${client.client_id}` });
     expect(keys).toStrictEqual([{ name: `client:${client.client_id}`, expiration: now + 86_400 + CLOCK_SKEW_SECONDS }]);
     expect(await env.REVOCATIONS.get(`client:${client.client_id}`)).toBe(String(now));
@@ -80,7 +80,7 @@ describe("client-wide revocation", () => {
   it("also holds over HTTP introspection", async () => {
     const client = await createClient();
     const token = await tokenFor(client);
-    await revokeClient(env.REVOCATIONS, client.client_id, nowSeconds());
+    await putClientRevocation(env.REVOCATIONS, client.client_id, nowSeconds());
     const res = await post("/oauth/introspect", { token, client_id: client.client_id, client_secret: client.client_secret });
     expect(await res.json()).toStrictEqual({ active: false });
   });

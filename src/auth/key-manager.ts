@@ -5,19 +5,35 @@ import { HttpError } from "../http/errors.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { adminAudience } from "../policy/resource.ts";
 import { APPLICATION_KEYS_SCOPE } from "../policy/scope.ts";
-import type { AccessTokenClaims } from "../tokens/claims.ts";
+import type { Caller } from "../store/registry-protocol.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
+import { secretMatches } from "./secret.ts";
 
 /**
  * The admin API's caller: a live token (RFC 6750) for the admin API, checked by the shared
  * pipeline, carrying the application_keys scope. Anything wrong with the token is the same
  * 401, a token for another resource included. An API token of this service (its own
  * audience) is told what it lacks: 403 naming application_keys.
+ *
+ * `bootstrap`: a new deployment's first key may instead be created with
+ * `Authorization: Bootstrap <secret>`, the one-time secret whose SHA-256 `npm run deploy`
+ * uploads as BOOTSTRAP_SECRET_HASH and removes again; the registry honours it only while it
+ * holds no key, so it never stands as a credential beside the keys.
  */
-export async function requireKeyManager(request: Request, env: Env): Promise<AccessTokenClaims> {
-  if (!request.headers.has("Authorization")) {
+export async function keyManagerOf(request: Request, env: Env, o: { bootstrap?: boolean } = {}): Promise<Caller> {
+  const authorization = request.headers.get("Authorization");
+  if (authorization === null) {
     throw new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(REALM) } });
   }
+  const bootstrap = /^Bootstrap +([A-Za-z0-9_-]{43})$/.exec(authorization)?.[1];
+  if (bootstrap !== undefined) {
+    if (o.bootstrap && env.BOOTSTRAP_SECRET_HASH && (await secretMatches(bootstrap, env.BOOTSTRAP_SECRET_HASH))) {
+      noteClient(request, "bootstrap");
+      return { kind: "bootstrap" };
+    }
+    throw invalidToken(REALM);
+  }
+
   const s = settings(env);
   const issuer = issuerFor(request, s);
   const admin = adminAudience(issuer);
@@ -35,5 +51,6 @@ export async function requireKeyManager(request: Request, env: Env): Promise<Acc
   }
   // A token that manages keys was issued for the admin API alone (one from before that rule is not taken).
   if (!(typeof claims.aud === "string" ? claims.aud === admin : claims.aud.includes(admin))) throw invalidToken(REALM);
-  return claims;
+  const { client_id, scope, grant_type, iat } = claims;
+  return { kind: "key", claims: { client_id, scope, grant_type, iat } };
 }

@@ -9,7 +9,8 @@
  *   4. upload a first signing key as SIGNING_KEYS when the Worker has none: generated here,
  *      piped to wrangler, kept only in ~/.config/edge-token/ (0600) for later rotations, never
  *      printed and never in the working tree;
- *   5. when no application key exists yet, create the first one, with the right to manage keys;
+ *   5. when no application key exists yet, create the first one, with the right to manage keys,
+ *      through the deployment's own registry with a one-time bootstrap secret (first-key.ts);
  *      its secret is printed once to a terminal, and otherwise kept in a 0600 file whose path
  *      is printed.
  *
@@ -22,8 +23,8 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import { anyAppKey } from "../store/application-key-store.ts";
-import { createClient } from "./key-commands.ts";
+import { anyAppKey } from "../store/clients.ts";
+import { createFirstKey } from "./first-key.ts";
 import { wranglerKv } from "./namespaces.ts";
 import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
@@ -113,20 +114,33 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  // 5. the first application key
-  const remote = { remote: true, env, persistTo: undefined, config: configPath };
+  // 5. the first application key: the registry writes its id index through to KV, so one list tells
   if (dry) {
     await run(["kv", "key", "list", "--prefix", "appkey:", "--binding", "CLIENTS", "--remote"]);
-    console.log("   …if there is none: a first key with the scope read write application_keys, its secret printed once");
+    console.log("   …if there is none: a one-time bootstrap secret, its SHA-256 uploaded and deleted again around one call:");
+    await run(["secret", "put", "BOOTSTRAP_SECRET_HASH"], "");
+    console.log(
+      `   POST ${issuer}/v2/application-keys (Authorization: Bootstrap …): a first key with the scope read write application_keys`,
+    );
+    await run(["secret", "delete", "BOOTSTRAP_SECRET_HASH"]);
     return 0;
   }
   if (!(await anyAppKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
-    const key = await createClient({ name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] }, remote);
-    const where = await revealFirstKey(key, join(configDir, `${config.name}${env ? `.${env}` : ""}.first-key.json`));
-    say(`created the first application key, Admin (${where}): store its client_secret now, it is not shown again`);
-    say(
-      "Admin is for managing keys, not for calling APIs: its tokens are for /v2/application-keys alone. Create a key for each API client with it (npm run keys -- create --name NAME --remote, or POST /v2/application-keys).",
-    );
+    const key = await createFirstKey({
+      issuer,
+      attributes: { name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] },
+      wrangler: run,
+      say,
+    });
+    if (key === "exists") {
+      say("the registry already holds application keys (KV had not shown them yet): no first key made");
+    } else {
+      const where = await revealFirstKey(key, join(configDir, `${config.name}${env ? `.${env}` : ""}.first-key.json`));
+      say(`created the first application key, Admin (${where}): store its client_secret now, it is not shown again`);
+      say(
+        "Admin is for managing keys, not for calling APIs: its tokens are for /v2/application-keys alone. Create a key for each API client with it (npm run keys -- create --name NAME --remote, with EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET set to Admin's).",
+      );
+    }
   }
   say("done");
   return 0;

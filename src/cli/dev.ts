@@ -4,20 +4,25 @@
  * demo client in local KV) and prints a curl line for each grant.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { DEV_SESSION_FILE } from "./dev-session.ts";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { type CreatedClient, createClient } from "./key-commands.ts";
 import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
 import { ROOT, WRANGLER } from "./wrangler.ts";
 
-// Lives beside the local KV data, so wiping .wrangler/state wipes both together.
-const DEMO_FILE = join(ROOT, ".wrangler/state/edge-token-demo-client.json");
-
 const args = process.argv.slice(2);
-const port = portFrom(args) ?? 8787;
+const port = Number(optionFrom(args, "--port") ?? 8787);
+// The local state wrangler dev serves (--persist-to, as wrangler takes it); the demo client and
+// the session file live in it, so wiping it wipes them together.
+const persistTo = optionFrom(args, "--persist-to");
+const STATE = resolve(persistTo ?? join(ROOT, ".wrangler/state"));
+const DEMO_FILE = join(STATE, "edge-token-demo-client.json");
+const target = { remote: false, env: undefined, persistTo };
+const SESSION_FILE = join(STATE, DEV_SESSION_FILE);
 
 await ensureSigningKeys();
 await ensureLocalIssuer();
@@ -68,9 +73,9 @@ async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }>
   // It holds application_keys so that the README's walk-through (creating keys with its token) works.
   const client = await createClient(
     { name: "demo", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"] },
-    { remote: false, env: undefined, persistTo: undefined },
+    target,
   );
-  await mkdir(join(ROOT, ".wrangler/state"), { recursive: true });
+  await mkdir(STATE, { recursive: true });
   await writePrivateFile(DEMO_FILE, JSON.stringify(client, null, 2));
   return { ...client, created: true };
 }
@@ -78,7 +83,7 @@ async function ensureDemoClient(): Promise<CreatedClient & { created: boolean }>
 function printDemo(demo: CreatedClient & { created: boolean }, port: number): void {
   const url = `http://localhost:${port}/oauth/access_token`;
   console.log(`
-edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${DEMO_FILE.slice(ROOT.length + 1)})
+edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${relative(ROOT, DEMO_FILE)})
 
   client_credentials, a token for your APIs (scope: read write):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret} -d scope="read write"
@@ -93,18 +98,24 @@ edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.c
 `);
 }
 
+/**
+ * wrangler dev, with the session file in the state it serves while it runs: `npm run keys` then
+ * asks this server's registry instead of opening the same state a second time.
+ */
 function startWrangler(passThrough: string[]): void {
-  const portArgs = portFrom(passThrough) === undefined ? ["--port", String(port)] : [];
+  const portArgs = optionFrom(passThrough, "--port") === undefined ? ["--port", String(port)] : [];
+  writeFileSync(SESSION_FILE, JSON.stringify({ pid: process.pid }));
   const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit" });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  process.on("exit", () => rmSync(SESSION_FILE, { force: true }));
   child.on("close", (code) => process.exit(code ?? 0));
 }
 
-function portFrom(argv: string[]): number | undefined {
+function optionFrom(argv: string[], name: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--port") return Number(argv[i + 1]);
-    if (a.startsWith("--port=")) return Number(a.slice("--port=".length));
+    if (a === name) return argv[i + 1];
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
   }
   return undefined;
 }

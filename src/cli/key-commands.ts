@@ -1,9 +1,11 @@
 import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../policy/vocabulary.ts";
-import { createAppKey, deleteAppKey, listAppKeys } from "../store/application-key-store.ts";
-import { type Permissions, permissionsOf } from "../store/client-record.ts";
-import { type Namespaces, openNamespaces, type Target } from "./namespaces.ts";
+import { type Permissions, permissionsOf, type TokenQuota } from "../store/client-record.ts";
+import type { AuditLine, AuditRecord } from "../store/registry-protocol.ts";
+import { type KeyAdmin, openKeyAdmin, type Target } from "./key-admin.ts";
 import { ROOT } from "./wrangler.ts";
+
+export type { Target } from "./key-admin.ts";
 
 /** What `keys create` prints: the only time the secret is shown. */
 export interface CreatedClient extends Permissions {
@@ -11,81 +13,80 @@ export interface CreatedClient extends Permissions {
   client_id: string;
   client_secret: string;
   name: string;
+  token_quota?: TokenQuota;
 }
 
-/** The operator at the command line: the root of authority, not a key. */
-const CLI_ACTOR = "cli";
-
-async function withNamespaces<T>(target: Target, fn: (ns: Namespaces) => Promise<T>): Promise<T> {
-  const ns = await openNamespaces(target);
+async function withKeyAdmin<T>(target: Target, fn: (admin: KeyAdmin) => Promise<T>): Promise<T> {
+  const admin = await openKeyAdmin(target);
   try {
-    return await fn(ns);
+    return await fn(admin);
   } finally {
-    await ns.close();
+    await admin.close();
   }
 }
 
-/** The scope vocabulary the target Worker runs with: SCOPES, PUBLIC_SCOPES, DEFAULT_SCOPE from wrangler.toml's [vars]. */
+/** The scope vocabulary the target Worker runs with: SCOPES, PUBLIC_SCOPES, DEFAULT_SCOPE, DEFAULT_GRANT_TYPES from wrangler.toml's [vars]. */
 export function targetScopes(target: Target): ScopeSettings {
-  const config = unstable_readConfig({ config: `${ROOT}/wrangler.toml`, env: target.env });
+  const config = unstable_readConfig({ config: target.config ?? `${ROOT}/wrangler.toml`, env: target.env });
   return scopeSettings((config.vars ?? {}) as Record<string, string>);
 }
 
 /** One JSON line on stderr for every change, as the admin API logs one (stdout carries the result). */
-function audit(action: "create" | "delete", keyId: string, oldScope: string | null, newScope: string | null): void {
-  console.error(
-    JSON.stringify({ level: "info", audit: { actor: CLI_ACTOR, action, key_id: keyId, old_scope: oldScope, new_scope: newScope } }),
-  );
+function logAudit(audit: AuditLine): void {
+  console.error(JSON.stringify({ level: "info", audit }));
 }
 
-/** The same store code as the admin API's POST: index first, record second. */
-export function createClient(a: { name: string } & Permissions, target: Target): Promise<CreatedClient> {
-  return withNamespaces(target, async ({ CLIENTS }) => {
-    const { record, clientSecret } = await createAppKey(CLIENTS, { ...a, created_by: CLI_ACTOR });
-    audit("create", record.id, null, a.scope);
+/** A key, made by the registry (the one writer). */
+export function createClient(
+  a: { name: string; token_quota?: TokenQuota | undefined } & Permissions,
+  target: Target,
+): Promise<CreatedClient> {
+  return withKeyAdmin(target, async (admin) => {
+    const { record, client_secret, audit } = await admin.create(a);
+    logAudit(audit);
     return {
       id: record.id,
       client_id: record.client_id,
-      client_secret: clientSecret,
+      client_secret,
       name: record.name,
       scope: a.scope,
       grant_types: a.grant_types,
+      ...(record.token_quota ? { token_quota: record.token_quota } : {}),
     };
   });
 }
 
 export function listClients(target: Target) {
-  return withNamespaces(target, async ({ CLIENTS }) => {
-    const all = [];
-    for (let offset = 0; ; offset += 100) {
-      const { records, total } = await listAppKeys(CLIENTS, 100, offset);
-      all.push(
-        ...records.map((r) => {
-          const { scope, grant_types, legacy } = permissionsOf(r);
-          const { id, client_id, name, created_at, updated_at, created_by } = r;
-          return {
-            id,
-            client_id,
-            name,
-            scope,
-            grant_types,
-            created_at,
-            updated_at,
-            created_by,
-            ...(legacy ? { legacy_permissions: true } : {}),
-          };
-        }),
-      );
-      if (offset + 100 >= total) return all;
-    }
+  return withKeyAdmin(target, async (admin) =>
+    (await admin.list()).map((r) => {
+      const { scope, grant_types, legacy } = permissionsOf(r);
+      const { id, client_id, name, created_at, updated_at, created_by, token_quota } = r;
+      return {
+        id,
+        client_id,
+        name,
+        scope,
+        grant_types,
+        ...(token_quota ? { token_quota } : {}),
+        created_at,
+        updated_at,
+        created_by,
+        ...(legacy ? { legacy_permissions: true } : {}),
+      };
+    }),
+  );
+}
+
+/** As the admin API's DELETE: every token of the key is revoked, for good. */
+export function deleteClient(id: string, target: Target): Promise<boolean> {
+  return withKeyAdmin(target, async (admin) => {
+    const deleted = await admin.remove(id);
+    if (deleted) logAudit(deleted.audit);
+    return deleted !== false;
   });
 }
 
-/** As the admin API's DELETE: every token of the key is revoked before the key goes. */
-export function deleteClient(id: string, target: Target): Promise<boolean> {
-  return withNamespaces(target, async ({ CLIENTS, REVOCATIONS }) => {
-    const deleted = await deleteAppKey(CLIENTS, REVOCATIONS, id);
-    if (deleted) audit("delete", id, deleted.record ? permissionsOf(deleted.record).scope : null, null);
-    return deleted !== null;
-  });
+/** The registry's audit trail, oldest first; of one key with `keyId`. */
+export function auditTrail(keyId: string | undefined, target: Target): Promise<AuditRecord[]> {
+  return withKeyAdmin(target, (admin) => admin.audit(keyId));
 }

@@ -2,10 +2,12 @@
  * `npm run keys -- <command>`: application keys and signing keys, for operators.
  *
  *   create --name NAME [--scope "S …"] [--grant-types client_credentials,implicit]
- *                             create a key (default scope: DEFAULT_SCOPE; both grants); prints
- *                             {"id","client_id","client_secret","name","scope","grant_types"}
+ *          [--quota-per-hour N] [--quota-per-day N]
+ *                             create a key (default scope: DEFAULT_SCOPE; grants: DEFAULT_GRANT_TYPES);
+ *                             prints {"id","client_id","client_secret","name","scope","grant_types"}
  *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
+ *   audit [--key ID]          prints the registry's audit trail of key changes, oldest first
  *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
  *   signing drop --kid KID [--keys-file F] [--out F]
  *                             signing-key rotation. Reads SIGNING_KEYS from --keys-file (- for
@@ -13,17 +15,22 @@
  *                             then gets only kids), or updates .dev.vars, or with --keys-file alone
  *                             prints it.
  *
- * Local KV (what `npm start` serves) by default, or `--persist-to DIR`; `--remote [--env E]`
- * for a deployed namespace. JSON goes to stdout for scripts; messages go to stderr.
+ * Keys live in the registry (the one writer): by default the local one `npm start` serves
+ * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
+ * `--persist-to DIR`; `--remote [--env E]` for a deployment, through its admin API as the key
+ * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET. JSON goes to stdout for scripts; messages
+ * go to stderr.
  */
 import { parseArgs } from "node:util";
 import { scopeWithin } from "../policy/scope.ts";
+import type { TokenQuota } from "../store/client-record.ts";
 import { grantsOf } from "../tokens/claims.ts";
-import { createClient, deleteClient, listClients, targetScopes } from "./key-commands.ts";
+import { auditTrail, createClient, deleteClient, listClients, targetScopes } from "./key-commands.ts";
 import { signing } from "./rotation.ts";
 
-const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] | list | delete ID
-                                  [--remote [--env E] | --persist-to DIR]
+const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
+       npm run keys -- list | delete ID | audit [--key ID]
+                                  [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
        npm run keys -- signing drop --kid KID [--keys-file F] [--out F]`;
 
@@ -35,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
       name: { type: "string" },
       scope: { type: "string" },
       "grant-types": { type: "string" },
+      "quota-per-hour": { type: "string" },
+      "quota-per-day": { type: "string" },
+      key: { type: "string" },
+      verbose: { type: "boolean", default: false },
+      config: { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
       "persist-to": { type: "string" },
@@ -47,8 +59,14 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.env !== undefined && !values.remote) return fail("--env needs --remote");
-  if (values["persist-to"] !== undefined && values.remote) return fail("--persist-to is for local KV only");
-  const target = { remote: values.remote, env: values.env, persistTo: values["persist-to"] };
+  if (values["persist-to"] !== undefined && values.remote) return fail("--persist-to is for the local state only");
+  const target = {
+    remote: values.remote,
+    env: values.env,
+    persistTo: values["persist-to"],
+    verbose: values.verbose,
+    config: values.config,
+  };
   const [command, arg] = positionals;
   if (values.help || command === undefined) return usage(0);
 
@@ -61,10 +79,14 @@ async function main(argv: string[]): Promise<number> {
       if (scope === undefined) return fail(`--scope must be space-delimited scopes from: ${vocabulary.scopes.join(" ")}`);
       const grantTypes = values["grant-types"] === undefined ? vocabulary.defaultGrantTypes : grantsOf(values["grant-types"].split(","));
       if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
-      return print(await createClient({ name, scope, grant_types: grantTypes }, target));
+      const quota = quotaOf(values["quota-per-hour"], values["quota-per-day"]);
+      if (quota === false) return fail("--quota-per-hour and --quota-per-day must be whole numbers from 1");
+      return print(await createClient({ name, scope, grant_types: grantTypes, ...(quota ? { token_quota: quota } : {}) }, target));
     }
     case "list":
       return print(await listClients(target));
+    case "audit":
+      return print(await auditTrail(values.key, target));
     case "delete": {
       if (arg === undefined) return fail("delete needs the id of the key");
       if (!(await deleteClient(arg, target))) {
@@ -90,6 +112,15 @@ async function main(argv: string[]): Promise<number> {
     default:
       return fail(`unknown command: ${command}`);
   }
+}
+
+/** A quota from its flags: undefined for none, false when one is not a whole number from 1. */
+function quotaOf(perHour: string | undefined, perDay: string | undefined): TokenQuota | undefined | false {
+  if (perHour === undefined && perDay === undefined) return undefined;
+  const n = (v: string | undefined) => (v === undefined ? undefined : /^[1-9]\d{0,8}$/.test(v) ? Number(v) : Number.NaN);
+  const quota = { per_hour: n(perHour), per_day: n(perDay) };
+  if (Number.isNaN(quota.per_hour) || Number.isNaN(quota.per_day)) return false;
+  return { ...(quota.per_hour ? { per_hour: quota.per_hour } : {}), ...(quota.per_day ? { per_day: quota.per_day } : {}) };
 }
 
 /**

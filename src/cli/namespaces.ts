@@ -1,45 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getPlatformProxy } from "wrangler";
 import type { Kv, KvPutOptions } from "../store/kv.ts";
-import { ROOT, wrangler } from "./wrangler.ts";
-
-export interface Target {
-  remote: boolean;
-  env: string | undefined;
-  /** Local state directory; default .wrangler/state, the one `npm start` serves. */
-  persistTo: string | undefined;
-  /** The wrangler config to read bindings from; default the project's wrangler.toml. */
-  config?: string | undefined;
-}
-
-export interface Namespaces {
-  CLIENTS: Kv;
-  REVOCATIONS: Kv;
-  close(): Promise<void>;
-}
-
-/**
- * The KV namespaces the CLI works on. Locally: the real bindings, through wrangler's platform
- * proxy over the same state `npm start` uses. Remotely: wrangler's kv commands.
- * Either way the CLI runs the Worker's own store code on them.
- */
-export async function openNamespaces(t: Target): Promise<Namespaces> {
-  if (t.remote) {
-    const args = ["--remote", ...(t.env ? ["--env", t.env] : []), ...(t.config ? ["--config", t.config] : [])];
-    return { CLIENTS: wranglerKv("CLIENTS", args), REVOCATIONS: wranglerKv("REVOCATIONS", args), close: async () => {} };
-  }
-  // stdout carries the CLI's JSON: keep wrangler's own chatter off it.
-  process.env.WRANGLER_LOG ??= "error";
-  const proxy = await getPlatformProxy<{ CLIENTS: Kv; REVOCATIONS: Kv }>({
-    configPath: join(ROOT, "wrangler.toml"),
-    persist: { path: join(t.persistTo ?? join(ROOT, ".wrangler/state"), "v3") },
-    envFiles: [],
-    remoteBindings: false,
-  });
-  return { CLIENTS: proxy.env.CLIENTS, REVOCATIONS: proxy.env.REVOCATIONS, close: () => proxy.dispose() };
-}
+import { wrangler } from "./wrangler.ts";
 
 /** The subset of KV the store uses, over `wrangler kv` commands (`targetArgs` picks the namespace). */
 export function wranglerKv(binding: string, targetArgs: string[]): Kv {

@@ -1,15 +1,16 @@
 import type { Settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { scopeWithin } from "../policy/scope.ts";
-import type { Permissions } from "../store/client-record.ts";
+import type { Permissions, TokenQuota } from "../store/client-record.ts";
 import { grantsOf } from "../tokens/claims.ts";
 
 /** The attributes of an application key a request body may set (JSON:API, Elastic Path's flat shape). */
-export type KeyAttributes = Partial<Permissions> & { name?: string };
+export type KeyAttributes = Partial<Permissions> & { name?: string; token_quota?: TokenQuota | null };
 
 /**
- * `{"data":{"type":"application_key","name":…,"scope":…,"grant_types":[…]}}`. On create a name is
- * required; on update any of the three, at least one. Every 400 names the field; none echoes it.
+ * `{"data":{"type":"application_key","name":…,"scope":…,"grant_types":[…],"token_quota":{…}}}`.
+ * On create a name is required; on update any of them, at least one. Every 400 names the field;
+ * none echoes it.
  */
 export function keyAttributes(body: unknown, s: Settings, mode: "create" | "update"): KeyAttributes {
   const data = isObject(body) ? body.data : undefined;
@@ -19,7 +20,10 @@ export function keyAttributes(body: unknown, s: Settings, mode: "create" | "upda
   if (mode === "create" || data.name !== undefined) out.name = nameOf(data.name);
   if (data.scope !== undefined) out.scope = scopeOf(data.scope, s);
   if (data.grant_types !== undefined) out.grant_types = grantTypesOf(data.grant_types);
-  if (Object.keys(out).length === 0) throw badRequest('Nothing to update: give "data.name", "data.scope" or "data.grant_types".');
+  if (data.token_quota !== undefined) out.token_quota = tokenQuotaOf(data.token_quota);
+  if (Object.keys(out).length === 0) {
+    throw badRequest('Nothing to update: give "data.name", "data.scope", "data.grant_types" or "data.token_quota".');
+  }
   return out;
 }
 
@@ -41,6 +45,27 @@ function grantTypesOf(value: unknown): string[] {
   if (grants === undefined)
     throw badRequest('The field "data.grant_types" must be a non-empty array of "client_credentials" and "implicit".');
   return grants;
+}
+
+/** The most a quota may say: far beyond what one client could ever be issued in a day. */
+const MAX_QUOTA = 1_000_000_000;
+
+/** `{"per_hour": n, "per_day": n}`, either or both, or null (no quota: unlimited). */
+function tokenQuotaOf(value: unknown): TokenQuota | null {
+  if (value === null) return null;
+  const invalid = () =>
+    badRequest('The field "data.token_quota" must be {"per_hour":n,"per_day":n} (either or both, integers from 1), or null for none.');
+  if (!isObject(value)) throw invalid();
+  const keys = Object.keys(value);
+  if (keys.length === 0 || !keys.every((k) => k === "per_hour" || k === "per_day")) throw invalid();
+  for (const k of keys) {
+    const n = value[k];
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_QUOTA) throw invalid();
+  }
+  return {
+    ...(value.per_hour === undefined ? {} : { per_hour: value.per_hour as number }),
+    ...(value.per_day === undefined ? {} : { per_day: value.per_day as number }),
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,97 +1,98 @@
-import { requireKeyManager } from "../auth/key-manager.ts";
+import { keyManagerOf } from "../auth/key-manager.ts";
 import { type Env, settings } from "../env.ts";
-import { type AuditEntry, context } from "../http/context.ts";
-import { badRequest, HttpError } from "../http/errors.ts";
+import { context } from "../http/context.ts";
+import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
+import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
-import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management.ts";
-import { createAppKey, deleteAppKey, getAppKey, listAppKeys, updateAppKey } from "../store/application-key-store.ts";
-import { clientsKv, revocationsKv } from "../store/bindings.ts";
 import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
-import { revokeClient } from "../store/revocations.ts";
+import { forgetClient } from "../store/clients.ts";
+import { registry } from "../store/registry.ts";
+import type { Answer, Change } from "../store/registry-protocol.ts";
+import { rememberClientRevocation } from "../store/revocations.ts";
 import { keyAttributes } from "./application-key-body.ts";
 
 /**
- * /v2/application-keys, in Elastic Path's JSON:API shape. Every call needs a token with the
- * application_keys scope; the secret appears only in the 201. Creates, updates and deletes
- * put an audit entry on the request's log line.
+ * /v2/application-keys, in Elastic Path's JSON:API shape, over the registry (the one writer):
+ * reads are the registry's current state, and every change is checked and made there against
+ * the current record. Every call needs a key-management token (or, for a new deployment's
+ * first key only, the bootstrap secret); the secret appears only in the 201. Each change puts
+ * an audit line on the request's log line; the full trail is /v2/application-keys/audit.
  */
 
-export const MAX_PAGE_LIMIT = 100;
-export const DEFAULT_PAGE_LIMIT = 25;
-
 export async function createKey(request: Request, env: Env): Promise<Response> {
-  const caller = await requireKeyManager(request, env);
+  const caller = await keyManagerOf(request, env, { bootstrap: true });
   const s = settings(env);
   const a = keyAttributes(await readJson(request), s, "create");
-  const permissions = { scope: a.scope ?? s.defaultScope, grant_types: a.grant_types ?? s.defaultGrantTypes };
-  assertMayGive(caller, permissions);
-  const { record, clientSecret } = await createAppKey(clientsKv(env), { name: a.name!, ...permissions, created_by: caller.client_id });
-  audit(request, { actor: caller.client_id, action: "create", key_id: record.id, old_scope: null, new_scope: record.scope! });
-  return json({ data: resource(record, clientSecret) }, 201, NO_STORE);
+  const created = outcome(
+    request,
+    await registry(env).create(caller, {
+      name: a.name!,
+      scope: a.scope ?? s.defaultScope,
+      grant_types: a.grant_types ?? s.defaultGrantTypes,
+      ...(a.token_quota ? { token_quota: a.token_quota } : {}),
+    }),
+  );
+  return json({ data: resource(created.record, created.client_secret) }, 201, NO_STORE);
 }
 
 export async function listKeys(request: Request, env: Env): Promise<Response> {
-  await requireKeyManager(request, env);
-  const query = new URL(request.url).searchParams;
-  const limit = pageParam(query, "page[limit]", DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
-  const offset = pageParam(query, "page[offset]", 0, 0, Number.MAX_SAFE_INTEGER);
-  const { records, total } = await listAppKeys(clientsKv(env), limit, offset);
-  return json(
-    {
-      data: records.map((r) => resource(r)),
-      meta: {
-        page: { limit, offset, current: Math.floor(offset / limit) + 1, total: Math.max(1, Math.ceil(total / limit)) },
-        results: { total },
-      },
-    },
-    200,
-    NO_STORE,
-  );
+  await keyManagerOf(request, env);
+  const { limit, offset } = pageOf(new URL(request.url).searchParams);
+  const { records, total } = await registry(env).list(limit, offset);
+  return json({ data: records.map((r) => resource(r)), meta: pageMeta(limit, offset, total) }, 200, NO_STORE);
 }
 
 export async function getKey(request: Request, env: Env): Promise<Response> {
-  await requireKeyManager(request, env);
-  const record = await getAppKey(clientsKv(env), keyId(request));
-  if (!record) throw notFound();
+  await keyManagerOf(request, env);
+  const record = answered(await registry(env).get(keyId(request)));
   return json({ data: resource(record) }, 200, NO_STORE);
 }
 
 /**
- * Changes name, scope or grant types. Narrowing what a key may do revokes the tokens it holds
- * (every token issued up to now), before the narrower record is written: a failure in between
- * leaves fewer live tokens, never more.
+ * Changes name, scope, grant types or quota. A narrowing revokes every token of the key issued
+ * until the narrower record has reached every isolate and location (docs/security.md).
  */
 export async function updateKey(request: Request, env: Env): Promise<Response> {
-  const caller = await requireKeyManager(request, env);
+  const caller = await keyManagerOf(request, env);
   const changes = keyAttributes(await readJson(request), settings(env), "update");
-  const updated = await updateAppKey(clientsKv(env), keyId(request), changes, async (current) => {
-    if (changes.scope === undefined && changes.grant_types === undefined) return;
-    const next = { ...permissionsOf(current), ...definedPermissions(changes) };
-    assertMayUpdate(caller, current, next);
-    if (narrows(current, next)) await revokeClient(revocationsKv(env), current.client_id);
-  });
-  if (!updated) throw notFound();
-  const { previous, record } = updated;
-  audit(request, {
-    actor: caller.client_id,
-    action: "update",
-    key_id: record.id,
-    old_scope: permissionsOf(previous).scope,
-    new_scope: record.scope!,
-  });
-  return json({ data: resource(record) }, 200, NO_STORE);
+  const updated = outcome(request, await registry(env).update(caller, keyId(request), changes));
+  return json({ data: resource(updated.record) }, 200, NO_STORE);
 }
 
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
 export async function deleteKey(request: Request, env: Env): Promise<Response> {
-  const caller = await requireKeyManager(request, env);
-  const id = keyId(request);
-  const deleted = await deleteAppKey(clientsKv(env), revocationsKv(env), id, (current) => assertMayDelete(caller, current));
-  if (!deleted) throw notFound();
-  const oldScope = deleted.record ? permissionsOf(deleted.record).scope : null;
-  audit(request, { actor: caller.client_id, action: "delete", key_id: id, old_scope: oldScope, new_scope: null });
+  const caller = await keyManagerOf(request, env);
+  outcome(request, await registry(env).remove(caller, keyId(request)));
   return new Response(null, { status: 204, headers: NO_STORE });
+}
+
+/** A change the registry made: this isolate learns it at once, and the log line carries it. */
+function outcome<T extends Change>(request: Request, answer: Answer<T>): T {
+  const change = answered(answer);
+  forgetClient(change.record.client_id);
+  if (change.revocation !== undefined) rememberClientRevocation(change.record.client_id, change.revocation);
+  const c = context(request);
+  c.audit = change.audit;
+  if (!change.propagated) {
+    // Made and kept in the registry, which retries the write to KV: the edge learns it late.
+    c.level = "warn";
+    c.outcome = "write_through_pending";
+  }
+  return change;
+}
+
+export function answered<T>(answer: Answer<T>): T {
+  if (answer.ok) return answer.value;
+  const { status, code, detail, headers } = answer.refusal;
+  throw new HttpError(status, code, detail, { headers });
+}
+
+export function pageMeta(limit: number, offset: number, total: number) {
+  return {
+    page: { limit, offset, current: Math.floor(offset / limit) + 1, total: Math.max(1, Math.ceil(total / limit)) },
+    results: { total },
+  };
 }
 
 /** Never the secret hash: the secret only when it was just created. */
@@ -104,6 +105,7 @@ function resource(r: ClientRecord, clientSecret?: string) {
     client_id: r.client_id,
     scope,
     grant_types,
+    ...(r.token_quota ? { token_quota: r.token_quota } : {}),
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     meta: {
       timestamps: { created_at: r.created_at, updated_at: r.updated_at },
@@ -114,25 +116,5 @@ function resource(r: ClientRecord, clientSecret?: string) {
   };
 }
 
-function definedPermissions(c: { scope?: string; grant_types?: string[] }) {
-  return { ...(c.scope === undefined ? {} : { scope: c.scope }), ...(c.grant_types === undefined ? {} : { grant_types: c.grant_types }) };
-}
-
-function audit(request: Request, entry: AuditEntry): void {
-  context(request).audit = entry;
-}
-
-function pageParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const values = query.getAll(name);
-  if (values.length === 0) return fallback;
-  const n = values.length === 1 && /^\d{1,16}$/.test(values[0]!) ? Number(values[0]) : NaN;
-  if (!(n >= min && n <= max)) {
-    throw badRequest(`The parameter "${name}" must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}.`);
-  }
-  return n;
-}
-
 /** The route's `:id`; the router matched it, so it is there. */
 const keyId = (request: Request) => context(request).params!.id!;
-
-const notFound = () => new HttpError(404, "not_found", "There is no application key with this id.");

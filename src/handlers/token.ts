@@ -1,11 +1,12 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
+import { takeFromQuota } from "../auth/quota.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
 import { type Env, settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { param, readForm } from "../http/form.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
-import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
+import { assertNotRevoking, grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { keySet } from "../tokens/signing-keys.ts";
@@ -31,8 +32,10 @@ export async function token(request: Request, env: Env): Promise<Response> {
   const resources = form.all("resource");
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
-  // Only a request that would get its token counts toward the issuance limit.
+  assertNotRevoking(client);
+  // Only a request that would get its token counts toward the issuance limit and the quota.
   await assertIssuanceAllowed(env, request, client.client_id, grant);
+  await takeFromQuota(env, client);
 
   const { token, claims } = await signAccessToken(await keySet(env.SIGNING_KEYS), {
     issuer,

@@ -22,7 +22,7 @@ export interface RequestContext {
 export interface AuditEntry {
   /** The acting key's client_id, or "cli". */
   actor: string;
-  action: "create" | "update" | "delete";
+  action: "create" | "rename" | "update" | "delete";
   key_id: string;
   old_scope: string | null;
   new_scope: string | null;

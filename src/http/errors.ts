@@ -17,6 +17,7 @@ export type ErrorCode =
   | "conflict"
   | "request_too_large"
   | "rate_limited"
+  | "temporarily_unavailable"
   | "server_error";
 
 const REASONS: Record<number, string> = {
@@ -29,6 +30,7 @@ const REASONS: Record<number, string> = {
   413: "Payload Too Large",
   429: "Too Many Requests",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 const EXPOSE = { "Access-Control-Expose-Headers": "WWW-Authenticate, Retry-After" };

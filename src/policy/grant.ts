@@ -1,5 +1,6 @@
 import type { Settings } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
+import { nowSeconds } from "../lib/time.ts";
 import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import type { Grant } from "../tokens/claims.ts";
 import { adminAudience, isResourceUri } from "./resource.ts";
@@ -52,6 +53,20 @@ export function grantAudience(resources: readonly string[], scope: string, s: Se
   }
   const unique = [...new Set(resources)];
   return unique.length === 1 ? unique[0]! : unique;
+}
+
+/**
+ * After a narrowing, every token of the key issued until the narrower record has reached every
+ * isolate and location is revoked (its `revoked_through`): an isolate that already knows says
+ * so, rather than hand out a token that cannot pass.
+ */
+export function assertNotRevoking(client: ClientRecord, now = nowSeconds()): void {
+  const until = client.revoked_through;
+  if (until !== undefined && now <= until) {
+    throw new HttpError(503, "temporarily_unavailable", "This key's permissions just changed; it gets tokens again shortly.", {
+      headers: { "Retry-After": String(until - now + 1) },
+    });
+  }
 }
 
 const keyManagementOnly = () =>

@@ -2,7 +2,7 @@ import { insufficientScope, REALM } from "../http/bearer.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ClientRecord, Permissions } from "../store/client-record.ts";
 import { permissionsOf } from "../store/client-record.ts";
-import { type AccessTokenClaims, GRANTS } from "../tokens/claims.ts";
+import { GRANTS } from "../tokens/claims.ts";
 import { APPLICATION_KEYS_SCOPE, covers } from "./scope.ts";
 
 /**
@@ -13,16 +13,23 @@ import { APPLICATION_KEYS_SCOPE, covers } from "./scope.ts";
  * lock its owner out by disarming itself first.
  */
 
+/** What the rules need of the caller's key-management token. */
+export interface KeyManager {
+  client_id: string;
+  scope: string;
+  grant_type: string;
+}
+
 /**
  * The grants a caller's token stands for. A client_credentials token proves the secret and
  * could itself mint every token the weaker implicit grant gives, so it covers both; an
  * implicit token (which never carries application_keys) covers only implicit.
  */
-function grantsCoveredBy(caller: AccessTokenClaims): readonly string[] {
+function grantsCoveredBy(caller: KeyManager): readonly string[] {
   return caller.grant_type === "client_credentials" ? GRANTS : ["implicit"];
 }
 
-export function assertMayGive(caller: AccessTokenClaims, permissions: Permissions): void {
+export function assertMayGive(caller: KeyManager, permissions: Permissions): void {
   if (!covers(caller.scope.split(" "), permissions.scope.split(" "))) {
     throw insufficientScope(REALM, permissions.scope, "A key cannot be given a scope that the caller's own token does not hold.");
   }
@@ -37,7 +44,7 @@ export function assertMayGive(caller: AccessTokenClaims, permissions: Permission
 }
 
 /** Changing a key's permissions or deleting it takes away what it holds now: the caller must hold all of it. */
-export function assertMayTakeAway(caller: AccessTokenClaims, current: ClientRecord): void {
+export function assertMayTakeAway(caller: KeyManager, current: ClientRecord): void {
   const { scope, grant_types } = permissionsOf(current);
   const held = new Set(caller.scope.split(" "));
   const lacking = scope.split(" ").filter((s) => !held.has(s));
@@ -59,7 +66,7 @@ export function assertMayTakeAway(caller: AccessTokenClaims, current: ClientReco
 }
 
 /** The rules a key's own token meets when it changes its own permissions. */
-export function assertKeepsSelfManageable(caller: AccessTokenClaims, current: ClientRecord, next: Permissions): void {
+export function assertKeepsSelfManageable(caller: KeyManager, current: ClientRecord, next: Permissions): void {
   if (current.client_id !== caller.client_id) return;
   if (!next.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
     throw new HttpError(409, "conflict", `A key cannot remove ${APPLICATION_KEYS_SCOPE} from itself; do it with another key.`);
@@ -70,13 +77,13 @@ export function assertKeepsSelfManageable(caller: AccessTokenClaims, current: Cl
 }
 
 /** Everything a permission change must satisfy, checked against the key's current record. */
-export function assertMayUpdate(caller: AccessTokenClaims, current: ClientRecord, next: Permissions): void {
+export function assertMayUpdate(caller: KeyManager, current: ClientRecord, next: Permissions): void {
   assertKeepsSelfManageable(caller, current, next);
   assertMayTakeAway(caller, current);
   assertMayGive(caller, next);
 }
 
-export function assertMayDelete(caller: AccessTokenClaims, current: ClientRecord): void {
+export function assertMayDelete(caller: KeyManager, current: ClientRecord): void {
   if (current.client_id === caller.client_id) {
     throw new HttpError(409, "conflict", "A key cannot delete itself; delete it with another key or the CLI.");
   }

@@ -23,6 +23,21 @@ export interface ClientRecord {
   grant_types?: string[];
   /** Who created it: the client_id of the acting key, or "cli". Absent on older records. */
   created_by?: string;
+  /** Global issuance limits (tokens per hour and/or per UTC day); absent: unlimited. */
+  token_quota?: TokenQuota;
+  /**
+   * Set by a narrowing: every token of the key issued up to this time (epoch seconds) is
+   * revoked, so the token endpoint issues none before it (docs/security.md).
+   */
+  revoked_through?: number;
+  /** The registry's version of this record, raised by every change. Absent on older records. */
+  version?: number;
+}
+
+/** At least one of the two; each a positive integer. */
+export interface TokenQuota {
+  per_hour?: number;
+  per_day?: number;
 }
 
 /** What a key may do, as stored. */

@@ -1,7 +1,7 @@
 import { TtlCache } from "../lib/ttl-cache.ts";
 import type { ClientRecord } from "./client-record.ts";
 import type { Kv } from "./kv.ts";
-import { CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./kv-keys.ts";
+import { appKeyIdKey, CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./kv-keys.ts";
 
 export type { ClientRecord } from "./client-record.ts";
 
@@ -31,12 +31,12 @@ export async function isDeleted(kv: Pick<Kv, "get">, clientId: string): Promise<
   return (await kv.get(deletedClientKey(clientId))) !== null;
 }
 
-export async function putClient(kv: Pick<Kv, "put">, record: ClientRecord): Promise<void> {
-  await kv.put(clientKey(record.client_id), JSON.stringify(record));
-  forgetClient(record.client_id);
-}
-
 /** Drops this isolate's copy after a change made here. */
 export function forgetClient(clientId: string): void {
   cache.delete(clientId);
+}
+
+/** Whether any application key exists in KV's copy (the registry writes its id index through): one list call. */
+export async function anyAppKey(kv: Pick<Kv, "list">): Promise<boolean> {
+  return (await kv.list({ prefix: appKeyIdKey(""), limit: 1 })).keys.length > 0;
 }

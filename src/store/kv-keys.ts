@@ -27,3 +27,6 @@ export const revokedClientKey = (clientId: string) => `client:${clientId}`;
  * client without touching KV, and is never logged.
  */
 export const CLIENT_ID_PATTERN = /^[0-9a-f]{40}$/;
+
+/** The application-key ids we issue: UUIDs (version 7). Anything else is no key, answered without a lookup. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

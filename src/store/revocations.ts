@@ -25,30 +25,38 @@ export async function revokeToken(kv: Pick<Kv, "put">, token: RevocableToken, no
   seen.set(key, value, (expiration - now) * 1000);
 }
 
+/** Far enough ahead that every token ever issued to the client was issued before it. */
+export const ALL_TOKENS = 253_402_300_799; // 9999-12-31T23:59:59Z
+
 /**
- * Revokes every token of a client issued at or before `notAfter`, as one entry. It must
- * outlive the longest token any configuration can issue, issued at `notAfter`.
+ * Writes a client-wide revocation as the registry holds it: every token of the client issued
+ * at or before `notAfter` is revoked, as one entry. Only the registry writes these, and it
+ * only ever raises them. The entry outlives the longest token any configuration can issue,
+ * issued at `notAfter`; a deleted key's (ALL_TOKENS, whatever its iat) is kept for good: a
+ * stale copy of the record may mint tokens for a while after the deletion, and client_ids are
+ * never reused. A number rather than a marker, so verifiers of any version read it as
+ * "issued before".
  */
-export async function revokeClient(kv: Pick<Kv, "put">, clientId: string, notAfter = nowSeconds()): Promise<void> {
+export async function putClientRevocation(kv: Pick<Kv, "put">, clientId: string, notAfter: number): Promise<void> {
   const key = revokedClientKey(clientId);
+  const value = String(notAfter);
+  if (notAfter >= ALL_TOKENS) {
+    await kv.put(key, value);
+    seen.set(key, value, MAX_TOKEN_TTL_SECONDS * 1000);
+    return;
+  }
   const now = nowSeconds();
   const expiration = acceptedUntil(Math.max(notAfter, now) + MAX_TOKEN_TTL_SECONDS);
-  await kv.put(key, String(notAfter), { expiration });
-  seen.set(key, String(notAfter), (expiration - now) * 1000);
+  await kv.put(key, value, { expiration });
+  seen.set(key, value, (expiration - now) * 1000);
 }
 
-/** Far enough ahead that every token ever issued to the client was issued before it. */
-const ALL_TOKENS = 253_402_300_799; // 9999-12-31T23:59:59Z
-
 /**
- * Revokes every token of a deleted client, whatever its iat, for good: a stale copy of the
- * record may mint tokens for a while after the deletion, and client_ids are never reused. A
- * number rather than a marker, so verifiers of any version read it as "issued before".
+ * What this isolate knows of a client-wide revocation the registry just raised: the isolate
+ * that handled the change sees it at once, as it did when it wrote KV itself.
  */
-export async function revokeDeletedClient(kv: Pick<Kv, "put">, clientId: string): Promise<void> {
-  const key = revokedClientKey(clientId);
-  await kv.put(key, String(ALL_TOKENS));
-  seen.set(key, String(ALL_TOKENS), MAX_TOKEN_TTL_SECONDS * 1000);
+export function rememberClientRevocation(clientId: string, notAfter: number): void {
+  seen.set(revokedClientKey(clientId), String(notAfter), MAX_TOKEN_TTL_SECONDS * 1000);
 }
 
 /**

@@ -9,11 +9,9 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { createAppKey } from "../../src/store/application-key-store.ts";
-import type { Kv } from "../../src/store/kv.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
-import { BENCH_SCOPE, bundle, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
+import { BENCH_SCOPE, bundle, createKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
 interface Counts {
@@ -175,21 +173,20 @@ export async function countKvOperations(): Promise<CountRow[]> {
     );
     try {
       await mf.ready;
-      const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-      const attrs = { scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"], created_by: "bench" };
-      const made = await createAppKey(clients, { name: "counted", ...attrs });
+      const attrs = { scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] };
+      const made = await createKey(mf, { name: "counted", ...attrs });
       // Two more keys: the page of three that the listing reads.
-      for (const name of ["a", "b"]) await createAppKey(clients, { name, ...attrs });
+      for (const name of ["a", "b"]) await createKey(mf, { name, ...attrs });
       const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
       const consumerUrl = await mf.unsafeGetDirectURL("consumer");
       const ctx: Ctx = {
         edge: (path, init) => fetch(new URL(path, edgeUrl), init),
         consumer: (path, init) => fetch(new URL(path, consumerUrl), init),
-        client: { client_id: made.record.client_id, client_secret: made.clientSecret },
-        token: () => sign(made.record.client_id),
-        key: async () => (await createAppKey(clients, { name: "target", ...attrs })).record.id,
+        client: { client_id: made.client_id, client_secret: made.client_secret },
+        token: () => sign(made.client_id),
+        key: async () => (await createKey(mf, { name: "target", ...attrs })).id,
       };
-      const admin = await sign(made.record.client_id);
+      const admin = await sign(made.client_id);
       const take = async (): Promise<Counts> => {
         const [a, b] = await Promise.all([ctx.edge("/__kv"), ctx.consumer("/__kv")]);
         const x = (await a.json()) as Counts;

@@ -24,11 +24,9 @@ import { parseArgs } from "node:util";
 import { build, type Plugin } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { createAppKey } from "../../src/store/application-key-store.ts";
 import { hashSecret } from "../../src/store/client-record.ts";
-import type { Kv } from "../../src/store/kv.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
-import { newSigningKeys } from "./workers.ts";
+import { createKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +76,7 @@ const VARIANTS: Variant[] = [
     what: "the Ed25519 signature (jose SignJWT)",
     file: "src/tokens/sign.ts",
     edits: [
-      ["const token = await new SignJWT", "const token = 'x.y.z'; void new SignJWT"],
+      ["const jws = await new SignJWT", "const jws = 'x.y.z'; void new SignJWT"],
       [".sign(signer.key);", ";"],
     ],
   },
@@ -93,8 +91,11 @@ const VARIANTS: Variant[] = [
     what: "scope, grant and audience policy",
     file: "src/handlers/token.ts",
     edits: [
-      ['const scope = grantScope(client, grant, param(form, "scope"), s);', "const scope = client.scope!; void grantScope;"],
-      ['const audience = grantAudience(form.all("resource"), s, issuer);', "const audience = issuer; void grantAudience;"],
+      [
+        'const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));',
+        "const scope = client.scope!; void grantScope; void namesAnApi;",
+      ],
+      ["const audience = grantAudience(resources, scope, s, issuer);", "const audience = issuer; void grantAudience;"],
     ],
   },
   {
@@ -222,7 +223,11 @@ async function main() {
     convertV4MiniflareOptions({
       handleStructuredLogs: () => {},
       workers: [
-        worker("edge-token", await bundle("src/index.ts", "edge-token"), { kvNamespaces: kv, bindings: edgeBindings }),
+        worker("edge-token", await bundle("src/index.ts", "edge-token"), {
+          kvNamespaces: kv,
+          durableObjects: EDGE_TOKEN_OBJECTS,
+          bindings: edgeBindings,
+        }),
         ...(await Promise.all(
           variants.map(async (v) => worker(v.name, await bundle("src/index.ts", v.name, v), { kvNamespaces: kv, bindings: edgeBindings })),
         )),
@@ -248,13 +253,9 @@ async function main() {
   try {
     await mf.ready;
     const pid = CPU ? "" : callgrindPid();
-    const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-    const { record, clientSecret } = await createAppKey(clients, {
-      name: "profile",
-      scope: SCOPE,
-      grant_types: ["client_credentials", "implicit"],
-      created_by: "bench",
-    });
+    const made = await createKey(mf, { name: "profile", scope: SCOPE, grant_types: ["client_credentials", "implicit"] });
+    const record = { client_id: made.client_id };
+    const clientSecret = made.client_secret;
     const url = async (name: string, path: string) => new URL(path, await mf.unsafeGetDirectURL(name)).href;
     const FORM = { "content-type": "application/x-www-form-urlencoded" };
     const post = (u: string, params: Record<string, string>): Send => {

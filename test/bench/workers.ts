@@ -4,9 +4,8 @@ import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { createAppKey } from "../../src/store/application-key-store.ts";
-import { hashSecret } from "../../src/store/client-record.ts";
-import type { Kv } from "../../src/store/kv.ts";
+import { hashSecret, type TokenQuota } from "../../src/store/client-record.ts";
+import { REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
 
 export const ISSUER = "https://auth.bench";
 const OUT = "test/fixtures/.build/bench";
@@ -64,6 +63,7 @@ export function edgeTokenAndConsumer(o: {
       scriptPath: o.edgeScript,
       compatibilityDate,
       kvNamespaces: kv,
+      durableObjects: EDGE_TOKEN_OBJECTS,
       ...(o.ratelimits ? { ratelimits: o.ratelimits } : {}),
       bindings: { ...(o.service.vars as Record<string, string>), SIGNING_KEYS: o.signingKeys, ISSUER },
       unsafeDirectSockets: [{ port: 0 }],
@@ -79,6 +79,32 @@ export function edgeTokenAndConsumer(o: {
       unsafeDirectSockets: [{ port: 0 }],
     },
   ];
+}
+
+/** edge-token's Durable Objects, as wrangler.toml declares them (SQLite storage). */
+export const EDGE_TOKEN_OBJECTS = {
+  REGISTRY: { className: "Registry", useSQLite: true },
+  CLIENT_LEDGER: { className: "ClientLedger", useSQLite: true },
+};
+
+type Registry = {
+  create(
+    caller: { kind: "operator"; actor: string },
+    a: { name: string; scope: string; grant_types: string[]; token_quota?: TokenQuota },
+  ): Promise<{ ok: boolean; value?: { record: { id: string; client_id: string }; client_secret: string }; refusal?: unknown }>;
+};
+
+/** A key made by the registry of the edge-token Worker in `mf` (its one writer), as the CLI makes one. */
+export async function createKey(
+  mf: Miniflare,
+  a: { name: string; scope: string; grant_types: string[]; token_quota?: TokenQuota },
+  worker = "edge-token",
+): Promise<{ id: string; client_id: string; client_secret: string }> {
+  const namespace = await mf.getDurableObjectNamespace("REGISTRY", worker);
+  const registry = namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as Registry;
+  const answer = await registry.create({ kind: "operator", actor: "bench" }, a);
+  if (!answer.ok || !answer.value) throw new Error(`the registry refused a key: ${JSON.stringify(answer.refusal)}`);
+  return { id: answer.value.record.id, client_id: answer.value.record.client_id, client_secret: answer.value.client_secret };
 }
 
 /** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */
@@ -147,13 +173,7 @@ export async function startWorkers(): Promise<Workers> {
     } as never),
   );
   await mf.ready;
-  const clients = (await mf.getKVNamespace("CLIENTS", "edge-token")) as unknown as Kv;
-  const { record, clientSecret } = await createAppKey(clients, {
-    name: "bench",
-    scope: BENCH_SCOPE,
-    grant_types: ["client_credentials", "implicit"],
-    created_by: "bench",
-  });
+  const client = await createKey(mf, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] });
   return {
     mf,
     urls: {
@@ -163,7 +183,7 @@ export async function startWorkers(): Promise<Workers> {
       floorIssue: await mf.unsafeGetDirectURL("floor-issue"),
       floorVerify: await mf.unsafeGetDirectURL("floor-verify"),
     },
-    client: { client_id: record.client_id, client_secret: clientSecret },
+    client: { client_id: client.client_id, client_secret: client.client_secret },
     floorClient,
   };
 }

@@ -86,6 +86,23 @@ describe("npm run keys (local KV)", () => {
     const again = await keys("delete", key.id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("there is no application key");
+
+    // the registry's audit trail, with who, when, and the key before and after
+    const trail = JSON.parse((await keys("audit", "--key", key.id)).stdout) as Record<string, unknown>[];
+    expect(trail.map((e) => [e.actor, e.action, e.key_id])).toStrictEqual([
+      ["cli", "create", key.id],
+      ["cli", "delete", key.id],
+    ]);
+    expect(trail[1]).toMatchObject({ old: { name: "CLI key", scope: "read write" }, new: null, at: expect.stringMatching(/^20\d\d-/) });
+  });
+
+  it("create takes a token quota", async () => {
+    const created = await keys("create", "--name", "metered", "--quota-per-hour", "3", "--quota-per-day", "50");
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: "metered", token_quota: { per_hour: 3, per_day: 50 } });
+    const listed = (JSON.parse((await keys("list")).stdout) as Record<string, unknown>[]).find((k) => k.name === "metered");
+    expect(listed).toMatchObject({ token_quota: { per_hour: 3, per_day: 50 } });
+    const bad = await keys("create", "--name", "x", "--quota-per-hour", "0");
+    expect([bad.code, bad.stdout]).toStrictEqual([2, ""]);
   });
 
   it("create takes --scope and --grant-types, checked against wrangler.toml's SCOPES", async () => {

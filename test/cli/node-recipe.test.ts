@@ -3,9 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAppKey } from "../../src/store/application-key-store.ts";
-import type { Kv } from "../../src/store/kv.ts";
-import { bundle, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
 
 /**
  * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
@@ -22,25 +20,19 @@ beforeAll(async () => {
   const script = bundle("src/index.ts", "node-recipe-edge-token");
   mf = new Miniflare(
     convertV4MiniflareOptions({
+      name: "edge-token",
       modules: true,
       scriptPath: script,
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["CLIENTS", "REVOCATIONS"],
+      durableObjects: EDGE_TOKEN_OBJECTS,
       // The issuer is the origin it answers on: only known once it listens.
       bindings: { SIGNING_KEYS: await newSigningKeys(), ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" },
     } as never),
   );
   issuer = new URL(await mf.ready).origin;
-  const clients = (await mf.getKVNamespace("CLIENTS")) as unknown as Kv;
-  const made = await createAppKey(clients, { name: "node", scope: "read write", grant_types: ["client_credentials"], created_by: "test" });
-  credentials = { client_id: made.record.client_id, client_secret: made.clientSecret };
-  const admin = await createAppKey(clients, {
-    name: "admin",
-    scope: "read write application_keys",
-    grant_types: ["client_credentials"],
-    created_by: "test",
-  });
-  adminCredentials = { client_id: admin.record.client_id, client_secret: admin.clientSecret };
+  credentials = await createKey(mf, { name: "node", scope: "read write", grant_types: ["client_credentials"] });
+  adminCredentials = await createKey(mf, { name: "admin", scope: "read write application_keys", grant_types: ["client_credentials"] });
 
   process.env.ISSUER = issuer;
   const { server } = await import("./recipes/node-server.ts");

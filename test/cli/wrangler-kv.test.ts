@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wranglerKv } from "../../src/cli/namespaces.ts";
-import { createAppKey, deleteAppKey, getAppKey, listAppKeys } from "../../src/store/application-key-store.ts";
+import { anyAppKey } from "../../src/store/clients.ts";
 
 /**
- * `--remote` runs the store code over `wrangler kv` commands. There is no Cloudflare account
- * here, so the same commands run against local storage: the plumbing is what is under test.
+ * `npm run deploy` asks KV's copy whether a deployment has keys yet, over `wrangler kv`
+ * commands. There is no Cloudflare account here, so the same commands run against local
+ * storage: the plumbing is what is under test.
  */
 let state: string;
 beforeAll(async () => {
@@ -15,22 +16,24 @@ beforeAll(async () => {
 });
 afterAll(() => rm(state, { recursive: true, force: true }));
 
-describe("the store over wrangler kv commands", () => {
-  it("creates, finds, lists and deletes an application key", async () => {
-    const target = ["--local", "--persist-to", state];
-    const clients = wranglerKv("CLIENTS", target);
-    const revocations = wranglerKv("REVOCATIONS", target);
-
-    const { record } = await createAppKey(clients, {
-      name: "remote key",
-      scope: "read write",
-      grant_types: ["client_credentials", "implicit"],
-      created_by: "test",
-    });
-    expect(await getAppKey(clients, record.id)).toStrictEqual(record);
-    expect(await listAppKeys(clients, 25, 0)).toStrictEqual({ records: [record], total: 1 });
-    expect(await deleteAppKey(clients, revocations, record.id)).not.toBeNull();
-    expect(await getAppKey(clients, record.id)).toBeNull();
-    expect(await revocations.get(`client:${record.client_id}`)).toMatch(/^\d+$/);
+describe("KV over wrangler kv commands", () => {
+  it("puts, reads one and many, lists with metadata, deletes; and tells whether any key exists", async () => {
+    const clients = wranglerKv("CLIENTS", ["--local", "--persist-to", state]);
+    expect(await anyAppKey(clients)).toBe(false);
+    await clients.put("appkey:0190", "c".repeat(40), { metadata: { client_id: "c".repeat(40) } });
+    await clients.put("client:x", JSON.stringify({ id: "0190" }));
+    expect(await anyAppKey(clients)).toBe(true);
+    expect(await clients.get("client:x", "json")).toStrictEqual({ id: "0190" });
+    expect(await clients.get(["client:x", "client:y"], "text")).toStrictEqual(
+      new Map([
+        ["client:x", '{"id":"0190"}'],
+        ["client:y", null],
+      ]),
+    );
+    expect((await clients.list({ prefix: "appkey:" })).keys).toStrictEqual([
+      { name: "appkey:0190", metadata: { client_id: "c".repeat(40) } },
+    ]);
+    await clients.delete("appkey:0190");
+    expect(await anyAppKey(clients)).toBe(false);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 // Records every call and answers as wrangler 4 does, with its state in $STANDIN_DIR.
 // $STANDIN_FAIL=kv-create makes namespace creation fail as an API error does.
+// $STANDIN_DEPLOYED: the URL of the stand-in deployment (deployed.ts), whose KV `kv key list` reads.
 const { appendFileSync, existsSync, readFileSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 
@@ -36,14 +37,26 @@ if (a === "kv" && b === "namespace" && c === "create") {
   done(JSON.stringify(Object.keys(state.secrets).map((name) => ({ name, type: "secret_text" }))));
 } else if (a === "secret" && b === "put") {
   const value = readFileSync(0, "utf8");
-  // What the value looked like, never the value: the test checks a private key arrived.
-  let shape = "not a JWK set";
-  try {
-    const keys = JSON.parse(value).keys;
-    shape = `${keys.length} key(s), private: ${keys.every((k) => typeof k.d === "string")}`;
-  } catch {}
+  // What a signing key set looked like, never the value: the test checks a private key arrived.
+  // A bootstrap hash is kept as it is: the stand-in deployment honours it.
+  let shape = value;
+  if (c === "SIGNING_KEYS") {
+    shape = "not a JWK set";
+    try {
+      const keys = JSON.parse(value).keys;
+      shape = `${keys.length} key(s), private: ${keys.every((k) => typeof k.d === "string")}`;
+    } catch {}
+  }
   state.secrets[c] = shape;
   done(`✨ Success! Uploaded secret ${c}`);
+} else if (a === "secret" && b === "delete") {
+  delete state.secrets[c];
+  done(`✨ Success! Deleted secret ${c}`);
+} else if (a === "kv" && b === "key" && args[2] === "list" && process.env.STANDIN_DEPLOYED) {
+  const url = `${process.env.STANDIN_DEPLOYED}/__standin/kv?binding=${flag("--binding")}&prefix=${encodeURIComponent(flag("--prefix") ?? "")}`;
+  fetch(url)
+    .then((r) => r.text())
+    .then((text) => done(text));
 } else if (a === "kv" && b === "key") {
   state.kv[flag("--binding")] ??= {};
   const ns = state.kv[flag("--binding")];

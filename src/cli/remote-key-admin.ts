@@ -1,0 +1,120 @@
+import { unstable_readConfig } from "wrangler";
+import type { ClientRecord } from "../store/client-record.ts";
+import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
+import type { KeyAdmin } from "./key-admin.ts";
+import { pages } from "./pages.ts";
+
+export interface RemoteCredentials {
+  client_id: string;
+  client_secret: string;
+}
+
+/**
+ * A deployment's keys through its admin API, as a key that holds application_keys: the CLI
+ * cannot reach a deployed Durable Object any other way, and so it is bound by the same rules
+ * as any key manager (it gives no more than that key holds; the audit trail names that key).
+ * The service's URL is the target environment's ISSUER.
+ */
+export async function remoteKeyAdmin(configPath: string, env: string | undefined, given?: RemoteCredentials): Promise<KeyAdmin> {
+  const vars = (unstable_readConfig({ config: configPath, env }).vars ?? {}) as Record<string, string>;
+  const issuer = vars.ISSUER?.trim();
+  if (!issuer || !URL.canParse(issuer)) throw new Error(`--remote needs ISSUER, the deployment's URL, in ${configPath}`);
+  const credentials = given ?? fromEnvironment();
+  const token = await adminToken(issuer, credentials);
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${issuer}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, ...(init.body ? { "Content-Type": "application/json" } : {}) },
+    });
+    return res;
+  };
+  const audit = (action: AuditLine["action"], keyId: string, before: string | null, after: string | null): AuditLine => ({
+    actor: credentials.client_id,
+    action,
+    key_id: keyId,
+    old_scope: before,
+    new_scope: after,
+  });
+  return {
+    async create(attributes: NewKey) {
+      const res = await call("/v2/application-keys", {
+        method: "POST",
+        body: JSON.stringify({ data: { type: "application_key", ...attributes } }),
+      });
+      const body = (await expectStatus(res, 201)) as { data: ClientRecord & { client_secret: string } };
+      const { client_secret, ...record } = body.data;
+      return { record, client_secret, audit: audit("create", record.id, null, record.scope ?? null) };
+    },
+    async list() {
+      return pages(async (limit, offset) => {
+        const body = (await expectStatus(await call(`/v2/application-keys?page[limit]=${limit}&page[offset]=${offset}`), 200)) as {
+          data: ClientRecord[];
+          meta: { results: { total: number } };
+        };
+        return { items: body.data, total: body.meta.results.total };
+      });
+    },
+    async remove(id: string) {
+      const found = await call(`/v2/application-keys/${encodeURIComponent(id)}`);
+      if (found.status === 404) return false;
+      const { data } = (await expectStatus(found, 200)) as { data: ClientRecord };
+      const res = await call(`/v2/application-keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+      if (res.status === 404) return false;
+      await expectStatus(res, 204);
+      return { audit: audit("delete", id, data.scope ?? null, null) };
+    },
+    async audit(keyId: string | undefined) {
+      return pages(async (limit, offset) => {
+        const filter = keyId === undefined ? "" : `&filter[key_id]=${encodeURIComponent(keyId)}`;
+        const body = (await expectStatus(
+          await call(`/v2/application-keys/audit?page[limit]=${limit}&page[offset]=${offset}${filter}`),
+          200,
+        )) as {
+          data: (Omit<AuditRecord, "seq"> & { id: string; type: string })[];
+          meta: { results: { total: number } };
+        };
+        return {
+          items: body.data.map(({ id, type: _, ...e }) => ({ seq: Number(id), ...e }) as AuditRecord),
+          total: body.meta.results.total,
+        };
+      });
+    },
+    close: async () => {},
+  };
+}
+
+function fromEnvironment(): RemoteCredentials {
+  const client_id = process.env.EDGE_TOKEN_CLIENT_ID;
+  const client_secret = process.env.EDGE_TOKEN_CLIENT_SECRET;
+  if (!client_id || !client_secret) {
+    throw new Error(
+      "--remote acts as a key that holds application_keys: set EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET (npm run deploy's first key is one)",
+    );
+  }
+  return { client_id, client_secret };
+}
+
+/** A token for the admin API: the key's default token, which carries application_keys. */
+async function adminToken(issuer: string, c: RemoteCredentials): Promise<string> {
+  const res = await fetch(`${issuer}/oauth/access_token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "client_credentials", ...c }).toString(),
+  });
+  const body = (await expectStatus(res, 200)) as { access_token: string; scope: string };
+  if (!body.scope.split(" ").includes("application_keys")) throw new Error(`key ${c.client_id} does not hold application_keys`);
+  return body.access_token;
+}
+
+async function expectStatus(res: Response, status: number): Promise<unknown> {
+  const text = await res.text();
+  if (res.status === status) return text ? JSON.parse(text) : undefined;
+  const detail = (() => {
+    try {
+      return (JSON.parse(text) as { errors: { detail: string }[] }).errors[0]!.detail;
+    } catch {
+      return text.slice(0, 200);
+    }
+  })();
+  throw new Error(`${res.url.replace(/\?.*$/, "")} answered ${res.status}: ${detail}`);
+}

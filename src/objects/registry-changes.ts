@@ -1,0 +1,44 @@
+import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
+import type { AuditAction, AuditLine, AuditSnapshot, KeyChanges } from "../store/registry-protocol.ts";
+
+/**
+ * A key's next record: the current one with only the named attributes changed. A record from
+ * before keys carried scopes gets its legacy permissions written out in full.
+ */
+export function withChanges(current: ClientRecord, changes: KeyChanges, now: Date): ClientRecord {
+  const { scope, grant_types } = permissionsOf(current);
+  const next: ClientRecord = { ...current, scope, grant_types, updated_at: now.toISOString() };
+  if (changes.name !== undefined) next.name = changes.name;
+  if (changes.scope !== undefined) next.scope = changes.scope;
+  if (changes.grant_types !== undefined) next.grant_types = changes.grant_types;
+  if (changes.token_quota === null) delete next.token_quota;
+  else if (changes.token_quota !== undefined) next.token_quota = changes.token_quota;
+  return next;
+}
+
+/** A change that only renames is a rename; anything else about the key is an update. */
+export function changeAction(changes: KeyChanges): AuditAction {
+  return Object.keys(changes).every((k) => k === "name") ? "rename" : "update";
+}
+
+export function auditSnapshot(r: ClientRecord | null): AuditSnapshot | null {
+  if (r === null) return null;
+  const { scope, grant_types } = permissionsOf(r);
+  return { name: r.name, scope, grant_types, ...(r.token_quota ? { token_quota: r.token_quota } : {}) };
+}
+
+export function auditLine(
+  actor: string,
+  action: AuditAction,
+  keyId: string,
+  before: ClientRecord | null,
+  after: ClientRecord | null,
+): AuditLine {
+  return {
+    actor,
+    action,
+    key_id: keyId,
+    old_scope: before === null ? null : permissionsOf(before).scope,
+    new_scope: after === null ? null : permissionsOf(after).scope,
+  };
+}

@@ -1,0 +1,95 @@
+import type { ClientRecord } from "./client-record.ts";
+import type { Kv } from "./kv.ts";
+import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey } from "./kv-keys.ts";
+
+/**
+ * Keys written to KV by versions before the registry, read back so the registry can take them
+ * in: live records (with whatever permissions they carry; a record from before scopes keeps
+ * its legacy permissions), tombstones, and client-wide revocations. Read once, on the
+ * registry's first use; a key looked up by id that the registry has never seen is read singly.
+ */
+export interface LegacyKey {
+  record: ClientRecord;
+  /** Set for a key deleted before the import: it stays deleted. */
+  deleted_at: string | null;
+  revocation: number | undefined;
+}
+
+/** KV reads at most 100 keys in one bulk get. */
+const BULK = 100;
+
+async function listAll(kv: Kv, prefix: string): Promise<{ name: string; metadata?: { client_id?: string } }[]> {
+  const out: { name: string; metadata?: { client_id?: string } }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list<{ client_id?: string }>({ prefix, ...(cursor ? { cursor } : {}) });
+    out.push(...page.keys);
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return out;
+}
+
+async function getMany(kv: Kv, keys: string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (let i = 0; i < keys.length; i += BULK) {
+    for (const [k, v] of await kv.get(keys.slice(i, i + BULK), "text")) out.set(k, v);
+  }
+  return out;
+}
+
+const revocationOf = (value: string | null | undefined) => (value == null || !/^\d+$/.test(value) ? undefined : Number(value));
+
+/** Every key KV holds: through the id index, with the records, tombstones and revocations. */
+export async function readLegacyKeys(clients: Kv, revocations: Kv): Promise<LegacyKey[]> {
+  const index = await listAll(clients, appKeyIdKey(""));
+  const unlabelled = index.filter((k) => !k.metadata?.client_id).map((k) => k.name);
+  const labels = await getMany(clients, unlabelled);
+  const ids = new Map<string, string>(); // client_id → id
+  for (const k of index) {
+    const clientId = k.metadata?.client_id ?? labels.get(k.name);
+    if (clientId) ids.set(clientId, k.name.slice(appKeyIdKey("").length));
+  }
+  // Deleted keys have no index entry any more: their tombstones name them.
+  const tombstones = await listAll(clients, deletedClientKey(""));
+  const clientIds = [...new Set([...ids.keys(), ...tombstones.map((t) => t.name.slice(deletedClientKey("").length))])];
+  const values = await getMany(
+    clients,
+    clientIds.flatMap((c) => [clientKey(c), deletedClientKey(c)]),
+  );
+  const revoked = await getMany(revocations, clientIds.map(revokedClientKey));
+
+  const keys: LegacyKey[] = [];
+  for (const clientId of clientIds) {
+    const tombstone = values.get(deletedClientKey(clientId));
+    const stored = values.get(clientKey(clientId));
+    const revocation = revocationOf(revoked.get(revokedClientKey(clientId)));
+    if (tombstone) {
+      const { id, deleted_at } = JSON.parse(tombstone) as { id: string; deleted_at: string };
+      const record = stored ? (JSON.parse(stored) as ClientRecord) : tombstoneRecord(id, clientId, deleted_at);
+      keys.push({ record, deleted_at, revocation });
+    } else if (stored) {
+      keys.push({ record: JSON.parse(stored) as ClientRecord, deleted_at: null, revocation });
+    }
+  }
+  return keys;
+}
+
+/** One key, by its application-key id, or undefined when KV has no such key. */
+export async function readLegacyKey(clients: Kv, revocations: Kv, id: string): Promise<LegacyKey | undefined> {
+  const clientId = await clients.get(appKeyIdKey(id));
+  if (clientId === null) return undefined;
+  const values = await clients.get([clientKey(clientId), deletedClientKey(clientId)], "text");
+  const stored = values.get(clientKey(clientId));
+  const tombstone = values.get(deletedClientKey(clientId));
+  const revocation = revocationOf(await revocations.get(revokedClientKey(clientId)));
+  if (tombstone) {
+    const { deleted_at } = JSON.parse(tombstone) as { deleted_at: string };
+    return { record: stored ? (JSON.parse(stored) as ClientRecord) : tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation };
+  }
+  return stored ? { record: JSON.parse(stored) as ClientRecord, deleted_at: null, revocation } : undefined;
+}
+
+/** What is left of a key whose record an earlier deletion already removed. */
+function tombstoneRecord(id: string, clientId: string, deletedAt: string): ClientRecord {
+  return { id, client_id: clientId, name: "", secret_hash: "", created_at: deletedAt, updated_at: deletedAt };
+}

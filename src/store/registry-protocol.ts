@@ -1,0 +1,84 @@
+import type { ErrorCode } from "../http/errors.ts";
+import type { ClientRecord, Permissions, TokenQuota } from "./client-record.ts";
+
+/** The one registry of a deployment (src/objects/registry.ts), by its name. */
+export const REGISTRY_NAME = "registry";
+
+/**
+ * What the registry (the Durable Object that is the one writer of application keys) is asked
+ * and answers, over RPC. Plain data both ways: a refusal is an answer, not a thrown error, so
+ * it crosses RPC (and the CLI's Node proxy) intact.
+ */
+
+/** Who asks for a change. */
+export type Caller =
+  /** A key-management token's verified claims: bounded by the key-management rules. */
+  | { kind: "key"; claims: KeyManagerClaims }
+  /** The operator at the command line (actor "cli"), or a test: the root of authority. */
+  | { kind: "operator"; actor: string }
+  /** A new deployment's first key: honoured only while the registry holds no key. */
+  | { kind: "bootstrap" };
+
+/** What the rules need of a key-management token. */
+export interface KeyManagerClaims {
+  client_id: string;
+  scope: string;
+  grant_type: string;
+  iat: number;
+}
+
+export interface Refusal {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  headers: Record<string, string>;
+}
+
+export type Answer<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+/** The attributes a key is created with; defaults are the caller's to apply. */
+export interface NewKey extends Permissions {
+  name: string;
+  token_quota?: TokenQuota | undefined;
+}
+
+/** What a PUT may change; `token_quota: null` removes the quota. */
+export type KeyChanges = Partial<Permissions> & { name?: string; token_quota?: TokenQuota | null };
+
+/** The line the request's log carries for a change (its full entry is in the audit trail). */
+export interface AuditLine {
+  actor: string;
+  action: AuditAction;
+  key_id: string;
+  old_scope: string | null;
+  new_scope: string | null;
+}
+
+export interface Change {
+  record: ClientRecord;
+  audit: AuditLine;
+  /** The client-wide revocation the change raised (a narrowing, a deletion), for this isolate to know at once. */
+  revocation: number | undefined;
+  /** false while the KV copy is behind (a failed write-through, retried by the registry's alarm). */
+  propagated: boolean;
+}
+
+export type AuditAction = "create" | "rename" | "update" | "delete";
+
+/** What the audit trail keeps of a key before or after a change: its name and what it may do. */
+export interface AuditSnapshot {
+  name: string;
+  scope: string;
+  grant_types: string[];
+  token_quota?: TokenQuota;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actor: string;
+  action: AuditAction;
+  key_id: string;
+  old: AuditSnapshot | null;
+  new: AuditSnapshot | null;
+}

@@ -1,0 +1,187 @@
+import type { ClientRecord } from "./client-record.ts";
+import type { AuditAction, AuditRecord, AuditSnapshot } from "./registry-protocol.ts";
+
+export type { AuditAction, AuditRecord } from "./registry-protocol.ts";
+
+/**
+ * The registry's SQLite tables (docs/storage.md). Synchronous, as Durable Object SQL is: a
+ * caller runs several of these inside one `transactionSync`, so a check and the write it
+ * guards see the same state. Only the registry calls these.
+ *
+ *   application_keys    every key ever created, deleted ones kept as tombstones (deleted_at)
+ *   client_revocations  the client-wide revocation cut-off per client_id: only ever raised
+ *   audit_log           who changed which key, when, from what to what
+ *   write_through       client_ids whose KV copy is behind the registry (the outbox)
+ *   registry_meta       one-off facts: the legacy KV import is done
+ */
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS application_keys (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    record TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    deleted_at TEXT
+  )`,
+  "CREATE TABLE IF NOT EXISTS client_revocations (client_id TEXT PRIMARY KEY, not_after INTEGER NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    old TEXT,
+    new TEXT
+  )`,
+  "CREATE INDEX IF NOT EXISTS audit_log_by_key ON audit_log (key_id, seq)",
+  "CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (at_ms)",
+  "CREATE TABLE IF NOT EXISTS write_through (client_id TEXT PRIMARY KEY)",
+  "CREATE TABLE IF NOT EXISTS registry_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];
+
+export function createTables(sql: SqlStorage): void {
+  for (const statement of SCHEMA) sql.exec(statement);
+}
+
+export interface KeyRow {
+  id: string;
+  client_id: string;
+  record: ClientRecord;
+  version: number;
+  /** ISO time of the deletion; null while the key lives. */
+  deleted_at: string | null;
+}
+
+type RawKeyRow = { id: string; client_id: string; record: string; version: number; deleted_at: string | null };
+const toRow = (r: RawKeyRow): KeyRow => ({ ...r, record: JSON.parse(r.record) as ClientRecord });
+
+export function keyById(sql: SqlStorage, id: string): KeyRow | undefined {
+  const raw = sql.exec<RawKeyRow>("SELECT id, client_id, record, version, deleted_at FROM application_keys WHERE id = ?", id).toArray()[0];
+  return raw && toRow(raw);
+}
+
+export function keyByClientId(sql: SqlStorage, clientId: string): KeyRow | undefined {
+  const raw = sql
+    .exec<RawKeyRow>("SELECT id, client_id, record, version, deleted_at FROM application_keys WHERE client_id = ?", clientId)
+    .toArray()[0];
+  return raw && toRow(raw);
+}
+
+export function insertKey(sql: SqlStorage, record: ClientRecord, deletedAt: string | null = null, version = 1): void {
+  sql.exec(
+    "INSERT INTO application_keys (id, client_id, record, version, deleted_at) VALUES (?, ?, ?, ?, ?)",
+    record.id,
+    record.client_id,
+    JSON.stringify(record),
+    version,
+    deletedAt,
+  );
+}
+
+/**
+ * Writes a key's next record, only over the version it was read at: a write computed from a
+ * record someone else has changed since is refused (a TypeError: a bug, never a caller's error).
+ */
+export function replaceKey(sql: SqlStorage, current: KeyRow, record: ClientRecord, deletedAt: string | null = null): void {
+  const written = sql.exec(
+    "UPDATE application_keys SET record = ?, version = version + 1, deleted_at = ? WHERE id = ? AND version = ? AND deleted_at IS NULL",
+    JSON.stringify(record),
+    deletedAt,
+    current.id,
+    current.version,
+  ).rowsWritten;
+  if (written !== 1) throw new TypeError(`application key ${current.id} changed since version ${current.version} was read`);
+}
+
+export function liveKeyCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM application_keys WHERE deleted_at IS NULL").one().n;
+}
+
+/** Oldest first: ids are UUIDv7, ordered by creation time. */
+export function liveKeys(sql: SqlStorage, limit: number, offset: number): ClientRecord[] {
+  return sql
+    .exec<{ record: string }>("SELECT record FROM application_keys WHERE deleted_at IS NULL ORDER BY id LIMIT ? OFFSET ?", limit, offset)
+    .toArray()
+    .map((r) => JSON.parse(r.record) as ClientRecord);
+}
+
+export function clientRevocation(sql: SqlStorage, clientId: string): number | undefined {
+  return sql.exec<{ not_after: number }>("SELECT not_after FROM client_revocations WHERE client_id = ?", clientId).toArray()[0]?.not_after;
+}
+
+/** Raises a client's revocation cut-off to `notAfter`; never lowers it. Returns the cut-off now in force. */
+export function raiseClientRevocation(sql: SqlStorage, clientId: string, notAfter: number): number {
+  sql.exec(
+    `INSERT INTO client_revocations (client_id, not_after) VALUES (?, ?)
+     ON CONFLICT (client_id) DO UPDATE SET not_after = max(not_after, excluded.not_after)`,
+    clientId,
+    notAfter,
+  );
+  return clientRevocation(sql, clientId)!;
+}
+
+export function appendAudit(sql: SqlStorage, e: Omit<AuditRecord, "seq" | "at">, atMs: number): void {
+  sql.exec(
+    "INSERT INTO audit_log (at_ms, actor, action, key_id, old, new) VALUES (?, ?, ?, ?, ?, ?)",
+    atMs,
+    e.actor,
+    e.action,
+    e.key_id,
+    e.old === null ? null : JSON.stringify(e.old),
+    e.new === null ? null : JSON.stringify(e.new),
+  );
+}
+
+type RawAudit = { seq: number; at_ms: number; actor: string; action: AuditAction; key_id: string; old: string | null; new: string | null };
+
+/** Oldest first, so that pages stay put while entries are added. */
+export function auditPage(
+  sql: SqlStorage,
+  keyId: string | undefined,
+  limit: number,
+  offset: number,
+): { entries: AuditRecord[]; total: number } {
+  const where = keyId === undefined ? "" : "WHERE key_id = ?";
+  const args = keyId === undefined ? [] : [keyId];
+  const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`, ...args).one().n;
+  const rows = sql.exec<RawAudit>(`SELECT * FROM audit_log ${where} ORDER BY seq LIMIT ? OFFSET ?`, ...args, limit, offset).toArray();
+  return {
+    total,
+    entries: rows.map((r) => ({
+      seq: r.seq,
+      at: new Date(r.at_ms).toISOString(),
+      actor: r.actor,
+      action: r.action,
+      key_id: r.key_id,
+      old: r.old === null ? null : (JSON.parse(r.old) as AuditSnapshot),
+      new: r.new === null ? null : (JSON.parse(r.new) as AuditSnapshot),
+    })),
+  };
+}
+
+/** Drops entries older than the retention. */
+export function purgeAudit(sql: SqlStorage, olderThanMs: number): void {
+  sql.exec("DELETE FROM audit_log WHERE at_ms < ?", olderThanMs);
+}
+
+export function markBehind(sql: SqlStorage, clientId: string): void {
+  sql.exec("INSERT INTO write_through (client_id) VALUES (?) ON CONFLICT DO NOTHING", clientId);
+}
+
+export function markCaughtUp(sql: SqlStorage, clientId: string): void {
+  sql.exec("DELETE FROM write_through WHERE client_id = ?", clientId);
+}
+
+export function behind(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ client_id: string }>("SELECT client_id FROM write_through")
+    .toArray()
+    .map((r) => r.client_id);
+}
+
+export function metaValue(sql: SqlStorage, name: string): string | undefined {
+  return sql.exec<{ value: string }>("SELECT value FROM registry_meta WHERE name = ?", name).toArray()[0]?.value;
+}
+
+export function setMetaValue(sql: SqlStorage, name: string, value: string): void {
+  sql.exec("INSERT INTO registry_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
+}

@@ -1,0 +1,5 @@
+import type { Env } from "../env.ts";
+import { REGISTRY_NAME } from "./registry-protocol.ts";
+
+/** The deployment's registry, the one writer of application keys (src/objects/registry.ts). */
+export const registry = (env: Env) => env.REGISTRY.getByName(REGISTRY_NAME);
