@@ -4,6 +4,7 @@ import cliAndRotation from "../../docs/cli-and-rotation.md";
 import permissions from "../../docs/permissions.md";
 import security from "../../docs/security.md";
 import settingsDoc from "../../docs/settings.md";
+import storage from "../../docs/storage.md";
 import verifyingTokens from "../../docs/verifying-tokens.md";
 import readme from "../../README.md";
 import { type Env, settings } from "../env.ts";
@@ -48,6 +49,7 @@ const DOCS: Record<string, string> = {
   "permissions.md": permissions,
   "security.md": security,
   "settings.md": settingsDoc,
+  "storage.md": storage,
   "verifying-tokens.md": verifyingTokens,
 };
 
