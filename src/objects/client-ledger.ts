@@ -5,8 +5,8 @@ import type { TokenQuota } from "../store/client-record.ts";
 /** One ledger per client_id: never one object that every token request waits for. */
 export const ledgerName = (clientId: string): string => clientId;
 
-/** The most tokens one lease hands an isolate, and at most a tenth of what is left. */
-export const MAX_LEASE = 10;
+/** The most tokens one lease hands an isolate; and never more than a hundredth of what is left. */
+export const MAX_LEASE = 100;
 
 export interface Lease {
   /** Tokens the isolate may issue, 0 when the quota is spent. */
@@ -24,8 +24,10 @@ const DAY = 86_400_000;
  * A client's global issuance count: a Durable Object per client_id. An isolate takes a lease of
  * a few tokens at a time and asks again when it has used them, so the count is not on the
  * per-token path, and never more tokens are granted, across all locations together, than the
- * quota allows in each window (UTC hours and days). Tokens left in a lease when its window ends
- * are not issued: at most MAX_LEASE − 1 per isolate that held one (docs/security.md).
+ * quota allows in each window (UTC hours and days). A lease is at most a hundredth of what is
+ * left (so a small quota is leased one token at a time) and at most MAX_LEASE; tokens left in a
+ * lease when its window ends are not issued: at most MAX_LEASE − 1 per isolate that held one,
+ * and never more than a hundredth of what was left when it was leased (docs/storage.md).
  */
 export class ClientLedger extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -59,7 +61,7 @@ export class ClientLedger extends DurableObject<Env> {
         return { granted: 0, until: ends, retry_after: Math.max(1, Math.ceil((ends - now) / 1000)) };
       }
       const left = Math.min(...state.map((w) => w.limit - w.used));
-      const granted = Math.min(MAX_LEASE, Math.max(1, Math.floor(left / 10)));
+      const granted = Math.min(MAX_LEASE, Math.max(1, Math.floor(left / 100)));
       for (const w of state) {
         this.#sql.exec(
           "INSERT INTO issued (span, start, used) VALUES (?, ?, ?) ON CONFLICT (span) DO UPDATE SET start = excluded.start, used = excluded.used",

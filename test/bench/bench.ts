@@ -111,7 +111,7 @@ function machine() {
 async function main() {
   const started = Date.now();
   console.error(`edge-token bench${QUICK ? " (quick)" : ""}: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
-  const { mf, urls, client, floorClient } = await startWorkers();
+  const { mf, urls, client, metered, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
     const issued = await fetch(new URL("/oauth/access_token", urls.edge), {
@@ -131,6 +131,13 @@ async function main() {
         method: "POST",
         headers: FORM,
         body: form({ grant_type: "client_credentials", ...client }),
+      },
+      {
+        name: "client_credentials_quota",
+        url: tokenUrl,
+        method: "POST",
+        headers: FORM,
+        body: form({ grant_type: "client_credentials", ...metered }),
       },
       {
         name: "implicit",

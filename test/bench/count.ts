@@ -1,14 +1,17 @@
 /**
- * The capacity model's input: KV operations per operation, on a cold isolate (the first request
- * a fresh workerd sees) and on a warm one (the same kind of request right after). Each
- * operation gets a fresh workerd; what it needs (keys, tokens) is put into KV or signed here in
- * Node, so nothing warms the isolates first. edge-token and the fixture consumer run with their
- * KV bindings counted (test/bench/counting/). Reads are counted per key, as KV bills them.
+ * The capacity model's input: KV operations and Durable Object requests per operation, on a cold
+ * isolate (the first request of its kind a fresh workerd sees) and on a warm one (the same kind
+ * of request right after). Each operation gets a fresh workerd; what it needs (keys, tokens) is
+ * made by the registry or signed here in Node before counting starts. edge-token (the registry's
+ * own write-through included) and the fixture consumer run with their bindings counted
+ * (test/bench/counting/). Reads are counted per key, as KV bills them; a Durable Object request
+ * per RPC call, as Durable Objects bill them.
  *
  * The expected counts are the model docs/benchmark.md states; a count that differs fails the bench.
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
+import { adminAudience } from "../../src/policy/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
 import { BENCH_SCOPE, bundle, createKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
@@ -19,44 +22,56 @@ interface Counts {
   writes: number;
   deletes: number;
   lists: number;
+  /** Durable Object requests: the registry's, a ledger's. */
+  objects: number;
 }
 
 interface Ctx {
   edge: (path: string, init?: RequestInit) => Promise<Response>;
   consumer: (path: string, init?: RequestInit) => Promise<Response>;
   client: { client_id: string; client_secret: string };
-  /** A fresh token of the client, signed here (the Worker has not seen it). */
+  /** A client whose key has a token_quota. */
+  metered: { client_id: string; client_secret: string };
+  /** A fresh token of the client for APIs, signed here (the Worker has not seen it). */
   token: () => Promise<string>;
-  /** An application key's id, stored here. */
-  key: () => Promise<string>;
+  /** The client's token for APIs, and its token for the admin API (both signed here). */
+  api: string;
+  admin: string;
+  /** An application key's id, made before counting started. */
+  key: () => string;
 }
 
 interface Operation {
   name: string;
   /** One request; called twice, cold then warm. */
-  run: (c: Ctx, admin: string) => Promise<Response>;
+  run: (c: Ctx) => Promise<Response>;
   expected: { cold: Counts; warm: Counts };
 }
 
 const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 const JSON_BODY = { "Content-Type": "application/json" };
-const c = (reads: number, writes = 0, deletes = 0, lists = 0): Counts => ({ reads, writes, deletes, lists });
+const c = (reads: number, writes = 0, deletes = 0, lists = 0, objects = 0): Counts => ({ reads, writes, deletes, lists, objects });
+const cc = (client: { client_id: string; client_secret: string }) => new URLSearchParams({ grant_type: "client_credentials", ...client });
 
 /**
  * Authenticating a client on a cold isolate: its record, then its tombstone (2 reads); warm:
  * cached for CLIENT_CACHE_SECONDS. Checking a token: its jti and its client's entry in one bulk
- * read (2 reads); warm: cached for REVOCATION_CACHE_SECONDS (a new jti: 1 read).
+ * read (2 reads); warm: cached for REVOCATION_CACHE_SECONDS (a new jti: 1 read). Key management
+ * is one registry request, which reads no KV; its write-through writes the key's state (the
+ * index and the record: 2 writes; a narrowing's revocation first: 3; a deletion's revocation and
+ * tombstone, then the record and index go: 2 writes, 2 deletes). A key with a token_quota asks
+ * its ledger once per lease (at most 100 tokens): no token request ever asks the registry.
  */
 export const OPERATIONS: Operation[] = [
   {
     name: "client_credentials",
-    run: ({ edge, client }) =>
-      edge("/oauth/access_token", {
-        method: "POST",
-        headers: FORM,
-        body: new URLSearchParams({ grant_type: "client_credentials", ...client }),
-      }),
+    run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: cc(client) }),
     expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "client_credentials, a key with a token_quota",
+    run: ({ edge, metered }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: cc(metered) }),
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0) },
   },
   {
     name: "implicit",
@@ -70,8 +85,8 @@ export const OPERATIONS: Operation[] = [
   },
   {
     name: "introspect",
-    run: async ({ edge, client }, admin) =>
-      edge("/oauth/introspect", { method: "POST", headers: FORM, body: new URLSearchParams({ token: admin, ...client }) }),
+    run: async ({ edge, client, api }) =>
+      edge("/oauth/introspect", { method: "POST", headers: FORM, body: new URLSearchParams({ token: api, ...client }) }),
     expected: { cold: c(4), warm: c(0) },
   },
   {
@@ -82,59 +97,64 @@ export const OPERATIONS: Operation[] = [
   },
   {
     name: "verify_rpc",
-    run: ({ consumer }, admin) => consumer("/rpc/catalog", { headers: { Authorization: `Bearer ${admin}` } }),
+    run: ({ consumer, api }) => consumer("/rpc/catalog", { headers: { Authorization: `Bearer ${api}` } }),
     expected: { cold: c(2), warm: c(0) },
   },
   {
     name: "verify_module",
-    run: ({ consumer }, admin) => consumer("/module/catalog", { headers: { Authorization: `Bearer ${admin}` } }),
+    run: ({ consumer, api }) => consumer("/module/catalog", { headers: { Authorization: `Bearer ${api}` } }),
     expected: { cold: c(2), warm: c(0) },
   },
   {
     name: "admin: create key",
-    run: ({ edge }, admin) =>
+    run: ({ edge, admin }) =>
       edge("/v2/application-keys", {
         method: "POST",
         headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
         body: JSON.stringify({ data: { type: "application_key", name: "counted" } }),
       }),
-    expected: { cold: c(2, 2), warm: c(0, 2) },
+    expected: { cold: c(2, 2, 0, 0, 1), warm: c(0, 2, 0, 0, 1) },
   },
   {
     name: "admin: list keys (a page of 3)",
-    run: ({ edge }, admin) => edge("/v2/application-keys?page[limit]=3", { headers: { Authorization: `Bearer ${admin}` } }),
-    expected: { cold: c(5, 0, 0, 1), warm: c(3, 0, 0, 1) },
+    run: ({ edge, admin }) => edge("/v2/application-keys?page[limit]=3", { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0, 0, 0, 0, 1) },
   },
   {
     name: "admin: get key",
-    run: async ({ edge, key }, admin) => edge(`/v2/application-keys/${await key()}`, { headers: { Authorization: `Bearer ${admin}` } }),
-    expected: { cold: c(5), warm: c(3) },
+    run: async ({ edge, key, admin }) => edge(`/v2/application-keys/${key()}`, { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0, 0, 0, 0, 1) },
   },
   {
     name: "admin: rename key",
-    run: async ({ edge, key }, admin) =>
-      edge(`/v2/application-keys/${await key()}`, {
+    run: async ({ edge, key, admin }) =>
+      edge(`/v2/application-keys/${key()}`, {
         method: "PUT",
         headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
         body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }),
       }),
-    expected: { cold: c(6, 1), warm: c(4, 1) },
+    expected: { cold: c(2, 2, 0, 0, 1), warm: c(0, 2, 0, 0, 1) },
   },
   {
     name: "admin: narrow a key's scope",
-    run: async ({ edge, key }, admin) =>
-      edge(`/v2/application-keys/${await key()}`, {
+    run: async ({ edge, key, admin }) =>
+      edge(`/v2/application-keys/${key()}`, {
         method: "PUT",
         headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
         body: JSON.stringify({ data: { type: "application_key", scope: "read" } }),
       }),
-    expected: { cold: c(6, 2), warm: c(4, 2) },
+    expected: { cold: c(2, 3, 0, 0, 1), warm: c(0, 3, 0, 0, 1) },
   },
   {
     name: "admin: delete key",
-    run: async ({ edge, key }, admin) =>
-      edge(`/v2/application-keys/${await key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
-    expected: { cold: c(4, 2, 2), warm: c(2, 2, 2) },
+    run: async ({ edge, key, admin }) =>
+      edge(`/v2/application-keys/${key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2, 2, 2, 0, 1), warm: c(0, 2, 2, 0, 1) },
+  },
+  {
+    name: "admin: audit trail",
+    run: ({ edge, admin }) => edge("/v2/application-keys/audit", { headers: { Authorization: `Bearer ${admin}` } }),
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0, 0, 0, 0, 1) },
   },
 ];
 
@@ -151,17 +171,8 @@ export async function countKvOperations(): Promise<CountRow[]> {
   const edgeScript = bundle("test/bench/counting/edge-token.ts", "counted-edge-token");
   const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
   const keys = await keySet(signingKeys);
-  const sign = async (clientId: string) =>
-    (
-      await signAccessToken(keys, {
-        issuer: ISSUER,
-        audience: ISSUER,
-        ttlSeconds: 3600,
-        clientId,
-        grant: "client_credentials",
-        scope: BENCH_SCOPE,
-      })
-    ).token;
+  const sign = async (clientId: string, scope: string, audience: string) =>
+    (await signAccessToken(keys, { issuer: ISSUER, audience, ttlSeconds: 3600, clientId, grant: "client_credentials", scope })).token;
 
   const rows: CountRow[] = [];
   for (const op of OPERATIONS) {
@@ -173,29 +184,47 @@ export async function countKvOperations(): Promise<CountRow[]> {
     );
     try {
       await mf.ready;
-      const attrs = { scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] };
-      const made = await createKey(mf, { name: "counted", ...attrs });
-      // Two more keys: the page of three that the listing reads.
-      for (const name of ["a", "b"]) await createKey(mf, { name, ...attrs });
+      const grants = ["client_credentials", "implicit"];
+      const made = await createKey(mf, { name: "counted", scope: "read write application_keys", grant_types: grants });
+      const metered = await createKey(mf, {
+        name: "metered",
+        scope: BENCH_SCOPE,
+        grant_types: grants,
+        token_quota: { per_hour: 1_000_000 },
+      });
+      // Targets for the key operations, cold and warm; with the two above, the page the listing reads.
+      const targets = [
+        await createKey(mf, { name: "a", scope: BENCH_SCOPE, grant_types: grants }),
+        await createKey(mf, { name: "b", scope: BENCH_SCOPE, grant_types: grants }),
+      ];
       const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
       const consumerUrl = await mf.unsafeGetDirectURL("consumer");
       const ctx: Ctx = {
         edge: (path, init) => fetch(new URL(path, edgeUrl), init),
         consumer: (path, init) => fetch(new URL(path, consumerUrl), init),
         client: { client_id: made.client_id, client_secret: made.client_secret },
-        token: () => sign(made.client_id),
-        key: async () => (await createKey(mf, { name: "target", ...attrs })).id,
+        metered: { client_id: metered.client_id, client_secret: metered.client_secret },
+        token: () => sign(made.client_id, "read write", ISSUER),
+        api: await sign(made.client_id, "read write", ISSUER),
+        admin: await sign(made.client_id, "read write application_keys", adminAudience(ISSUER)),
+        key: () => targets.shift()!.id,
       };
-      const admin = await sign(made.client_id);
       const take = async (): Promise<Counts> => {
         const [a, b] = await Promise.all([ctx.edge("/__kv"), ctx.consumer("/__kv")]);
         const x = (await a.json()) as Counts;
         const y = (await b.json()) as Counts;
-        return { reads: x.reads + y.reads, writes: x.writes + y.writes, deletes: x.deletes + y.deletes, lists: x.lists + y.lists };
+        return {
+          reads: x.reads + y.reads,
+          writes: x.writes + y.writes,
+          deletes: x.deletes + y.deletes,
+          lists: x.lists + y.lists,
+          objects: x.objects + y.objects,
+        };
       };
+      await take(); // what making the keys cost is not the operation's
       const counts: Counts[] = [];
       for (const when of ["cold", "warm"]) {
-        const res = await op.run(ctx, admin);
+        const res = await op.run(ctx);
         if (res.status >= 300) throw new Error(`${op.name} (${when}) answered ${res.status}: ${await res.text()}`);
         await res.arrayBuffer();
         counts.push(await take());

@@ -26,7 +26,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/client-record.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
-import { createKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "./workers.ts";
+import { createKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ const CPU = values.cpu;
 const N = Number(values.requests ?? (CPU ? 3000 : 150));
 const WARM = Number(values.warm);
 const ISSUER = "https://auth.bench";
-const SCOPE = "read write application_keys";
+const SCOPE = "read write";
 const OUT = "test/fixtures/.build/profile";
 
 /** A piece taken away: in `file`, each `from` becomes `to`. */
@@ -263,6 +263,8 @@ async function main() {
       return () => fetch(u, { method: "POST", headers: FORM, body });
     };
     const cc = { grant_type: "client_credentials", client_id: record.client_id, client_secret: clientSecret };
+    const metered = await createKey(mf, { name: "metered", scope: SCOPE, grant_types: ["client_credentials"], token_quota: QUOTA });
+    const ccMetered = { grant_type: "client_credentials", client_id: metered.client_id, client_secret: metered.client_secret };
     const issued = (await (await post(await url("edge-token", "/oauth/access_token"), cc)()).json()) as { access_token: string };
     const bearer = { authorization: `Bearer ${issued.access_token}` };
     const get =
@@ -286,6 +288,8 @@ async function main() {
       await measure("noop", get(await url("noop", "/")));
       await measure("floor_issue", post(await url("floor_issue", "/"), { grant_type: "client_credentials", ...floorClient }));
       await measure("client_credentials", post(await url("edge-token", "/oauth/access_token"), cc));
+      // A key with a token_quota: its ledger is asked once per lease (100 tokens for a large quota).
+      await measure("client_credentials_quota", post(await url("edge-token", "/oauth/access_token"), ccMetered));
       await measure(
         "implicit",
         post(await url("edge-token", "/oauth/access_token"), { grant_type: "implicit", client_id: record.client_id }),
@@ -308,6 +312,7 @@ async function main() {
     console.log("| scenario | total | over the no-op | × its floor |\n| --- | ---: | ---: | ---: |");
     for (const [name, floor] of [
       ["client_credentials", "floor_issue"],
+      ["client_credentials_quota", "floor_issue"],
       ["implicit", "floor_issue"],
       ["floor_issue", ""],
       ["verify_module", "floor_verify"],

@@ -31,12 +31,14 @@ export interface Workers {
   mf: Miniflare;
   urls: { edge: URL; consumer: URL; noop: URL; floorIssue: URL; floorVerify: URL };
   client: { client_id: string; client_secret: string };
+  /** A client whose key has a token_quota (large enough never to be reached): what counting costs. */
+  metered: { client_id: string; client_secret: string };
   /** floor_issue's own client, held in its memory. */
   floorClient: { client_id: string; client_secret: string };
 }
 
 /** The scope the bench client holds, so that edge-token's and the floor's tokens are the same size. */
-export const BENCH_SCOPE = "read write application_keys";
+export const BENCH_SCOPE = "read write";
 
 /**
  * edge-token, the fixture consumer bound to its TokenVerifier, and a no-op Worker, all in one
@@ -80,6 +82,9 @@ export function edgeTokenAndConsumer(o: {
     },
   ];
 }
+
+/** The bench's metered key: counted like any quota, never reached. */
+export const QUOTA = { per_hour: 1_000_000_000 };
 
 /** edge-token's Durable Objects, as wrangler.toml declares them (SQLite storage). */
 export const EDGE_TOKEN_OBJECTS = {
@@ -174,6 +179,7 @@ export async function startWorkers(): Promise<Workers> {
   );
   await mf.ready;
   const client = await createKey(mf, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] });
+  const metered = await createKey(mf, { name: "metered", scope: BENCH_SCOPE, grant_types: ["client_credentials"], token_quota: QUOTA });
   return {
     mf,
     urls: {
@@ -184,6 +190,7 @@ export async function startWorkers(): Promise<Workers> {
       floorVerify: await mf.unsafeGetDirectURL("floor-verify"),
     },
     client: { client_id: client.client_id, client_secret: client.client_secret },
+    metered: { client_id: metered.client_id, client_secret: metered.client_secret },
     floorClient,
   };
 }

@@ -1,18 +1,30 @@
-/** edge-token with its KV bindings counted; GET /__kv answers the counts since the last ask. */
-import worker, { type Env, TokenVerifier as Verifier } from "../../../src/index.ts";
+/**
+ * edge-token with its KV bindings and Durable Object requests counted, the registry's own KV
+ * writes (its write-through) included; GET /__kv answers the counts since the last ask.
+ */
+import worker, { Registry as BaseRegistry, type Env, TokenVerifier as Verifier } from "../../../src/index.ts";
 import { countedEnv, takeCounts } from "./kv.ts";
 
-const BINDINGS = ["CLIENTS", "REVOCATIONS"] as const;
+export { ClientLedger } from "../../../src/index.ts";
+
+const KV = ["CLIENTS", "REVOCATIONS"] as const;
+const OBJECTS = ["REGISTRY", "CLIENT_LEDGER"] as const;
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     if (new URL(request.url).pathname === "/__kv") return takeCounts();
-    return worker.fetch(request, countedEnv(env, BINDINGS), ctx);
+    return worker.fetch(request, countedEnv(env, KV, OBJECTS), ctx);
   },
 } satisfies ExportedHandler<Env>;
 
 export class TokenVerifier extends Verifier {
   constructor(ctx: ExecutionContext, env: Env) {
-    super(ctx, countedEnv(env, BINDINGS));
+    super(ctx, countedEnv(env, KV, OBJECTS));
+  }
+}
+
+export class Registry extends BaseRegistry {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, countedEnv(env, KV, OBJECTS));
   }
 }
