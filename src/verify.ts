@@ -3,24 +3,26 @@
  *
  *   import { createVerifier, unauthorized } from "edge-token/verify";
  *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH, revocations: env.REVOCATIONS });
- *   const result = await verifier.verify(token, { method: request.method });
+ *   const result = await verifier.verifyRequest(request);   // Bearer or DPoP, with its proof
  *   if (!result.valid) return unauthorized(result);
  *
- * Same pipeline and rules as the token service's own RPC entrypoint.
+ * Same pipeline and rules as the token service's own RPC entrypoint, whose type a consumer
+ * binding it imports from "edge-token/rpc". This module needs no Workers types: it runs on
+ * Node as well.
  */
 import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS } from "./contracts.ts";
-import { bearerToken, insufficientScope, invalidToken } from "./http/bearer.ts";
+import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./http/bearer.ts";
 import { PUBLIC_MAX_AGE_SECONDS } from "./http/response.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
 import { isResourceUri } from "./policy/resource.ts";
-import { timed } from "./store/kv.ts";
+import { type Kv, timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
-import { type RequestInfo, toResult, type VerifyResult } from "./tokens/access.ts";
+import { type RequestInfo, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
 import { importPublicKeys, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
+import { SeenProofs } from "./tokens/presentation.ts";
 import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify-access-token.ts";
 
-export type { TokenVerifier } from "./rpc.ts";
 export type { RequestInfo, VerifyResult } from "./tokens/access.ts";
 export type { AccessTokenClaims } from "./tokens/claims.ts";
 
@@ -29,6 +31,12 @@ import type { AccessTokenClaims } from "./tokens/claims.ts";
 export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
 export type { FailureCode } from "./tokens/verify-access-token.ts";
 export { bearerToken };
+
+/** A Service Binding to the token service (a Worker's `Fetcher`), or anything that fetches like one. */
+export type JwksFetcher = { fetch(url: string): Promise<Response> };
+
+/** The token service's REVOCATIONS namespace, bound in this Worker: only read. */
+export type RevocationsNamespace = Pick<Kv, "get">;
 
 export interface VerifierOptions {
   /** The token service's ISSUER: tokens must carry exactly this `iss`. */
@@ -42,14 +50,14 @@ export interface VerifierOptions {
    * The public keys: the JWKS URL, a key set object, or a Service Binding (Fetcher) to the
    * token service, through which `<issuer>/.well-known/jwks.json` is fetched.
    */
-  jwks: string | URL | { keys: unknown[] } | Fetcher;
+  jwks: string | URL | { keys: unknown[] } | JwksFetcher;
   /**
    * Required, and a choice to make: the token service's REVOCATIONS namespace, bound in this
    * Worker too, or `false` when it cannot be bound: then revoked tokens pass until they expire.
    * A Worker given the binding can also write to it (revoke anyone's tokens, or delete
    * revocations): a consumer you do not trust should verify over the RPC entrypoint instead.
    */
-  revocations: KVNamespace | false;
+  revocations: RevocationsNamespace | false;
   /** Default PUBLIC_MAX_AGE_SECONDS (300), the JWKS endpoint's max-age. */
   jwksMaxAgeSeconds?: number;
   /** Default 30. */
@@ -62,7 +70,15 @@ export interface VerifierOptions {
 }
 
 export interface Verifier {
-  verify(token: string, request?: RequestInfo): Promise<VerifyResult>;
+  /** A bearer token on its own. A DPoP-bound token is refused (`dpop_required`): only its request shows its proof. */
+  verify(token: string, needs?: RequestInfo): Promise<VerifyResult>;
+  /**
+   * The request a token came with: `Authorization: Bearer` or `DPoP`, and for a DPoP-bound token
+   * its proof for this request (RFC 9449 §7.1: htm, htu, ath, the key's thumbprint, iat, a jti
+   * this verifier has not seen in this isolate). The request's method and path are what it
+   * needs unless `needs` says otherwise.
+   */
+  verifyRequest(request: Request, needs?: RequestInfo): Promise<VerifyResult>;
 }
 
 export function createVerifier(o: VerifierOptions): Verifier {
@@ -76,15 +92,20 @@ export function createVerifier(o: VerifierOptions): Verifier {
     );
   }
   const key = keyLookup(o);
+  // Only read: the deadline wrapper's other methods are never called on it.
   const revocations = o.revocations
-    ? kvRevocations(timed(o.revocations, DEFAULT_KV_TIMEOUT_MS), o.revocationCacheSeconds ?? DEFAULT_CACHE_SECONDS)
+    ? kvRevocations(timed(o.revocations as Kv, DEFAULT_KV_TIMEOUT_MS), o.revocationCacheSeconds ?? DEFAULT_CACHE_SECONDS)
     : undefined;
   const verified: VerifiedTokens = new TtlCache(5_000);
+  const seen = new SeenProofs();
+  const check = (token: string, needs: RequestInfo | undefined) =>
+    verifyAccessToken(token, { key, issuer: o.issuer, audience: needs?.audience ?? o.audience, revocations, verified });
   return {
-    async verify(token, request) {
-      const audience = request?.audience ?? o.audience;
-      const outcome = await verifyAccessToken(token, { key, issuer: o.issuer, audience, revocations, verified });
-      return toResult(outcome, request);
+    async verify(token, needs) {
+      return tokenResult(await check(token, needs), needs);
+    },
+    async verifyRequest(request, needs) {
+      return requestResult(request, needs, (token) => check(token, needs), seen);
     },
   };
 }
@@ -106,7 +127,7 @@ function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey
   return remoteKeyLookup(url, { fetch: (u) => source.fetch(u) }, cacheOptions);
 }
 
-function isKeySet(source: JwksSource | Fetcher): source is { keys: unknown[] } {
+function isKeySet(source: JwksSource | JwksFetcher): source is { keys: unknown[] } {
   return Array.isArray((source as { keys?: unknown }).keys);
 }
 
@@ -120,7 +141,10 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
     const detail = result.error === "read_only" ? "This token may only read." : "This token lacks the scope this request needs.";
     return insufficientScope(realm, result.scope, detail).toResponse();
   }
-  return invalidToken(realm).toResponse();
+  const response = invalidToken(realm).toResponse();
+  // RFC 9449 §7.1: a DPoP-bound token is welcome too, with a proof signed with one of these.
+  response.headers.append("WWW-Authenticate", dpopChallenge());
+  return response;
 }
 
 /** The request a route handler sees after `withToken`: the verified token's claims on it. */
@@ -128,17 +152,14 @@ export type AuthorizedRequest = Request & { claims: AccessTokenClaims };
 
 /**
  * Route middleware in itty-router's style: `(request, env)` → `undefined` to go on, with the
- * claims on `request.claims`, or the 401/403 response (`unauthorized`). `verifier` gets the
+ * claims on `request.claims`, or the 401/403 response (`unauthorized`). It checks the whole
+ * request (`verifyRequest`), so DPoP-bound tokens work with their proofs. `verifier` gets the
  * env, so a module-scope verifier can be built from bindings on first use. `needs` is what the
  * route requires (`{ scope: "orders:write" }`); without it the method rule applies.
  */
 export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<RequestInfo, "method" | "path"> = {}) {
   return async (request: Request, env: E): Promise<Response | undefined> => {
-    const token = bearerToken(request);
-    const result: VerifyResult =
-      token === undefined
-        ? { valid: false, status: 401, error: "malformed" }
-        : await verifier(env).verify(token, { method: request.method, path: new URL(request.url).pathname, ...needs });
+    const result = await verifier(env).verifyRequest(request, needs);
     if (!result.valid) return unauthorized(result);
     (request as AuthorizedRequest).claims = result.claims;
     return undefined;

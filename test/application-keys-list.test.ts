@@ -26,12 +26,22 @@ describe("GET /v2/application-keys", () => {
 
     const all = await page("");
     expect(all.status).toBe(200);
-    expect(all.text).not.toMatch(/secret|hash/);
+    expect(all.text).not.toMatch(/"client_secret"|secret_hash/);
     const body = JSON.parse(all.text);
     // the operator's own key first, then the 6 it made: 7 keys
     expect(body.data.map((k: { name: string }) => k.name)).toStrictEqual(names);
     expect(body.meta).toStrictEqual({ page: { limit: 25, offset: 0, current: 1, total: 1 }, results: { total: 7 } });
-    expect(Object.keys(body.data[0]).sort()).toStrictEqual(["client_id", "grant_types", "id", "meta", "name", "scope", "type"]);
+    expect(Object.keys(body.data[0]).sort()).toStrictEqual([
+      "client_id",
+      "dpop_bound_access_tokens",
+      "grant_types",
+      "id",
+      "meta",
+      "name",
+      "scope",
+      "token_endpoint_auth_method",
+      "type",
+    ]);
 
     const second = JSON.parse((await page("?page[limit]=3&page[offset]=3")).text);
     expect(second.data.map((k: { name: string }) => k.name)).toStrictEqual(["key 2", "key 3", "key 4"]);

@@ -30,7 +30,8 @@ describe("the audit trail", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: Record<string, unknown>[]; meta: { results: { total: number } } };
     const at = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
-    const before = { name: "tracked", scope: "read write", grant_types: ["client_credentials", "implicit"] };
+    const how = { token_endpoint_auth_method: "client_secret_basic", dpop_bound_access_tokens: false };
+    const before = { name: "tracked", scope: "read write", grant_types: ["client_credentials", "implicit"], ...how };
     expect(body.data.map(({ id: _, ...e }) => e)).toStrictEqual([
       { type: "audit_entry", at, actor: operator.client_id, action: "create", key_id: made.id, old: null, new: before },
       {
@@ -49,7 +50,7 @@ describe("the audit trail", () => {
         action: "update",
         key_id: made.id,
         old: { ...before, name: "renamed" },
-        new: { name: "renamed", scope: "read", grant_types: before.grant_types, token_quota: { per_day: 100 } },
+        new: { name: "renamed", scope: "read", grant_types: before.grant_types, token_quota: { per_day: 100 }, ...how },
       },
       {
         type: "audit_entry",
@@ -57,7 +58,7 @@ describe("the audit trail", () => {
         actor: operator.client_id,
         action: "delete",
         key_id: made.id,
-        old: { name: "renamed", scope: "read", grant_types: before.grant_types, token_quota: { per_day: 100 } },
+        old: { name: "renamed", scope: "read", grant_types: before.grant_types, token_quota: { per_day: 100 }, ...how },
         new: null,
       },
     ]);

@@ -33,7 +33,9 @@ for (const path of PATHS) {
       for (const [name, token, code] of await badTokens(client)) {
         const res = await consumer(path, token);
         expect([name, res.status, res.headers.get("X-Verify-Error")]).toStrictEqual([name, 401, code]);
-        expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="api", error="invalid_token"');
+        expect(res.headers.get("WWW-Authenticate")).toBe(
+          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+        );
         expect(await res.json()).toStrictEqual(INVALID);
       }
     });

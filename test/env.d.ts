@@ -13,3 +13,10 @@ declare module "*?raw" {
   const text: string;
   export default text;
 }
+
+// The storefront recipe is plain browser JavaScript (test/fixtures/recipes/storefront.js).
+declare module "*/recipes/storefront.js" {
+  export function dpopKey(): Promise<CryptoKeyPair>;
+  export function implicitToken(issuer: string, clientId: string, keys: CryptoKeyPair): Promise<string>;
+  export function getFromApi(url: string, accessToken: string, keys: CryptoKeyPair): Promise<Response>;
+}

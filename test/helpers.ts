@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { createLocalJWKSet, type JWTVerifyResult, jwtVerify, SignJWT } from "jose";
 import type { Env } from "../src/env.ts";
 import worker from "../src/index.ts";
-import type { Permissions, TokenQuota } from "../src/store/client-record.ts";
 import { registry } from "../src/store/registry.ts";
+import type { NewKey } from "../src/store/registry-protocol.ts";
 import type { AccessTokenClaims } from "../src/tokens/claims.ts";
 import { signAccessToken } from "../src/tokens/sign.ts";
 import { keySet } from "../src/tokens/signing-keys.ts";
@@ -46,13 +46,14 @@ export function basic(id: string, secret: string): Record<string, string> {
  * through to the real local KV. By default it holds what an API-created key gets
  * (DEFAULT_SCOPE, both grants).
  */
-export async function createClient(name = "test client", attributes: Partial<Permissions> & { token_quota?: TokenQuota } = {}) {
+export async function createClient(name = "test client", attributes: Partial<NewKey> = {}) {
   const answer = await registry(env).create(
     { kind: "operator", actor: "test" },
     { name, scope: "read write", grant_types: ["client_credentials", "implicit"], ...attributes },
   );
   if (!answer.ok) throw new Error(`could not create a key: ${JSON.stringify(answer.refusal)}`);
-  return { ...answer.value.record, client_secret: answer.value.client_secret };
+  // A private_key_jwt key has no secret: "" then, never a usable one.
+  return { ...answer.value.record, client_secret: answer.value.client_secret ?? "" };
 }
 
 /** A client that may manage keys. */

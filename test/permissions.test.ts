@@ -195,7 +195,7 @@ describe("keys carry scope and grant_types", () => {
         400,
         "Bad Request",
         "invalid_request",
-        'Nothing to update: give "data.name", "data.scope", "data.grant_types" or "data.token_quota".',
+        'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
       ),
     );
   });
@@ -206,7 +206,7 @@ describe("keys carry scope and grant_types", () => {
     // as a version before scopes wrote it, straight into KV; the registry takes it in when first asked for it
     await env.CLIENTS.put(`client:${record.client_id}`, JSON.stringify(legacy));
     await env.CLIENTS.put(`appkey:${record.id}`, record.client_id, { metadata: { client_id: record.client_id } });
-    const old = { client_id: record.client_id, client_secret: clientSecret };
+    const old = { client_id: record.client_id, client_secret: clientSecret! };
 
     const body = await tokenOf(cc(old));
     expect(body.scope).toBe("read write application_keys");

@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ClientRecord } from "../store/client-record.ts";
+import { ledger } from "../store/ledger.ts";
 
 /**
  * Global issuance quotas (a key's `token_quota`), kept off the per-token path: this isolate
@@ -37,7 +38,7 @@ export async function takeFromQuota(env: Env, client: ClientRecord): Promise<voi
       continue;
     }
     const ask = (async () => {
-      const fresh = await env.CLIENT_LEDGER.getByName(client.client_id).lease(quota, version);
+      const fresh = await ledger(env, client.client_id).lease(quota, version);
       if (fresh.granted === 0) {
         held.delete(client.client_id);
         throw new HttpError(429, "rate_limited", "This client has used its token quota; try again later.", {

@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
  * The first key's secret goes only where nobody else reads it: to a terminal, or else (a CI
  * log, a pipe, a file) into a 0600 file whose path is printed with the key's other attributes.
  */
-async function revealFirstKey(key: { client_secret: string }, file: string): Promise<string> {
+async function revealFirstKey(key: { client_secret?: string }, file: string): Promise<string> {
   if (process.stdout.isTTY) {
     process.stdout.write(`${JSON.stringify(key)}\n`);
     return "above";

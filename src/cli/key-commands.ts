@@ -1,19 +1,21 @@
 import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../policy/vocabulary.ts";
-import { type Permissions, permissionsOf, type TokenQuota } from "../store/client-record.ts";
-import type { AuditLine, AuditRecord } from "../store/registry-protocol.ts";
+import { type AuthMethodName, type Permissions, permissionsOf, type TokenQuota } from "../store/client-record.ts";
+import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
 import { type KeyAdmin, openKeyAdmin, type Target } from "./key-admin.ts";
 import { ROOT } from "./wrangler.ts";
 
 export type { Target } from "./key-admin.ts";
 
-/** What `keys create` prints: the only time the secret is shown. */
+/** What `keys create` prints: the only time the secret is shown (a private_key_jwt key has none). */
 export interface CreatedClient extends Permissions {
   id: string;
   client_id: string;
-  client_secret: string;
+  client_secret?: string;
   name: string;
   token_quota?: TokenQuota;
+  token_endpoint_auth_method?: AuthMethodName;
+  dpop_bound_access_tokens?: boolean;
 }
 
 async function withKeyAdmin<T>(target: Target, fn: (admin: KeyAdmin) => Promise<T>): Promise<T> {
@@ -37,21 +39,20 @@ function logAudit(audit: AuditLine): void {
 }
 
 /** A key, made by the registry (the one writer). */
-export function createClient(
-  a: { name: string; token_quota?: TokenQuota | undefined } & Permissions,
-  target: Target,
-): Promise<CreatedClient> {
+export function createClient(a: NewKey, target: Target): Promise<CreatedClient> {
   return withKeyAdmin(target, async (admin) => {
     const { record, client_secret, audit } = await admin.create(a);
     logAudit(audit);
     return {
       id: record.id,
       client_id: record.client_id,
-      client_secret,
+      ...(client_secret === undefined ? {} : { client_secret }),
       name: record.name,
       scope: a.scope,
       grant_types: a.grant_types,
       ...(record.token_quota ? { token_quota: record.token_quota } : {}),
+      ...(record.token_endpoint_auth_method ? { token_endpoint_auth_method: record.token_endpoint_auth_method } : {}),
+      ...(record.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
     };
   });
 }

@@ -3,8 +3,11 @@
  *
  *   create --name NAME [--scope "S …"] [--grant-types client_credentials,implicit]
  *          [--quota-per-hour N] [--quota-per-day N]
+ *          [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
  *                             create a key (default scope: DEFAULT_SCOPE; grants: DEFAULT_GRANT_TYPES);
- *                             prints {"id","client_id","client_secret","name","scope","grant_types"}
+ *                             prints {"id","client_id","client_secret","name","scope","grant_types"};
+ *                             a private_key_jwt key (its public keys in FILE, {"keys":[…]}) has
+ *                             no client_secret; --dpop-bound: its tokens must be DPoP-bound
  *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
  *   audit [--key ID]          prints the registry's audit trail of key changes, oldest first
@@ -21,14 +24,17 @@
  * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET. JSON goes to stdout for scripts; messages
  * go to stderr.
  */
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { scopeWithin } from "../policy/scope.ts";
 import type { TokenQuota } from "../store/client-record.ts";
 import { grantsOf } from "../tokens/claims.ts";
+import { usableJwks } from "../tokens/client-keys.ts";
 import { auditTrail, createClient, deleteClient, listClients, targetScopes } from "./key-commands.ts";
 import { signing } from "./rotation.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
+                                  [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
        npm run keys -- list | delete ID | audit [--key ID]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
@@ -46,6 +52,9 @@ async function main(argv: string[]): Promise<number> {
       "quota-per-day": { type: "string" },
       key: { type: "string" },
       verbose: { type: "boolean", default: false },
+      "auth-method": { type: "string" },
+      jwks: { type: "string" },
+      "dpop-bound": { type: "boolean", default: false },
       config: { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
@@ -81,7 +90,27 @@ async function main(argv: string[]): Promise<number> {
       if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
       const quota = quotaOf(values["quota-per-hour"], values["quota-per-day"]);
       if (quota === false) return fail("--quota-per-hour and --quota-per-day must be whole numbers from 1");
-      return print(await createClient({ name, scope, grant_types: grantTypes, ...(quota ? { token_quota: quota } : {}) }, target));
+      const method = values["auth-method"];
+      if (method !== undefined && method !== "client_secret_basic" && method !== "private_key_jwt") {
+        return fail("--auth-method must be client_secret_basic or private_key_jwt");
+      }
+      if (method === "private_key_jwt" && values.jwks === undefined) return fail("--auth-method private_key_jwt needs --jwks FILE");
+      const jwks = values.jwks === undefined ? undefined : await usableJwks(JSON.parse(await readFile(values.jwks, "utf8")));
+      if (typeof jwks === "string") return fail(`--jwks is not a usable key set: ${jwks}`);
+      return print(
+        await createClient(
+          {
+            name,
+            scope,
+            grant_types: grantTypes,
+            ...(quota ? { token_quota: quota } : {}),
+            ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
+            ...(jwks ? { jwks } : {}),
+            ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
+          },
+          target,
+        ),
+      );
     }
     case "list":
       return print(await listClients(target));

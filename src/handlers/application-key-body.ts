@@ -1,18 +1,27 @@
 import type { Settings } from "../env.ts";
 import { badRequest } from "../http/errors.ts";
 import { scopeWithin } from "../policy/scope.ts";
-import type { Permissions, TokenQuota } from "../store/client-record.ts";
+import type { AuthMethodName, ClientJwks, Permissions, TokenQuota } from "../store/client-record.ts";
 import { grantsOf } from "../tokens/claims.ts";
+import { usableJwks } from "../tokens/client-keys.ts";
 
 /** The attributes of an application key a request body may set (JSON:API, Elastic Path's flat shape). */
-export type KeyAttributes = Partial<Permissions> & { name?: string; token_quota?: TokenQuota | null };
+export type KeyAttributes = Partial<Permissions> & {
+  name?: string;
+  token_quota?: TokenQuota | null;
+  token_endpoint_auth_method?: AuthMethodName;
+  jwks?: ClientJwks;
+  dpop_bound_access_tokens?: boolean;
+};
 
 /**
- * `{"data":{"type":"application_key","name":…,"scope":…,"grant_types":[…],"token_quota":{…}}}`.
- * On create a name is required; on update any of them, at least one. Every 400 names the field;
- * none echoes it.
+ * `{"data":{"type":"application_key","name":…,"scope":…,"grant_types":[…],"token_quota":{…},
+ * "token_endpoint_auth_method":…,"jwks":{"keys":[…]},"dpop_bound_access_tokens":…}}`. On
+ * create a name is required; on update any of them, at least one. Every 400 names the field;
+ * none echoes it. `jwks` keys are imported once here, so one the runtime cannot use is refused
+ * now, not at the key's first assertion.
  */
-export function keyAttributes(body: unknown, s: Settings, mode: "create" | "update"): KeyAttributes {
+export async function keyAttributes(body: unknown, s: Settings, mode: "create" | "update"): Promise<KeyAttributes> {
   const data = isObject(body) ? body.data : undefined;
   if (!isObject(data)) throw badRequest('The body must be {"data":{"type":"application_key","name":…}}.');
   if (data.type !== "application_key") throw badRequest('The field "data.type" must be "application_key".');
@@ -21,10 +30,30 @@ export function keyAttributes(body: unknown, s: Settings, mode: "create" | "upda
   if (data.scope !== undefined) out.scope = scopeOf(data.scope, s);
   if (data.grant_types !== undefined) out.grant_types = grantTypesOf(data.grant_types);
   if (data.token_quota !== undefined) out.token_quota = tokenQuotaOf(data.token_quota);
+  if (data.token_endpoint_auth_method !== undefined) out.token_endpoint_auth_method = authMethodOf(data.token_endpoint_auth_method);
+  if (data.jwks !== undefined) out.jwks = await jwksOf(data.jwks);
+  if (data.dpop_bound_access_tokens !== undefined) {
+    if (typeof data.dpop_bound_access_tokens !== "boolean")
+      throw badRequest('The field "data.dpop_bound_access_tokens" must be true or false.');
+    out.dpop_bound_access_tokens = data.dpop_bound_access_tokens;
+  }
   if (Object.keys(out).length === 0) {
-    throw badRequest('Nothing to update: give "data.name", "data.scope", "data.grant_types" or "data.token_quota".');
+    throw badRequest(
+      'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
+    );
   }
   return out;
+}
+
+function authMethodOf(value: unknown): AuthMethodName {
+  if (value === "client_secret_basic" || value === "private_key_jwt") return value;
+  throw badRequest('The field "data.token_endpoint_auth_method" must be "client_secret_basic" or "private_key_jwt".');
+}
+
+async function jwksOf(value: unknown): Promise<ClientJwks> {
+  const usable = await usableJwks(value);
+  if (typeof usable === "string") throw badRequest(`The field "data.jwks" is not a usable key set: ${usable}.`);
+  return usable;
 }
 
 function nameOf(name: unknown): string {

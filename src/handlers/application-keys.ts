@@ -5,7 +5,7 @@ import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
-import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
+import { authMethodOf, type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import { forgetClient } from "../store/clients.ts";
 import { registry } from "../store/registry.ts";
 import type { Answer, Change } from "../store/registry-protocol.ts";
@@ -23,7 +23,7 @@ import { keyAttributes } from "./application-key-body.ts";
 export async function createKey(request: Request, env: Env): Promise<Response> {
   const caller = await keyManagerOf(request, env, { bootstrap: true });
   const s = settings(env);
-  const a = keyAttributes(await readJson(request), s, "create");
+  const a = await keyAttributes(await readJson(request), s, "create");
   const created = outcome(
     request,
     await registry(env).create(caller, {
@@ -31,6 +31,9 @@ export async function createKey(request: Request, env: Env): Promise<Response> {
       scope: a.scope ?? s.defaultScope,
       grant_types: a.grant_types ?? s.defaultGrantTypes,
       ...(a.token_quota ? { token_quota: a.token_quota } : {}),
+      ...(a.token_endpoint_auth_method ? { token_endpoint_auth_method: a.token_endpoint_auth_method } : {}),
+      ...(a.jwks ? { jwks: a.jwks } : {}),
+      ...(a.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
     }),
   );
   return json({ data: resource(created.record, created.client_secret) }, 201, NO_STORE);
@@ -50,14 +53,15 @@ export async function getKey(request: Request, env: Env): Promise<Response> {
 }
 
 /**
- * Changes name, scope, grant types or quota. A narrowing revokes every token of the key issued
+ * Changes name, scope, grant types, quota, or how the key proves itself. A narrowing revokes every token of the key issued
  * until the narrower record has reached every isolate and location (docs/security.md).
  */
 export async function updateKey(request: Request, env: Env): Promise<Response> {
   const caller = await keyManagerOf(request, env);
-  const changes = keyAttributes(await readJson(request), settings(env), "update");
+  const changes = await keyAttributes(await readJson(request), settings(env), "update");
   const updated = outcome(request, await registry(env).update(caller, keyId(request), changes));
-  return json({ data: resource(updated.record) }, 200, NO_STORE);
+  // A key switched to client_secret_basic is issued a secret: shown in this response only.
+  return json({ data: resource(updated.record, updated.client_secret) }, 200, NO_STORE);
 }
 
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
@@ -106,6 +110,9 @@ function resource(r: ClientRecord, clientSecret?: string) {
     scope,
     grant_types,
     ...(r.token_quota ? { token_quota: r.token_quota } : {}),
+    token_endpoint_auth_method: authMethodOf(r),
+    ...(r.jwks ? { jwks: r.jwks } : {}),
+    dpop_bound_access_tokens: r.dpop_bound_access_tokens === true,
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     meta: {
       timestamps: { created_at: r.created_at, updated_at: r.updated_at },

@@ -11,7 +11,7 @@ import { verifyOwnToken } from "../tokens/service.ts";
  */
 export async function introspect(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
-  await authenticateClient(request, env, presentedClient(request, form), "secret");
+  await authenticateClient(request, env, presentedClient(request, form), "confidential");
   const token = param(form, "token");
   if (token === undefined) throw badRequest('The parameter "token" is required.');
 
@@ -29,7 +29,9 @@ export async function introspect(request: Request, env: Env): Promise<Response> 
       iss: c.iss,
       aud: c.aud,
       jti: c.jti,
-      token_type: "Bearer",
+      // RFC 9449 §6.2: a DPoP-bound token says so, and what it is bound to.
+      token_type: c.cnf ? "DPoP" : "Bearer",
+      ...(c.cnf ? { cnf: c.cnf } : {}),
       grant_type: c.grant_type,
     },
     200,

@@ -2,8 +2,9 @@ import { type Env, settings } from "../env.ts";
 import { issuerFor } from "../http/issuer.ts";
 import { json, PUBLIC_CACHE } from "../http/response.ts";
 import { adminAudience } from "../policy/resource.ts";
+import { CLIENT_ALGORITHMS } from "../tokens/client-keys.ts";
 
-const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
+const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 
 /** GET /.well-known/oauth-authorization-server (RFC 8414) */
 export function metadata(request: Request, env: Env): Response {
@@ -22,7 +23,11 @@ export function metadata(request: Request, env: Env): Response {
       response_types_supported: ["token"],
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       revocation_endpoint_auth_methods_supported: AUTH_METHODS,
-      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+      token_endpoint_auth_signing_alg_values_supported: CLIENT_ALGORITHMS,
+      revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ALGORITHMS,
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ALGORITHMS,
+      dpop_signing_alg_values_supported: CLIENT_ALGORITHMS,
       scopes_supported: s.scopes,
       // Not in RFC 8414: the aud of every token that manages keys, accepted by the admin API alone.
       application_keys_audience: adminAudience(issuer),

@@ -1,4 +1,5 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
+import { assertProofIfRequired, proofUsedOnce, tokenRequestProof } from "../auth/dpop.ts";
 import { takeFromQuota } from "../auth/quota.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
 import { type Env, settings } from "../env.ts";
@@ -11,7 +12,10 @@ import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { keySet } from "../tokens/signing-keys.ts";
 
-/** POST /oauth/access_token */
+/**
+ * POST /oauth/access_token: client_credentials (a secret, or a private_key_jwt assertion) and
+ * implicit; with a DPoP proof, a token bound to the proof's key.
+ */
 export async function token(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
   const grant = param(form, "grant_type");
@@ -22,11 +26,14 @@ export async function token(request: Request, env: Env): Promise<Response> {
 
   const presented = presentedClient(request, form);
   if (presented === undefined) throw badRequest('The parameter "client_id" is required.');
-  if (grant === "client_credentials" && presented.clientSecret === undefined) {
+  if (grant === "client_credentials" && presented.clientSecret === undefined && presented.assertion === undefined) {
     throw badRequest('The parameter "client_secret" is required.');
   }
-  // implicit: a public client; any secret sent along is ignored.
-  const { client } = await authenticateClient(request, env, presented, grant === "client_credentials" ? "secret" : "public");
+  const proof = await tokenRequestProof(request);
+  // implicit: a public client; any credentials sent along are ignored.
+  const mode = grant === "client_credentials" ? "confidential" : "public";
+  const { client } = await authenticateClient(request, env, presented, mode, proof && proofUsedOnce(proof));
+  assertProofIfRequired(client, proof);
   const s = settings(env);
   const issuer = issuerFor(request, s);
   const resources = form.all("resource");
@@ -44,6 +51,7 @@ export async function token(request: Request, env: Env): Promise<Response> {
     clientId: client.client_id,
     grant: grant satisfies Grant,
     scope,
+    jkt: proof?.jkt,
   });
   return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
 }
@@ -56,7 +64,8 @@ export async function token(request: Request, env: Env): Promise<Response> {
 function tokenBody(accessToken: string, c: AccessTokenClaims) {
   const data = {
     access_token: accessToken,
-    token_type: "Bearer",
+    // RFC 9449 §5: a token bound to a DPoP key is of that type.
+    token_type: c.cnf ? "DPoP" : "Bearer",
     expires_in: c.exp - c.iat,
     expires: c.exp,
     identifier: c.grant_type,

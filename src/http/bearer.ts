@@ -30,3 +30,11 @@ export function insufficientScope(realm: string, scope: string, detail: string):
     headers: { "WWW-Authenticate": bearerChallenge(realm, "insufficient_scope", scope) },
   });
 }
+
+/** The algorithms DPoP proofs may be signed with (tokens/client-keys.ts's allow-list). */
+const DPOP_ALGS = "EdDSA Ed25519 ES256 PS256";
+
+/** RFC 9449 §7.1's challenge, offered beside the Bearer one. */
+export function dpopChallenge(error: "invalid_token" = "invalid_token"): string {
+  return `DPoP algs="${DPOP_ALGS}", error="${error}"`;
+}

@@ -1,8 +1,9 @@
 import type { Settings } from "../env.ts";
 
 // What browsers send here: the Elastic Path JS SDK adds its X-MOLTIN-SDK-* headers to every
-// call, and Basic client credentials come in Authorization.
-const ALLOW_HEADERS = "Authorization, Content-Type, X-MOLTIN-SDK-LANGUAGE, X-MOLTIN-SDK-VERSION";
+// call, Basic client credentials come in Authorization, and a storefront binding its token to a
+// browser key sends its proof in DPoP.
+const ALLOW_HEADERS = "Authorization, Content-Type, DPoP, X-MOLTIN-SDK-LANGUAGE, X-MOLTIN-SDK-VERSION";
 const PREFLIGHT_MAX_AGE = "86400";
 
 /** The Access-Control-Allow-Origin value for this request's Origin, if it is allowed. */

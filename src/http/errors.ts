@@ -11,6 +11,7 @@ export type ErrorCode =
   | "invalid_scope"
   | "invalid_target"
   | "invalid_token"
+  | "invalid_dpop_proof"
   | "insufficient_scope"
   | "not_found"
   | "method_not_allowed"

@@ -21,7 +21,8 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /**
- * A client's global issuance count: a Durable Object per client_id. An isolate takes a lease of
+ * What must hold for one client across all locations: its global issuance count, and the
+ * identifiers it may use only once. A Durable Object per client_id. An isolate takes a lease of
  * a few tokens at a time and asks again when it has used them, so the count is not on the
  * per-token path, and never more tokens are granted, across all locations together, than the
  * quota allows in each window (UTC hours and days). A lease is at most a hundredth of what is
@@ -39,6 +40,25 @@ export class ClientLedger extends DurableObject<Env> {
     this.#sql.exec(
       "CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, quota TEXT NOT NULL)",
     );
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS used_once (name TEXT PRIMARY KEY, until INTEGER NOT NULL)");
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS used_once_until ON used_once (until)");
+  }
+
+  /**
+   * Marks identifiers that may be used once (a client assertion's jti, a DPoP proof's jti) as
+   * used until `until` (epoch seconds), all or none: answers the first one already used. Entries
+   * past their time are dropped as it goes.
+   */
+  useOnce(entries: { name: string; until: number }[]): { ok: true } | { ok: false; used: string } {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Math.floor(Date.now() / 1000);
+      this.#sql.exec("DELETE FROM used_once WHERE until < ?", now);
+      for (const e of entries) {
+        if (this.#sql.exec("SELECT 1 FROM used_once WHERE name = ?", e.name).toArray().length > 0) return { ok: false, used: e.name };
+      }
+      for (const e of entries) this.#sql.exec("INSERT INTO used_once (name, until) VALUES (?, ?)", e.name, e.until);
+      return { ok: true };
+    });
   }
 
   /**

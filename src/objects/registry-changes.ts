@@ -1,4 +1,4 @@
-import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
+import { authMethodOf, type ClientRecord, permissionsOf } from "../store/client-record.ts";
 import type { AuditAction, AuditLine, AuditSnapshot, KeyChanges } from "../store/registry-protocol.ts";
 
 /**
@@ -13,7 +13,29 @@ export function withChanges(current: ClientRecord, changes: KeyChanges, now: Dat
   if (changes.grant_types !== undefined) next.grant_types = changes.grant_types;
   if (changes.token_quota === null) delete next.token_quota;
   else if (changes.token_quota !== undefined) next.token_quota = changes.token_quota;
+  if (changes.jwks !== undefined) next.jwks = changes.jwks;
+  if (changes.dpop_bound_access_tokens === true) next.dpop_bound_access_tokens = true;
+  else if (changes.dpop_bound_access_tokens === false) delete next.dpop_bound_access_tokens;
+  if (changes.token_endpoint_auth_method === "private_key_jwt") {
+    // Its secret stops working: it proves itself with its keys from now on.
+    next.token_endpoint_auth_method = "private_key_jwt";
+    delete next.secret_hash;
+  } else if (changes.token_endpoint_auth_method === "client_secret_basic") {
+    delete next.token_endpoint_auth_method;
+  }
   return next;
+}
+
+/**
+ * Whether `next` takes away a way its earlier tokens could be had or used: a secret that stops
+ * working, or DPoP newly required (a bearer token it holds would still work). Like a
+ * narrowing, it revokes them.
+ */
+export function tightensPossession(current: ClientRecord, next: ClientRecord): boolean {
+  return (
+    (authMethodOf(current) !== "private_key_jwt" && authMethodOf(next) === "private_key_jwt") ||
+    (!current.dpop_bound_access_tokens && next.dpop_bound_access_tokens === true)
+  );
 }
 
 /** A change that only renames is a rename; anything else about the key is an update. */
@@ -24,7 +46,15 @@ export function changeAction(changes: KeyChanges): AuditAction {
 export function auditSnapshot(r: ClientRecord | null): AuditSnapshot | null {
   if (r === null) return null;
   const { scope, grant_types } = permissionsOf(r);
-  return { name: r.name, scope, grant_types, ...(r.token_quota ? { token_quota: r.token_quota } : {}) };
+  return {
+    name: r.name,
+    scope,
+    grant_types,
+    ...(r.token_quota ? { token_quota: r.token_quota } : {}),
+    token_endpoint_auth_method: authMethodOf(r),
+    ...(r.jwks ? { jwks_kids: r.jwks.keys.map((k) => k.kid) } : {}),
+    dpop_bound_access_tokens: r.dpop_bound_access_tokens === true,
+  };
 }
 
 export function auditLine(

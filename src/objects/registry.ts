@@ -4,7 +4,7 @@ import { type Env, settings } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management.ts";
-import { type ClientRecord, newClient, permissionsOf } from "../store/client-record.ts";
+import { authMethodOf, type ClientRecord, newClient, newSecret, permissionsOf } from "../store/client-record.ts";
 import { forgetClient } from "../store/clients.ts";
 import { timed } from "../store/kv.ts";
 import { UUID_PATTERN } from "../store/kv-keys.ts";
@@ -13,7 +13,7 @@ import type { Answer, AuditLine, Caller, Change, KeyChanges, NewKey } from "../s
 import * as tables from "../store/registry-tables.ts";
 import { ALL_TOKENS, rememberClientRevocation } from "../store/revocations.ts";
 import { writeThrough } from "../store/write-through.ts";
-import { auditLine, auditSnapshot, changeAction, withChanges } from "./registry-changes.ts";
+import { auditLine, auditSnapshot, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
 
 /**
  * The one writer of application keys, their tombstones and client-wide revocations: a Durable
@@ -45,7 +45,7 @@ export class Registry extends DurableObject<Env> {
     });
   }
 
-  async create(caller: Caller, attributes: NewKey): Promise<Answer<Change & { client_secret: string }>> {
+  async create(caller: Caller, attributes: NewKey): Promise<Answer<Change>> {
     const { record, clientSecret } = await newClient({ ...attributes, created_by: actorOf(caller) });
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
     const answer = this.#transaction(() => {
@@ -56,6 +56,7 @@ export class Registry extends DurableObject<Env> {
         this.#assertLive(caller);
         assertMayGive(caller.claims, attributes);
       }
+      assertCanProveItself(record);
       tables.insertKey(this.#sql, record);
       return this.#commit(caller, "create", record.id, record.client_id, null, record, undefined);
     });
@@ -64,16 +65,25 @@ export class Registry extends DurableObject<Env> {
 
   async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ClientRecord }>> {
     await this.#adoptById(id);
+    // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
+    const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       const next = withChanges(current.record, changes, new Date());
-      const permissionsChange = changes.scope !== undefined || changes.grant_types !== undefined;
+      let issued: string | undefined;
+      if (secret && authMethodOf(current.record) === "private_key_jwt") {
+        next.secret_hash = secret.hash;
+        issued = secret.secret;
+      }
+      // Anything but a name is what the key may do or how it proves itself: the caller must hold all of it.
+      const beyondName = changeAction(changes) === "update";
       if (caller.kind === "key") {
         this.#assertLive(caller);
-        if (permissionsChange) assertMayUpdate(caller.claims, current.record, permissionsOf(next));
+        if (beyondName) assertMayUpdate(caller.claims, current.record, permissionsOf(next));
       }
+      assertCanProveItself(next);
       let revocation: number | undefined;
-      if (permissionsChange && narrows(current.record, permissionsOf(next))) {
+      if (beyondName && (narrows(current.record, permissionsOf(next)) || tightensPossession(current.record, next))) {
         // Every token issued before the narrower record has certainly reached every isolate and location.
         const cutoff = nowSeconds() + staleRecordSeconds(settings(this.env).clientCacheSeconds);
         revocation = tables.raiseClientRevocation(this.#sql, current.client_id, cutoff);
@@ -83,6 +93,7 @@ export class Registry extends DurableObject<Env> {
       return {
         ...this.#commit(caller, changeAction(changes), id, current.client_id, current.record, next, revocation),
         previous: current.record,
+        ...(issued === undefined ? {} : { client_secret: issued }),
       };
     });
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
@@ -228,6 +239,13 @@ export class Registry extends DurableObject<Env> {
     if (tables.keyById(this.#sql, k.record.id) || tables.keyByClientId(this.#sql, k.record.client_id)) return;
     tables.insertKey(this.#sql, k.record, k.deleted_at);
     if (k.revocation !== undefined) tables.raiseClientRevocation(this.#sql, k.record.client_id, k.revocation);
+  }
+}
+
+/** A private_key_jwt key must have keys to prove itself with. */
+function assertCanProveItself(r: ClientRecord): void {
+  if (authMethodOf(r) === "private_key_jwt" && !r.jwks?.keys.length) {
+    throw new HttpError(400, "invalid_request", 'A private_key_jwt key needs "data.jwks": the public keys it signs its assertions with.');
   }
 }
 

@@ -13,8 +13,11 @@ export interface ClientRecord {
   id: string;
   client_id: string;
   name: string;
-  /** base64url SHA-256 of the client secret. The secret itself is never stored. */
-  secret_hash: string;
+  /**
+   * base64url SHA-256 of the client secret. The secret itself is never stored; a key that
+   * authenticates with private_key_jwt has none.
+   */
+  secret_hash?: string;
   created_at: string;
   updated_at: string;
   /** The most its tokens may carry, space-delimited. Absent on records older than scopes. */
@@ -32,7 +35,36 @@ export interface ClientRecord {
   revoked_through?: number;
   /** The registry's version of this record, raised by every change. Absent on older records. */
   version?: number;
+  /** Absent: client_secret_basic (client_secret_post accepted too). */
+  token_endpoint_auth_method?: "private_key_jwt";
+  /** The public keys a private_key_jwt key signs its assertions with (RFC 7591 `jwks`). */
+  jwks?: ClientJwks;
+  /** Every token of the key must be DPoP-bound (RFC 9449 §5.2). */
+  dpop_bound_access_tokens?: true;
 }
+
+/** `{"keys":[…]}`: public JWKs, each with a kid, checked where they come in (tokens/client-keys.ts). */
+export interface ClientJwks {
+  keys: PublicJwk[];
+}
+
+/** The public members of an Ed25519, P-256 or RSA key, as a client registers it. */
+export interface PublicJwk {
+  kty: string;
+  kid: string;
+  alg: string;
+  use?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+}
+
+/** How a key proves it is itself at the token endpoint (RFC 7591 spellings). */
+export type AuthMethodName = "client_secret_basic" | "private_key_jwt";
+
+export const authMethodOf = (r: ClientRecord): AuthMethodName => r.token_endpoint_auth_method ?? "client_secret_basic";
 
 /** At least one of the two; each a positive integer. */
 export interface TokenQuota {
@@ -62,32 +94,42 @@ export function permissionsOf(r: ClientRecord): Permissions & { legacy: boolean 
 
 export interface NewClient {
   record: ClientRecord;
-  /** Shown once, to whoever created the client. */
-  clientSecret: string;
+  /** Shown once, to whoever created the client; none for a private_key_jwt key. */
+  clientSecret: string | undefined;
 }
 
 export interface NewClientAttributes extends Permissions {
   name: string;
   created_by: string;
+  token_endpoint_auth_method?: AuthMethodName | undefined;
+  jwks?: ClientJwks | undefined;
+  dpop_bound_access_tokens?: boolean | undefined;
 }
 
 export async function newClient(a: NewClientAttributes, now = new Date()): Promise<NewClient> {
-  const clientSecret = base64url.encode(randomBytes(32));
   const at = now.toISOString();
-  return {
-    clientSecret,
-    record: {
-      id: uuidv7(now.getTime()),
-      client_id: toHex(randomBytes(20)),
-      name: a.name,
-      secret_hash: await hashSecret(clientSecret),
-      created_at: at,
-      updated_at: at,
-      scope: a.scope,
-      grant_types: a.grant_types,
-      created_by: a.created_by,
-    },
+  const record: ClientRecord = {
+    id: uuidv7(now.getTime()),
+    client_id: toHex(randomBytes(20)),
+    name: a.name,
+    created_at: at,
+    updated_at: at,
+    scope: a.scope,
+    grant_types: a.grant_types,
+    created_by: a.created_by,
+    ...(a.token_endpoint_auth_method === "private_key_jwt" ? { token_endpoint_auth_method: "private_key_jwt" as const } : {}),
+    ...(a.jwks ? { jwks: a.jwks } : {}),
+    ...(a.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true as const } : {}),
   };
+  if (record.token_endpoint_auth_method === "private_key_jwt") return { record, clientSecret: undefined };
+  const { secret, hash } = await newSecret();
+  return { record: { ...record, secret_hash: hash }, clientSecret: secret };
+}
+
+/** A new 256-bit client secret and the digest that is stored instead of it. */
+export async function newSecret(): Promise<{ secret: string; hash: string }> {
+  const secret = base64url.encode(randomBytes(32));
+  return { secret, hash: await hashSecret(secret) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ErrorCode } from "../http/errors.ts";
-import type { ClientRecord, Permissions, TokenQuota } from "./client-record.ts";
+import type { AuthMethodName, ClientJwks, ClientRecord, Permissions, TokenQuota } from "./client-record.ts";
 
 /** The one registry of a deployment (src/objects/registry.ts), by its name. */
 export const REGISTRY_NAME = "registry";
@@ -40,10 +40,19 @@ export type Answer<T> = { ok: true; value: T } | { ok: false; refusal: Refusal }
 export interface NewKey extends Permissions {
   name: string;
   token_quota?: TokenQuota | undefined;
+  token_endpoint_auth_method?: AuthMethodName | undefined;
+  jwks?: ClientJwks | undefined;
+  dpop_bound_access_tokens?: boolean | undefined;
 }
 
 /** What a PUT may change; `token_quota: null` removes the quota. */
-export type KeyChanges = Partial<Permissions> & { name?: string; token_quota?: TokenQuota | null };
+export type KeyChanges = Partial<Permissions> & {
+  name?: string;
+  token_quota?: TokenQuota | null;
+  token_endpoint_auth_method?: AuthMethodName;
+  jwks?: ClientJwks;
+  dpop_bound_access_tokens?: boolean;
+};
 
 /** The line the request's log carries for a change (its full entry is in the audit trail). */
 export interface AuditLine {
@@ -56,6 +65,8 @@ export interface AuditLine {
 
 export interface Change {
   record: ClientRecord;
+  /** Only when the change issued one: a new key, or one switched to client_secret_basic. */
+  client_secret?: string | undefined;
   audit: AuditLine;
   /** The client-wide revocation the change raised (a narrowing, a deletion), for this isolate to know at once. */
   revocation: number | undefined;
@@ -65,12 +76,16 @@ export interface Change {
 
 export type AuditAction = "create" | "rename" | "update" | "delete";
 
-/** What the audit trail keeps of a key before or after a change: its name and what it may do. */
+/** What the audit trail keeps of a key before or after a change: its name, what it may do, how it proves itself. */
 export interface AuditSnapshot {
   name: string;
   scope: string;
   grant_types: string[];
   token_quota?: TokenQuota;
+  token_endpoint_auth_method: AuthMethodName;
+  /** The kids of its registered keys (private_key_jwt). */
+  jwks_kids?: string[];
+  dpop_bound_access_tokens: boolean;
 }
 
 export interface AuditRecord {

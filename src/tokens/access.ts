@@ -1,11 +1,12 @@
 import { covers, parseScope } from "../policy/scope.ts";
 import type { AccessTokenClaims } from "./claims.ts";
+import { type PresentationFailure, presentationFailure, presentedToken, type SeenProofs } from "./presentation.ts";
 import type { FailureCode, VerifyOutcome } from "./verify-access-token.ts";
 
 /** What every verification path returns to its caller (RPC, importable module). */
 export type VerifyResult =
   | { valid: true; claims: AccessTokenClaims }
-  | { valid: false; status: 401; error: FailureCode }
+  | { valid: false; status: 401; error: FailureCode | PresentationFailure }
   /** `scope`: what the request needed (RFC 6750 §3's challenge carries it). */
   | { valid: false; status: 403; error: "insufficient_scope" | "read_only"; scope: string };
 
@@ -56,4 +57,34 @@ function requiredScope(request: RequestInfo | undefined): string[] | undefined {
   if (needed === undefined)
     throw new TypeError('verify: request.scope must be space-delimited scope-tokens, like "orders:read orders:write"');
   return needed;
+}
+
+/**
+ * A token checked on its own (`verify(token, needs)`): a bearer token as always; a DPoP-bound
+ * one is refused, since only the request it comes with can show its proof.
+ */
+export function tokenResult(outcome: VerifyOutcome, needs?: RequestInfo): VerifyResult {
+  if (outcome.ok && outcome.claims.cnf) return { valid: false, status: 401, error: "dpop_required" };
+  return toResult(outcome, needs);
+}
+
+/**
+ * A request checked whole (`verifyRequest(request, needs)`): its token from `Authorization`
+ * (Bearer or DPoP), checked by `verifyToken` like any token, then its presentation (a DPoP-bound
+ * token needs its proof for this request), then what the request needs: its own method and
+ * path unless `needs` says otherwise.
+ */
+export async function requestResult(
+  request: Request,
+  needs: RequestInfo | undefined,
+  verifyToken: (token: string) => Promise<VerifyOutcome>,
+  seen: SeenProofs,
+): Promise<VerifyResult> {
+  const presented = presentedToken(request);
+  if (presented === undefined) return { valid: false, status: 401, error: "malformed" };
+  const outcome = await verifyToken(presented.token);
+  if (!outcome.ok) return { valid: false, status: 401, error: outcome.code };
+  const failure = await presentationFailure(request, presented, outcome.claims, seen);
+  if (failure !== undefined) return { valid: false, status: 401, error: failure };
+  return toResult(outcome, { method: request.method, path: new URL(request.url).pathname, ...needs });
 }

@@ -10,6 +10,8 @@ export interface AccessTokenClaims {
   client_id: string;
   scope: string;
   grant_type: Grant;
+  /** RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint; a bearer token has none. */
+  cnf?: { jkt: string };
 }
 
 /** The grants this service implements, in the order they are listed everywhere. */

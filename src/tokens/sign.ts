@@ -14,6 +14,8 @@ export interface IssueOptions {
   scope: string;
   /** epoch seconds; injectable for tests */
   now?: number;
+  /** The DPoP key's thumbprint the token is bound to (RFC 9449), if any. */
+  jkt?: string | undefined;
 }
 
 export interface IssuedToken {
@@ -33,6 +35,7 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     client_id: o.clientId,
     scope: o.scope,
     grant_type: o.grant,
+    ...(o.jkt === undefined ? {} : { cnf: { jkt: o.jkt } }),
   };
   const { signer } = keys;
   const jws = await new SignJWT({ ...claims })

@@ -153,6 +153,7 @@ function parseClaims(payload: Uint8Array): AccessTokenClaims | undefined {
     c.jti !== "" &&
     typeof c.client_id === "string" &&
     typeof c.scope === "string" &&
-    (GRANTS as readonly unknown[]).includes(c.grant_type);
+    (GRANTS as readonly unknown[]).includes(c.grant_type) &&
+    (c.cnf === undefined || (typeof c.cnf === "object" && c.cnf !== null && typeof (c.cnf as { jkt?: unknown }).jkt === "string"));
   return ok ? (c as unknown as AccessTokenClaims) : undefined;
 }

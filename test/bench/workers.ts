@@ -4,8 +4,8 @@ import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { hashSecret, type TokenQuota } from "../../src/store/client-record.ts";
-import { REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
+import { hashSecret } from "../../src/store/client-record.ts";
+import { type NewKey, REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
 
 export const ISSUER = "https://auth.bench";
 const OUT = "test/fixtures/.build/bench";
@@ -95,21 +95,22 @@ export const EDGE_TOKEN_OBJECTS = {
 type Registry = {
   create(
     caller: { kind: "operator"; actor: string },
-    a: { name: string; scope: string; grant_types: string[]; token_quota?: TokenQuota },
-  ): Promise<{ ok: boolean; value?: { record: { id: string; client_id: string }; client_secret: string }; refusal?: unknown }>;
+    a: NewKey,
+  ): Promise<{ ok: boolean; value?: { record: { id: string; client_id: string }; client_secret?: string }; refusal?: unknown }>;
 };
 
 /** A key made by the registry of the edge-token Worker in `mf` (its one writer), as the CLI makes one. */
 export async function createKey(
   mf: Miniflare,
-  a: { name: string; scope: string; grant_types: string[]; token_quota?: TokenQuota },
+  a: NewKey,
   worker = "edge-token",
 ): Promise<{ id: string; client_id: string; client_secret: string }> {
   const namespace = await mf.getDurableObjectNamespace("REGISTRY", worker);
   const registry = namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as Registry;
   const answer = await registry.create({ kind: "operator", actor: "bench" }, a);
   if (!answer.ok || !answer.value) throw new Error(`the registry refused a key: ${JSON.stringify(answer.refusal)}`);
-  return { id: answer.value.record.id, client_id: answer.value.record.client_id, client_secret: answer.value.client_secret };
+  // A private_key_jwt key has no secret: "" then.
+  return { id: answer.value.record.id, client_id: answer.value.record.client_id, client_secret: answer.value.client_secret ?? "" };
 }
 
 /** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */

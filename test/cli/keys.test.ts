@@ -126,6 +126,29 @@ describe("npm run keys (local KV)", () => {
     }
   });
 
+  it("create makes a key that holds no secret from a file of public keys, DPoP-bound if asked", async () => {
+    const { exportJWK, generateKeyPair } = await import("jose");
+    const { publicKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwksFile = join(state, "machine.jwks.json");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "m1" }] }));
+    const created = await keys("create", "--name", "machine", "--auth-method", "private_key_jwt", "--jwks", jwksFile, "--dpop-bound");
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(key).toMatchObject({ name: "machine", token_endpoint_auth_method: "private_key_jwt", dpop_bound_access_tokens: true });
+    expect(key).not.toHaveProperty("client_secret");
+    const record = await readKv<Record<string, unknown>>("CLIENTS", `client:${key.client_id}`);
+    expect(record).toMatchObject({ jwks: { keys: [{ kid: "m1", alg: "ES256", kty: "EC" }] } });
+    expect(record).not.toHaveProperty("secret_hash");
+
+    await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "m1", d: "private" }] }));
+    const refused = await keys("create", "--name", "x", "--auth-method", "private_key_jwt", "--jwks", jwksFile);
+    expect([refused.code, refused.stdout]).toStrictEqual([2, ""]);
+    expect(refused.stderr).toContain("--jwks is not a usable key set: private key members are not accepted");
+    const none = await keys("create", "--name", "x", "--auth-method", "private_key_jwt");
+    expect([none.code, none.stderr]).toStrictEqual([2, expect.stringContaining("--auth-method private_key_jwt needs --jwks FILE")]);
+  });
+
   it("refuses bad arguments with exit code 2", async () => {
     for (const args of [["create"], ["create", "--name", ""], ["delete"], ["frobnicate"], ["list", "--env", "x"]]) {
       const r = await keys(...args);

@@ -1,18 +1,23 @@
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { exportJWK } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle, createKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
 
 /**
  * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
- * answers on a local port and is the issuer; the recipe fetches its JWKS over HTTP.
+ * answers on a local port and is the issuer; the recipe fetches its JWKS over HTTP. oauth4webapi on
+ * Node is the client: private_key_jwt and DPoP, at the token endpoint and at the recipe.
  */
 let mf: Miniflare;
 let issuer: string;
 let credentials: { client_id: string; client_secret: string };
 let adminCredentials: { client_id: string; client_secret: string };
+let machine: { client_id: string };
+let machineKey: CryptoKeyPair;
 let api: string;
 let close: () => Promise<void>;
 
@@ -33,6 +38,16 @@ beforeAll(async () => {
   issuer = new URL(await mf.ready).origin;
   credentials = await createKey(mf, { name: "node", scope: "read write", grant_types: ["client_credentials"] });
   adminCredentials = await createKey(mf, { name: "admin", scope: "read write application_keys", grant_types: ["client_credentials"] });
+  // A key that holds no secret: it proves itself with this key pair's signatures.
+  machineKey = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const jwk = { ...(await exportJWK(machineKey.publicKey)), kid: "machine-1", alg: "EdDSA" };
+  machine = await createKey(mf, {
+    name: "machine",
+    scope: "read write",
+    grant_types: ["client_credentials"],
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks: { keys: [jwk as never] },
+  });
 
   process.env.ISSUER = issuer;
   const { server } = await import("./recipes/node-server.ts");
@@ -55,7 +70,9 @@ async function token(c = credentials): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-describe("recipe: a Node resource server with jose", () => {
+const CHALLENGES = 'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"';
+
+describe("recipe: a Node resource server with edge-token/verify", () => {
   it("accepts a token from the service and refuses a tampered, missing or key-management one", async () => {
     const good = await token();
     const ok = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${good}` } });
@@ -68,12 +85,39 @@ describe("recipe: a Node resource server with jose", () => {
     const admin = await token(adminCredentials);
     for (const header of [`Bearer ${tampered}`, "Bearer nope", "", `Bearer ${admin}`]) {
       const res = await fetch(`${api}/orders`, { headers: header ? { Authorization: header } : {} });
-      expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([
-        header.slice(0, 12),
-        401,
-        'Bearer error="invalid_token"',
-      ]);
+      expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([header.slice(0, 12), 401, CHALLENGES]);
     }
+  });
+
+  it("a private_key_jwt key gets a DPoP-bound token through oauth4webapi, and only its proofs make it pass", async () => {
+    const as: oauth.AuthorizationServer = { issuer, token_endpoint: `${issuer}/oauth/access_token` };
+    const client: oauth.Client = { client_id: machine.client_id };
+    const insecure = { [oauth.allowInsecureRequests]: true }; // http://127.0.0.1 in this test
+    const dpop = oauth.DPoP(client, await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]));
+    const auth = oauth.PrivateKeyJwt({ key: machineKey.privateKey, kid: "machine-1" });
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, {}, { ...insecure, DPoP: dpop });
+    const { access_token, token_type } = await oauth.processClientCredentialsResponse(as, client, response);
+    expect(token_type).toBe("dpop");
+
+    const ordered = await oauth.protectedResourceRequest(access_token, "GET", new URL(`${api}/orders`), new Headers(), null, {
+      ...insecure,
+      DPoP: dpop,
+    });
+    expect([ordered.status, await ordered.json()]).toStrictEqual([200, { client_id: machine.client_id, scope: "read write" }]);
+    // stolen and presented as Bearer, or with a proof made for another URL: refused
+    const asBearer = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${access_token}` } });
+    expect([asBearer.status, asBearer.headers.get("WWW-Authenticate")]).toStrictEqual([401, CHALLENGES]);
+    let proofForInvoices = "";
+    await oauth.protectedResourceRequest(access_token, "GET", new URL(`${api}/invoices`), new Headers(), null, {
+      ...insecure,
+      DPoP: dpop,
+      [oauth.customFetch]: async (_url, options) => {
+        proofForInvoices = new Headers(options.headers).get("DPoP")!; // kept, not sent
+        return new Response("{}", { headers: { "Content-Type": "application/json" } });
+      },
+    });
+    const elsewhere = await fetch(`${api}/orders`, { headers: { Authorization: `DPoP ${access_token}`, DPoP: proofForInvoices } });
+    expect(elsewhere.status).toBe(401);
   });
 
   it("is in docs/verifying-tokens.md exactly as tested", async () => {

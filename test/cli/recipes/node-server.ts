@@ -1,22 +1,24 @@
-// A Node resource server that trusts edge-token's tokens with jose.
+// A Node resource server that trusts edge-token's tokens, DPoP-bound ones included.
 import { createServer } from "node:http";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { createVerifier, unauthorized } from "edge-token/verify";
 
 const ISSUER = process.env.ISSUER ?? "https://auth.example.com"; // edge-token's ISSUER
-// Fetched once, cached, refetched on an unknown kid (a rotation): jose does it.
-const JWKS = createRemoteJWKSet(new URL(`${ISSUER}/.well-known/jwks.json`));
+// The key set is fetched once and cached. Without edge-token's REVOCATIONS namespace (a Worker
+// binding), revoked tokens pass here until they expire: say so in writing.
+const verifier = createVerifier({ issuer: ISSUER, jwks: `${ISSUER}/.well-known/jwks.json`, revocations: false });
 
 export const server = createServer(async (req, res) => {
-  const token = /^Bearer ([^ ]+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
-  try {
-    const { payload } = await jwtVerify(token, JWKS, {
-      issuer: ISSUER,
-      audience: ISSUER,
-      typ: "at+jwt", // RFC 9068 access tokens
-      algorithms: ["EdDSA", "ES256"],
-    });
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ client_id: payload.client_id, scope: payload.scope }));
-  } catch {
-    res.writeHead(401, { "WWW-Authenticate": 'Bearer error="invalid_token"' }).end();
+  // The request as the client sent it: a DPoP proof is bound to its method and URL. Behind a
+  // proxy that ends TLS, build the URL the client used (https, its host).
+  const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+  const headers = Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : []));
+  const result = await verifier.verifyRequest(new Request(url, { method: req.method, headers }));
+  if (!result.valid) {
+    const refusal = unauthorized(result); // 401 with the Bearer and DPoP challenges, or 403
+    res.writeHead(refusal.status, Object.fromEntries(refusal.headers)).end(await refusal.text());
+    return;
   }
+  res
+    .writeHead(200, { "Content-Type": "application/json" })
+    .end(JSON.stringify({ client_id: result.claims.client_id, scope: result.claims.scope }));
 });
