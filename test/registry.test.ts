@@ -180,6 +180,16 @@ describe("global issuance quotas", () => {
     expect(ledger).toHaveBeenCalledTimes(1);
   });
 
+  // Each of these is a request of its own in the other Worker: a request that waits for another
+  // request's lease must go on in its own context (a shared promise answered 500s under load).
+  it("hundreds of requests at once, each its own request, all get tokens while leases run out and are renewed", async () => {
+    const key = await createClient("burst metered", { token_quota: { per_day: 1_000_000 } });
+    const responses = await Promise.all(Array.from({ length: 250 }, () => tokenAt("B", key)));
+    const statuses = responses.map((r) => r.status);
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(statuses.filter((s) => s !== 200)).toStrictEqual([]);
+  });
+
   it("a key without a quota never asks its ledger", async () => {
     const key = await createClient("unlimited");
     const ledger = vi.spyOn(env.CLIENT_LEDGER, "getByName");

@@ -1,5 +1,6 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/errors.ts";
+import { OneFlight } from "../lib/one-flight.ts";
 import type { ClientRecord } from "../store/client-record.ts";
 import { ledger } from "../store/ledger.ts";
 
@@ -14,12 +15,14 @@ interface HeldLease {
   until: number;
   /** The record version the quota came from: a changed quota asks again. */
   version: number;
+  /** When the ledger found the quota spent: refused here until then (epoch ms), without asking again. */
+  spentUntil?: number;
 }
 
 const MAX_TRACKED_CLIENTS = 10_000;
 const held = new Map<string, HeldLease>();
-/** One ledger request at a time per client: requests that find the lease spent wait for it. */
-const asking = new Map<string, Promise<void>>();
+/** One ledger request at a time per client and isolate: requests that find the lease spent wait for it. */
+const asking = new OneFlight();
 
 /** Takes one token from the client's quota, or throws 429 rate_limited with Retry-After. */
 export async function takeFromQuota(env: Env, client: ClientRecord): Promise<void> {
@@ -28,31 +31,28 @@ export async function takeFromQuota(env: Env, client: ClientRecord): Promise<voi
   const version = client.version ?? 0;
   for (;;) {
     const lease = held.get(client.client_id);
-    if (lease && lease.left > 0 && lease.until > Date.now() && lease.version === version) {
-      lease.left--;
-      return;
-    }
-    const pending = asking.get(client.client_id);
-    if (pending) {
-      await pending;
-      continue;
-    }
-    const ask = (async () => {
-      const fresh = await ledger(env, client.client_id).lease(quota, version);
-      if (fresh.granted === 0) {
-        held.delete(client.client_id);
-        throw new HttpError(429, "rate_limited", "This client has used its token quota; try again later.", {
-          headers: { "Retry-After": String(fresh.retry_after ?? 60) },
-        });
+    const now = Date.now();
+    if (lease && lease.version === version) {
+      if (lease.left > 0 && lease.until > now) {
+        lease.left--;
+        return;
       }
-      if (held.size >= MAX_TRACKED_CLIENTS) held.clear();
-      held.set(client.client_id, { left: fresh.granted, until: fresh.until, version });
-    })();
-    asking.set(client.client_id, ask);
-    try {
-      await ask;
-    } finally {
-      asking.delete(client.client_id);
+      if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000));
     }
+    await asking.run(client.client_id, async () => {
+      const fresh = await ledger(env, client.client_id).lease(quota, version);
+      if (held.size >= MAX_TRACKED_CLIENTS) held.clear();
+      held.set(
+        client.client_id,
+        fresh.granted > 0
+          ? { left: fresh.granted, until: fresh.until, version }
+          : { left: 0, until: 0, version, spentUntil: Date.now() + (fresh.retry_after ?? 60) * 1000 },
+      );
+    });
   }
 }
+
+const quotaSpent = (retryAfter: number) =>
+  new HttpError(429, "rate_limited", "This client has used its token quota; try again later.", {
+    headers: { "Retry-After": String(retryAfter) },
+  });

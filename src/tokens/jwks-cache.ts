@@ -1,4 +1,5 @@
 import { importJWK, type JWK } from "jose";
+import { OneFlight } from "../lib/one-flight.ts";
 import { algorithmOf, type VerificationKey } from "./algorithms.ts";
 
 /** Where a verifier gets the issuer's public keys from. */
@@ -15,7 +16,6 @@ interface Entry {
   keys: Map<string, VerificationKey>;
   fetchedAt: number;
   lastFetchAt: number;
-  inflight: Promise<void> | undefined;
 }
 
 /** Thrown when no key set can be had at all: the issuer is unreachable, not the token bad. */
@@ -27,6 +27,8 @@ export class JwksUnavailableError extends Error {
 // Module scope, so it lives as long as the isolate and is shared by every request (and every
 // verifier pointed at the same key set). Keyed by the JWKS URL.
 const cache = new Map<string, Entry>();
+/** One fetch of a key set at a time: concurrent lookups wait for it (each on a promise of its own). */
+const fetching = new OneFlight();
 
 /**
  * A key lookup over a remote key set: fetched on first use and after `maxAgeSeconds`; an
@@ -38,35 +40,30 @@ export function remoteKeyLookup(url: string, fetcher: { fetch(url: string): Prom
     const now = Date.now();
     let entry = cache.get(url);
     if (!entry) {
-      entry = { keys: new Map(), fetchedAt: 0, lastFetchAt: 0, inflight: undefined };
+      entry = { keys: new Map(), fetchedAt: 0, lastFetchAt: 0 };
       cache.set(url, entry);
     }
     const due = now - entry.fetchedAt >= o.maxAgeSeconds * 1000 || !entry.keys.has(kid);
     // Every fetch, failed ones included, waits out the cooldown: neither made-up kids nor an
     // unreachable issuer turn verification traffic into JWKS traffic.
     const cooledDown = now - entry.lastFetchAt >= o.cooldownSeconds * 1000;
-    if (entry.inflight || (due && cooledDown)) await refresh(entry, url, fetcher, now);
+    if (fetching.busy(url) || (due && cooledDown)) await fetching.run(url, () => refresh(entry, url, fetcher, now));
     else if (entry.keys.size === 0) throw new JwksUnavailableError(`no keys from ${url} yet`);
     return entry.keys.get(kid);
   };
 }
 
-function refresh(entry: Entry, url: string, fetcher: { fetch(url: string): Promise<Response> }, now: number): Promise<void> {
-  entry.inflight ??= (async () => {
-    entry.lastFetchAt = now;
-    try {
-      const response = await fetcher.fetch(url);
-      if (!response.ok) throw new Error(`JWKS fetch answered ${response.status}`);
-      entry.keys = await importPublicKeys(await response.json());
-      entry.fetchedAt = Date.now();
-    } catch (cause) {
-      // Keep serving the keys we have; with none at all, nothing can be verified.
-      if (entry.keys.size === 0) throw new JwksUnavailableError(`could not fetch ${url}`, { cause });
-    } finally {
-      entry.inflight = undefined;
-    }
-  })();
-  return entry.inflight;
+async function refresh(entry: Entry, url: string, fetcher: { fetch(url: string): Promise<Response> }, now: number): Promise<void> {
+  entry.lastFetchAt = now;
+  try {
+    const response = await fetcher.fetch(url);
+    if (!response.ok) throw new Error(`JWKS fetch answered ${response.status}`);
+    entry.keys = await importPublicKeys(await response.json());
+    entry.fetchedAt = Date.now();
+  } catch (cause) {
+    // Keep serving the keys we have; with none at all, nothing can be verified.
+    if (entry.keys.size === 0) throw new JwksUnavailableError(`could not fetch ${url}`, { cause });
+  }
 }
 
 /** Imports the usable keys of a JWK set: EdDSA and ES256 signature keys with a kid. */
