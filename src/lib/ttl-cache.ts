@@ -23,9 +23,24 @@ export class TtlCache<V> {
 
   set(key: string, value: V, ttlMs: number, now = Date.now()): void {
     if (ttlMs <= 0) return;
-    // Crude but bounded: an isolate under a flood of distinct keys starts over.
-    if (this.#entries.size >= this.#max) this.#entries.clear();
+    this.#entries.delete(key); // a key set again is the newest, in the Map's insertion order
+    if (this.#entries.size >= this.#max) this.#makeRoom(now);
     this.#entries.set(key, { value, until: now + ttlMs });
+  }
+
+  /**
+   * Bounded without forgetting everything at once (a replay memory wiped by one flood of fresh
+   * entries would let a captured proof through): expired entries go first; if the cache is
+   * still full, the oldest tenth. O(size), once per tenth of `max` insertions at worst.
+   */
+  #makeRoom(now: number): void {
+    for (const [k, e] of this.#entries) if (e.until <= now) this.#entries.delete(k);
+    let excess = this.#entries.size - this.#max + Math.max(1, Math.floor(this.#max / 10));
+    if (this.#entries.size < this.#max) return;
+    for (const k of this.#entries.keys()) {
+      if (excess-- <= 0) break;
+      this.#entries.delete(k);
+    }
   }
 
   delete(key: string): void {
