@@ -27,6 +27,21 @@ export function assertedClientId(assertion: string): string | undefined {
   }
 }
 
+/**
+ * A client's registered keys, imported once per stored copy of its record: a cached record
+ * keeps its key objects, so a client's every assertion after the first skips the import. Held
+ * resolved, never as a promise another request would await.
+ */
+const imported = new WeakMap<object, CryptoKey>();
+
+async function registeredKey(stored: object, jwk: ClientJwk): Promise<CryptoKey> {
+  const known = imported.get(stored);
+  if (known) return known;
+  const key = await importClientKey(jwk);
+  imported.set(stored, key);
+  return key;
+}
+
 /** A verified assertion: its jti, and until when it must not be used again. */
 export interface CheckedAssertion {
   jti: string;
@@ -54,14 +69,13 @@ export async function checkClientAssertion(
   } catch {
     return undefined;
   }
-  const keys = (client.jwks?.keys ?? []).map(clientJwk).filter((k): k is ClientJwk => typeof k !== "string");
-  const candidates = keys.filter(
-    (k) => jwsAlgorithmsFor(k.alg).includes(header.alg as string) && (header.kid === undefined || k.kid === header.kid),
-  );
   let payload: Record<string, unknown> | undefined;
-  for (const key of candidates) {
+  for (const stored of client.jwks?.keys ?? []) {
+    const key = clientJwk(stored);
+    if (typeof key === "string" || !jwsAlgorithmsFor(key.alg).includes(header.alg as string)) continue;
+    if (header.kid !== undefined && key.kid !== header.kid) continue;
     try {
-      const verified = await compactVerify(assertion, await importClientKey(key), { algorithms: jwsAlgorithmsFor(key.alg) });
+      const verified = await compactVerify(assertion, await registeredKey(stored, key), { algorithms: jwsAlgorithmsFor(key.alg) });
       payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
       break;
     } catch {

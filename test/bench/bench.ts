@@ -2,7 +2,7 @@
  * npm run bench -- [--quick] [--duration S] [--connections 1,16,64] [--out DIR] [--cpu-requests N]
  *
  * edge-token in workerd (Miniflare's API, no wrangler dev proxy) beside the floors of its work
- * (floor_issue, floor_verify: test/bench/floors/), the no-op Worker, and a self-hosted peer
+ * (floor_issue, floor_verify and their DPoP twins: test/bench/floors/), the no-op Worker, and a self-hosted peer
  * (node-oidc-provider on Node), all driven by autocannon the same way, in one run; then a
  * separate counting run of KV operations per operation (count.ts). Not part of npm test.
  * --quick: 2 s runs at 16 connections and fewer CPU samples, for a developer's inner loop.
@@ -19,6 +19,7 @@ import autocannon from "autocannon";
 import { countKvOperations } from "./count.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
+import { type Fresh, issuanceRequests, verificationRequests } from "./possession.ts";
 import { floorRatios, markdown, overNoop, type Row, targets } from "./report.ts";
 import { ISSUER, startWorkers } from "./workers.ts";
 
@@ -44,13 +45,57 @@ interface Scenario {
   method: "GET" | "POST";
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Requests that cannot repeat (a client assertion's or a proof's jti is used once): `n` of
+   * them, made just before each run, each sent once on top of the fields above.
+   */
+  pool?: (n: number) => Promise<Fresh[]>;
+}
+
+/** Each pooled scenario's best rate so far, to size the next pool of a timed run. */
+const rates = new Map<string, number>();
+
+/** A timed run's pool: half as much again as the best rate seen would use (2000/s before any). */
+function poolSize(t: Scenario, connections: number, limit: { duration: number } | { amount: number }): number {
+  if ("amount" in limit) return limit.amount + 2 * connections;
+  return Math.ceil((rates.get(t.name) ?? 2000) * limit.duration * 1.5) + 2 * connections;
 }
 
 const form = (p: Record<string, string>) => new URLSearchParams(p).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 async function drive(t: Scenario, connections: number, limit: { duration: number } | { amount: number }): Promise<Row> {
-  const r = await autocannon({ url: t.url, method: t.method, headers: t.headers, body: t.body, connections, ...limit });
+  let requests: { setupRequest: (r: Fresh) => Fresh }[] | undefined;
+  let exhausted = 0;
+  if (t.pool) {
+    const items = await t.pool(poolSize(t, connections, limit));
+    let next = 0;
+    const take = (): Fresh => {
+      if (next < items.length) return items[next++]!;
+      // Past the pool's end a request repeats the last one: refused as a replay, counted as an error.
+      exhausted++;
+      return items.at(-1)!;
+    };
+    requests = [
+      {
+        setupRequest: (r) => {
+          const item = take();
+          return { ...r, headers: { ...r.headers, ...item.headers }, body: item.body ?? r.body };
+        },
+      },
+    ];
+  }
+  const r = await autocannon({
+    url: t.url,
+    method: t.method,
+    headers: t.headers,
+    body: t.body,
+    connections,
+    ...limit,
+    ...(requests && { requests }),
+  });
+  if (exhausted) console.warn(`  ${t.name}: its pool ran out ${exhausted} requests before the run's end`);
+  if (t.pool) rates.set(t.name, Math.max(rates.get(t.name) ?? 0, r.requests.average));
   return {
     name: t.name,
     connections,
@@ -111,7 +156,7 @@ function machine() {
 async function main() {
   const started = Date.now();
   console.error(`edge-token bench${QUICK ? " (quick)" : ""}: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
-  const { mf, urls, client, metered, floorClient } = await startWorkers();
+  const { mf, urls, client, metered, machine: m, signingKeys, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
     const issued = await fetch(new URL("/oauth/access_token", urls.edge), {
@@ -123,6 +168,11 @@ async function main() {
     const bearer = { authorization: `Bearer ${token}` };
     const basic = { ...FORM, authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` };
     const tokenUrl = new URL("/oauth/access_token", urls.edge).href;
+    const consumerUrl = new URL("/module/catalog", urls.consumer).href;
+    const floorVerifyDpopUrl = new URL("/module/catalog", urls.floorVerifyDpop).href;
+    // A fresh token and proof per request: the token is signed in Node with the service's key.
+    const boundRequests = (url: string) => (n: number) =>
+      verificationRequests(n, m.keys, { signingKeys, issuer: ISSUER, clientId: m.client_id, url });
 
     const scenarios: Scenario[] = [
       {
@@ -147,8 +197,15 @@ async function main() {
         body: form({ grant_type: "implicit", client_id: client.client_id }),
       },
       { name: "introspect", url: new URL("/oauth/introspect", urls.edge).href, method: "POST", headers: basic, body: form({ token }) },
+      {
+        name: "pkjwt_dpop",
+        url: tokenUrl,
+        method: "POST",
+        pool: (n) => issuanceRequests(n, m.keys, m.client_id, ISSUER, tokenUrl),
+      },
       { name: "verify_rpc", url: new URL("/rpc/catalog", urls.consumer).href, method: "GET", headers: bearer },
-      { name: "verify_module", url: new URL("/module/catalog", urls.consumer).href, method: "GET", headers: bearer },
+      { name: "verify_module", url: consumerUrl, method: "GET", headers: bearer },
+      { name: "verify_dpop", url: consumerUrl, method: "GET", pool: boundRequests(consumerUrl) },
       { name: "jwks", url: new URL("/.well-known/jwks.json", urls.edge).href, method: "GET" },
       {
         name: "floor_issue",
@@ -158,6 +215,13 @@ async function main() {
         body: form({ grant_type: "client_credentials", ...floorClient }),
       },
       { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", headers: bearer },
+      {
+        name: "floor_issue_dpop",
+        url: urls.floorIssueDpop.href,
+        method: "POST",
+        pool: (n) => issuanceRequests(n, m.keys, floorClient.client_id, ISSUER, urls.floorIssueDpop.href),
+      },
+      { name: "floor_verify_dpop", url: floorVerifyDpopUrl, method: "GET", pool: boundRequests(floorVerifyDpopUrl) },
       { name: "noop", url: urls.noop.href, method: "GET" },
     ];
     const peerScenario: Scenario = {

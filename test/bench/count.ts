@@ -14,6 +14,7 @@ import { unstable_readConfig } from "wrangler";
 import { adminAudience } from "../../src/policy/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
+import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./possession.ts";
 import { BENCH_SCOPE, bundle, createKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
@@ -39,6 +40,11 @@ interface Ctx {
   admin: string;
   /** An application key's id, made before counting started. */
   key: () => string;
+  /** A private_key_jwt key, with the keys its assertions and proofs are signed with. */
+  machine: { client_id: string; keys: PossessionKeys };
+  /** The absolute URL a request to `path` of the Worker is sent to (what a DPoP proof's htu names). */
+  url: (worker: "edge" | "consumer", path: string) => string;
+  signingKeys: string;
 }
 
 interface Operation {
@@ -96,6 +102,15 @@ export const OPERATIONS: Operation[] = [
     expected: { cold: c(4, 1), warm: c(1, 1) },
   },
   {
+    // Both jti (the assertion's, the proof's) go to the client's ledger in one request.
+    name: "client_credentials, private_key_jwt + DPoP",
+    run: async ({ edge, machine, url }) => {
+      const [r] = await issuanceRequests(1, machine.keys, machine.client_id, ISSUER, url("edge", "/oauth/access_token"));
+      return edge("/oauth/access_token", { method: "POST", ...r! });
+    },
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0, 0, 0, 0, 1) },
+  },
+  {
     name: "verify_rpc",
     run: ({ consumer, api }) => consumer("/rpc/catalog", { headers: { Authorization: `Bearer ${api}` } }),
     expected: { cold: c(2), warm: c(0) },
@@ -104,6 +119,16 @@ export const OPERATIONS: Operation[] = [
     name: "verify_module",
     run: ({ consumer, api }) => consumer("/module/catalog", { headers: { Authorization: `Bearer ${api}` } }),
     expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    // A fresh DPoP-bound token each time: warm, its client's entry is cached and its jti is read.
+    name: "verify_module, a fresh DPoP-bound token",
+    run: async ({ consumer, machine, url, signingKeys }) => {
+      const target = url("consumer", "/module/catalog");
+      const [r] = await verificationRequests(1, machine.keys, { signingKeys, issuer: ISSUER, clientId: machine.client_id, url: target });
+      return consumer("/module/catalog", r!);
+    },
+    expected: { cold: c(2), warm: c(1) },
   },
   {
     name: "admin: create key",
@@ -197,6 +222,14 @@ export async function countKvOperations(): Promise<CountRow[]> {
         await createKey(mf, { name: "a", scope: BENCH_SCOPE, grant_types: grants }),
         await createKey(mf, { name: "b", scope: BENCH_SCOPE, grant_types: grants }),
       ];
+      const possession = await possessionKeys();
+      const machine = await createKey(mf, {
+        name: "machine",
+        scope: BENCH_SCOPE,
+        grant_types: ["client_credentials"],
+        token_endpoint_auth_method: "private_key_jwt",
+        jwks: { keys: [possession.assertionJwk as never] },
+      });
       const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
       const consumerUrl = await mf.unsafeGetDirectURL("consumer");
       const ctx: Ctx = {
@@ -208,6 +241,9 @@ export async function countKvOperations(): Promise<CountRow[]> {
         api: await sign(made.client_id, "read write", ISSUER),
         admin: await sign(made.client_id, "read write application_keys", adminAudience(ISSUER)),
         key: () => targets.shift()!.id,
+        machine: { client_id: machine.client_id, keys: possession },
+        url: (worker, path) => new URL(path, worker === "edge" ? edgeUrl : consumerUrl).href,
+        signingKeys,
       };
       const take = async (): Promise<Counts> => {
         const [a, b] = await Promise.all([ctx.edge("/__kv"), ctx.consumer("/__kv")]);

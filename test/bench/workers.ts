@@ -6,6 +6,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/client-record.ts";
 import { type NewKey, REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
+import { type PossessionKeys, possessionKeys } from "./possession.ts";
 
 export const ISSUER = "https://auth.bench";
 const OUT = "test/fixtures/.build/bench";
@@ -29,10 +30,14 @@ export function bundle(entry: string, name: string): string {
 
 export interface Workers {
   mf: Miniflare;
-  urls: { edge: URL; consumer: URL; noop: URL; floorIssue: URL; floorVerify: URL };
+  urls: { edge: URL; consumer: URL; noop: URL; floorIssue: URL; floorVerify: URL; floorIssueDpop: URL; floorVerifyDpop: URL };
   client: { client_id: string; client_secret: string };
   /** A client whose key has a token_quota (large enough never to be reached): what counting costs. */
   metered: { client_id: string; client_secret: string };
+  /** A key that holds no secret (private_key_jwt), with the keys its requests are signed with. */
+  machine: { client_id: string; keys: PossessionKeys };
+  /** The signing keys, for tokens made in Node (DPoP verification's fresh tokens). */
+  signingKeys: string;
   /** floor_issue's own client, held in its memory. */
   floorClient: { client_id: string; client_secret: string };
 }
@@ -132,6 +137,7 @@ export async function startWorkers(): Promise<Workers> {
   );
   const compatibilityDate = service.compatibility_date!;
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
+  const possession = await possessionKeys();
 
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -175,12 +181,41 @@ export async function startWorkers(): Promise<Workers> {
           bindings: { SIGNING_KEYS: signingKeys, ISSUER },
           unsafeDirectSockets: [{ port: 0 }],
         },
+        {
+          name: "floor-issue-dpop",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/issue-dpop.ts", "floor-issue-dpop"),
+          compatibilityDate,
+          bindings: {
+            SIGNING_KEYS: signingKeys,
+            ISSUER,
+            CLIENT_ID: floorClient.client_id,
+            CLIENT_KEY: JSON.stringify(possession.assertionJwk),
+            SCOPE: BENCH_SCOPE,
+          },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
+        {
+          name: "floor-verify-dpop",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/verify-dpop.ts", "floor-verify-dpop"),
+          compatibilityDate,
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
       ],
     } as never),
   );
   await mf.ready;
   const client = await createKey(mf, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] });
   const metered = await createKey(mf, { name: "metered", scope: BENCH_SCOPE, grant_types: ["client_credentials"], token_quota: QUOTA });
+  const machine = await createKey(mf, {
+    name: "machine",
+    scope: BENCH_SCOPE,
+    grant_types: ["client_credentials"],
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks: { keys: [possession.assertionJwk as never] },
+  });
   return {
     mf,
     urls: {
@@ -189,9 +224,13 @@ export async function startWorkers(): Promise<Workers> {
       noop: await mf.unsafeGetDirectURL("noop"),
       floorIssue: await mf.unsafeGetDirectURL("floor-issue"),
       floorVerify: await mf.unsafeGetDirectURL("floor-verify"),
+      floorIssueDpop: await mf.unsafeGetDirectURL("floor-issue-dpop"),
+      floorVerifyDpop: await mf.unsafeGetDirectURL("floor-verify-dpop"),
     },
     client: { client_id: client.client_id, client_secret: client.client_secret },
     metered: { client_id: metered.client_id, client_secret: metered.client_secret },
+    machine: { client_id: machine.client_id, keys: possession },
+    signingKeys,
     floorClient,
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * floor_issue_dpop: the least work a private_key_jwt + DPoP issuance needs, as a plain Worker.
+ * Form parse; the client assertion verified with the client's public key (imported once) and
+ * its claims checked; the DPoP proof's key imported from its header, the proof verified and its
+ * claims checked, the key's thumbprint taken; jose SignJWT with the same Ed25519 key and claims,
+ * cnf included. No KV, no single-use bookkeeping of either jti, no log line, no router.
+ */
+import { base64url, calculateJwkThumbprint, EmbeddedJWK, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+
+interface Env {
+  SIGNING_KEYS: string;
+  ISSUER: string;
+  CLIENT_ID: string;
+  /** The client's registered public key, a JWK. */
+  CLIENT_KEY: string;
+  SCOPE: string;
+}
+
+let signer: Promise<{ key: CryptoKey; kid: string }> | undefined;
+let clientKey: Promise<CryptoKey> | undefined;
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    signer ??= (async () => {
+      const jwk = (JSON.parse(env.SIGNING_KEYS) as { keys: (JWK & { kid: string })[] }).keys[0]!;
+      return { key: (await importJWK(jwk, "EdDSA")) as CryptoKey, kid: jwk.kid };
+    })();
+    clientKey ??= importJWK(JSON.parse(env.CLIENT_KEY) as JWK, "EdDSA") as Promise<CryptoKey>;
+    const form = new URLSearchParams(await request.text());
+    const url = new URL(request.url);
+    try {
+      const { payload: assertion } = await jwtVerify(form.get("client_assertion") ?? "", await clientKey, {
+        algorithms: ["EdDSA"],
+        issuer: env.CLIENT_ID,
+        subject: env.CLIENT_ID,
+        audience: env.ISSUER,
+        requiredClaims: ["exp", "jti"],
+      });
+      const { payload: proof, protectedHeader } = await jwtVerify(request.headers.get("DPoP") ?? "", EmbeddedJWK, {
+        algorithms: ["EdDSA"],
+        typ: "dpop+jwt",
+        requiredClaims: ["iat", "jti"],
+      });
+      if (proof.htm !== "POST" || proof.htu !== `${url.origin}${url.pathname}` || !assertion.jti) throw new Error("not this request");
+      const jkt = await calculateJwkThumbprint(protectedHeader.jwk!);
+      const { key, kid } = await signer;
+      const iat = Math.floor(Date.now() / 1000);
+      const claims = {
+        iss: env.ISSUER,
+        sub: env.CLIENT_ID,
+        aud: env.ISSUER,
+        exp: iat + 3600,
+        iat,
+        jti: base64url.encode(crypto.getRandomValues(new Uint8Array(16))),
+        client_id: env.CLIENT_ID,
+        scope: env.SCOPE,
+        grant_type: "client_credentials",
+        cnf: { jkt },
+      };
+      const token = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" }).sign(key);
+      const data = {
+        access_token: token,
+        token_type: "DPoP",
+        expires_in: 3600,
+        expires: claims.exp,
+        identifier: "client_credentials",
+        scope: env.SCOPE,
+      };
+      return new Response(JSON.stringify({ data, ...data }), {
+        headers: { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache" },
+      });
+    } catch {
+      return new Response(null, { status: 401 });
+    }
+  },
+};
