@@ -93,7 +93,13 @@ async function workersProject() {
       }),
     ],
     // setup.ts checks every response a test file received against the OpenAPI document.
-    test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/cli/**"], setupFiles: ["test/setup.ts"], testTimeout: 60_000 },
+    test: {
+      name: "workers",
+      include: ["test/**/*.test.ts"],
+      exclude: ["test/cli/**", "test/node/**"],
+      setupFiles: ["test/support/setup.ts"],
+      testTimeout: 60_000,
+    },
   };
 }
 
@@ -104,7 +110,7 @@ export default defineConfig(async () => ({
     projects: [
       await workersProject(),
       // The CLI is Node code: its tests run on Node, against local KV in a temporary directory.
-      { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+      { test: { name: "cli", include: ["test/cli/**/*.test.ts", "test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
     ],
   },
 }));

@@ -1,3 +1,4 @@
+import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./http/bearer.ts";
 /**
  * The importable verifier, for Workers that verify edge-token's tokens in-process:
  *
@@ -10,25 +11,24 @@
  * binding it imports from "edge-token/rpc". This module needs no Workers types: it runs on
  * Node as well.
  */
-import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS } from "./contracts.ts";
-import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./http/bearer.ts";
-import { PUBLIC_MAX_AGE_SECONDS } from "./http/response.ts";
+import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS, PUBLIC_MAX_AGE_SECONDS } from "./lib/limits.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
-import { isResourceUri } from "./policy/resource.ts";
+import { isResourceUri } from "./oauth/resource.ts";
 import { type Kv, timed } from "./store/kv.ts";
 import { kvRevocations } from "./store/revocations.ts";
-import { type RequestInfo, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
+import { type Needs, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
+import { CLIENT_ALGORITHMS } from "./tokens/client-keys.ts";
 import { importPublicKeys, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import { SeenProofs } from "./tokens/presentation.ts";
 import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify-access-token.ts";
 
-export type { RequestInfo, VerifyResult } from "./tokens/access.ts";
-export type { AccessTokenClaims } from "./tokens/claims.ts";
+export type { AccessTokenClaims } from "./oauth/claims.ts";
+export type { Needs, VerifyResult } from "./tokens/access.ts";
 
-import type { AccessTokenClaims } from "./tokens/claims.ts";
+import type { AccessTokenClaims } from "./oauth/claims.ts";
 
-export { JwksUnavailableError } from "./tokens/jwks-cache.ts";
+export { JwksUnavailableError } from "./lib/errors.ts";
 export type { FailureCode } from "./tokens/verify-access-token.ts";
 export { bearerToken };
 
@@ -71,14 +71,14 @@ export interface VerifierOptions {
 
 export interface Verifier {
   /** A bearer token on its own. A DPoP-bound token is refused (`dpop_required`): only its request shows its proof. */
-  verify(token: string, needs?: RequestInfo): Promise<VerifyResult>;
+  verify(token: string, needs?: Needs): Promise<VerifyResult>;
   /**
    * The request a token came with: `Authorization: Bearer` or `DPoP`, and for a DPoP-bound token
    * its proof for this request (RFC 9449 §7.1: htm, htu, ath, the key's thumbprint, iat, a jti
    * this verifier has not seen in this isolate). The request's method and path are what it
    * needs unless `needs` says otherwise.
    */
-  verifyRequest(request: Request, needs?: RequestInfo): Promise<VerifyResult>;
+  verifyRequest(request: Request, needs?: Needs): Promise<VerifyResult>;
 }
 
 export function createVerifier(o: VerifierOptions): Verifier {
@@ -98,7 +98,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
     : undefined;
   const verified: VerifiedTokens = new TtlCache(5_000);
   const seen = new SeenProofs();
-  const check = (token: string, needs: RequestInfo | undefined) =>
+  const check = (token: string, needs: Needs | undefined) =>
     verifyAccessToken(token, { key, issuer: o.issuer, audience: needs?.audience ?? o.audience, revocations, verified });
   return {
     async verify(token, needs) {
@@ -143,7 +143,7 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
   }
   const response = invalidToken(realm).toResponse();
   // RFC 9449 §7.1: a DPoP-bound token is welcome too, with a proof signed with one of these.
-  response.headers.append("WWW-Authenticate", dpopChallenge());
+  response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS));
   return response;
 }
 
@@ -157,7 +157,7 @@ export type AuthorizedRequest = Request & { claims: AccessTokenClaims };
  * env, so a module-scope verifier can be built from bindings on first use. `needs` is what the
  * route requires (`{ scope: "orders:write" }`); without it the method rule applies.
  */
-export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<RequestInfo, "method" | "path"> = {}) {
+export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<Needs, "method" | "path"> = {}) {
   return async (request: Request, env: E): Promise<Response | undefined> => {
     const result = await verifier(env).verifyRequest(request, needs);
     if (!result.valid) return unauthorized(result);

@@ -1,14 +1,11 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose";
-import { CLOCK_SKEW_SECONDS } from "../contracts.ts";
+import { CLOCK_SKEW_SECONDS, MAX_ASSERTION_LIFETIME_SECONDS } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import type { ClientRecord } from "../store/client-record.ts";
+import type { ApplicationKey } from "../store/application-keys.ts";
 import { type ClientJwk, clientJwk, importClientKey, jwsAlgorithmsFor } from "../tokens/client-keys.ts";
 
 /** RFC 7523 §2.2: the only client_assertion_type. */
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/** The longest an assertion may still be valid for: a client makes one per request. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 
 /** The longest assertion accepted. */
 const MAX_ASSERTION_LENGTH = 8192;
@@ -58,7 +55,7 @@ export interface CheckedAssertion {
  */
 export async function checkClientAssertion(
   assertion: string,
-  client: ClientRecord,
+  client: ApplicationKey,
   audiences: readonly string[],
   now = nowSeconds(),
 ): Promise<CheckedAssertion | undefined> {

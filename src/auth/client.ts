@@ -1,14 +1,12 @@
-import { CLOCK_SKEW_SECONDS } from "../contracts.ts";
-import { type Env, settings } from "../env.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { parseBasic } from "../http/basic.ts";
 import { REALM } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
-import { badRequest, HttpError } from "../http/errors.ts";
 import { type Form, param } from "../http/form.ts";
-import { issuerFor } from "../http/issuer.ts";
+import { badRequest, HttpError } from "../lib/errors.ts";
+import { CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
+import { type ApplicationKey, authMethodOf, getApplicationKey } from "../store/application-keys.ts";
 import { clientsKv } from "../store/bindings.ts";
-import { authMethodOf } from "../store/client-record.ts";
-import { type ClientRecord, getClient } from "../store/clients.ts";
 import { CLIENT_ID_PATTERN } from "../store/kv-keys.ts";
 import { ledger } from "../store/ledger.ts";
 import { assertedClientId, checkClientAssertion, JWT_BEARER_ASSERTION } from "./client-assertion.ts";
@@ -96,7 +94,7 @@ export async function authenticateClient(
   presented: PresentedClient | undefined,
   mode: AuthMode,
   alsoOnce?: UseOnce,
-): Promise<{ client: ClientRecord; confidential: boolean }> {
+): Promise<{ client: ApplicationKey; confidential: boolean }> {
   if (presented === undefined) throw authenticationFailed("client_secret_basic");
   const hasCredentials = presented.clientSecret !== undefined || presented.assertion !== undefined;
   const confidential = mode === "confidential" || (mode === "either" && hasCredentials);
@@ -105,7 +103,7 @@ export async function authenticateClient(
   const clientId = CLIENT_ID_PATTERN.test(presented.clientId) ? presented.clientId : undefined;
   noteClient(request, clientId ?? "-");
 
-  const client = await getClient(clientsKv(env), presented.clientId, settings(env).clientCacheSeconds);
+  const client = await getApplicationKey(clientsKv(env), presented.clientId, settings(env).clientCacheSeconds);
   const once: UseOnce[] = [];
   let ok = client !== null;
   if (confidential && presented.assertion !== undefined) {
@@ -139,7 +137,7 @@ export async function authenticateClient(
   return { client, confidential };
 }
 
-export function authenticationFailed(method: AuthMethod): HttpError {
+function authenticationFailed(method: AuthMethod): HttpError {
   return new HttpError(401, "invalid_client", "Client authentication failed.", {
     headers: method === "client_secret_basic" ? { "WWW-Authenticate": `Basic realm="${REALM}"` } : {},
   });

@@ -1,7 +1,7 @@
-import { CLOCK_SKEW_SECONDS } from "../contracts.ts";
-import { HttpError } from "../http/errors.ts";
-import type { ClientRecord } from "../store/client-record.ts";
-import { type CheckedProof, checkDpopProof, DPOP_FAILURE_DETAIL, DPOP_PROOF_MAX_AGE_SECONDS, dpopHeader } from "../tokens/dpop-proof.ts";
+import { HttpError } from "../lib/errors.ts";
+import { CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from "../lib/limits.ts";
+import type { ApplicationKey } from "../store/application-keys.ts";
+import { type CheckedProof, checkDpopProof, DPOP_FAILURE_DETAIL, dpopHeader } from "../tokens/dpop-proof.ts";
 import type { UseOnce } from "./client.ts";
 
 /**
@@ -28,7 +28,7 @@ export function proofUsedOnce(proof: CheckedProof): UseOnce {
 }
 
 /** A key with dpop_bound_access_tokens gets no token without a proof. */
-export function assertProofIfRequired(client: ClientRecord, proof: CheckedProof | undefined): void {
+export function assertProofIfRequired(client: ApplicationKey, proof: CheckedProof | undefined): void {
   if (client.dpop_bound_access_tokens && proof === undefined) throw invalidDpopProof(DPOP_FAILURE_DETAIL.required);
 }
 

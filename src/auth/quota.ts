@@ -1,7 +1,7 @@
-import type { Env } from "../env.ts";
-import { HttpError } from "../http/errors.ts";
+import type { Env } from "../config/settings.ts";
+import { HttpError } from "../lib/errors.ts";
 import { OneFlight } from "../lib/one-flight.ts";
-import type { ClientRecord } from "../store/client-record.ts";
+import type { ApplicationKey } from "../store/application-keys.ts";
 import { ledger } from "../store/ledger.ts";
 
 /**
@@ -25,7 +25,7 @@ const held = new Map<string, HeldLease>();
 const asking = new OneFlight();
 
 /** Takes one token from the client's quota, or throws 429 rate_limited with Retry-After. */
-export async function takeFromQuota(env: Env, client: ClientRecord): Promise<void> {
+export async function takeFromQuota(env: Env, client: ApplicationKey): Promise<void> {
   const quota = client.token_quota;
   if (quota === undefined) return;
   const version = client.version ?? 0;

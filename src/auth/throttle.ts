@@ -1,7 +1,8 @@
-import { type Env, settings } from "../env.ts";
+import { type Env, settings } from "../config/settings.ts";
 import { context } from "../http/context.ts";
-import { HttpError } from "../http/errors.ts";
-import type { Grant } from "../tokens/claims.ts";
+import { HttpError } from "../lib/errors.ts";
+import { CLIENT_FAILURE_WARNING, RATE_LIMIT_PERIOD_SECONDS } from "../lib/limits.ts";
+import type { Grant } from "../oauth/claims.ts";
 import { callerAddress } from "./address.ts";
 
 /**
@@ -11,12 +12,6 @@ import { callerAddress } from "./address.ts";
  * failure over the limit answers 429 instead of 401. Nothing is ever locked: client_ids are
  * public, and anything keyed by one alone is something any stranger could trigger.
  */
-
-/** The `period` of the [[ratelimits]] blocks in wrangler.toml: a refused caller's Retry-After. */
-export const RATE_LIMIT_PERIOD_SECONDS = 60;
-
-/** From this many failures for one client_id within a minute (in one isolate), its log lines are warnings. */
-export const CLIENT_FAILURE_WARNING = 10;
 
 const MAX_TRACKED_CLIENTS = 10_000;
 const failuresByClient = new Map<string, { minute: number; count: number }>();

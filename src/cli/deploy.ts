@@ -23,7 +23,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import { anyAppKey } from "../store/clients.ts";
+import { anyApplicationKey } from "../store/application-keys.ts";
 import { createFirstKey } from "./first-key.ts";
 import { wranglerKv } from "./namespaces.ts";
 import { generateSigningKey } from "./new-signing-key.ts";
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     await run(["secret", "delete", "BOOTSTRAP_SECRET_HASH"]);
     return 0;
   }
-  if (!(await anyAppKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
+  if (!(await anyApplicationKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
     const key = await createFirstKey({
       issuer,
       attributes: { name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Permissions } from "../store/client-record.ts";
-import type { CreatedClient } from "./key-commands.ts";
+import type { Permissions } from "../store/application-keys.ts";
+import type { CreatedApplicationKey } from "./key-commands.ts";
 
 /** How long the new secret may take to reach the deployed Worker (a secret change is a new version). */
 const ACTIVATION_SECONDS = 90;
@@ -17,7 +17,7 @@ export async function createFirstKey(o: {
   attributes: { name: string } & Permissions;
   wrangler: (args: string[], input?: string) => Promise<string>;
   say: (line: string) => void;
-}): Promise<CreatedClient | "exists"> {
+}): Promise<CreatedApplicationKey | "exists"> {
   const secret = randomBytes(32).toString("base64url");
   await o.wrangler(["secret", "put", "BOOTSTRAP_SECRET_HASH"], createHash("sha256").update(secret).digest("base64url"));
   try {
@@ -29,7 +29,7 @@ export async function createFirstKey(o: {
         body: JSON.stringify({ data: { type: "application_key", ...o.attributes } }),
       }).catch((error: unknown) => error as Error);
       if (!(res instanceof Error) && res.status === 201) {
-        const { data } = (await res.json()) as { data: CreatedClient };
+        const { data } = (await res.json()) as { data: CreatedApplicationKey };
         return {
           id: data.id,
           client_id: data.client_id,

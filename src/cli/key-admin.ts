@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, getWorkerRegistry, Miniflare, resolveDevRegistryPath } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import type { ClientRecord } from "../store/client-record.ts";
+import type { ApplicationKey } from "../store/application-keys.ts";
 import { type Answer, type AuditLine, type AuditRecord, type Caller, type NewKey, REGISTRY_NAME } from "../store/registry-protocol.ts";
 import { bundleWorker } from "./bundle.ts";
-import { DEV_SESSION_FILE, wranglerRegistryPath } from "./dev-session.ts";
 import { pages } from "./pages.ts";
 import { type RemoteCredentials, remoteKeyAdmin } from "./remote-key-admin.ts";
+import { SESSION_FILE_NAME, wranglerRegistryPath } from "./start-session.ts";
 import { ROOT } from "./wrangler.ts";
 
 /**
@@ -18,8 +18,8 @@ import { ROOT } from "./wrangler.ts";
  * uses the admin API with a key-management key's credentials.
  */
 export interface KeyAdmin {
-  create(attributes: NewKey): Promise<{ record: ClientRecord; client_secret: string; audit: AuditLine }>;
-  list(): Promise<ClientRecord[]>;
+  create(attributes: NewKey): Promise<{ record: ApplicationKey; client_secret: string; audit: AuditLine }>;
+  list(): Promise<ApplicationKey[]>;
   /** false when there is no such key. */
   remove(id: string): Promise<{ audit: AuditLine } | false>;
   audit(keyId: string | undefined): Promise<AuditRecord[]>;
@@ -42,18 +42,58 @@ export interface Target {
 /** The operator at the command line: the root of authority, not a key. */
 const CLI: Caller = { kind: "operator", actor: "cli" };
 
+/**
+ * Local registries kept open between commands, by state, config and whether npm start serves
+ * them: only when a caller running many commands in one process asked for it (the CLI's own
+ * tests), since a kept workerd would hold the state npm start serves.
+ */
+let kept: Map<string, Promise<RegistryStub>> | undefined;
+
+/** Keeps each local registry open for the next command, until `closeKeptKeyAdmins`. */
+export function keepKeyAdminsOpen(): void {
+  kept ??= new Map();
+}
+
+const disposers: (() => Promise<void>)[] = [];
+export async function closeKeptKeyAdmins(): Promise<void> {
+  kept = undefined;
+  await Promise.all(disposers.splice(0).map((d) => d()));
+}
+
 export async function openKeyAdmin(t: Target): Promise<KeyAdmin> {
   const configPath = t.config ?? join(ROOT, "wrangler.toml");
   if (t.remote) return remoteKeyAdmin(configPath, t.env, t.credentials);
   const state = t.persistTo ?? join(ROOT, ".wrangler/state");
   const config = unstable_readConfig({ config: configPath });
   const name = config.name!;
-  // stdout carries the CLI's JSON: keep Miniflare's own chatter off it.
-  process.env.WRANGLER_LOG ??= "error";
-  let mf: Miniflare;
   const attached = servedByDevSession(state, name, t.persistTo !== undefined);
   if (t.verbose)
     console.error(`keys: ${attached ? "through the registry of the running npm start" : `in a workerd of its own, over ${state}`}`);
+  if (!kept) {
+    const { registry, dispose } = await openRegistry(configPath, config, state, attached);
+    return localKeyAdmin(registry, dispose);
+  }
+  const key = JSON.stringify([configPath, state, attached]);
+  let registry = kept.get(key);
+  if (!registry) {
+    const opened = openRegistry(configPath, config, state, attached);
+    registry = opened.then((o) => o.registry);
+    kept.set(key, registry);
+    disposers.push(() => opened.then((o) => o.dispose()));
+  }
+  return localKeyAdmin(await registry, async () => {});
+}
+
+async function openRegistry(
+  configPath: string,
+  config: ReturnType<typeof unstable_readConfig>,
+  state: string,
+  attached: boolean,
+): Promise<{ registry: RegistryStub; dispose: () => Promise<void> }> {
+  const name = config.name!;
+  // stdout carries the CLI's JSON: keep Miniflare's own chatter off it.
+  process.env.WRANGLER_LOG ??= "error";
+  let mf: Miniflare;
   if (attached) {
     // npm start is running on this state: its registry is the one writer, so ask it.
     mf = new Miniflare(
@@ -85,7 +125,7 @@ export async function openKeyAdmin(t: Target): Promise<KeyAdmin> {
   }
   const namespace = await mf.getDurableObjectNamespace("REGISTRY", attached ? "edge-token-cli" : name);
   const registry = namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as RegistryStub;
-  return localKeyAdmin(registry, () => mf.dispose());
+  return { registry, dispose: () => mf.dispose() };
 }
 
 /**
@@ -95,7 +135,7 @@ export async function openKeyAdmin(t: Target): Promise<KeyAdmin> {
 function servedByDevSession(state: string, name: string, explicitState: boolean): boolean {
   const running = Object.hasOwn(getWorkerRegistry(resolveDevRegistryPath(wranglerRegistryPath())), name);
   if (!running) return false;
-  const session = join(state, DEV_SESSION_FILE);
+  const session = join(state, SESSION_FILE_NAME);
   if (!existsSync(session)) return !explicitState;
   try {
     process.kill((JSON.parse(readFileSync(session, "utf8")) as { pid: number }).pid, 0);
@@ -106,8 +146,8 @@ function servedByDevSession(state: string, name: string, explicitState: boolean)
 }
 
 type RegistryStub = {
-  create(caller: Caller, a: NewKey): Promise<Answer<{ record: ClientRecord; client_secret: string; audit: AuditLine }>>;
-  list(limit: number, offset: number): Promise<{ records: ClientRecord[]; total: number }>;
+  create(caller: Caller, a: NewKey): Promise<Answer<{ record: ApplicationKey; client_secret: string; audit: AuditLine }>>;
+  list(limit: number, offset: number): Promise<{ records: ApplicationKey[]; total: number }>;
   remove(caller: Caller, id: string): Promise<Answer<{ audit: AuditLine }>>;
   auditTrail(keyId: string | undefined, limit: number, offset: number): Promise<{ entries: AuditRecord[]; total: number }>;
 };

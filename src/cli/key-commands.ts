@@ -1,6 +1,6 @@
 import { unstable_readConfig } from "wrangler";
-import { type ScopeSettings, scopeSettings } from "../policy/vocabulary.ts";
-import { type AuthMethodName, type Permissions, permissionsOf, type TokenQuota } from "../store/client-record.ts";
+import { type ScopeSettings, scopeSettings } from "../config/vocabulary.ts";
+import { type AuthMethodName, type Permissions, permissionsOf, type TokenQuota } from "../store/application-keys.ts";
 import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
 import { type KeyAdmin, openKeyAdmin, type Target } from "./key-admin.ts";
 import { ROOT } from "./wrangler.ts";
@@ -8,7 +8,7 @@ import { ROOT } from "./wrangler.ts";
 export type { Target } from "./key-admin.ts";
 
 /** What `keys create` prints: the only time the secret is shown (a private_key_jwt key has none). */
-export interface CreatedClient extends Permissions {
+export interface CreatedApplicationKey extends Permissions {
   id: string;
   client_id: string;
   client_secret?: string;
@@ -39,7 +39,7 @@ function logAudit(audit: AuditLine): void {
 }
 
 /** A key, made by the registry (the one writer). */
-export function createClient(a: NewKey, target: Target): Promise<CreatedClient> {
+export function createApplicationKey(a: NewKey, target: Target): Promise<CreatedApplicationKey> {
   return withKeyAdmin(target, async (admin) => {
     const { record, client_secret, audit } = await admin.create(a);
     logAudit(audit);
@@ -57,7 +57,7 @@ export function createClient(a: NewKey, target: Target): Promise<CreatedClient> 
   });
 }
 
-export function listClients(target: Target) {
+export function listApplicationKeys(target: Target) {
   return withKeyAdmin(target, async (admin) =>
     (await admin.list()).map((r) => {
       const { scope, grant_types, legacy } = permissionsOf(r);
@@ -79,7 +79,7 @@ export function listClients(target: Target) {
 }
 
 /** As the admin API's DELETE: every token of the key is revoked, for good. */
-export function deleteClient(id: string, target: Target): Promise<boolean> {
+export function deleteApplicationKey(id: string, target: Target): Promise<boolean> {
   return withKeyAdmin(target, async (admin) => {
     const deleted = await admin.remove(id);
     if (deleted) logAudit(deleted.audit);

@@ -1,7 +1,6 @@
 import { unstable_readConfig } from "wrangler";
-import type { ClientRecord } from "../store/client-record.ts";
+import type { ApplicationKey } from "../store/application-keys.ts";
 import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
-import type { KeyAdmin } from "./key-admin.ts";
 import { pages } from "./pages.ts";
 
 export interface RemoteCredentials {
@@ -15,7 +14,7 @@ export interface RemoteCredentials {
  * as any key manager (it gives no more than that key holds; the audit trail names that key).
  * The service's URL is the target environment's ISSUER.
  */
-export async function remoteKeyAdmin(configPath: string, env: string | undefined, given?: RemoteCredentials): Promise<KeyAdmin> {
+export async function remoteKeyAdmin(configPath: string, env: string | undefined, given?: RemoteCredentials) {
   const vars = (unstable_readConfig({ config: configPath, env }).vars ?? {}) as Record<string, string>;
   const issuer = vars.ISSUER?.trim();
   if (!issuer || !URL.canParse(issuer)) throw new Error(`--remote needs ISSUER, the deployment's URL, in ${configPath}`);
@@ -41,14 +40,14 @@ export async function remoteKeyAdmin(configPath: string, env: string | undefined
         method: "POST",
         body: JSON.stringify({ data: { type: "application_key", ...attributes } }),
       });
-      const body = (await expectStatus(res, 201)) as { data: ClientRecord & { client_secret: string } };
+      const body = (await expectStatus(res, 201)) as { data: ApplicationKey & { client_secret: string } };
       const { client_secret, ...record } = body.data;
       return { record, client_secret, audit: audit("create", record.id, null, record.scope ?? null) };
     },
     async list() {
       return pages(async (limit, offset) => {
         const body = (await expectStatus(await call(`/v2/application-keys?page[limit]=${limit}&page[offset]=${offset}`), 200)) as {
-          data: ClientRecord[];
+          data: ApplicationKey[];
           meta: { results: { total: number } };
         };
         return { items: body.data, total: body.meta.results.total };
@@ -57,7 +56,7 @@ export async function remoteKeyAdmin(configPath: string, env: string | undefined
     async remove(id: string) {
       const found = await call(`/v2/application-keys/${encodeURIComponent(id)}`);
       if (found.status === 404) return false;
-      const { data } = (await expectStatus(found, 200)) as { data: ClientRecord };
+      const { data } = (await expectStatus(found, 200)) as { data: ApplicationKey };
       const res = await call(`/v2/application-keys/${encodeURIComponent(id)}`, { method: "DELETE" });
       if (res.status === 404) return false;
       await expectStatus(res, 204);

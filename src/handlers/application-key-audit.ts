@@ -1,8 +1,8 @@
-import { keyManagerOf } from "../auth/key-manager.ts";
-import type { Env } from "../env.ts";
-import { badRequest } from "../http/errors.ts";
+import { adminCallerOf } from "../auth/admin-caller.ts";
+import type { Env } from "../config/settings.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
+import { badRequest } from "../lib/errors.ts";
 import { UUID_PATTERN } from "../store/kv-keys.ts";
 import { registry } from "../store/registry.ts";
 import { pageMeta } from "./application-keys.ts";
@@ -11,8 +11,8 @@ import { pageMeta } from "./application-keys.ts";
  * GET /v2/application-keys/audit[?filter[key_id]=ID]: the registry's audit trail of key
  * changes, oldest first, in the JSON:API shape of the key listing. For key managers.
  */
-export async function auditTrail(request: Request, env: Env): Promise<Response> {
-  await keyManagerOf(request, env);
+export async function listAuditEntries(request: Request, env: Env): Promise<Response> {
+  await adminCallerOf(request, env);
   const query = new URL(request.url).searchParams;
   const { limit, offset } = pageOf(query);
   const filters = query.getAll("filter[key_id]");

@@ -1,8 +1,8 @@
-import type { Settings } from "../env.ts";
-import { badRequest } from "../http/errors.ts";
-import { scopeWithin } from "../policy/scope.ts";
-import type { AuthMethodName, ClientJwks, Permissions, TokenQuota } from "../store/client-record.ts";
-import { grantsOf } from "../tokens/claims.ts";
+import type { Settings } from "../config/settings.ts";
+import { badRequest } from "../lib/errors.ts";
+import { grantsOf } from "../oauth/claims.ts";
+import { scopeWithin } from "../oauth/scope.ts";
+import type { AuthMethodName, ClientJwks, Permissions, TokenQuota } from "../store/application-keys.ts";
 import { usableJwks } from "../tokens/client-keys.ts";
 
 /** The attributes of an application key a request body may set (JSON:API, Elastic Path's flat shape). */

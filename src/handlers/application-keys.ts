@@ -1,12 +1,11 @@
-import { keyManagerOf } from "../auth/key-manager.ts";
-import { type Env, settings } from "../env.ts";
-import { context } from "../http/context.ts";
-import { HttpError } from "../http/errors.ts";
+import { adminCallerOf } from "../auth/admin-caller.ts";
+import { type Env, settings } from "../config/settings.ts";
+import { context, routeParam } from "../http/context.ts";
 import { readJson } from "../http/json.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
-import { authMethodOf, type ClientRecord, permissionsOf } from "../store/client-record.ts";
-import { forgetClient } from "../store/clients.ts";
+import { HttpError } from "../lib/errors.ts";
+import { type ApplicationKey, authMethodOf, forgetApplicationKey, permissionsOf } from "../store/application-keys.ts";
 import { registry } from "../store/registry.ts";
 import type { Answer, Change } from "../store/registry-protocol.ts";
 import { rememberClientRevocation } from "../store/revocations.ts";
@@ -20,8 +19,8 @@ import { keyAttributes } from "./application-key-body.ts";
  * an audit line on the request's log line; the full trail is /v2/application-keys/audit.
  */
 
-export async function createKey(request: Request, env: Env): Promise<Response> {
-  const caller = await keyManagerOf(request, env, { bootstrap: true });
+export async function createApplicationKey(request: Request, env: Env): Promise<Response> {
+  const caller = await adminCallerOf(request, env, { bootstrap: true });
   const s = settings(env);
   const a = await keyAttributes(await readJson(request), s, "create");
   const created = outcome(
@@ -39,15 +38,15 @@ export async function createKey(request: Request, env: Env): Promise<Response> {
   return json({ data: resource(created.record, created.client_secret) }, 201, NO_STORE);
 }
 
-export async function listKeys(request: Request, env: Env): Promise<Response> {
-  await keyManagerOf(request, env);
+export async function listApplicationKeys(request: Request, env: Env): Promise<Response> {
+  await adminCallerOf(request, env);
   const { limit, offset } = pageOf(new URL(request.url).searchParams);
   const { records, total } = await registry(env).list(limit, offset);
   return json({ data: records.map((r) => resource(r)), meta: pageMeta(limit, offset, total) }, 200, NO_STORE);
 }
 
-export async function getKey(request: Request, env: Env): Promise<Response> {
-  await keyManagerOf(request, env);
+export async function getApplicationKey(request: Request, env: Env): Promise<Response> {
+  await adminCallerOf(request, env);
   const record = answered(await registry(env).get(keyId(request)));
   return json({ data: resource(record) }, 200, NO_STORE);
 }
@@ -56,8 +55,8 @@ export async function getKey(request: Request, env: Env): Promise<Response> {
  * Changes name, scope, grant types, quota, or how the key proves itself. A narrowing revokes every token of the key issued
  * until the narrower record has reached every isolate and location (docs/security.md).
  */
-export async function updateKey(request: Request, env: Env): Promise<Response> {
-  const caller = await keyManagerOf(request, env);
+export async function updateApplicationKey(request: Request, env: Env): Promise<Response> {
+  const caller = await adminCallerOf(request, env);
   const changes = await keyAttributes(await readJson(request), settings(env), "update");
   const updated = outcome(request, await registry(env).update(caller, keyId(request), changes));
   // A key switched to client_secret_basic is issued a secret: shown in this response only.
@@ -65,8 +64,8 @@ export async function updateKey(request: Request, env: Env): Promise<Response> {
 }
 
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
-export async function deleteKey(request: Request, env: Env): Promise<Response> {
-  const caller = await keyManagerOf(request, env);
+export async function deleteApplicationKey(request: Request, env: Env): Promise<Response> {
+  const caller = await adminCallerOf(request, env);
   outcome(request, await registry(env).remove(caller, keyId(request)));
   return new Response(null, { status: 204, headers: NO_STORE });
 }
@@ -74,7 +73,7 @@ export async function deleteKey(request: Request, env: Env): Promise<Response> {
 /** A change the registry made: this isolate learns it at once, and the log line carries it. */
 function outcome<T extends Change>(request: Request, answer: Answer<T>): T {
   const change = answered(answer);
-  forgetClient(change.record.client_id);
+  forgetApplicationKey(change.record.client_id);
   if (change.revocation !== undefined) rememberClientRevocation(change.record.client_id, change.revocation);
   const c = context(request);
   c.audit = change.audit;
@@ -100,7 +99,7 @@ export function pageMeta(limit: number, offset: number, total: number) {
 }
 
 /** Never the secret hash: the secret only when it was just created. */
-function resource(r: ClientRecord, clientSecret?: string) {
+function resource(r: ApplicationKey, clientSecret?: string) {
   const { scope, grant_types, legacy } = permissionsOf(r);
   return {
     id: r.id,
@@ -124,4 +123,4 @@ function resource(r: ClientRecord, clientSecret?: string) {
 }
 
 /** The route's `:id`; the router matched it, so it is there. */
-const keyId = (request: Request) => context(request).params!.id!;
+const keyId = (request: Request) => routeParam(request, "id");

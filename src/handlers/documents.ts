@@ -1,4 +1,5 @@
 import api from "../../docs/api.md";
+import architecture from "../../docs/architecture.md";
 import benchmark from "../../docs/benchmark.md";
 import cliAndRotation from "../../docs/cli-and-rotation.md";
 import permissions from "../../docs/permissions.md";
@@ -7,16 +8,15 @@ import settingsDoc from "../../docs/settings.md";
 import storage from "../../docs/storage.md";
 import verifyingTokens from "../../docs/verifying-tokens.md";
 import readme from "../../README.md";
-import { type Env, settings } from "../env.ts";
-import { context } from "../http/context.ts";
-import { HttpError } from "../http/errors.ts";
-import { issuerFor } from "../http/issuer.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
+import { routeParam } from "../http/context.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
+import { HttpError } from "../lib/errors.ts";
+import { adminAudience } from "../oauth/resource.ts";
 import openapiDocument from "../openapi.json";
-import { adminAudience } from "../policy/resource.ts";
 
 /** GET /openapi.json: the API's OpenAPI 3.1 description, with this deployment as its server. */
-export function openapi(request: Request, env: Env): Response {
+export function getOpenApi(request: Request, env: Env): Response {
   return new Response(documentFor(issuerFor(request, settings(env))), {
     headers: { "Content-Type": "application/json", ...PUBLIC_CACHE },
   });
@@ -38,12 +38,13 @@ function documentFor(issuer: string): string {
 }
 
 /** GET /README.md: the project's README, bundled as text (wrangler.toml's [[rules]]). */
-export function readmeDocument(): Response {
+export function getReadme(): Response {
   return markdown(readme);
 }
 
 const DOCS: Record<string, string> = {
   "api.md": api,
+  "architecture.md": architecture,
   "benchmark.md": benchmark,
   "cli-and-rotation.md": cliAndRotation,
   "permissions.md": permissions,
@@ -54,8 +55,8 @@ const DOCS: Record<string, string> = {
 };
 
 /** GET /docs/:name: the reference the README links to, so its links work where it is served. */
-export function docsDocument(request: Request): Response {
-  const name = context(request).params!.name!;
+export function getDoc(request: Request): Response {
+  const name = routeParam(request, "name");
   const text = Object.hasOwn(DOCS, name) ? DOCS[name] : undefined;
   if (text === undefined) throw new HttpError(404, "not_found", "There is no such document.");
   return markdown(text);

@@ -1,15 +1,15 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
-import type { Env } from "../env.ts";
-import { badRequest } from "../http/errors.ts";
+import type { Env } from "../config/settings.ts";
 import { param, readForm } from "../http/form.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
+import { badRequest } from "../lib/errors.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 
 /**
  * POST /oauth/introspect (RFC 7662), for confidential clients only. Every kind of unusable
  * token answers the same `{"active":false}`: the reason stays server-side.
  */
-export async function introspect(request: Request, env: Env): Promise<Response> {
+export async function introspectToken(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
   await authenticateClient(request, env, presentedClient(request, form), "confidential");
   const token = param(form, "token");

@@ -1,13 +1,12 @@
-import { type Env, settings } from "../env.ts";
-import { issuerFor } from "../http/issuer.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { json, PUBLIC_CACHE } from "../http/response.ts";
-import { adminAudience } from "../policy/resource.ts";
+import { adminAudience } from "../oauth/resource.ts";
 import { CLIENT_ALGORITHMS } from "../tokens/client-keys.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 
 /** GET /.well-known/oauth-authorization-server (RFC 8414) */
-export function metadata(request: Request, env: Env): Response {
+export function getMetadata(request: Request, env: Env): Response {
   const s = settings(env);
   const issuer = issuerFor(request, s);
   return json(

@@ -1,10 +1,10 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
-import type { Env } from "../env.ts";
-import { badRequest, HttpError } from "../http/errors.ts";
+import type { Env } from "../config/settings.ts";
 import { param, readForm } from "../http/form.ts";
 import { NO_STORE } from "../http/response.ts";
+import { badRequest, HttpError } from "../lib/errors.ts";
 import { revocationsKv } from "../store/bindings.ts";
-import { revokeToken } from "../store/revocations.ts";
+import { putTokenRevocation } from "../store/revocations.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 
 /**
@@ -12,7 +12,7 @@ import { verifyOwnToken } from "../tokens/service.ts";
  * not ours) needs nothing done and gets the same 200; only a live token of another client,
  * or a client_credentials token revoked without the secret, is refused (RFC 7009 §2.1).
  */
-export async function revoke(request: Request, env: Env): Promise<Response> {
+export async function revokeToken(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
   const { client, confidential } = await authenticateClient(request, env, presentedClient(request, form), "either");
   const token = param(form, "token");
@@ -30,7 +30,7 @@ export async function revoke(request: Request, env: Env): Promise<Response> {
     throw new HttpError(400, "unauthorized_client", "Revoking a client_credentials token needs the client secret.");
   }
   // A failed write throws and becomes a 500: a revocation that did not persist is never a 200.
-  await revokeToken(revocationsKv(env), claims);
+  await putTokenRevocation(revocationsKv(env), claims);
   return revoked();
 }
 

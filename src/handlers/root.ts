@@ -1,5 +1,4 @@
-import { type Env, settings } from "../env.ts";
-import { issuerFor } from "../http/issuer.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { json, PUBLIC_CACHE } from "../http/response.ts";
 
 const DESCRIPTION = "An OAuth 2.0 token service: client_credentials and implicit grants, RFC 9068 JWT access tokens.";
@@ -8,7 +7,7 @@ const DESCRIPTION = "An OAuth 2.0 token service: client_credentials and implicit
  * GET /: a browser (Accept: text/html) gets a small self-contained page; anything else a JSON
  * index of the same links. Both carry only public facts: the issuer and where to read more.
  */
-export async function root(request: Request, env: Env): Promise<Response> {
+export async function getRoot(request: Request, env: Env): Promise<Response> {
   const issuer = issuerFor(request, settings(env));
   const links = {
     token_endpoint: `${issuer}/oauth/access_token`,

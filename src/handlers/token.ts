@@ -2,13 +2,12 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import { assertProofIfRequired, proofUsedOnce, tokenRequestProof } from "../auth/dpop.ts";
 import { takeFromQuota } from "../auth/quota.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
-import { type Env, settings } from "../env.ts";
-import { badRequest } from "../http/errors.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { param, readForm } from "../http/form.ts";
-import { issuerFor } from "../http/issuer.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
+import { badRequest } from "../lib/errors.ts";
+import type { AccessTokenClaims, Grant } from "../oauth/claims.ts";
 import { assertNotRevoking, grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
-import type { AccessTokenClaims, Grant } from "../tokens/claims.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { keySet } from "../tokens/signing-keys.ts";
 
@@ -16,7 +15,7 @@ import { keySet } from "../tokens/signing-keys.ts";
  * POST /oauth/access_token: client_credentials (a secret, or a private_key_jwt assertion) and
  * implicit; with a DPoP proof, a token bound to the proof's key.
  */
-export async function token(request: Request, env: Env): Promise<Response> {
+export async function createAccessToken(request: Request, env: Env): Promise<Response> {
   const form = await readForm(request);
   const grant = param(form, "grant_type");
   if (grant === undefined) throw badRequest('The parameter "grant_type" is required.');

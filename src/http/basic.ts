@@ -1,4 +1,4 @@
-import { badRequest } from "./errors.ts";
+import { badRequest } from "../lib/errors.ts";
 import { formDecode } from "./form.ts";
 
 export interface BasicCredentials {

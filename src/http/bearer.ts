@@ -1,4 +1,4 @@
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../lib/errors.ts";
 
 /** The realm of this service's own challenges (Basic at the token endpoint, Bearer at the admin API). */
 export const REALM = "edge-token";
@@ -31,10 +31,7 @@ export function insufficientScope(realm: string, scope: string, detail: string):
   });
 }
 
-/** The algorithms DPoP proofs may be signed with (tokens/client-keys.ts's allow-list). */
-const DPOP_ALGS = "EdDSA Ed25519 ES256 PS256";
-
-/** RFC 9449 §7.1's challenge, offered beside the Bearer one. */
-export function dpopChallenge(error: "invalid_token" = "invalid_token"): string {
-  return `DPoP algs="${DPOP_ALGS}", error="${error}"`;
+/** RFC 9449 §7.1's challenge, offered beside the Bearer one, naming the algorithms proofs may use. */
+export function dpopChallenge(algs: readonly string[], error: "invalid_token" = "invalid_token"): string {
+  return `DPoP algs="${algs.join(" ")}", error="${error}"`;
 }

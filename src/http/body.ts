@@ -1,6 +1,5 @@
-import { HttpError } from "./errors.ts";
-
-export const MAX_BODY_BYTES = 16 * 1024;
+import { HttpError } from "../lib/errors.ts";
+import { MAX_BODY_BYTES } from "../lib/limits.ts";
 
 const tooLarge = () => new HttpError(413, "request_too_large", `The request body must not exceed ${MAX_BODY_BYTES} bytes.`);
 

@@ -6,8 +6,6 @@ export interface RequestContext {
   started: number;
   /** The request URL's path, parsed once for routing and the log line. */
   pathname: string;
-  /** The `:name` segments of the matched route. */
-  params?: Record<string, string>;
   clientId?: string;
   outcome?: string;
   error?: unknown;
@@ -46,3 +44,7 @@ export function context(request: Request): RequestContext {
 export function noteClient(request: Request, clientId: string): void {
   context(request).clientId = clientId;
 }
+
+/** The `:name` segment of the route that matched this request: the router sets `params`. */
+export const routeParam = (request: Request, name: string): string =>
+  (request as Request & { params?: Record<string, string> }).params?.[name] ?? "";

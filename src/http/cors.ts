@@ -1,4 +1,5 @@
-import type { Settings } from "../env.ts";
+/** CORS_ALLOWED_ORIGINS as parsed: any origin, or these. */
+export type AllowedOrigins = "*" | ReadonlySet<string>;
 
 // What browsers send here: the Elastic Path JS SDK adds its X-MOLTIN-SDK-* headers to every
 // call, Basic client credentials come in Authorization, and a storefront binding its token to a
@@ -7,7 +8,7 @@ const ALLOW_HEADERS = "Authorization, Content-Type, DPoP, X-MOLTIN-SDK-LANGUAGE,
 const PREFLIGHT_MAX_AGE = "86400";
 
 /** The Access-Control-Allow-Origin value for this request's Origin, if it is allowed. */
-function allowedOrigin(request: Request, origins: Settings["corsOrigins"]): string | undefined {
+function allowedOrigin(request: Request, origins: AllowedOrigins): string | undefined {
   if (origins === "*") return "*";
   const origin = request.headers.get("Origin");
   return origin !== null && origins.has(origin) ? origin : undefined;
@@ -30,7 +31,7 @@ export function preflight(methods: readonly string[]): Response {
  * mutable. The responses that carry headers a browser script must be allowed to read are built
  * with Access-Control-Expose-Headers already (errorResponse), so only the origin is set here.
  */
-export function withCors(response: Response, request: Request, origins: Settings["corsOrigins"]): Response {
+export function withCors(response: Response, request: Request, origins: AllowedOrigins): Response {
   const origin = allowedOrigin(request, origins);
   if (origin !== undefined) response.headers.set("Access-Control-Allow-Origin", origin);
   if (origins !== "*") response.headers.append("Vary", "Origin");

@@ -1,7 +1,7 @@
+import { badRequest } from "../lib/errors.ts";
 import { mediaType, readText } from "./body.ts";
-import { badRequest } from "./errors.ts";
 
-export const FORM_TYPE = "application/x-www-form-urlencoded";
+const FORM_TYPE = "application/x-www-form-urlencoded";
 
 /**
  * Form parameters; a Map so that names like `__proto__` are plain data. `get` gives a

@@ -1,5 +1,5 @@
+import { badRequest } from "../lib/errors.ts";
 import { mediaType, readText } from "./body.ts";
-import { badRequest } from "./errors.ts";
 
 const JSON_TYPES = new Set(["application/json", "application/vnd.api+json"]);
 

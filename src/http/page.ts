@@ -1,7 +1,5 @@
-import { badRequest } from "./errors.ts";
-
-export const MAX_PAGE_LIMIT = 100;
-export const DEFAULT_PAGE_LIMIT = 25;
+import { badRequest } from "../lib/errors.ts";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../lib/limits.ts";
 
 /** `page[limit]` (1 to 100, default 25) and `page[offset]` (0 up), as Elastic Path's API takes them. */
 export function pageOf(query: URLSearchParams): { limit: number; offset: number } {

@@ -1,3 +1,4 @@
+import { PUBLIC_MAX_AGE_SECONDS } from "../lib/limits.ts";
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -7,8 +8,6 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 export const NO_STORE = { "Cache-Control": "no-store" } as const;
 
-/** Public documents (keys, metadata, descriptions): verifiers and browsers may cache them this long. */
-export const PUBLIC_MAX_AGE_SECONDS = 300;
 export const PUBLIC_CACHE = { "Cache-Control": `public, max-age=${PUBLIC_MAX_AGE_SECONDS}` } as const;
 
 /** RFC 6749 §5.1: token responses must not be cached, by HTTP/1.0 caches either. */

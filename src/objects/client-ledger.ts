@@ -1,12 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env.ts";
-import type { TokenQuota } from "../store/client-record.ts";
-
-/** One ledger per client_id: never one object that every token request waits for. */
-export const ledgerName = (clientId: string): string => clientId;
-
-/** The most tokens one lease hands an isolate; and never more than a hundredth of what is left. */
-export const MAX_LEASE = 100;
+import type { Env } from "../config/settings.ts";
+import { MAX_LEASE } from "../lib/limits.ts";
+import type { TokenQuota } from "../store/application-keys.ts";
 
 export interface Lease {
   /** Tokens the isolate may issue, 0 when the quota is spent. */

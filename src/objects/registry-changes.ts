@@ -1,13 +1,13 @@
-import { authMethodOf, type ClientRecord, permissionsOf } from "../store/client-record.ts";
+import { type ApplicationKey, authMethodOf, permissionsOf } from "../store/application-keys.ts";
 import type { AuditAction, AuditLine, AuditSnapshot, KeyChanges } from "../store/registry-protocol.ts";
 
 /**
  * A key's next record: the current one with only the named attributes changed. A record from
  * before keys carried scopes gets its legacy permissions written out in full.
  */
-export function withChanges(current: ClientRecord, changes: KeyChanges, now: Date): ClientRecord {
+export function withChanges(current: ApplicationKey, changes: KeyChanges, now: Date): ApplicationKey {
   const { scope, grant_types } = permissionsOf(current);
-  const next: ClientRecord = { ...current, scope, grant_types, updated_at: now.toISOString() };
+  const next: ApplicationKey = { ...current, scope, grant_types, updated_at: now.toISOString() };
   if (changes.name !== undefined) next.name = changes.name;
   if (changes.scope !== undefined) next.scope = changes.scope;
   if (changes.grant_types !== undefined) next.grant_types = changes.grant_types;
@@ -31,7 +31,7 @@ export function withChanges(current: ClientRecord, changes: KeyChanges, now: Dat
  * working, or DPoP newly required (a bearer token it holds would still work). Like a
  * narrowing, it revokes them.
  */
-export function tightensPossession(current: ClientRecord, next: ClientRecord): boolean {
+export function tightensPossession(current: ApplicationKey, next: ApplicationKey): boolean {
   return (
     (authMethodOf(current) !== "private_key_jwt" && authMethodOf(next) === "private_key_jwt") ||
     (!current.dpop_bound_access_tokens && next.dpop_bound_access_tokens === true)
@@ -43,7 +43,7 @@ export function changeAction(changes: KeyChanges): AuditAction {
   return Object.keys(changes).every((k) => k === "name") ? "rename" : "update";
 }
 
-export function auditSnapshot(r: ClientRecord | null): AuditSnapshot | null {
+export function auditSnapshot(r: ApplicationKey | null): AuditSnapshot | null {
   if (r === null) return null;
   const { scope, grant_types } = permissionsOf(r);
   return {
@@ -61,8 +61,8 @@ export function auditLine(
   actor: string,
   action: AuditAction,
   keyId: string,
-  before: ClientRecord | null,
-  after: ClientRecord | null,
+  before: ApplicationKey | null,
+  after: ApplicationKey | null,
 ): AuditLine {
   return {
     actor,

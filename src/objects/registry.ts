@@ -1,11 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import { staleRecordSeconds } from "../contracts.ts";
-import { type Env, settings } from "../env.ts";
-import { HttpError } from "../http/errors.ts";
+import { type Env, settings } from "../config/settings.ts";
+import { HttpError } from "../lib/errors.ts";
+import { staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management.ts";
-import { authMethodOf, type ClientRecord, newClient, newSecret, permissionsOf } from "../store/client-record.ts";
-import { forgetClient } from "../store/clients.ts";
+import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
+import {
+  type ApplicationKey,
+  authMethodOf,
+  forgetApplicationKey,
+  newApplicationKey,
+  newSecret,
+  permissionsOf,
+} from "../store/application-keys.ts";
 import { timed } from "../store/kv.ts";
 import { UUID_PATTERN } from "../store/kv-keys.ts";
 import { type LegacyKey, readLegacyKey, readLegacyKeys } from "../store/legacy-import.ts";
@@ -46,7 +52,7 @@ export class Registry extends DurableObject<Env> {
   }
 
   async create(caller: Caller, attributes: NewKey): Promise<Answer<Change>> {
-    const { record, clientSecret } = await newClient({ ...attributes, created_by: actorOf(caller) });
+    const { record, clientSecret } = await newApplicationKey({ ...attributes, created_by: actorOf(caller) });
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
     const answer = this.#transaction(() => {
       if (caller.kind === "bootstrap" && tables.liveKeyCount(this.#sql) > 0) {
@@ -63,7 +69,7 @@ export class Registry extends DurableObject<Env> {
     return answer.ok ? { ok: true, value: { ...(await this.#propagated(answer.value)), client_secret: clientSecret } } : answer;
   }
 
-  async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ClientRecord }>> {
+  async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ApplicationKey }>> {
     await this.#adoptById(id);
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
@@ -116,12 +122,12 @@ export class Registry extends DurableObject<Env> {
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
 
-  async get(id: string): Promise<Answer<ClientRecord>> {
+  async get(id: string): Promise<Answer<ApplicationKey>> {
     await this.#adoptById(id);
     return this.#transaction(() => this.#live(id).record);
   }
 
-  list(limit: number, offset: number): { records: ClientRecord[]; total: number } {
+  list(limit: number, offset: number): { records: ApplicationKey[]; total: number } {
     return this.ctx.storage.transactionSync(() => ({
       records: tables.liveKeys(this.#sql, limit, offset),
       total: tables.liveKeyCount(this.#sql),
@@ -172,8 +178,8 @@ export class Registry extends DurableObject<Env> {
     action: tables.AuditAction,
     id: string,
     clientId: string,
-    before: ClientRecord | null,
-    after: ClientRecord | null,
+    before: ApplicationKey | null,
+    after: ApplicationKey | null,
     revocation: number | undefined,
   ): Change {
     const now = Date.now();
@@ -191,7 +197,7 @@ export class Registry extends DurableObject<Env> {
 
   async #propagated<T extends Change>(change: T): Promise<T> {
     // The isolate this object runs in learns the change at once, as the one that asked does.
-    forgetClient(change.record.client_id);
+    forgetApplicationKey(change.record.client_id);
     if (change.revocation !== undefined) rememberClientRevocation(change.record.client_id, change.revocation);
     return { ...change, propagated: await this.#writeThrough(change.record.client_id) };
   }
@@ -243,7 +249,7 @@ export class Registry extends DurableObject<Env> {
 }
 
 /** A private_key_jwt key must have keys to prove itself with. */
-function assertCanProveItself(r: ClientRecord): void {
+function assertCanProveItself(r: ApplicationKey): void {
   if (authMethodOf(r) === "private_key_jwt" && !r.jwks?.keys.length) {
     throw new HttpError(400, "invalid_request", 'A private_key_jwt key needs "data.jwks": the public keys it signs its assertions with.');
   }

@@ -1,10 +1,10 @@
-import type { Settings } from "../env.ts";
-import { HttpError } from "../http/errors.ts";
+import type { Settings } from "../config/settings.ts";
+import { HttpError } from "../lib/errors.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { type ClientRecord, permissionsOf } from "../store/client-record.ts";
-import type { Grant } from "../tokens/claims.ts";
-import { adminAudience, isResourceUri } from "./resource.ts";
-import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "./scope.ts";
+import type { Grant } from "../oauth/claims.ts";
+import { adminAudience, isResourceUri } from "../oauth/resource.ts";
+import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "../oauth/scope.ts";
+import { type ApplicationKey, permissionsOf } from "../store/application-keys.ts";
 
 /**
  * What a token request may get: the grant must be one the key lists (RFC 6749 §5.2
@@ -13,7 +13,7 @@ import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "./scope
  * A request that names an API with `resource` (`forApi`) gets, by default, everything but
  * application_keys: a token for an API never manages keys. Returns the granted scope, formatted.
  */
-export function grantScope(client: ClientRecord, grant: Grant, requested: string | undefined, s: Settings, forApi = false): string {
+export function grantScope(client: ApplicationKey, grant: Grant, requested: string | undefined, s: Settings, forApi = false): string {
   const { scope, grant_types } = permissionsOf(client);
   if (!grant_types.includes(grant)) throw unauthorizedClient(`This client may not use the ${grant} grant.`);
   const held = new Set(scope.split(" "));
@@ -60,7 +60,7 @@ export function grantAudience(resources: readonly string[], scope: string, s: Se
  * isolate and location is revoked (its `revoked_through`): an isolate that already knows says
  * so, rather than hand out a token that cannot pass.
  */
-export function assertNotRevoking(client: ClientRecord, now = nowSeconds()): void {
+export function assertNotRevoking(client: ApplicationKey, now = nowSeconds()): void {
   const until = client.revoked_through;
   if (until !== undefined && now <= until) {
     throw new HttpError(503, "temporarily_unavailable", "This key's permissions just changed; it gets tokens again shortly.", {

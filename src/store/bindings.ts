@@ -1,4 +1,4 @@
-import { type Env, settings } from "../env.ts";
+import { type Env, settings } from "../config/settings.ts";
 import { type Kv, timed } from "./kv.ts";
 
 /** The CLIENTS namespace, every call cut off after KV_TIMEOUT_MS. */

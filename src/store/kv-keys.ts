@@ -3,7 +3,7 @@
  * docs: docs/security.md, "Storage schema".
  */
 
-/** CLIENTS: the client record, looked up on every token request. */
+/** CLIENTS: the application key, looked up on every token request. */
 export const clientKey = (clientId: string) => `client:${clientId}`;
 
 /**

@@ -1,3 +1,4 @@
+import { KvTimeoutError } from "../lib/errors.ts";
 /**
  * The part of the Workers KV API the stores use. A KVNamespace binding satisfies it; so does
  * the CLI's adapter over `wrangler kv`, which lets the CLI run the same store code.
@@ -23,12 +24,6 @@ export interface Kv {
   put(key: string, value: string, options?: KvPutOptions): Promise<void>;
   delete(key: string): Promise<void>;
   list<M = unknown>(options?: { prefix?: string; cursor?: string | null; limit?: number }): Promise<KvListResult<M>>;
-}
-
-/** A KV call that did not answer in time: failed, like any other KV error (a logged 500). */
-export class KvTimeoutError extends Error {
-  override name = "KvTimeoutError";
-  readonly code = "ERR_KV_TIMEOUT";
 }
 
 const wrapped = new WeakMap<object, Map<number, Kv>>();

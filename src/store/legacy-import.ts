@@ -1,4 +1,4 @@
-import type { ClientRecord } from "./client-record.ts";
+import type { ApplicationKey } from "./application-keys.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey } from "./kv-keys.ts";
 
@@ -9,7 +9,7 @@ import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey } from "./kv
  * registry's first use; a key looked up by id that the registry has never seen is read singly.
  */
 export interface LegacyKey {
-  record: ClientRecord;
+  record: ApplicationKey;
   /** Set for a key deleted before the import: it stays deleted. */
   deleted_at: string | null;
   revocation: number | undefined;
@@ -65,10 +65,10 @@ export async function readLegacyKeys(clients: Kv, revocations: Kv): Promise<Lega
     const revocation = revocationOf(revoked.get(revokedClientKey(clientId)));
     if (tombstone) {
       const { id, deleted_at } = JSON.parse(tombstone) as { id: string; deleted_at: string };
-      const record = stored ? (JSON.parse(stored) as ClientRecord) : tombstoneRecord(id, clientId, deleted_at);
+      const record = stored ? (JSON.parse(stored) as ApplicationKey) : tombstoneRecord(id, clientId, deleted_at);
       keys.push({ record, deleted_at, revocation });
     } else if (stored) {
-      keys.push({ record: JSON.parse(stored) as ClientRecord, deleted_at: null, revocation });
+      keys.push({ record: JSON.parse(stored) as ApplicationKey, deleted_at: null, revocation });
     }
   }
   return keys;
@@ -84,12 +84,12 @@ export async function readLegacyKey(clients: Kv, revocations: Kv, id: string): P
   const revocation = revocationOf(await revocations.get(revokedClientKey(clientId)));
   if (tombstone) {
     const { deleted_at } = JSON.parse(tombstone) as { deleted_at: string };
-    return { record: stored ? (JSON.parse(stored) as ClientRecord) : tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation };
+    return { record: stored ? (JSON.parse(stored) as ApplicationKey) : tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation };
   }
-  return stored ? { record: JSON.parse(stored) as ClientRecord, deleted_at: null, revocation } : undefined;
+  return stored ? { record: JSON.parse(stored) as ApplicationKey, deleted_at: null, revocation } : undefined;
 }
 
 /** What is left of a key whose record an earlier deletion already removed. */
-function tombstoneRecord(id: string, clientId: string, deletedAt: string): ClientRecord {
+function tombstoneRecord(id: string, clientId: string, deletedAt: string): ApplicationKey {
   return { id, client_id: clientId, name: "", secret_hash: "", created_at: deletedAt, updated_at: deletedAt };
 }

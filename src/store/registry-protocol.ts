@@ -1,5 +1,5 @@
-import type { ErrorCode } from "../http/errors.ts";
-import type { AuthMethodName, ClientJwks, ClientRecord, Permissions, TokenQuota } from "./client-record.ts";
+import type { ErrorCode } from "../lib/errors.ts";
+import type { ApplicationKey, AuthMethodName, ClientJwks, Permissions, TokenQuota } from "./application-keys.ts";
 
 /** The one registry of a deployment (src/objects/registry.ts), by its name. */
 export const REGISTRY_NAME = "registry";
@@ -64,7 +64,7 @@ export interface AuditLine {
 }
 
 export interface Change {
-  record: ClientRecord;
+  record: ApplicationKey;
   /** Only when the change issued one: a new key, or one switched to client_secret_basic. */
   client_secret?: string | undefined;
   audit: AuditLine;

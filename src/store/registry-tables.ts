@@ -1,4 +1,4 @@
-import type { ClientRecord } from "./client-record.ts";
+import type { ApplicationKey } from "./application-keys.ts";
 import type { AuditAction, AuditRecord, AuditSnapshot } from "./registry-protocol.ts";
 
 export type { AuditAction, AuditRecord } from "./registry-protocol.ts";
@@ -45,14 +45,14 @@ export function createTables(sql: SqlStorage): void {
 export interface KeyRow {
   id: string;
   client_id: string;
-  record: ClientRecord;
+  record: ApplicationKey;
   version: number;
   /** ISO time of the deletion; null while the key lives. */
   deleted_at: string | null;
 }
 
 type RawKeyRow = { id: string; client_id: string; record: string; version: number; deleted_at: string | null };
-const toRow = (r: RawKeyRow): KeyRow => ({ ...r, record: JSON.parse(r.record) as ClientRecord });
+const toRow = (r: RawKeyRow): KeyRow => ({ ...r, record: JSON.parse(r.record) as ApplicationKey });
 
 export function keyById(sql: SqlStorage, id: string): KeyRow | undefined {
   const raw = sql.exec<RawKeyRow>("SELECT id, client_id, record, version, deleted_at FROM application_keys WHERE id = ?", id).toArray()[0];
@@ -66,7 +66,7 @@ export function keyByClientId(sql: SqlStorage, clientId: string): KeyRow | undef
   return raw && toRow(raw);
 }
 
-export function insertKey(sql: SqlStorage, record: ClientRecord, deletedAt: string | null = null, version = 1): void {
+export function insertKey(sql: SqlStorage, record: ApplicationKey, deletedAt: string | null = null, version = 1): void {
   sql.exec(
     "INSERT INTO application_keys (id, client_id, record, version, deleted_at) VALUES (?, ?, ?, ?, ?)",
     record.id,
@@ -81,7 +81,7 @@ export function insertKey(sql: SqlStorage, record: ClientRecord, deletedAt: stri
  * Writes a key's next record, only over the version it was read at: a write computed from a
  * record someone else has changed since is refused (a TypeError: a bug, never a caller's error).
  */
-export function replaceKey(sql: SqlStorage, current: KeyRow, record: ClientRecord, deletedAt: string | null = null): void {
+export function replaceKey(sql: SqlStorage, current: KeyRow, record: ApplicationKey, deletedAt: string | null = null): void {
   const written = sql.exec(
     "UPDATE application_keys SET record = ?, version = version + 1, deleted_at = ? WHERE id = ? AND version = ? AND deleted_at IS NULL",
     JSON.stringify(record),
@@ -97,11 +97,11 @@ export function liveKeyCount(sql: SqlStorage): number {
 }
 
 /** Oldest first: ids are UUIDv7, ordered by creation time. */
-export function liveKeys(sql: SqlStorage, limit: number, offset: number): ClientRecord[] {
+export function liveKeys(sql: SqlStorage, limit: number, offset: number): ApplicationKey[] {
   return sql
     .exec<{ record: string }>("SELECT record FROM application_keys WHERE deleted_at IS NULL ORDER BY id LIMIT ? OFFSET ?", limit, offset)
     .toArray()
-    .map((r) => JSON.parse(r.record) as ClientRecord);
+    .map((r) => JSON.parse(r.record) as ApplicationKey);
 }
 
 export function clientRevocation(sql: SqlStorage, clientId: string): number | undefined {

@@ -1,4 +1,4 @@
-import type { Env } from "../env.ts";
+import type { Env } from "../config/settings.ts";
 import { REGISTRY_NAME } from "./registry-protocol.ts";
 
 /** The deployment's registry, the one writer of application keys (src/objects/registry.ts). */

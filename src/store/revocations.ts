@@ -1,9 +1,16 @@
-import type { RevocableToken, RevocationChecker } from "../contracts.ts";
-import { acceptedUntil, KV_MIN_EXPIRATION_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "../contracts.ts";
+import { acceptedUntil, KV_MIN_EXPIRATION_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
 import type { Kv } from "./kv.ts";
 import { revokedClientKey, revokedTokenKey } from "./kv-keys.ts";
+
+/** What a revocation lookup needs of a token. */
+export interface RevocableToken {
+  jti: string;
+  client_id: string;
+  iat: number;
+  exp: number;
+}
 
 /**
  * What this isolate last read (or wrote) for a revocation key: the stored value, or null for
@@ -17,7 +24,7 @@ const seen = new TtlCache<string | null>();
  * Revokes one token. The entry lives as long as the token can pass a check anywhere (its exp
  * plus the clock skew, raised to KV's floor), so the list cleans itself up.
  */
-export async function revokeToken(kv: Pick<Kv, "put">, token: RevocableToken, now = nowSeconds()): Promise<void> {
+export async function putTokenRevocation(kv: Pick<Kv, "put">, token: RevocableToken, now = nowSeconds()): Promise<void> {
   const key = revokedTokenKey(token.jti);
   const value = JSON.stringify({ client_id: token.client_id, revoked_at: now });
   const expiration = Math.max(acceptedUntil(token.exp), now + KV_MIN_EXPIRATION_TTL_SECONDS);
@@ -63,7 +70,7 @@ export function rememberClientRevocation(clientId: string, notAfter: number): vo
  * Both checks as one bulk read (one KV operation) of the keys this isolate has not seen within
  * `cacheSeconds`.
  */
-export function kvRevocations(kv: Pick<Kv, "get">, cacheSeconds = 0): RevocationChecker {
+export function kvRevocations(kv: Pick<Kv, "get">, cacheSeconds = 0): { isRevoked(token: RevocableToken): Promise<boolean> } {
   return {
     async isRevoked(claims) {
       const tokenKey = revokedTokenKey(claims.jti);

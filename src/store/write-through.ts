@@ -1,4 +1,4 @@
-import type { ClientRecord } from "./client-record.ts";
+import type { ApplicationKey } from "./application-keys.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey } from "./kv-keys.ts";
 import { putClientRevocation } from "./revocations.ts";
@@ -7,7 +7,7 @@ import { putClientRevocation } from "./revocations.ts";
 export interface KeyState {
   id: string;
   client_id: string;
-  record: ClientRecord;
+  record: ApplicationKey;
   version: number;
   deleted_at: string | null;
   /** The client-wide revocation cut-off, if any. */

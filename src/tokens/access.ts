@@ -1,5 +1,5 @@
-import { covers, parseScope } from "../policy/scope.ts";
-import type { AccessTokenClaims } from "./claims.ts";
+import type { AccessTokenClaims } from "../oauth/claims.ts";
+import { covers, parseScope } from "../oauth/scope.ts";
 import { type PresentationFailure, presentationFailure, presentedToken, type SeenProofs } from "./presentation.ts";
 import type { FailureCode, VerifyOutcome } from "./verify-access-token.ts";
 
@@ -18,7 +18,7 @@ export type VerifyResult =
  * A check told nothing (no request, or no method) is the check of a write: fail closed.
  * - `audience` (RPC only): accept only tokens for this audience (a resource server's own URI).
  */
-export interface RequestInfo {
+export interface Needs {
   method?: string;
   path?: string;
   scope?: string;
@@ -26,10 +26,10 @@ export interface RequestInfo {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-export const WRITE_SCOPE = "write";
+const WRITE_SCOPE = "write";
 
 /** Turns a verification outcome into a result, with the access the request needs checked. */
-export function toResult(outcome: VerifyOutcome, request?: RequestInfo): VerifyResult {
+function toResult(outcome: VerifyOutcome, request?: Needs): VerifyResult {
   if (!outcome.ok) return { valid: false, status: 401, error: outcome.code };
   const held = outcome.claims.scope.split(" ");
   const needed = requiredScope(request);
@@ -50,7 +50,7 @@ export function toResult(outcome: VerifyOutcome, request?: RequestInfo): VerifyR
  * or blank scope is absent (a route whose scope comes from an empty setting), so the method
  * rule applies: never "nothing needed".
  */
-function requiredScope(request: RequestInfo | undefined): string[] | undefined {
+function requiredScope(request: Needs | undefined): string[] | undefined {
   const scope = request?.scope;
   if (scope === undefined || (typeof scope === "string" && scope.trim() === "")) return undefined;
   const needed = typeof scope === "string" ? parseScope(scope) : undefined;
@@ -63,7 +63,7 @@ function requiredScope(request: RequestInfo | undefined): string[] | undefined {
  * A token checked on its own (`verify(token, needs)`): a bearer token as always; a DPoP-bound
  * one is refused, since only the request it comes with can show its proof.
  */
-export function tokenResult(outcome: VerifyOutcome, needs?: RequestInfo): VerifyResult {
+export function tokenResult(outcome: VerifyOutcome, needs?: Needs): VerifyResult {
   if (outcome.ok && outcome.claims.cnf) return { valid: false, status: 401, error: "dpop_required" };
   return toResult(outcome, needs);
 }
@@ -76,7 +76,7 @@ export function tokenResult(outcome: VerifyOutcome, needs?: RequestInfo): Verify
  */
 export async function requestResult(
   request: Request,
-  needs: RequestInfo | undefined,
+  needs: Needs | undefined,
   verifyToken: (token: string) => Promise<VerifyOutcome>,
   seen: SeenProofs,
 ): Promise<VerifyResult> {

@@ -2,7 +2,7 @@
  * The only algorithms this service signs with or accepts. Required, never defaulted from a
  * token's header: `none` and HS* can never pass.
  */
-export const ALGORITHMS = ["EdDSA", "ES256"] as const;
+const ALGORITHMS = ["EdDSA", "ES256"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** A public key ready to verify with, and the one algorithm it may be used for. */

@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from "jose";
-import type { ClientJwks, PublicJwk } from "../store/client-record.ts";
+import { MAX_CLIENT_KEYS } from "../lib/limits.ts";
+import type { ClientJwks, PublicJwk } from "../store/application-keys.ts";
 
 /**
  * Keys that clients sign with: a private_key_jwt key's registered `jwks`, and the key in a DPoP
@@ -14,9 +15,6 @@ export type ClientAlgorithm = "EdDSA" | "ES256" | "PS256";
  * RFC 9864's fully-specified spelling that clients such as oauth4webapi use, Ed25519.
  */
 export const jwsAlgorithmsFor = (alg: ClientAlgorithm): string[] => (alg === "EdDSA" ? ["EdDSA", "Ed25519"] : [alg]);
-
-/** The most keys a `jwks` attribute may hold: enough for a rotation, not a key store. */
-export const MAX_CLIENT_KEYS = 5;
 
 /** JWK members that only a private or symmetric key has. */
 const SECRET_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];

@@ -1,10 +1,4 @@
-/**
- * The one accepted spelling of a signed token: three base64url segments (RFC 7515 §2: no
- * padding; alphabet A-Z a-z 0-9 - _), no whitespace, and the unused bits of a segment's last
- * character zero. A lenient decoder would read several texts as the same signed token, and
- * everything keyed by a token's text (caches, a consumer's dedup) would be fooled.
- */
-export const MAX_TOKEN_LENGTH = 4096;
+import { MAX_TOKEN_LENGTH } from "../lib/limits.ts";
 
 // The signature may be empty: an unsecured JWT (alg none) is well-formed, and refused for its alg.
 const SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

@@ -1,15 +1,8 @@
 import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, type JWK } from "jose";
-import { CLOCK_SKEW_SECONDS } from "../contracts.ts";
+import { CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from "../lib/limits.ts";
 import { sha256 } from "../lib/sha256.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { type ClientJwk, clientJwk, importClientKey, jwsAlgorithmsFor } from "./client-keys.ts";
-
-/**
- * DPoP proofs (RFC 9449 §4.3), as the token endpoint and every verifier check them. A proof is
- * accepted for `DPOP_PROOF_MAX_AGE_SECONDS` after its `iat` (and `CLOCK_SKEW_SECONDS` before),
- * which is also how long its `jti` must be remembered.
- */
-export const DPOP_PROOF_MAX_AGE_SECONDS = 60;
 
 /** The longest proof accepted: a proof is a small JWT with one public key in its header. */
 const MAX_PROOF_LENGTH = 4096;

@@ -1,4 +1,5 @@
 import { importJWK, type JWK } from "jose";
+import { JwksUnavailableError } from "../lib/errors.ts";
 import { OneFlight } from "../lib/one-flight.ts";
 import { algorithmOf, type VerificationKey } from "./algorithms.ts";
 
@@ -16,12 +17,6 @@ interface Entry {
   keys: Map<string, VerificationKey>;
   fetchedAt: number;
   lastFetchAt: number;
-}
-
-/** Thrown when no key set can be had at all: the issuer is unreachable, not the token bad. */
-export class JwksUnavailableError extends Error {
-  override name = "JwksUnavailableError";
-  readonly code = "ERR_JWKS_UNAVAILABLE";
 }
 
 // Module scope, so it lives as long as the isolate and is shared by every request (and every

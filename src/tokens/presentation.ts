@@ -1,7 +1,7 @@
-import { CLOCK_SKEW_SECONDS } from "../contracts.ts";
+import { CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from "../lib/limits.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
-import type { AccessTokenClaims } from "./claims.ts";
-import { checkDpopProof, DPOP_PROOF_MAX_AGE_SECONDS, dpopHeader } from "./dpop-proof.ts";
+import type { AccessTokenClaims } from "../oauth/claims.ts";
+import { checkDpopProof, dpopHeader } from "./dpop-proof.ts";
 
 /**
  * How an access token was presented with a request, and whether that presentation is enough:

@@ -1,4 +1,4 @@
-import { type Env, settings } from "../env.ts";
+import { type Env, settings } from "../config/settings.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { kvRevocations } from "../store/revocations.ts";
 import { keySet } from "./signing-keys.ts";

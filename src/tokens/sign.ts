@@ -1,6 +1,6 @@
 import { base64url, SignJWT } from "jose";
 import { nowSeconds } from "../lib/time.ts";
-import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "./claims.ts";
+import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "../oauth/claims.ts";
 import { withLowS } from "./low-s.ts";
 import type { KeySet } from "./signing-keys.ts";
 

@@ -1,5 +1,5 @@
 import { importJWK, type JWK } from "jose";
-import { ConfigError } from "../config-error.ts";
+import { ConfigError } from "../lib/errors.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
 import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
 import type { VerifiedTokens } from "./verify-access-token.ts";

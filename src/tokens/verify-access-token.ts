@@ -1,14 +1,14 @@
 import { base64url, compactVerify, decodeProtectedHeader } from "jose";
-import type { RevocationChecker } from "../contracts.ts";
-import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../contracts.ts";
+import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
 import { sha256 } from "../lib/sha256.ts";
 import { nowSeconds } from "../lib/time.ts";
 import type { TtlCache } from "../lib/ttl-cache.ts";
-import { adminAudience } from "../policy/resource.ts";
-import { APPLICATION_KEYS_SCOPE } from "../policy/scope.ts";
+import { type AccessTokenClaims, GRANTS } from "../oauth/claims.ts";
+import { adminAudience } from "../oauth/resource.ts";
+import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
+import type { RevocableToken } from "../store/revocations.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
-import { type AccessTokenClaims, GRANTS } from "./claims.ts";
 import { isCanonicalCompactJws } from "./compact.ts";
 import { isLowS } from "./low-s.ts";
 
@@ -31,7 +31,11 @@ export type FailureCode =
 
 export type VerifyOutcome = { ok: true; claims: AccessTokenClaims } | { ok: false; code: FailureCode };
 
-export type { RevocationChecker } from "../contracts.ts";
+/** How verification asks storage whether a token was revoked (KV here; anything in a verifier). */
+export interface RevocationChecker {
+  /** Throws when the store cannot answer: a verifier must never guess "not revoked". */
+  isRevoked(token: RevocableToken): Promise<boolean>;
+}
 
 /**
  * Tokens whose signature and claims already checked out, by a SHA-256 digest of their text (an

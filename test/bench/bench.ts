@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { countKvOperations } from "./count.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
+import { bearerRequests, type Fresh, introspectionRequests, issuanceRequests, verificationRequests } from "./fresh-requests.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
-import { type Fresh, issuanceRequests, verificationRequests } from "./possession.ts";
 import { floorRatios, markdown, overNoop, type Row, targets } from "./report.ts";
 import { ISSUER, startWorkers } from "./workers.ts";
 
@@ -159,20 +159,13 @@ async function main() {
   const { mf, urls, client, metered, machine: m, signingKeys, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
-    const issued = await fetch(new URL("/oauth/access_token", urls.edge), {
-      method: "POST",
-      headers: FORM,
-      body: form({ grant_type: "client_credentials", ...client }),
-    });
-    const token = ((await issued.json()) as { access_token: string }).access_token;
-    const bearer = { authorization: `Bearer ${token}` };
     const basic = { ...FORM, authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` };
     const tokenUrl = new URL("/oauth/access_token", urls.edge).href;
     const consumerUrl = new URL("/module/catalog", urls.consumer).href;
     const floorVerifyDpopUrl = new URL("/module/catalog", urls.floorVerifyDpop).href;
-    // A fresh token and proof per request: the token is signed in Node with the service's key.
-    const boundRequests = (url: string) => (n: number) =>
-      verificationRequests(n, m.keys, { signingKeys, issuer: ISSUER, clientId: m.client_id, url });
+    // A fresh token (and proof) per request, each of a client of its own: signed in Node with the service's key.
+    const boundRequests = (url: string) => (n: number) => verificationRequests(n, m.keys, { signingKeys, issuer: ISSUER, url });
+    const freshBearers = (n: number) => bearerRequests(n, { signingKeys, issuer: ISSUER });
 
     const scenarios: Scenario[] = [
       {
@@ -196,15 +189,20 @@ async function main() {
         headers: FORM,
         body: form({ grant_type: "implicit", client_id: client.client_id }),
       },
-      { name: "introspect", url: new URL("/oauth/introspect", urls.edge).href, method: "POST", headers: basic, body: form({ token }) },
+      {
+        name: "introspect",
+        url: new URL("/oauth/introspect", urls.edge).href,
+        method: "POST",
+        pool: (n) => introspectionRequests(n, { signingKeys, issuer: ISSUER, headers: basic }),
+      },
       {
         name: "pkjwt_dpop",
         url: tokenUrl,
         method: "POST",
         pool: (n) => issuanceRequests(n, m.keys, m.client_id, ISSUER, tokenUrl),
       },
-      { name: "verify_rpc", url: new URL("/rpc/catalog", urls.consumer).href, method: "GET", headers: bearer },
-      { name: "verify_module", url: consumerUrl, method: "GET", headers: bearer },
+      { name: "verify_rpc", url: new URL("/rpc/catalog", urls.consumer).href, method: "GET", pool: freshBearers },
+      { name: "verify_module", url: consumerUrl, method: "GET", pool: freshBearers },
       { name: "verify_dpop", url: consumerUrl, method: "GET", pool: boundRequests(consumerUrl) },
       { name: "jwks", url: new URL("/.well-known/jwks.json", urls.edge).href, method: "GET" },
       {
@@ -214,7 +212,7 @@ async function main() {
         headers: FORM,
         body: form({ grant_type: "client_credentials", ...floorClient }),
       },
-      { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", headers: bearer },
+      { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", pool: freshBearers },
       {
         name: "floor_issue_dpop",
         url: urls.floorIssueDpop.href,

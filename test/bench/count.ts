@@ -11,11 +11,11 @@
  */
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { adminAudience } from "../../src/policy/resource.ts";
+import { adminAudience } from "../../src/oauth/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
-import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./possession.ts";
-import { BENCH_SCOPE, bundle, createKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
+import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./fresh-requests.ts";
+import { BENCH_SCOPE, bundle, createApplicationKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
 interface Counts {
@@ -210,8 +210,8 @@ export async function countKvOperations(): Promise<CountRow[]> {
     try {
       await mf.ready;
       const grants = ["client_credentials", "implicit"];
-      const made = await createKey(mf, { name: "counted", scope: "read write application_keys", grant_types: grants });
-      const metered = await createKey(mf, {
+      const made = await createApplicationKey(mf, { name: "counted", scope: "read write application_keys", grant_types: grants });
+      const metered = await createApplicationKey(mf, {
         name: "metered",
         scope: BENCH_SCOPE,
         grant_types: grants,
@@ -219,11 +219,11 @@ export async function countKvOperations(): Promise<CountRow[]> {
       });
       // Targets for the key operations, cold and warm; with the two above, the page the listing reads.
       const targets = [
-        await createKey(mf, { name: "a", scope: BENCH_SCOPE, grant_types: grants }),
-        await createKey(mf, { name: "b", scope: BENCH_SCOPE, grant_types: grants }),
+        await createApplicationKey(mf, { name: "a", scope: BENCH_SCOPE, grant_types: grants }),
+        await createApplicationKey(mf, { name: "b", scope: BENCH_SCOPE, grant_types: grants }),
       ];
       const possession = await possessionKeys();
-      const machine = await createKey(mf, {
+      const machine = await createApplicationKey(mf, {
         name: "machine",
         scope: BENCH_SCOPE,
         grant_types: ["client_credentials"],

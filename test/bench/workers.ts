@@ -4,9 +4,9 @@ import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { hashSecret } from "../../src/store/client-record.ts";
+import { hashSecret } from "../../src/store/application-keys.ts";
 import { type NewKey, REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
-import { type PossessionKeys, possessionKeys } from "./possession.ts";
+import { type PossessionKeys, possessionKeys } from "./fresh-requests.ts";
 
 export const ISSUER = "https://auth.bench";
 const OUT = "test/fixtures/.build/bench";
@@ -105,7 +105,7 @@ type Registry = {
 };
 
 /** A key made by the registry of the edge-token Worker in `mf` (its one writer), as the CLI makes one. */
-export async function createKey(
+export async function createApplicationKey(
   mf: Miniflare,
   a: NewKey,
   worker = "edge-token",
@@ -207,9 +207,14 @@ export async function startWorkers(): Promise<Workers> {
     } as never),
   );
   await mf.ready;
-  const client = await createKey(mf, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] });
-  const metered = await createKey(mf, { name: "metered", scope: BENCH_SCOPE, grant_types: ["client_credentials"], token_quota: QUOTA });
-  const machine = await createKey(mf, {
+  const client = await createApplicationKey(mf, { name: "bench", scope: BENCH_SCOPE, grant_types: ["client_credentials", "implicit"] });
+  const metered = await createApplicationKey(mf, {
+    name: "metered",
+    scope: BENCH_SCOPE,
+    grant_types: ["client_credentials"],
+    token_quota: QUOTA,
+  });
+  const machine = await createApplicationKey(mf, {
     name: "machine",
     scope: BENCH_SCOPE,
     grant_types: ["client_credentials"],

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { withNamespaceIds } from "../../src/cli/deploy.ts";
+import { keysCommand } from "../support/keys-cli.ts";
 import { type Deployed, startDeployed } from "./stand-in/deployed.ts";
 
 /**
@@ -76,13 +77,7 @@ function deploy(args: string[] = [], env: Record<string, string> = {}, tty = fal
   });
 }
 
-function keys(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ["src/cli/manager.ts", ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      done({ code: error ? (error as { code: number }).code : 0, stdout, stderr }),
-    );
-  });
-}
+const keys = (env: Record<string, string>, ...args: string[]) => keysCommand(args, env);
 
 async function adminToken(c: Record<string, string>): Promise<string> {
   const res = await fetch(`${deployed.url}/oauth/access_token`, {

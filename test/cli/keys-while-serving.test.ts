@@ -1,9 +1,10 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keysCommand } from "../support/keys-cli.ts";
 
 /**
  * `npm run keys` while `npm start` serves the same state: the CLI asks the running server's
@@ -17,16 +18,12 @@ let port: number;
 let server: ChildProcess;
 const env = () => ({ ...process.env, WRANGLER_REGISTRY_PATH: registryDir, CLOUDFLARE_DEV_REGISTRY_PATH: registryDir });
 
-function keys(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ["src/cli/manager.ts", ...args, "--persist-to", state, "--verbose"],
-      { env: env() },
-      (error, stdout, stderr) => done({ code: error ? (error as { code: number }).code : 0, stdout, stderr }),
-    );
+// In this process, as the CLI's entry runs a command; the server is a real npm start.
+const keys = (...args: string[]) =>
+  keysCommand([...args, "--persist-to", state, "--verbose"], {
+    WRANGLER_REGISTRY_PATH: registryDir,
+    CLOUDFLARE_DEV_REGISTRY_PATH: registryDir,
   });
-}
 
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, "127.0.0.1");
@@ -48,7 +45,7 @@ beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "edge-token-serving-"));
   registryDir = await mkdtemp(join(tmpdir(), "edge-token-registry-"));
   port = await freePort();
-  server = spawn(process.execPath, ["src/cli/dev.ts", "--port", String(port), "--persist-to", state], { env: env(), stdio: "ignore" });
+  server = spawn(process.execPath, ["src/cli/start.ts", "--port", String(port), "--persist-to", state], { env: env(), stdio: "ignore" });
   await waitFor(`http://localhost:${port}/.well-known/jwks.json`);
 }, 90_000);
 

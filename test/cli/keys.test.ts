@@ -5,40 +5,36 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPlatformProxy } from "wrangler";
-import { hashSecret } from "../../src/store/client-record.ts";
+import { closeKeptKeyAdmins, keepKeyAdminsOpen } from "../../src/cli/key-admin.ts";
+import { hashSecret } from "../../src/store/application-keys.ts";
+import { keysCommand } from "../support/keys-cli.ts";
 
-/** The CLI as an operator runs it, on Node, against local KV in a directory of its own. */
-const run = promisify(execFile);
+/**
+ * The CLI as an operator runs it, against local state in a directory of its own. Commands run
+ * in this process through the CLI's own entry (`run`, what `npm run keys` calls), over one
+ * registry kept open for the file; one test spawns the script itself for its exit code.
+ */
 let state: string;
+let proxy: Awaited<ReturnType<typeof getPlatformProxy<Record<string, KVNamespaceLike>>>>;
 
-async function keys(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["src/cli/manager.ts", ...args, "--persist-to", state]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const keys = (...args: string[]) => keysCommand([...args, "--persist-to", state]);
 
 async function readKv<T>(binding: "CLIENTS" | "REVOCATIONS", key: string): Promise<T | null> {
-  process.env.WRANGLER_LOG = "error";
-  const proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({
-    configPath: "wrangler.toml",
-    persist: { path: join(state, "v3") },
-  });
-  try {
-    return (await proxy.env[binding]!.get(key, "json")) as T | null;
-  } finally {
-    await proxy.dispose();
-  }
+  return (await proxy.env[binding]!.get(key, "json")) as T | null;
 }
 type KVNamespaceLike = { get(key: string, type: "json"): Promise<unknown> };
 
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "edge-token-cli-"));
+  keepKeyAdminsOpen();
+  process.env.WRANGLER_LOG = "error";
+  proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({ configPath: "wrangler.toml", persist: { path: join(state, "v3") } });
 });
-afterAll(() => rm(state, { recursive: true, force: true }));
+afterAll(async () => {
+  await proxy?.dispose();
+  await closeKeptKeyAdmins();
+  await rm(state, { recursive: true, force: true });
+});
 
 describe("npm run keys (local KV)", () => {
   it("create, list, delete", async () => {
@@ -156,6 +152,18 @@ describe("npm run keys (local KV)", () => {
       expect(r.stdout).toBe("");
     }
   });
+
+  it("as a script, exits with the command's code: usage on stdout for --help, 2 and the reason on stderr for a bad command", async () => {
+    const spawn = promisify(execFile);
+    const help = await spawn(process.execPath, ["src/cli/keys.ts", "--help"]);
+    expect([help.stdout.startsWith("usage: npm run keys -- create --name NAME"), help.stderr]).toStrictEqual([true, ""]);
+    const refused = await spawn(process.execPath, ["src/cli/keys.ts", "frobnicate"]).then(
+      (r) => ({ ...r, code: 0 }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect([refused.code, refused.stdout]).toStrictEqual([2, ""]);
+    expect(refused.stderr).toContain("keys: unknown command: frobnicate");
+  });
 });
 
 describe("npm run keys -- signing", () => {
@@ -163,8 +171,9 @@ describe("npm run keys -- signing", () => {
     const file = join(state, "signing-keys.json");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(file, JSON.stringify(input));
-    const { stdout } = await run(process.execPath, ["src/cli/manager.ts", "signing", ...args, "--keys-file", file]);
-    return JSON.parse(stdout) as { keys: Record<string, string>[] };
+    const r = await keys("signing", ...args, "--keys-file", file);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as { keys: Record<string, string>[] };
   }
 
   it("rotate publishes a new key second, --activate makes it sign, drop removes the old", async () => {

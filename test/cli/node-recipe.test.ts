@@ -5,7 +5,7 @@ import { exportJWK } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundle, createKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
 
 /**
  * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
@@ -36,12 +36,16 @@ beforeAll(async () => {
     } as never),
   );
   issuer = new URL(await mf.ready).origin;
-  credentials = await createKey(mf, { name: "node", scope: "read write", grant_types: ["client_credentials"] });
-  adminCredentials = await createKey(mf, { name: "admin", scope: "read write application_keys", grant_types: ["client_credentials"] });
+  credentials = await createApplicationKey(mf, { name: "node", scope: "read write", grant_types: ["client_credentials"] });
+  adminCredentials = await createApplicationKey(mf, {
+    name: "admin",
+    scope: "read write application_keys",
+    grant_types: ["client_credentials"],
+  });
   // A key that holds no secret: it proves itself with this key pair's signatures.
   machineKey = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
   const jwk = { ...(await exportJWK(machineKey.publicKey)), kid: "machine-1", alg: "EdDSA" };
-  machine = await createKey(mf, {
+  machine = await createApplicationKey(mf, {
     name: "machine",
     scope: "read write",
     grant_types: ["client_credentials"],

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
-const keysCli = (...args: string[]) => run(process.execPath, ["src/cli/manager.ts", ...args]);
+const keysCli = (...args: string[]) => run(process.execPath, ["src/cli/keys.ts", ...args]);
 
 describe("private key files", () => {
   it("signing --out writes the key set 0600 (even over an existing 0644 file) and prints nothing private", async () => {

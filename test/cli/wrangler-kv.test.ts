@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wranglerKv } from "../../src/cli/namespaces.ts";
-import { anyAppKey } from "../../src/store/clients.ts";
+import { anyApplicationKey } from "../../src/store/application-keys.ts";
 
 /**
  * `npm run deploy` asks KV's copy whether a deployment has keys yet, over `wrangler kv`
@@ -19,10 +19,10 @@ afterAll(() => rm(state, { recursive: true, force: true }));
 describe("KV over wrangler kv commands", () => {
   it("puts, reads one and many, lists with metadata, deletes; and tells whether any key exists", async () => {
     const clients = wranglerKv("CLIENTS", ["--local", "--persist-to", state]);
-    expect(await anyAppKey(clients)).toBe(false);
+    expect(await anyApplicationKey(clients)).toBe(false);
     await clients.put("appkey:0190", "c".repeat(40), { metadata: { client_id: "c".repeat(40) } });
     await clients.put("client:x", JSON.stringify({ id: "0190" }));
-    expect(await anyAppKey(clients)).toBe(true);
+    expect(await anyApplicationKey(clients)).toBe(true);
     expect(await clients.get("client:x", "json")).toStrictEqual({ id: "0190" });
     expect(await clients.get(["client:x", "client:y"], "text")).toStrictEqual(
       new Map([
@@ -34,6 +34,6 @@ describe("KV over wrangler kv commands", () => {
       { name: "appkey:0190", metadata: { client_id: "c".repeat(40) } },
     ]);
     await clients.delete("appkey:0190");
-    expect(await anyAppKey(clients)).toBe(false);
+    expect(await anyApplicationKey(clients)).toBe(false);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseBasic } from "../../../src/http/basic.ts";
-import { HttpError } from "../../../src/http/errors.ts";
+import { HttpError } from "../../../src/lib/errors.ts";
 
 describe("parseBasic", () => {
   it("form-url-decodes Basic id and secret (RFC 6749 §2.3.1)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HttpError } from "../../../src/http/errors.ts";
 import { param, parseForm } from "../../../src/http/form.ts";
+import { HttpError } from "../../../src/lib/errors.ts";
 
 const refusal = (body: string) => {
   try {

@@ -1,0 +1,55 @@
+import { type Env, issuerFor, settings } from "../config/settings.ts";
+import { bearerChallenge, bearerToken, insufficientScope, invalidToken, REALM } from "../http/bearer.ts";
+import { noteClient } from "../http/context.ts";
+import { HttpError } from "../lib/errors.ts";
+import { adminAudience } from "../oauth/resource.ts";
+import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
+import type { Caller } from "../store/registry-protocol.ts";
+import { verifyOwnToken } from "../tokens/service.ts";
+import { secretMatches } from "./secret.ts";
+
+/**
+ * The admin API's caller: a live token (RFC 6750) for the admin API, checked by the shared
+ * pipeline, carrying the application_keys scope. Anything wrong with the token is the same
+ * 401, a token for another resource included. An API token of this service (its own
+ * audience) is told what it lacks: 403 naming application_keys.
+ *
+ * `bootstrap`: a new deployment's first key may instead be created with
+ * `Authorization: Bootstrap <secret>`, the one-time secret whose SHA-256 `npm run deploy`
+ * uploads as BOOTSTRAP_SECRET_HASH and removes again; the registry honours it only while it
+ * holds no key, so it never stands as a credential beside the keys.
+ */
+export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?: boolean } = {}): Promise<Caller> {
+  const authorization = request.headers.get("Authorization");
+  if (authorization === null) {
+    throw new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(REALM) } });
+  }
+  const bootstrap = /^Bootstrap +([A-Za-z0-9_-]{43})$/.exec(authorization)?.[1];
+  if (bootstrap !== undefined) {
+    if (o.bootstrap && env.BOOTSTRAP_SECRET_HASH && (await secretMatches(bootstrap, env.BOOTSTRAP_SECRET_HASH))) {
+      noteClient(request, "bootstrap");
+      return { kind: "bootstrap" };
+    }
+    throw invalidToken(REALM);
+  }
+
+  const s = settings(env);
+  const issuer = issuerFor(request, s);
+  const admin = adminAudience(issuer);
+  const token = bearerToken(request);
+  const outcome = token === undefined ? undefined : await verifyOwnToken(env, token, { audience: [admin, s.audience ?? issuer] });
+  if (!outcome?.ok) throw invalidToken(REALM);
+  const { claims } = outcome;
+  noteClient(request, claims.client_id);
+  if (!claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
+    throw insufficientScope(
+      REALM,
+      APPLICATION_KEYS_SCOPE,
+      `Managing application keys needs a token with the ${APPLICATION_KEYS_SCOPE} scope.`,
+    );
+  }
+  // A token that manages keys was issued for the admin API alone (one from before that rule is not taken).
+  if (!(typeof claims.aud === "string" ? claims.aud === admin : claims.aud.includes(admin))) throw invalidToken(REALM);
+  const { client_id, scope, grant_type, iat } = claims;
+  return { kind: "key", claims: { client_id, scope, grant_type, iat } };
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm run keys -- <command>`: application keys and signing keys, for operators.
+ *
+ *   create --name NAME [--scope "S …"] [--grant-types client_credentials,implicit]
+ *          [--quota-per-hour N] [--quota-per-day N]
+ *          [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
+ *                             create a key (default scope: DEFAULT_SCOPE; grants: DEFAULT_GRANT_TYPES);
+ *                             prints {"id","client_id","client_secret","name","scope","grant_types"};
+ *                             a private_key_jwt key (its public keys in FILE, {"keys":[…]}) has
+ *                             no client_secret; --dpop-bound: its tokens must be DPoP-bound
+ *   list                      prints a JSON array of keys with scope and grant types (never a secret)
+ *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
+ *   audit [--key ID]          prints the registry's audit trail of key changes, oldest first
+ *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
+ *   signing drop --kid KID [--keys-file F] [--out F]
+ *                             signing-key rotation. Reads SIGNING_KEYS from --keys-file (- for
+ *                             stdin) or .dev.vars; writes the new value to --out (mode 0600; stdout
+ *                             then gets only kids), or updates .dev.vars, or with --keys-file alone
+ *                             prints it.
+ *
+ * Keys live in the registry (the one writer): by default the local one `npm start` serves
+ * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
+ * `--persist-to DIR`; `--remote [--env E]` for a deployment, through its admin API as the key
+ * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET. JSON goes to stdout for scripts; messages
+ * go to stderr.
+ */
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { grantsOf } from "../oauth/claims.ts";
+import { scopeWithin } from "../oauth/scope.ts";
+import type { TokenQuota } from "../store/application-keys.ts";
+import { usableJwks } from "../tokens/client-keys.ts";
+import { auditTrail, createApplicationKey, deleteApplicationKey, listApplicationKeys, targetScopes } from "./key-commands.ts";
+import { signing } from "./rotation.ts";
+
+const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
+                                  [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
+       npm run keys -- list | delete ID | audit [--key ID]
+                                  [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
+       npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
+       npm run keys -- signing drop --kid KID [--keys-file F] [--out F]`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: joinValues(argv, ["--kid"]),
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      scope: { type: "string" },
+      "grant-types": { type: "string" },
+      "quota-per-hour": { type: "string" },
+      "quota-per-day": { type: "string" },
+      key: { type: "string" },
+      verbose: { type: "boolean", default: false },
+      "auth-method": { type: "string" },
+      jwks: { type: "string" },
+      "dpop-bound": { type: "boolean", default: false },
+      config: { type: "string" },
+      remote: { type: "boolean", default: false },
+      env: { type: "string" },
+      "persist-to": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      alg: { type: "string", default: "EdDSA" },
+      activate: { type: "boolean", default: false },
+      "keys-file": { type: "string" },
+      out: { type: "string" },
+      kid: { type: "string" },
+    },
+  });
+  if (values.env !== undefined && !values.remote) return fail("--env needs --remote");
+  if (values["persist-to"] !== undefined && values.remote) return fail("--persist-to is for the local state only");
+  const target = {
+    remote: values.remote,
+    env: values.env,
+    persistTo: values["persist-to"],
+    verbose: values.verbose,
+    config: values.config,
+  };
+  const [command, arg] = positionals;
+  if (values.help || command === undefined) return usage(0);
+
+  switch (command) {
+    case "create": {
+      const name = values.name;
+      if (name === undefined || name.trim() === "" || [...name].length > 255) return fail("create needs --name with 1 to 255 characters");
+      const vocabulary = targetScopes(target);
+      const scope = values.scope === undefined ? vocabulary.defaultScope : scopeWithin(values.scope, vocabulary.scopes);
+      if (scope === undefined) return fail(`--scope must be space-delimited scopes from: ${vocabulary.scopes.join(" ")}`);
+      const grantTypes = values["grant-types"] === undefined ? vocabulary.defaultGrantTypes : grantsOf(values["grant-types"].split(","));
+      if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
+      const quota = quotaOf(values["quota-per-hour"], values["quota-per-day"]);
+      if (quota === false) return fail("--quota-per-hour and --quota-per-day must be whole numbers from 1");
+      const method = values["auth-method"];
+      if (method !== undefined && method !== "client_secret_basic" && method !== "private_key_jwt") {
+        return fail("--auth-method must be client_secret_basic or private_key_jwt");
+      }
+      if (method === "private_key_jwt" && values.jwks === undefined) return fail("--auth-method private_key_jwt needs --jwks FILE");
+      const jwks = values.jwks === undefined ? undefined : await usableJwks(JSON.parse(await readFile(values.jwks, "utf8")));
+      if (typeof jwks === "string") return fail(`--jwks is not a usable key set: ${jwks}`);
+      return print(
+        await createApplicationKey(
+          {
+            name,
+            scope,
+            grant_types: grantTypes,
+            ...(quota ? { token_quota: quota } : {}),
+            ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
+            ...(jwks ? { jwks } : {}),
+            ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
+          },
+          target,
+        ),
+      );
+    }
+    case "list":
+      return print(await listApplicationKeys(target));
+    case "audit":
+      return print(await auditTrail(values.key, target));
+    case "delete": {
+      if (arg === undefined) return fail("delete needs the id of the key");
+      if (!(await deleteApplicationKey(arg, target))) {
+        console.error(`keys: there is no application key with id ${arg}`);
+        return 1;
+      }
+      return print({ deleted: arg });
+    }
+    case "signing": {
+      if (values.alg !== "EdDSA" && values.alg !== "ES256") return fail("--alg must be EdDSA or ES256");
+      const { value, message } = await signing(arg, {
+        alg: values.alg,
+        activate: values.activate,
+        keysFile: values["keys-file"],
+        out: values.out,
+        // --kid, since a thumbprint kid may start with "-" and read as an option
+        kid: values.kid ?? positionals[2],
+      });
+      process.stdout.write(`${value}\n`);
+      console.error(`keys: ${message}`);
+      return 0;
+    }
+    default:
+      return fail(`unknown command: ${command}`);
+  }
+}
+
+/** A quota from its flags: undefined for none, false when one is not a whole number from 1. */
+function quotaOf(perHour: string | undefined, perDay: string | undefined): TokenQuota | undefined | false {
+  if (perHour === undefined && perDay === undefined) return undefined;
+  const n = (v: string | undefined) => (v === undefined ? undefined : /^[1-9]\d{0,8}$/.test(v) ? Number(v) : Number.NaN);
+  const quota = { per_hour: n(perHour), per_day: n(perDay) };
+  if (Number.isNaN(quota.per_hour) || Number.isNaN(quota.per_day)) return false;
+  return { ...(quota.per_hour ? { per_hour: quota.per_hour } : {}), ...(quota.per_day ? { per_day: quota.per_day } : {}) };
+}
+
+/**
+ * A kid is a base64url thumbprint and starts with "-" one time in 64; parseArgs would read
+ * `--kid -Abc` as a missing value. These options always take the next word as their value.
+ */
+function joinValues(argv: string[], options: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (options.includes(a) && i + 1 < argv.length) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
+function print(value: unknown): number {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+  return 0;
+}
+
+function usage(code: number): number {
+  (code === 0 ? console.log : console.error)(USAGE);
+  return code;
+}
+
+function fail(message: string): number {
+  console.error(`keys: ${message}\n${USAGE}`);
+  return 2;
+}
+
+/** One command, as `npm run keys -- …` runs it: its exit code; JSON on stdout, messages on stderr. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    console.error(`keys: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+// Run as a script (npm run keys); imported, it only exports `run`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await run(process.argv.slice(2)));
+}

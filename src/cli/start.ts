@@ -1,0 +1,121 @@
+/**
+ * `npm start`: the token service on http://localhost:8787 (or `npm start -- --port N`),
+ * ready to use on a fresh clone. Creates what is missing (a signing key in .dev.vars and a
+ * demo client in local KV) and prints a curl line for each grant.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { lstat, mkdir, readFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
+import { type CreatedApplicationKey, createApplicationKey } from "./key-commands.ts";
+import { generateSigningKey } from "./new-signing-key.ts";
+import { writePrivateFile } from "./private-file.ts";
+import { SESSION_FILE_NAME } from "./start-session.ts";
+import { ROOT, WRANGLER } from "./wrangler.ts";
+
+const args = process.argv.slice(2);
+const port = Number(optionFrom(args, "--port") ?? 8787);
+// The local state wrangler dev serves (--persist-to, as wrangler takes it); the demo client and
+// the session file live in it, so wiping it wipes them together.
+const persistTo = optionFrom(args, "--persist-to");
+const STATE = resolve(persistTo ?? join(ROOT, ".wrangler/state"));
+const DEMO_FILE = join(STATE, "edge-token-demo-client.json");
+const target = { remote: false, env: undefined, persistTo };
+const SESSION_FILE = join(STATE, SESSION_FILE_NAME);
+
+await ensureSigningKeys();
+await ensureLocalIssuer();
+await keepPrivate(DEV_VARS); // it holds private keys, whoever created it
+const demo = await ensureDemoClient();
+printDemo(demo, port);
+startWrangler(args);
+
+/** A file someone else made, or loosened, or linked: written anew as a 0600 file of its own. */
+async function keepPrivate(file: string): Promise<void> {
+  const stats = await lstat(file);
+  if (stats.isSymbolicLink() || (stats.mode & 0o077) !== 0) await writePrivateFile(file, await readFile(file, "utf8"));
+}
+
+async function ensureSigningKeys(): Promise<void> {
+  if (hasKeys(await readDevVar("SIGNING_KEYS"))) return;
+  const existed = existsSync(DEV_VARS);
+  const key = await generateSigningKey("EdDSA");
+  await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
+  const where = existed ? "wrote a new Ed25519 signing key into .dev.vars" : "created .dev.vars with a new Ed25519 signing key";
+  console.log(`edge-token: ${where} (kid ${key.kid}); it is gitignored.`);
+}
+
+/**
+ * Locally the issuer is whatever origin a request came to (localhost, a LAN address, a tunnel).
+ * A deployed Worker refuses that; the Worker accepts it only when told so by name.
+ */
+async function ensureLocalIssuer(): Promise<void> {
+  if ((await readDevVar("ALLOW_REQUEST_ORIGIN_ISSUER")) === "true") return;
+  await writeDevVar("ALLOW_REQUEST_ORIGIN_ISSUER", "true");
+  console.log(
+    "edge-token: set ALLOW_REQUEST_ORIGIN_ISSUER=true in .dev.vars (local development only: each request's origin is the issuer).",
+  );
+}
+
+// A copied .dev.vars.example holds an empty set: treat it like a missing one.
+function hasKeys(value: string | undefined): boolean {
+  try {
+    return value !== undefined && (JSON.parse(value) as { keys?: unknown[] }).keys!.length > 0;
+  } catch {
+    return true; // not ours to fix: the Worker will say what is wrong with it
+  }
+}
+
+async function ensureDemoClient(): Promise<CreatedApplicationKey & { created: boolean }> {
+  if (existsSync(DEMO_FILE)) return { ...(JSON.parse(await readFile(DEMO_FILE, "utf8")) as CreatedApplicationKey), created: false };
+  console.log("edge-token: creating a demo client in local KV…");
+  // It holds application_keys so that the README's walk-through (creating keys with its token) works.
+  const client = await createApplicationKey(
+    { name: "demo", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"] },
+    target,
+  );
+  await mkdir(STATE, { recursive: true });
+  await writePrivateFile(DEMO_FILE, JSON.stringify(client, null, 2));
+  return { ...client, created: true };
+}
+
+function printDemo(demo: CreatedApplicationKey & { created: boolean }, port: number): void {
+  const url = `http://localhost:${port}/oauth/access_token`;
+  console.log(`
+edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${relative(ROOT, DEMO_FILE)})
+
+  client_credentials, a token for your APIs (scope: read write):
+    curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret} -d scope="read write"
+
+  client_credentials, a token for the admin API /v2/application-keys alone (scope: read write application_keys):
+    curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret}
+
+  implicit (scope: read):
+    curl -s ${url} -d grant_type=implicit -d client_id=${demo.client_id}
+
+  more clients: npm run keys -- create --name NAME
+`);
+}
+
+/**
+ * wrangler dev, with the session file in the state it serves while it runs: `npm run keys` then
+ * asks this server's registry instead of opening the same state a second time.
+ */
+function startWrangler(passThrough: string[]): void {
+  const portArgs = optionFrom(passThrough, "--port") === undefined ? ["--port", String(port)] : [];
+  writeFileSync(SESSION_FILE, JSON.stringify({ pid: process.pid }));
+  const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit" });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  process.on("exit", () => rmSync(SESSION_FILE, { force: true }));
+  child.on("close", (code) => process.exit(code ?? 0));
+}
+
+function optionFrom(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === name) return argv[i + 1];
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+  }
+  return undefined;
+}

@@ -1,0 +1,33 @@
+import { context } from "./context.ts";
+import { pathForLog } from "./path.ts";
+
+/**
+ * One JSON line per request. Only these fields are ever logged: no body, no header but the
+ * request id, no token, no secret. Errors contribute their name and message only; every error
+ * this service raises is worded without secrets or key material.
+ */
+export function logRequest(request: Request, response: Response): void {
+  const c = context(request);
+  // A 503 says "not yet" to one key (a narrowing's window), not that the service failed.
+  const level = response.status >= 500 && response.status !== 503 ? "error" : (c.level ?? "info");
+  const line = {
+    level,
+    method: request.method,
+    path: pathForLog(c.pathname),
+    status: response.status,
+    outcome: c.outcome ?? (response.status < 400 ? "ok" : "error"),
+    client_id: c.clientId,
+    duration_ms: Date.now() - c.started,
+    request_id: request.headers.get("cf-ray") ?? undefined,
+    client_failures: c.clientFailures,
+    audit: c.audit,
+    error: c.error === undefined ? undefined : describeError(c.error),
+  };
+  (level === "error" ? console.error : level === "warn" ? console.warn : console.log)(JSON.stringify(line));
+}
+
+function describeError(error: unknown): { name: string; message: string; cause?: unknown } {
+  if (!(error instanceof Error)) return { name: "NonError", message: typeof error };
+  const cause = error.cause instanceof Error ? describeError(error.cause) : undefined;
+  return { name: error.name, message: error.message, ...(cause ? { cause } : {}) };
+}

@@ -1,0 +1,65 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { newApplicationKey } from "../../src/store/application-keys.ts";
+import { call, createAdmin, post, tokenFor } from "../support/helpers.ts";
+
+/**
+ * Keys that versions before the registry wrote straight into KV are taken into the registry on
+ * its first use, with the permissions they had. This file writes them before anything touches
+ * the registry (storage is per test file).
+ */
+const KEYS = "/v2/application-keys";
+const PLAIN = { scope: "read write", grant_types: ["client_credentials", "implicit"], created_by: "cli" };
+
+async function legacyKey(name: string, o: { scoped?: boolean; labelled?: boolean } = {}) {
+  const { record, clientSecret } = await newApplicationKey({ name, ...PLAIN });
+  const stored = o.scoped ? record : (({ scope: _s, grant_types: _g, created_by: _c, ...rest }) => rest)(record);
+  await env.CLIENTS.put(`appkey:${record.id}`, record.client_id, o.labelled === false ? {} : { metadata: { client_id: record.client_id } });
+  await env.CLIENTS.put(`client:${record.client_id}`, JSON.stringify(stored));
+  return { ...record, client_secret: clientSecret };
+}
+
+describe("keys from before the registry", () => {
+  it("are imported on first use: live ones listed with their permissions, deleted ones staying deleted", async () => {
+    const old = await legacyKey("from before scopes");
+    const scoped = await legacyKey("scoped", { scoped: true, labelled: false });
+    const narrowed = await legacyKey("narrowed", { scoped: true });
+    await env.REVOCATIONS.put(`client:${narrowed.client_id}`, "1700000000");
+    const gone = await legacyKey("deleted", { scoped: true });
+    // what an earlier deletion left: the tombstone and the revocation, the record and index gone
+    await env.CLIENTS.put(`deleted:${gone.client_id}`, JSON.stringify({ id: gone.id, deleted_at: "2026-01-01T00:00:00.000Z" }));
+    await env.CLIENTS.delete(`client:${gone.client_id}`);
+    await env.CLIENTS.delete(`appkey:${gone.id}`);
+    await env.REVOCATIONS.put(`client:${gone.client_id}`, "253402300799");
+
+    const admin = await tokenFor(await createAdmin()); // the registry's first use
+    const auth = { headers: { Authorization: `Bearer ${admin}` } };
+    const list = (await (await call(`${KEYS}?page[limit]=100`, auth)).json()) as { data: any[]; meta: { results: { total: number } } };
+    expect(list.data.map((k) => k.name)).toStrictEqual(["from before scopes", "scoped", "narrowed", "operator"]);
+    expect(list.meta.results.total).toBe(4);
+    expect(list.data[0]).toMatchObject({
+      id: old.id,
+      scope: "read write application_keys",
+      grant_types: ["client_credentials", "implicit"],
+      meta: { legacy_permissions: true },
+    });
+    expect(list.data[1]).toMatchObject({ id: scoped.id, scope: "read write" });
+    expect((await call(`${KEYS}/${gone.id}`, auth)).status).toBe(404);
+
+    // A revocation the import found is only ever raised: the deleted key's stays "every token".
+    expect((await call(`${KEYS}/${gone.id}`, { method: "DELETE", ...auth })).status).toBe(404);
+    expect(await env.REVOCATIONS.get(`client:${gone.client_id}`)).toBe("253402300799");
+    // The imported keys are managed like any other: a rename writes the legacy powers out in full.
+    const renamed = await call(`${KEYS}/${old.id}`, {
+      method: "PUT",
+      headers: { ...auth.headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }),
+    });
+    expect(((await renamed.json()) as { data: unknown }).data).toMatchObject({ name: "renamed", scope: "read write application_keys" });
+    expect(JSON.parse((await env.CLIENTS.get(`client:${old.client_id}`))!)).toMatchObject({
+      scope: "read write application_keys",
+      version: 2,
+    });
+    expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: old.client_id })).status).toBe(200);
+  });
+});
