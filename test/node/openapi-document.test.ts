@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 
@@ -18,4 +20,24 @@ describe("src/openapi.json", () => {
       expect([ref, node === undefined]).toStrictEqual([ref, false]);
     }
   });
+});
+
+describe("src/openapi.json under redocly lint (its recommended rules, test/node/redocly.yaml)", () => {
+  it("has no error and no warning beyond the exceptions the config gives reasons for", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["node_modules/@redocly/cli/bin/cli.js", "lint", "src/openapi.json", "--config", "test/node/redocly.yaml", "--format=json"],
+      { env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
+    ).catch((e: { stdout: string }) => e);
+    const report = JSON.parse(stdout) as {
+      totals: Record<string, number>;
+      problems: { ruleId: string; location: { pointer: string }[] }[];
+    };
+    expect([
+      report.totals.errors,
+      report.totals.warnings,
+      report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}`),
+    ]).toStrictEqual([0, 0, []]);
+    expect(report.totals.ignored).toBe(18);
+  }, 60_000);
 });
