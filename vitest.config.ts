@@ -13,9 +13,19 @@ const NO_CACHES = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
 // name back at the test runner itself. The separate copy therefore runs under another name,
 // and the consumer's bindings to "edge-token" are pointed at it.
 const COPY = "edge-token-copy";
-// The Worker under test runs as the plugin's runner, under this name (the plugin's naming for a
-// project called "workers"): the copy reaches the runner's Durable Objects through it.
-const RUNNER = "vitest-plugin-runner-workers";
+// The Worker under test runs as the plugin's runner, under a name the plugin derives from the
+// project's: the copy reaches the runner's Durable Objects through it.
+const runnerOf = (project: string) => `vitest-plugin-runner-${project}`;
+
+// Suites that look at the whole registry (every key listed, the first start's import of older
+// records): they need storage of their own, so each of their files gets a fresh workerd.
+const WHOLE_REGISTRY = [
+  "test/api/application-keys-list.test.ts",
+  "test/api/elasticpath-sdk.test.ts",
+  "test/api/legacy-import.test.ts",
+  "test/security/permissions.test.ts",
+  "test/security/registry.test.ts",
+];
 
 // A signing key made for this run only: no private key is committed for tests.
 async function testSigningKeys(): Promise<string> {
@@ -43,7 +53,7 @@ function bundle(entry: string, name: string): string {
 
 type Binding = { binding: string; id?: string; service?: string; entrypoint?: string };
 
-async function workersProject() {
+async function workersProject(name: string, files: { include: string[]; exclude: string[]; isolate: boolean }) {
   const signingKeys = await testSigningKeys();
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const consumer = unstable_readConfig({ config: "test/fixtures/consumer/wrangler.toml" });
@@ -68,8 +78,8 @@ async function workersProject() {
               kvNamespaces: kv(service),
               // The same registry and ledgers as the Worker under test: one per deployment.
               durableObjects: {
-                REGISTRY: { className: "Registry", scriptName: RUNNER },
-                CLIENT_LEDGER: { className: "ClientLedger", scriptName: RUNNER },
+                REGISTRY: { className: "Registry", scriptName: runnerOf(name) },
+                CLIENT_LEDGER: { className: "ClientLedger", scriptName: runnerOf(name) },
               },
               // No isolate caches here: the tests write through the other copy and read through this one.
               bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
@@ -94,9 +104,8 @@ async function workersProject() {
     ],
     // setup.ts checks every response a test file received against the OpenAPI document.
     test: {
-      name: "workers",
-      include: ["test/**/*.test.ts"],
-      exclude: ["test/cli/**", "test/node/**"],
+      name,
+      ...files,
       setupFiles: ["test/support/setup.ts"],
       testTimeout: 60_000,
     },
@@ -107,8 +116,18 @@ export default defineConfig(async () => ({
   test: {
     // Every request writes a log line; show console output only for failing tests.
     silent: "passed-only" as const,
+    // Vitest's default is one worker less than the cores: on two cores, one file at a time. The
+    // CLI suites mostly wait on the processes they start, so three files run side by side.
+    maxWorkers: 3,
     projects: [
-      await workersProject(),
+      // Test files share one workerd and module graph (each test's keys are its own): the Worker
+      // is imported once, not once per file.
+      await workersProject("workers", {
+        include: ["test/**/*.test.ts"],
+        exclude: ["test/cli/**", "test/node/**", ...WHOLE_REGISTRY],
+        isolate: false,
+      }),
+      await workersProject("workers-own-storage", { include: WHOLE_REGISTRY, exclude: [], isolate: true }),
       // The CLI is Node code: its tests run on Node, against local KV in a temporary directory.
       { test: { name: "cli", include: ["test/cli/**/*.test.ts", "test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
     ],
