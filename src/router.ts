@@ -1,4 +1,4 @@
-import { Router } from "itty-router";
+import { type IRequest, IttyRouter } from "itty-router";
 import { type Env, settings } from "./config/settings.ts";
 import { listAuditEntries } from "./handlers/application-key-audit.ts";
 import {
@@ -15,7 +15,7 @@ import { getMetadata } from "./handlers/metadata.ts";
 import { revokeToken } from "./handlers/revoke.ts";
 import { getRoot } from "./handlers/root.ts";
 import { createAccessToken } from "./handlers/token.ts";
-import { context } from "./http/context.ts";
+import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { logRequest } from "./http/log.ts";
 import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./lib/errors.ts";
@@ -43,21 +43,9 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/", { GET: getRoot }],
 ];
 
-/**
- * One catch turns any error into a response and one `finally` stage logs the line and adds
- * CORS, so every response, a 404 or a 500 included, is finished the same way.
- */
-const router = Router<Request, [Env, ExecutionContext], Response>({
-  // Settings first: a misconfigured deployment answers 500 on every path, not just some.
-  before: [
-    (request, env) => {
-      context(request);
-      settings(env);
-    },
-  ],
-  catch: toErrorResponse,
-  finally: [finish],
-});
+// itty-router's bare router: it matches and dispatches; the one catch and the one log line
+// stay in `handle`, around it, so no stage runs that a request does not need.
+const router = IttyRouter<IRequest, [Env, ExecutionContext], Response>();
 for (const [path, methods] of routes) {
   for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
   router.all(path, (request) => otherMethod(request, Object.keys(methods)));
@@ -67,7 +55,18 @@ router.all("*", () => {
 });
 
 /** The one place a request is routed, an error becomes a response, and the line is logged. */
-export const handle = (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => router.fetch(request, env, ctx);
+export async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const c = context(request);
+  let response: Response;
+  try {
+    // Settings first: a misconfigured deployment answers 500 on every path, not just some.
+    settings(env);
+    response = await router.fetch(request, env, ctx);
+  } catch (error) {
+    response = toErrorResponse(error, c);
+  }
+  return finish(response, request, env);
+}
 
 function otherMethod(request: Request, allowed: string[]): Response {
   if (request.method === "OPTIONS") return preflight(allowed);
@@ -77,8 +76,7 @@ function otherMethod(request: Request, allowed: string[]): Response {
 }
 
 /** Anything unexpected is a logged 500 with the generic detail. */
-function toErrorResponse(error: unknown, request: Request): Response {
-  const c = context(request);
+function toErrorResponse(error: unknown, c: RequestContext): Response {
   if (error instanceof HttpError) {
     c.outcome ??= error.code;
     return error.toResponse();

@@ -55,10 +55,14 @@ interface Scenario {
 /** Each pooled scenario's best rate so far, to size the next pool of a timed run. */
 const rates = new Map<string, number>();
 
-/** A timed run's pool: half as much again as the best rate seen would use (2000/s before any). */
+/**
+ * A timed run's pool: twice what the best rate seen (at least 2000/s) would use. More
+ * connections than the run that set the best rate can go faster: a pool that runs out repeats
+ * its last request, which a replay check refuses, and that shows as errors.
+ */
 function poolSize(t: Scenario, connections: number, limit: { duration: number } | { amount: number }): number {
   if ("amount" in limit) return limit.amount + 2 * connections;
-  return Math.ceil((rates.get(t.name) ?? 2000) * limit.duration * 1.5) + 2 * connections;
+  return Math.ceil(Math.max(rates.get(t.name) ?? 0, 2000) * limit.duration * 2) + 2 * connections;
 }
 
 const form = (p: Record<string, string>) => new URLSearchParams(p).toString();
