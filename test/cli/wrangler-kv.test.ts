@@ -22,17 +22,22 @@ describe("KV over wrangler kv commands", () => {
     expect(await anyApplicationKey(clients)).toBe(false);
     await clients.put("appkey:0190", "c".repeat(40), { metadata: { client_id: "c".repeat(40) } });
     await clients.put("client:x", JSON.stringify({ id: "0190" }));
-    expect(await anyApplicationKey(clients)).toBe(true);
-    expect(await clients.get("client:x", "json")).toStrictEqual({ id: "0190" });
-    expect(await clients.get(["client:x", "client:y"], "text")).toStrictEqual(
+    // Reads do not depend on each other: one wrangler process each, at once.
+    const [any, one, many, listed] = await Promise.all([
+      anyApplicationKey(clients),
+      clients.get("client:x", "json"),
+      clients.get(["client:x", "client:y"], "text"),
+      clients.list({ prefix: "appkey:" }),
+    ]);
+    expect(any).toBe(true);
+    expect(one).toStrictEqual({ id: "0190" });
+    expect(many).toStrictEqual(
       new Map([
         ["client:x", '{"id":"0190"}'],
         ["client:y", null],
       ]),
     );
-    expect((await clients.list({ prefix: "appkey:" })).keys).toStrictEqual([
-      { name: "appkey:0190", metadata: { client_id: "c".repeat(40) } },
-    ]);
+    expect(listed.keys).toStrictEqual([{ name: "appkey:0190", metadata: { client_id: "c".repeat(40) } }]);
     await clients.delete("appkey:0190");
     expect(await anyApplicationKey(clients)).toBe(false);
   }, 120_000);
