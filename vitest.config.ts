@@ -117,8 +117,8 @@ export default defineConfig(async () => ({
     // Every request writes a log line; show console output only for failing tests.
     silent: "passed-only" as const,
     // Vitest's default is one worker less than the cores: on two cores, one file at a time. The
-    // CLI suites mostly wait on the processes they start, so three files run side by side.
-    maxWorkers: 3,
+    // CLI suites mostly wait on the processes they start, so four files run side by side.
+    maxWorkers: 4,
     projects: [
       // Test files share one workerd and module graph (each test's keys are its own): the Worker
       // is imported once, not once per file.

@@ -17,9 +17,13 @@ export interface Deployed {
   close(): Promise<void>;
 }
 
+// The Worker is bundled once per test process; every stand-in deployment runs the same script.
+let bundled: string | undefined;
+
 export async function startDeployed(standinDir: string, persist: string): Promise<Deployed> {
   const service = unstable_readConfig({ config: "wrangler.toml" });
-  const script = bundle("src/index.ts", "deployed-edge-token");
+  bundled ??= bundle("src/index.ts", "deployed-edge-token");
+  const script = bundled;
   const signingKeys = await newSigningKeys();
   let mf: Miniflare | undefined;
   let applied = "";
