@@ -48,7 +48,8 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
 const router = IttyRouter<IRequest, [Env, ExecutionContext], Response>();
 for (const [path, methods] of routes) {
   for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
-  router.all(path, (request) => otherMethod(request, Object.keys(methods)));
+  const allowed = Object.keys(methods);
+  router.all(path, (request) => otherMethod(request, allowed));
 }
 router.all("*", () => {
   throw new HttpError(404, "not_found", "There is nothing at this path.");

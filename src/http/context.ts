@@ -4,7 +4,7 @@
  */
 export interface RequestContext {
   started: number;
-  /** The request URL's path, parsed once for routing and the log line. */
+  /** The request URL's path for the log line: a slice of the URL string (the router parses the URL itself). */
   pathname: string;
   clientId?: string;
   outcome?: string;

@@ -15,7 +15,7 @@ import { adminAudience } from "../../src/oauth/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
 import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./fresh-requests.ts";
-import { BENCH_SCOPE, bundle, createApplicationKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
+import { BENCH_SCOPE, bundle, createApplicationKey, createMachineKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
 interface Counts {
@@ -223,13 +223,7 @@ export async function countKvOperations(): Promise<CountRow[]> {
         await createApplicationKey(mf, { name: "b", scope: BENCH_SCOPE, grant_types: grants }),
       ];
       const possession = await possessionKeys();
-      const machine = await createApplicationKey(mf, {
-        name: "machine",
-        scope: BENCH_SCOPE,
-        grant_types: ["client_credentials"],
-        token_endpoint_auth_method: "private_key_jwt",
-        jwks: { keys: [possession.assertionJwk as never] },
-      });
+      const machine = await createMachineKey(mf, possession);
       const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
       const consumerUrl = await mf.unsafeGetDirectURL("consumer");
       const ctx: Ctx = {

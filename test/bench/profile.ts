@@ -27,7 +27,7 @@ import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/application-keys.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { bearerRequests, type Fresh, issuanceRequests, possessionKeys, verificationRequests } from "./fresh-requests.ts";
-import { createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA } from "./workers.ts";
+import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -324,13 +324,7 @@ async function main() {
       let next = 0;
       return () => fetch(u, { method, ...items[next++]! });
     };
-    const machine = await createApplicationKey(mf, {
-      name: "machine",
-      scope: SCOPE,
-      grant_types: ["client_credentials"],
-      token_endpoint_auth_method: "private_key_jwt",
-      jwks: { keys: [possession.assertionJwk as never] },
-    });
+    const machine = await createMachineKey(mf, possession, SCOPE);
     const issuance = async (name: string, path: string, clientId: string) => {
       const u = await url(name, path);
       return pooled(u, "POST", (n) => issuanceRequests(n, possession, clientId, ISSUER, u));

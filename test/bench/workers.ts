@@ -23,6 +23,8 @@ export function bundle(entry: string, name: string): string {
     platform: "neutral",
     external: ["cloudflare:*"],
     loader: { ".md": "text" },
+    // A recipe imports the verifier by the package's name, as another Worker would.
+    alias: { "edge-token/verify": "./src/verify.ts" },
     logLevel: "warning",
   });
   return outfile;
@@ -116,6 +118,17 @@ export async function createApplicationKey(
   if (!answer.ok || !answer.value) throw new Error(`the registry refused a key: ${JSON.stringify(answer.refusal)}`);
   // A private_key_jwt key has no secret: "" then.
   return { id: answer.value.record.id, client_id: answer.value.record.client_id, client_secret: answer.value.client_secret ?? "" };
+}
+
+/** A key that holds no secret (private_key_jwt), its assertions signed with `possession`'s key. */
+export function createMachineKey(mf: Miniflare, possession: PossessionKeys, scope = BENCH_SCOPE) {
+  return createApplicationKey(mf, {
+    name: "machine",
+    scope,
+    grant_types: ["client_credentials"],
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks: { keys: [possession.assertionJwk as never] },
+  });
 }
 
 /** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */
@@ -214,13 +227,7 @@ export async function startWorkers(): Promise<Workers> {
     grant_types: ["client_credentials"],
     token_quota: QUOTA,
   });
-  const machine = await createApplicationKey(mf, {
-    name: "machine",
-    scope: BENCH_SCOPE,
-    grant_types: ["client_credentials"],
-    token_endpoint_auth_method: "private_key_jwt",
-    jwks: { keys: [possession.assertionJwk as never] },
-  });
+  const machine = await createMachineKey(mf, possession);
   return {
     mf,
     urls: {

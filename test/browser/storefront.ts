@@ -8,46 +8,15 @@
  * loopback (Chrome refuses a page it cannot place in an address space access to loopback).
  * Prints what the page saw and exits 1 when anything differs from what is expected.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer } from "node:net";
-import { join } from "node:path";
-import { buildSync } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { unstable_readConfig } from "wrangler";
-import { createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
+import { freePort } from "../support/free-port.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const OUT = "test/fixtures/.build/browser";
-
-function bundle(entry: string, name: string): string {
-  mkdirSync(OUT, { recursive: true });
-  const outfile = join(OUT, `${name}.mjs`);
-  buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    external: ["cloudflare:*"],
-    loader: { ".md": "text" },
-    // The recipe imports the package by name, as a shop's own Worker would.
-    alias: { "edge-token/verify": "./src/verify.ts" },
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on("error", fail);
-  });
-}
 
 /** The page: it loads the recipe's own script and does what a storefront does with it. */
 const PAGE = (o: { issuer: string; clientId: string; api: string }) => `<!doctype html>
@@ -109,14 +78,14 @@ async function main(): Promise<number> {
       handleStructuredLogs: () => {},
       workers: [
         worker("edge-token", authPort, {
-          scriptPath: bundle("src/index.ts", "edge-token"),
+          scriptPath: bundle("src/index.ts", "browser-edge-token"),
           kvNamespaces: kv,
           durableObjects: EDGE_TOKEN_OBJECTS,
           ratelimits,
           bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: await newSigningKeys(), ISSUER: issuer },
         }),
         worker("shop-api", apiPort, {
-          scriptPath: bundle("test/fixtures/recipes/storefront-api.ts", "storefront-api"),
+          scriptPath: bundle("test/fixtures/recipes/storefront-api.ts", "browser-storefront-api"),
           kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
           serviceBindings: { EDGE_TOKEN: "edge-token" },
           bindings: { ISSUER: issuer },

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/free-port.ts";
 import { keysCommand } from "../support/keys-cli.ts";
 
 /**
@@ -24,14 +24,6 @@ const keys = (...args: string[]) =>
     WRANGLER_REGISTRY_PATH: registryDir,
     CLOUDFLARE_DEV_REGISTRY_PATH: registryDir,
   });
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
