@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { withNamespaceIds } from "../../src/cli/deploy.ts";
-import { keysCommand } from "../support/keys-cli.ts";
-import { type Deployed, startDeployed } from "./stand-in/deployed.ts";
+import { adminToken, config, deploy, deployed, dir, home, keys, words } from "../support/deploy-harness.ts";
 
 /**
  * npm run deploy's decisions, against a stand-in wrangler first on PATH (test/cli/stand-in/)
@@ -14,82 +11,6 @@ import { type Deployed, startDeployed } from "./stand-in/deployed.ts";
  * bootstrap and the CLI's --remote. No Cloudflare account is reachable from here: the real path
  * is untested (README, "Deploy"; docs/settings.md).
  */
-let dir: string;
-let home: string;
-let config: string;
-let deployed: Deployed;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edge-token-deploy-"));
-  home = join(dir, "home");
-  await mkdir(join(dir, "project"), { recursive: true });
-  await mkdir(home);
-  deployed = await startDeployed(dir, join(dir, "deployed"));
-  config = join(dir, "project", "wrangler.toml");
-  const shipped = await readFile("wrangler.toml", "utf8");
-  await writeFile(
-    config,
-    shipped.replace('ISSUER = ""', `ISSUER = "${deployed.url}"`).replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`),
-  );
-});
-afterEach(async () => {
-  await deployed.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  calls: string[][];
-}
-
-/** `tty`: run it on a pseudo-terminal (util-linux `script`), as an operator at a terminal does. */
-function deploy(args: string[] = [], env: Record<string, string> = {}, tty = false): Promise<Run> {
-  const command = [process.execPath, "src/cli/deploy.ts", "--config", config, ...args];
-  const [file, argv] = tty
-    ? ["script", ["-qec", command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" "), "/dev/null"]]
-    : [command[0]!, command.slice(1)];
-  return new Promise((done) => {
-    execFile(
-      file,
-      argv,
-      {
-        env: {
-          ...process.env,
-          PATH: `${resolve("test/cli/stand-in")}${delimiter}${process.env.PATH}`,
-          STANDIN_DIR: dir,
-          STANDIN_DEPLOYED: deployed.url,
-          HOME: home,
-          ...env,
-        },
-      },
-      async (error, stdout, stderr) => {
-        const log = await readFile(join(dir, "calls.jsonl"), "utf8").catch(() => "");
-        const calls = log
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as string[]);
-        await writeFile(join(dir, "calls.jsonl"), "");
-        done({ code: error ? (error as { code: number }).code : 0, stdout, stderr, calls });
-      },
-    );
-  });
-}
-
-const keys = (env: Record<string, string>, ...args: string[]) => keysCommand(args, env);
-
-async function adminToken(c: Record<string, string>): Promise<string> {
-  const res = await fetch(`${deployed.url}/oauth/access_token`, {
-    method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: c.client_id!, client_secret: c.client_secret! }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-/** A call's command words, without the flags every call carries. */
-const words = (call: string[]) =>
-  call.filter((a, i) => a !== "--config" && call[i - 1] !== "--config" && !a.startsWith("edge-token-")).join(" ");
 
 describe("npm run deploy", () => {
   it("a first deploy creates the namespaces, deploys, uploads a signing key and bootstraps the first key", async () => {
@@ -194,55 +115,6 @@ describe("npm run deploy", () => {
     const line = run.stdout.split(/\r?\n/).find((l) => l.startsWith("{") && l.includes("client_secret"))!; // stderr shares the terminal
     expect(JSON.parse(line)).toMatchObject({ name: "Admin", client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     await expect(stat(join(home, ".config", "edge-token", "edge-token.first-key.json"))).rejects.toThrow();
-  });
-
-  it("refuses while ISSUER is unset, before running any wrangler command", async () => {
-    await writeFile(config, (await readFile(config, "utf8")).replace(`ISSUER = "${deployed.url}"`, 'ISSUER = ""'));
-    const run = await deploy();
-    expect([run.code, run.calls]).toStrictEqual([2, []]);
-    expect(run.stderr).toContain("deploy: ISSUER is not set for the top-level environment");
-  });
-
-  it("stops at a failed namespace create: no deploy, the config unchanged", async () => {
-    const before = await readFile(config, "utf8");
-    const run = await deploy([], { STANDIN_FAIL: "kv-create" });
-    expect(run.code).toBe(1);
-    expect(run.calls.map(words)).toStrictEqual(["kv namespace create --binding CLIENTS"]);
-    expect(run.stderr).toContain("Authentication error [code: 10000]");
-    expect(await readFile(config, "utf8")).toBe(before);
-  });
-
-  it("--dry-run prints every wrangler command it would run and changes nothing", async () => {
-    const before = await readFile(config, "utf8");
-    const run = await deploy(["--dry-run"]);
-    expect([run.code, run.calls]).toStrictEqual([0, []]);
-    const lines = run.stdout.split("\n").filter((l) => l.startsWith("wrangler "));
-    expect(lines.map((l) => words(l.split(" ").slice(1)).replace("   (value on stdin)", ""))).toStrictEqual([
-      "kv namespace create --binding CLIENTS",
-      "kv namespace create --binding REVOCATIONS",
-      "deploy",
-      "secret list --format json",
-      "secret put SIGNING_KEYS",
-      "kv key list --prefix appkey: --binding CLIENTS --remote",
-      "secret put BOOTSTRAP_SECRET_HASH",
-      "secret delete BOOTSTRAP_SECRET_HASH",
-    ]);
-    expect(await readFile(config, "utf8")).toBe(before);
-    await expect(stat(join(home, ".config"))).rejects.toThrow();
-  });
-
-  it("--env NAME deploys that environment and gives it namespaces of its own", async () => {
-    await writeFile(config, `${await readFile(config, "utf8")}\n[env.staging.vars]\nISSUER = "${deployed.url}"\n`);
-    const run = await deploy(["--env", "staging"]);
-    expect(run.code).toBe(0);
-    expect(run.calls.slice(0, 3).map((c) => c.includes("--env") && c[c.indexOf("--env") + 1])).toStrictEqual([
-      "staging",
-      "staging",
-      "staging",
-    ]);
-    const written = await readFile(config, "utf8");
-    expect(written).toContain(`[[env.staging.kv_namespaces]]\nbinding = "CLIENTS"\nid = "${"c".repeat(32)}"`);
-    expect(written).toContain('binding = "CLIENTS"\nid = "00000000000000000000000000c11e75"'); // the top level is left alone
   });
 });
 
