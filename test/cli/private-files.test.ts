@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDevVar, writeDevVar } from "../../src/cli/dev-vars.ts";
 import { writePrivateFile } from "../../src/cli/private-file.ts";
+import { keysCommand } from "../support/keys-cli.ts";
 
 /** Files that hold private keys or secrets are the operator's alone: mode 0600, never in git. */
 const run = promisify(execFile);
@@ -16,7 +17,11 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
-const keysCli = (...args: string[]) => run(process.execPath, ["src/cli/keys.ts", ...args]);
+async function keysCli(...args: string[]) {
+  const r = await keysCommand(args);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r;
+}
 
 describe("private key files", () => {
   it("signing --out writes the key set 0600 (even over an existing 0644 file) and prints nothing private", async () => {
