@@ -129,7 +129,17 @@ export default defineConfig(async () => ({
       }),
       await workersProject("workers-own-storage", { include: WHOLE_REGISTRY, exclude: [], isolate: true }),
       // The CLI is Node code: its tests run on Node, against local KV in a temporary directory.
-      { test: { name: "cli", include: ["test/cli/**/*.test.ts", "test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+      // Its files share one module graph (wrangler and Miniflare are imported once per worker):
+      // each restores what it changes (process.env, spies, kept registries) when it ends.
+      {
+        test: {
+          name: "cli",
+          isolate: false,
+          include: ["test/cli/**/*.test.ts", "test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 }));

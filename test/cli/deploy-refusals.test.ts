@@ -1,12 +1,14 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { config, deploy, deployed, home, words } from "../support/deploy-harness.ts";
+import { config, deploy, deployed, home, useDeployHarness, words } from "../support/deploy-harness.ts";
 
 /**
  * npm run deploy's refusals and dry runs, against the stand-in wrangler (test/support/deploy-harness.ts):
  * the other half of test/cli/deploy.test.ts, in a file of its own so the two run side by side.
  */
+useDeployHarness();
+
 describe("npm run deploy", () => {
   it("refuses while ISSUER is unset, before running any wrangler command", async () => {
     await writeFile(config, (await readFile(config, "utf8")).replace(`ISSUER = "${deployed.url}"`, 'ISSUER = ""'));

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withNamespaceIds } from "../../src/cli/deploy.ts";
-import { adminToken, config, deploy, deployed, dir, home, keys, words } from "../support/deploy-harness.ts";
+import { adminToken, config, deploy, deployed, dir, home, keys, useDeployHarness, words } from "../support/deploy-harness.ts";
 
 /**
  * npm run deploy's decisions, against a stand-in wrangler first on PATH (test/cli/stand-in/)
@@ -11,6 +11,8 @@ import { adminToken, config, deploy, deployed, dir, home, keys, words } from "..
  * bootstrap and the CLI's --remote. No Cloudflare account is reachable from here: the real path
  * is untested (README, "Deploy"; docs/settings.md).
  */
+
+useDeployHarness();
 
 describe("npm run deploy", () => {
   it("a first deploy creates the namespaces, deploys, uploads a signing key and bootstraps the first key", async () => {

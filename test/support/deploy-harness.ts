@@ -9,31 +9,34 @@ import { keysCommand } from "./keys-cli.ts";
 /**
  * What the npm run deploy suites share: each test gets a directory of its own with a project
  * (the shipped wrangler.toml, ISSUER pointing at a stand-in deployment), a HOME, and the
- * stand-in wrangler first on PATH (test/cli/stand-in/), which records its calls. Importing this
- * module registers the hooks that make and remove them; the bindings below are live.
+ * stand-in wrangler first on PATH (test/cli/stand-in/), which records its calls.
+ * `useDeployHarness()` registers the hooks that make and remove them; the bindings below are live.
  */
 export let dir: string;
 export let home: string;
 export let config: string;
 export let deployed: Deployed;
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edge-token-deploy-"));
-  home = join(dir, "home");
-  await mkdir(join(dir, "project"), { recursive: true });
-  await mkdir(home);
-  deployed = await startDeployed(dir, join(dir, "deployed"));
-  config = join(dir, "project", "wrangler.toml");
-  const shipped = await readFile("wrangler.toml", "utf8");
-  await writeFile(
-    config,
-    shipped.replace('ISSUER = ""', `ISSUER = "${deployed.url}"`).replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`),
-  );
-});
-afterEach(async () => {
-  await deployed.close();
-  await rm(dir, { recursive: true, force: true });
-});
+/** Registers the per-test setup in the calling suite file (call it once, at its top level). */
+export function useDeployHarness(): void {
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "edge-token-deploy-"));
+    home = join(dir, "home");
+    await mkdir(join(dir, "project"), { recursive: true });
+    await mkdir(home);
+    deployed = await startDeployed(dir, join(dir, "deployed"));
+    config = join(dir, "project", "wrangler.toml");
+    const shipped = await readFile("wrangler.toml", "utf8");
+    await writeFile(
+      config,
+      shipped.replace('ISSUER = ""', `ISSUER = "${deployed.url}"`).replace('main = "src/index.ts"', `main = "${resolve("src/index.ts")}"`),
+    );
+  });
+  afterEach(async () => {
+    await deployed.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+}
 
 export interface Run {
   code: number;
