@@ -27,6 +27,13 @@ function command(): [string, string[]] {
   return [process.execPath, [WRANGLER]];
 }
 
+/**
+ * wrangler prints a command's result (a key list, a secret list) at its "log" level: a caller's
+ * WRANGLER_LOG of warn, error or none (the CLI quiets Miniflare so) would leave stdout empty.
+ */
+const quietEnough = (level: string | undefined) =>
+  level !== undefined && ["warn", "error", "none"].includes(level.toLowerCase()) ? { WRANGLER_LOG: "log" } : {};
+
 /** Runs wrangler; resolves with stdout, rejects with its stderr. `input` goes to its stdin (secrets). */
 export function wrangler(args: string[], o: { cwd?: string; input?: string } = {}): Promise<string> {
   const [file, prefix] = command();
@@ -34,7 +41,7 @@ export function wrangler(args: string[], o: { cwd?: string; input?: string } = {
     const child = spawn(file, [...prefix, ...args], {
       cwd: o.cwd ?? ROOT,
       stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      env: { ...process.env, ...quietEnough(process.env.WRANGLER_LOG), WRANGLER_SEND_METRICS: "false" },
     });
     if (o.input !== undefined) child.stdin!.end(o.input);
     let out = "";

@@ -27,7 +27,6 @@ type KVNamespaceLike = { get(key: string, type: "json"): Promise<unknown> };
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "edge-token-cli-"));
   keepKeyAdminsOpen();
-  process.env.WRANGLER_LOG = "error";
   proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({ configPath: "wrangler.toml", persist: { path: join(state, "v3") } });
 });
 afterAll(async () => {

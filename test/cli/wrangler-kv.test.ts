@@ -11,10 +11,17 @@ import { anyApplicationKey } from "../../src/store/application-keys.ts";
  * storage: the plumbing is what is under test.
  */
 let state: string;
+const logLevel = process.env.WRANGLER_LOG;
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "edge-token-wkv-"));
+  // As the CLI leaves it when it has quieted Miniflare: wrangler must still print its results.
+  process.env.WRANGLER_LOG = "error";
 });
-afterAll(() => rm(state, { recursive: true, force: true }));
+afterAll(async () => {
+  if (logLevel === undefined) delete process.env.WRANGLER_LOG;
+  else process.env.WRANGLER_LOG = logLevel;
+  await rm(state, { recursive: true, force: true });
+});
 
 describe("KV over wrangler kv commands", () => {
   it("puts, reads one and many, lists with metadata, deletes; and tells whether any key exists", async () => {
