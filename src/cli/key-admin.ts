@@ -1,20 +1,21 @@
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { convertV4MiniflareOptions, getWorkerRegistry, Miniflare, resolveDevRegistryPath } from "miniflare";
+import { setTimeout as sleep } from "node:timers/promises";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import type { ApplicationKey } from "../store/application-keys.ts";
 import { type Answer, type AuditLine, type AuditRecord, type Caller, type NewKey, REGISTRY_NAME } from "../store/registry-protocol.ts";
 import { bundleWorker } from "./bundle.ts";
 import { pages } from "./pages.ts";
 import { type RemoteCredentials, remoteKeyAdmin } from "./remote-key-admin.ts";
-import { SESSION_FILE_NAME, wranglerRegistryPath } from "./start-session.ts";
+import { isRunning, isServing, liveSession, type StartSession } from "./start-session.ts";
 import { ROOT } from "./wrangler.ts";
 
 /**
  * What the CLI does to application keys, wherever the registry is: the local one `npm start`
  * serves, or a deployment's. There is no second writer: locally the CLI asks the registry
  * Durable Object itself, either inside the running `npm start` (through wrangler's dev
- * registry) or, when none is running, in a workerd of its own over the same state; remotely it
+ * registry of that state's own) or, when none serves it, in a workerd of its own over the same
+ * state; remotely it
  * uses the admin API with a key-management key's credentials.
  */
 export interface KeyAdmin {
@@ -66,14 +67,16 @@ export async function openKeyAdmin(t: Target): Promise<KeyAdmin> {
   const state = t.persistTo ?? join(ROOT, ".wrangler/state");
   const config = unstable_readConfig({ config: configPath });
   const name = config.name!;
-  const attached = servedByDevSession(state, name, t.persistTo !== undefined);
+  const attached = await servingSession(state, name);
   if (t.verbose)
-    console.error(`keys: ${attached ? "through the registry of the running npm start" : `in a workerd of its own, over ${state}`}`);
+    console.error(
+      `keys: ${attached ? `through the registry of the running npm start (pid ${attached.pid})` : `in a workerd of its own, over ${state}`}`,
+    );
   if (!kept) {
     const { registry, dispose } = await openRegistry(configPath, config, state, attached);
     return localKeyAdmin(registry, dispose);
   }
-  const key = JSON.stringify([configPath, state, attached]);
+  const key = JSON.stringify([configPath, state, attached?.registry]);
   let registry = kept.get(key);
   if (!registry) {
     const opened = openRegistry(configPath, config, state, attached);
@@ -88,24 +91,24 @@ async function openRegistry(
   configPath: string,
   config: ReturnType<typeof unstable_readConfig>,
   state: string,
-  attached: boolean,
+  attached: StartSession | undefined,
 ): Promise<{ registry: RegistryStub; dispose: () => Promise<void> }> {
   const name = config.name!;
   // stdout carries the CLI's JSON: keep Miniflare's own chatter off it.
   process.env.WRANGLER_LOG ??= "error";
   let mf: Miniflare;
   if (attached) {
-    // npm start is running on this state: its registry is the one writer, so ask it.
-    mf = new Miniflare(
-      convertV4MiniflareOptions({
-        name: "edge-token-cli",
-        modules: true,
-        script: "export default { fetch: () => new Response(null, { status: 404 }) }",
-        compatibilityDate: config.compatibility_date,
-        durableObjects: { REGISTRY: { className: "Registry", scriptName: name } },
-        unsafeDevRegistryPath: wranglerRegistryPath(),
-      } as never),
-    );
+    // npm start is running on this state: its registry is the one writer, so ask it, through
+    // that session's own dev registry (Miniflare lets CLOUDFLARE_DEV_REGISTRY_PATH override it).
+    const options = convertV4MiniflareOptions({
+      name: "edge-token-cli",
+      modules: true,
+      script: "export default { fetch: () => new Response(null, { status: 404 }) }",
+      compatibilityDate: config.compatibility_date,
+      durableObjects: { REGISTRY: { className: "Registry", scriptName: name } },
+      unsafeDevRegistryPath: attached.registry,
+    } as never);
+    mf = withEnv({ CLOUDFLARE_DEV_REGISTRY_PATH: attached.registry }, () => new Miniflare(options));
   } else {
     // Nothing serves this state: run the Worker here, exactly as wrangler dev would, over it.
     const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
@@ -128,20 +131,39 @@ async function openRegistry(
   return { registry, dispose: () => mf.dispose() };
 }
 
+/** How long the CLI waits for an npm start that holds the state to serve it (its wrangler dev starting). */
+const SERVING_WAIT_MS = 30_000;
+
 /**
- * Whether a running `npm start` serves this state: wrangler's dev registry lists the Worker,
- * and (for a state directory given with --persist-to) npm start's session file is in it.
+ * The npm start that serves this state: its session file in the state names a running process,
+ * and that session's own dev registry lists the Worker. Without a live session file nothing
+ * serves it, whatever runs elsewhere on the machine. A live session not yet serving is waited
+ * for rather than opened beside: two workerds over one state would both write it.
  */
-function servedByDevSession(state: string, name: string, explicitState: boolean): boolean {
-  const running = Object.hasOwn(getWorkerRegistry(resolveDevRegistryPath(wranglerRegistryPath())), name);
-  if (!running) return false;
-  const session = join(state, SESSION_FILE_NAME);
-  if (!existsSync(session)) return !explicitState;
+async function servingSession(state: string, name: string): Promise<StartSession | undefined> {
+  const session = liveSession(state);
+  // npm start itself, making its demo client before its wrangler dev runs, is the only writer.
+  if (!session || session.pid === process.pid) return undefined;
+  for (const deadline = Date.now() + SERVING_WAIT_MS; Date.now() < deadline; await sleep(250)) {
+    if (isServing(session, name)) return session;
+    if (!isRunning(session.pid)) return undefined;
+  }
+  throw new Error(
+    `npm start (pid ${session.pid}) holds ${state} but has not served it for ${SERVING_WAIT_MS / 1000} s; try again once it does, or stop it`,
+  );
+}
+
+/** Runs `fn` with these environment variables set, and puts them back after. */
+function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
+  const saved = Object.entries(vars).map(([k]) => [k, process.env[k]] as const);
+  Object.assign(process.env, vars);
   try {
-    process.kill((JSON.parse(readFileSync(session, "utf8")) as { pid: number }).pid, 0);
-    return true;
-  } catch {
-    return !explicitState;
+    return fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 

@@ -4,14 +4,16 @@
  * demo client in local KV) and prints a curl line for each grant.
  */
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
+import { unstable_readConfig } from "wrangler";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { type CreatedApplicationKey, createApplicationKey } from "./key-commands.ts";
 import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
-import { SESSION_FILE_NAME } from "./start-session.ts";
+import { claimSession, releaseSession, type StartSession, StateTaken } from "./start-session.ts";
 import { ROOT, WRANGLER } from "./wrangler.ts";
 
 const args = process.argv.slice(2);
@@ -22,14 +24,43 @@ const persistTo = optionFrom(args, "--persist-to");
 const STATE = resolve(persistTo ?? join(ROOT, ".wrangler/state"));
 const DEMO_FILE = join(STATE, "edge-token-demo-client.json");
 const target = { remote: false, env: undefined, persistTo };
-const SESSION_FILE = join(STATE, SESSION_FILE_NAME);
+const WORKER_NAME = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).name!;
 
+const session = claimState();
+await assertPortFree(port);
 await ensureSigningKeys();
 await ensureLocalIssuer();
 await keepPrivate(DEV_VARS); // it holds private keys, whoever created it
 const demo = await ensureDemoClient();
-printDemo(demo, port);
-startWrangler(args);
+printDemo(demo, port, session);
+startWrangler(args, session);
+
+/** Before anything is written: a port taken by another npm start would fail only after the demo client is printed. */
+async function assertPortFree(p: number): Promise<void> {
+  const server = createServer();
+  const taken = await new Promise<boolean>((done) => {
+    server.once("error", () => done(true));
+    server.listen(p, "localhost", () => done(false));
+  });
+  await new Promise((r) => server.close(r));
+  if (taken) {
+    console.error(`edge-token: port ${p} is in use (another npm start?). Choose another: npm start -- --port N`);
+    process.exit(1);
+  }
+}
+
+/** This state is served by this npm start alone, from here on: its demo client, KV and registry. */
+function claimState(): StartSession {
+  try {
+    const claimed = claimSession(STATE, port, WORKER_NAME);
+    process.on("exit", () => releaseSession(STATE));
+    return claimed;
+  } catch (error) {
+    if (!(error instanceof StateTaken)) throw error;
+    console.error(`edge-token: ${error.message}`);
+    process.exit(1);
+  }
+}
 
 /** A file someone else made, or loosened, or linked: written anew as a 0600 file of its own. */
 async function keepPrivate(file: string): Promise<void> {
@@ -80,10 +111,13 @@ async function ensureDemoClient(): Promise<CreatedApplicationKey & { created: bo
   return { ...client, created: true };
 }
 
-function printDemo(demo: CreatedApplicationKey & { created: boolean }, port: number): void {
+function printDemo(demo: CreatedApplicationKey & { created: boolean }, port: number, s: StartSession): void {
   const url = `http://localhost:${port}/oauth/access_token`;
   console.log(`
 edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.client_id} (saved in ${relative(ROOT, DEMO_FILE)})
+
+  for the README's examples:
+    export CLIENT_ID=${demo.client_id} CLIENT_SECRET=${demo.client_secret}
 
   client_credentials, a token for your APIs (scope: read write):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret} -d scope="read write"
@@ -95,19 +129,20 @@ edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.c
     curl -s ${url} -d grant_type=implicit -d client_id=${demo.client_id}
 
   more clients: npm run keys -- create --name NAME
+  another Worker binding to this one (wrangler dev's registry of this state):
+    WRANGLER_REGISTRY_PATH=${s.registry} npx wrangler dev
 `);
 }
 
 /**
- * wrangler dev, with the session file in the state it serves while it runs: `npm run keys` then
- * asks this server's registry instead of opening the same state a second time.
+ * wrangler dev over the claimed state, registered in that state's own dev registry: `npm run
+ * keys` reaches this server's registry through it, and never another checkout's.
  */
-function startWrangler(passThrough: string[]): void {
+function startWrangler(passThrough: string[], s: StartSession): void {
   const portArgs = optionFrom(passThrough, "--port") === undefined ? ["--port", String(port)] : [];
-  writeFileSync(SESSION_FILE, JSON.stringify({ pid: process.pid }));
-  const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit" });
+  const env = { ...process.env, WRANGLER_REGISTRY_PATH: s.registry, CLOUDFLARE_DEV_REGISTRY_PATH: s.registry };
+  const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit", env });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
-  process.on("exit", () => rmSync(SESSION_FILE, { force: true }));
   child.on("close", (code) => process.exit(code ?? 0));
 }
 

@@ -1,29 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/free-port.ts";
 import { keysCommand } from "../support/keys-cli.ts";
 
 /**
  * `npm run keys` while `npm start` serves the same state: the CLI asks the running server's
- * registry (the one writer), found through wrangler's dev registry, and the key works at once;
- * once the server stops, the CLI runs the Worker itself over the same state. Each run gets a
- * dev registry of its own, so a developer's own npm start is left alone.
+ * registry (the one writer), found through the dev registry npm start keeps in that state, and
+ * the key works at once; once the server stops, the CLI runs the Worker itself over the same
+ * state. The README's examples run against the same server, as a newcomer pastes them.
  */
 let state: string;
-let registryDir: string;
 let port: number;
 let server: ChildProcess;
-const env = () => ({ ...process.env, WRANGLER_REGISTRY_PATH: registryDir, CLOUDFLARE_DEV_REGISTRY_PATH: registryDir });
+let printed = "";
 
 // In this process, as the CLI's entry runs a command; the server is a real npm start.
-const keys = (...args: string[]) =>
-  keysCommand([...args, "--persist-to", state, "--verbose"], {
-    WRANGLER_REGISTRY_PATH: registryDir,
-    CLOUDFLARE_DEV_REGISTRY_PATH: registryDir,
-  });
+const keys = (...args: string[]) => keysCommand([...args, "--persist-to", state, "--verbose"]);
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
@@ -35,16 +31,17 @@ async function waitFor(url: string): Promise<void> {
 
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "edge-token-serving-"));
-  registryDir = await mkdtemp(join(tmpdir(), "edge-token-registry-"));
   port = await freePort();
-  server = spawn(process.execPath, ["src/cli/start.ts", "--port", String(port), "--persist-to", state], { env: env(), stdio: "ignore" });
+  server = spawn(process.execPath, ["src/cli/start.ts", "--port", String(port), "--persist-to", state], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  server.stdout!.on("data", (d) => (printed += d));
   await waitFor(`http://localhost:${port}/.well-known/jwks.json`);
 }, 90_000);
 
 afterAll(async () => {
   server?.kill("SIGINT");
   await rm(state, { recursive: true, force: true });
-  await rm(registryDir, { recursive: true, force: true });
 });
 
 const token = (c: { client_id: string; client_secret: string }) =>
@@ -53,7 +50,51 @@ const token = (c: { client_id: string; client_secret: string }) =>
     body: new URLSearchParams({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret }),
   });
 
+/** The README's shell lines a newcomer runs after npm start: its token block and its endpoint table, in order. */
+async function readmeLines(): Promise<{ setup: string[]; table: string[] }> {
+  const readme = await readFile("README.md", "utf8");
+  const block = readme.split("```sh\n").find((b) => b.startsWith("export CLIENT_ID="))!;
+  const setup = block.slice(0, block.indexOf("```")).trim().split("\n");
+  const endpoints = readme.slice(readme.indexOf("## Endpoints"));
+  const table = [...endpoints.slice(0, endpoints.indexOf("\n\n", endpoints.indexOf("| ---"))).matchAll(/\| `(curl [^`]+)` \|$/gm)].map(
+    (m) => m[1]!,
+  );
+  return { setup, table };
+}
+
 describe("npm run keys while npm start serves the same state", () => {
+  it("the README's examples paste as they are: npm start's export line, the two tokens, then every endpoint in order", async () => {
+    const { setup, table } = await readmeLines();
+    expect(setup[0]).toMatch(/^export CLIENT_ID=… CLIENT_SECRET=…/);
+    expect(table).toHaveLength(9);
+    const exported = printed
+      .split("\n")
+      .find((l) => l.trim().startsWith("export CLIENT_ID="))!
+      .trim();
+    const here = (line: string) => line.replaceAll("localhost:8787", `localhost:${port}`);
+    const script = [
+      "set -eu",
+      exported,
+      ...setup.slice(1).map(here),
+      ...table.flatMap((line, i) => [`echo "@@${i}"`, here(line), "echo"]),
+    ].join("\n");
+    const { stdout } = await promisify(execFile)("bash", ["-c", script]);
+    const bodies = stdout
+      .split(/^@@\d+\n/m)
+      .slice(1)
+      .map((b) => b.trim());
+    const json = (i: number) => JSON.parse(bodies[i]!) as Record<string, unknown> & { data: Record<string, unknown> };
+    expect(json(0).data).toMatchObject({ token_type: "Bearer", identifier: "implicit" }); // access_token
+    expect(json(1)).toMatchObject({ active: true, scope: "read write" }); // introspect $TOKEN
+    expect(bodies[2]).toBe(""); // revoke $TOKEN: an empty 200
+    expect((json(3).data as unknown as { name: string }[]).map((k) => k.name)).toContain("demo"); // keys, as $ADMIN_TOKEN
+    expect(Array.isArray(json(4).data)).toBe(true); // audit
+    expect(Array.isArray(json(5).keys)).toBe(true); // jwks
+    expect(json(6).issuer).toBe(`http://localhost:${port}`); // metadata
+    expect(json(7).openapi).toMatch(/^3\.1\./); // openapi.json
+    expect(json(8)).toHaveProperty("links"); // the JSON index
+  });
+
   it("creates through the running server's registry, and the key gets a token from it at once", async () => {
     const created = await keys("create", "--name", "made while serving");
     expect(created.stderr).toContain("keys: through the registry of the running npm start");
