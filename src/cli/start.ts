@@ -6,12 +6,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { type CreatedApplicationKey, createApplicationKey } from "./key-commands.ts";
 import { generateSigningKey } from "./new-signing-key.ts";
+import { freePort, portInUse } from "./ports.ts";
 import { writePrivateFile } from "./private-file.ts";
 import { claimSession, releaseSession, type StartSession, StateTaken } from "./start-session.ts";
 import { ROOT, WRANGLER } from "./wrangler.ts";
@@ -33,20 +33,13 @@ await ensureLocalIssuer();
 await keepPrivate(DEV_VARS); // it holds private keys, whoever created it
 const demo = await ensureDemoClient();
 printDemo(demo, port, session);
-startWrangler(args, session);
+await startWrangler(args, session);
 
 /** Before anything is written: a port taken by another npm start would fail only after the demo client is printed. */
 async function assertPortFree(p: number): Promise<void> {
-  const server = createServer();
-  const taken = await new Promise<boolean>((done) => {
-    server.once("error", () => done(true));
-    server.listen(p, "localhost", () => done(false));
-  });
-  await new Promise((r) => server.close(r));
-  if (taken) {
-    console.error(`edge-token: port ${p} is in use (another npm start?). Choose another: npm start -- --port N`);
-    process.exit(1);
-  }
+  if (!(await portInUse(p))) return;
+  console.error(`edge-token: port ${p} is in use (another npm start?). Choose another: npm start -- --port N`);
+  process.exit(1);
 }
 
 /** This state is served by this npm start alone, from here on: its demo client, KV and registry. */
@@ -138,8 +131,11 @@ edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.c
  * wrangler dev over the claimed state, registered in that state's own dev registry: `npm run
  * keys` reaches this server's registry through it, and never another checkout's.
  */
-function startWrangler(passThrough: string[], s: StartSession): void {
+async function startWrangler(passThrough: string[], s: StartSession): Promise<void> {
   const portArgs = optionFrom(passThrough, "--port") === undefined ? ["--port", String(port)] : [];
+  // wrangler's debugger port is 9229 when free: two npm starts starting at once both find it
+  // free and the second fails to bind it. A port of each one's own, unless one is asked for.
+  if (optionFrom(passThrough, "--inspector-port") === undefined) portArgs.push("--inspector-port", String(await freePort()));
   const env = { ...process.env, WRANGLER_REGISTRY_PATH: s.registry, CLOUDFLARE_DEV_REGISTRY_PATH: s.registry };
   const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit", env });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));

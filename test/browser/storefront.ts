@@ -13,8 +13,8 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { unstable_readConfig } from "wrangler";
+import { freePort } from "../../src/cli/ports.ts";
 import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
-import { freePort } from "../support/free-port.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/cli/ports.ts";
 import { SESSION_FILE_NAME } from "../../src/cli/start-session.ts";
-import { freePort } from "../support/free-port.ts";
 
 /**
  * Two checkouts of the project on one machine, as people run them (a second branch, a
@@ -22,6 +22,7 @@ let second: string;
 let portA: number;
 let portB: number;
 const servers: ChildProcess[] = [];
+const temporary: string[] = [];
 const env = () => ({ ...process.env, WRANGLER_REGISTRY_PATH: shared, CLOUDFLARE_DEV_REGISTRY_PATH: shared, WRANGLER_LOG: "error" });
 const stateB = () => join(second, ".wrangler/state");
 
@@ -79,13 +80,23 @@ beforeAll(async () => {
   second = await mkdtemp(join(tmpdir(), "edge-token-checkout-"));
   [portA, portB] = [await freePort(), await freePort()];
   await checkout(second);
-  await start(ROOT, ["--port", String(portA), "--persist-to", stateA]);
+  // and a third at the same moment: two wrangler devs starting at once must not both want the
+  // debugger's default port (9229, free here unless a developer's wrangler holds it)
+  const stateC = await mkdtemp(join(tmpdir(), "edge-token-state-c-"));
+  temporary.push(stateC);
+  const portC = await freePort();
+  const [, third] = await Promise.all([
+    start(ROOT, ["--port", String(portA), "--persist-to", stateA]),
+    start(ROOT, ["--port", String(portC), "--persist-to", stateC]),
+  ]);
+  expect(await tokenStatus(portC, await demoOf(stateC))).toBe(200);
+  third.server.kill("SIGINT");
 }, 120_000);
 
 afterAll(async () => {
   for (const s of servers) s.kill("SIGINT");
   await Promise.all(servers.map((s) => (s.exitCode === null ? new Promise((r) => s.once("exit", r)) : undefined)));
-  for (const dir of [shared, stateA, second]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [shared, stateA, second, ...temporary]) await rm(dir, { recursive: true, force: true });
 });
 
 describe("two checkouts on one machine", () => {
