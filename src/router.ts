@@ -8,12 +8,14 @@ import {
   listApplicationKeys,
   updateApplicationKey,
 } from "./handlers/application-keys.ts";
+import { getCutoffs } from "./handlers/cutoffs.ts";
 import { getDoc, getOpenApi, getReadme } from "./handlers/documents.ts";
 import { introspectToken } from "./handlers/introspect.ts";
 import { getJwks } from "./handlers/jwks.ts";
 import { getMetadata } from "./handlers/metadata.ts";
 import { revokeToken } from "./handlers/revoke.ts";
 import { getRoot } from "./handlers/root.ts";
+import { getStatusList, listStatusLists } from "./handlers/status-lists.ts";
 import { createAccessToken } from "./handlers/token.ts";
 import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
@@ -35,6 +37,9 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/v2/application-keys", { GET: listApplicationKeys, POST: createApplicationKey }],
   ["/v2/application-keys/audit", { GET: listAuditEntries }],
   ["/v2/application-keys/:id", { GET: getApplicationKey, PUT: updateApplicationKey, DELETE: deleteApplicationKey }],
+  ["/oauth/status-lists", { GET: listStatusLists }],
+  ["/oauth/status-lists/:list", { GET: getStatusList }],
+  ["/oauth/cutoffs", { GET: getCutoffs }],
   ["/.well-known/jwks.json", { GET: getJwks }],
   ["/.well-known/oauth-authorization-server", { GET: getMetadata }],
   ["/openapi.json", { GET: getOpenApi }],

@@ -3,7 +3,7 @@ import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./h
  * The importable verifier, for Workers that verify edge-token's tokens in-process:
  *
  *   import { createVerifier, unauthorized } from "edge-token/verify";
- *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH, revocations: env.REVOCATIONS });
+ *   const verifier = createVerifier({ issuer: "https://auth.example.com", jwks: env.AUTH });
  *   const result = await verifier.verifyRequest(request);   // Bearer or DPoP, with its proof
  *   if (!result.valid) return unauthorized(result);
  *
@@ -11,16 +11,16 @@ import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./h
  * binding it imports from "edge-token/rpc". This module needs no Workers types: it runs on
  * Node as well.
  */
-import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_TIMEOUT_MS, PUBLIC_MAX_AGE_SECONDS } from "./lib/limits.ts";
+import { DEFAULT_CACHE_SECONDS, PUBLIC_MAX_AGE_SECONDS } from "./lib/limits.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
 import { isResourceUri } from "./oauth/resource.ts";
-import { type Kv, timed } from "./store/kv.ts";
-import { kvRevocations } from "./store/revocations.ts";
 import { type Needs, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
 import type { VerificationKey } from "./tokens/algorithms.ts";
 import { CLIENT_ALGORITHMS } from "./tokens/client-keys.ts";
 import { importPublicKeys, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import { SeenProofs } from "./tokens/presentation.ts";
+import { remoteStatusSource, type StatusFetcher } from "./tokens/remote-status.ts";
+import { StatusCheck } from "./tokens/status-check.ts";
 import { type VerifiedTokens, verifyAccessToken } from "./tokens/verify-access-token.ts";
 
 export type { AccessTokenClaims } from "./oauth/claims.ts";
@@ -33,10 +33,7 @@ export type { FailureCode } from "./tokens/verify-access-token.ts";
 export { bearerToken };
 
 /** A Service Binding to the token service (a Worker's `Fetcher`), or anything that fetches like one. */
-export type JwksFetcher = { fetch(url: string): Promise<Response> };
-
-/** The token service's REVOCATIONS namespace, bound in this Worker: only read. */
-export type RevocationsNamespace = Pick<Kv, "get">;
+export type JwksFetcher = StatusFetcher;
 
 export interface VerifierOptions {
   /** The token service's ISSUER: tokens must carry exactly this `iss`. */
@@ -52,19 +49,22 @@ export interface VerifierOptions {
    */
   jwks: string | URL | { keys: unknown[] } | JwksFetcher;
   /**
-   * Required, and a choice to make: the token service's REVOCATIONS namespace, bound in this
-   * Worker too, or `false` when it cannot be bound: then revoked tokens pass until they expire.
-   * A Worker given the binding can also write to it (revoke anyone's tokens, or delete
-   * revocations): a consumer you do not trust should verify over the RPC entrypoint instead.
+   * Revocations are checked unless this is `false` (then revoked tokens pass until they expire):
+   * each token's status list and the cut-offs, fetched from the issuer (through `jwks` when it
+   * is a Service Binding, else over the network), trusted only as tokens signed by its keys,
+   * and cached in the isolate. No binding to edge-token's storage is needed. A KV namespace, as
+   * earlier versions took here, still means "check" and is not read.
    */
-  revocations: RevocationsNamespace | false;
+  revocations?: boolean | object;
   /** Default PUBLIC_MAX_AGE_SECONDS (300), the JWKS endpoint's max-age. */
   jwksMaxAgeSeconds?: number;
   /** Default 30. */
   jwksRefetchCooldownSeconds?: number;
   /**
-   * How long a "not revoked" answer read from KV is reused in this isolate. Default 10; 0
-   * reads KV for every check. A revocation is seen at most this much later than KV shows it.
+   * How long a status list or the cut-offs are reused in this isolate before they are fetched
+   * again (or their `ttl`, if shorter). Default 10; 0 fetches for every check (concurrent
+   * checks share one fetch). A revocation is seen at most this much later than the issuer
+   * serves it.
    */
   revocationCacheSeconds?: number;
 }
@@ -86,16 +86,15 @@ export function createVerifier(o: VerifierOptions): Verifier {
   if (typeof o.issuer !== "string" || !isResourceUri(o.issuer)) {
     throw new TypeError('createVerifier: "issuer" must be the token service\'s ISSUER, an absolute URL');
   }
-  if (o.revocations !== false && (typeof o.revocations !== "object" || o.revocations === null)) {
-    throw new TypeError(
-      'createVerifier: "revocations" is required: the REVOCATIONS namespace, or false to let revoked tokens pass until they expire',
-    );
+  const r = o.revocations;
+  if (r !== undefined && typeof r !== "boolean" && (typeof r !== "object" || r === null)) {
+    throw new TypeError('createVerifier: "revocations" is true (the default: checked against the issuer\'s status lists) or false');
   }
   const key = keyLookup(o);
-  // Only read: the deadline wrapper's other methods are never called on it.
-  const revocations = o.revocations
-    ? kvRevocations(timed(o.revocations as Kv, DEFAULT_KV_TIMEOUT_MS), o.revocationCacheSeconds ?? DEFAULT_CACHE_SECONDS)
-    : undefined;
+  const revocations =
+    r === false
+      ? undefined
+      : new StatusCheck(remoteStatusSource(o.issuer, key, statusFetcher(o.jwks)), o.revocationCacheSeconds ?? DEFAULT_CACHE_SECONDS);
   const verified: VerifiedTokens = new TtlCache(5_000);
   const seen = new SeenProofs();
   const check = (token: string, needs: Needs | undefined) =>
@@ -125,6 +124,12 @@ function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey
   }
   const url = `${o.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;
   return remoteKeyLookup(url, { fetch: (u) => source.fetch(u) }, cacheOptions);
+}
+
+/** Status documents come through the Service Binding when there is one, else over the network. */
+function statusFetcher(source: VerifierOptions["jwks"]): StatusFetcher {
+  if (typeof source === "string" || source instanceof URL || isKeySet(source)) return { fetch: (url, init) => fetch(url, init) };
+  return source;
 }
 
 function isKeySet(source: JwksSource | JwksFetcher): source is { keys: unknown[] } {

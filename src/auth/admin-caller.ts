@@ -5,7 +5,7 @@ import { HttpError } from "../lib/errors.ts";
 import { adminAudience } from "../oauth/resource.ts";
 import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
 import type { Caller } from "../store/registry-protocol.ts";
-import { verifyOwnToken } from "../tokens/service.ts";
+import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 import { secretMatches } from "./secret.ts";
 
 /**
@@ -38,6 +38,7 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   const admin = adminAudience(issuer);
   const token = bearerToken(request);
   const outcome = token === undefined ? undefined : await verifyOwnToken(env, token, { audience: [admin, s.audience ?? issuer] });
+  if (outcome) assertStatusKnown(outcome);
   if (!outcome?.ok) throw invalidToken(REALM);
   const { claims } = outcome;
   noteClient(request, claims.client_id);
@@ -50,6 +51,6 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   }
   // A token that manages keys was issued for the admin API alone (one from before that rule is not taken).
   if (!(typeof claims.aud === "string" ? claims.aud === admin : claims.aud.includes(admin))) throw invalidToken(REALM);
-  const { client_id, scope, grant_type, iat } = claims;
-  return { kind: "key", claims: { client_id, scope, grant_type, iat } };
+  const { client_id, scope, grant_type, iat, key_version } = claims;
+  return { kind: "key", claims: { client_id, scope, grant_type, iat, key_version } };
 }

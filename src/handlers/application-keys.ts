@@ -8,7 +8,7 @@ import { HttpError } from "../lib/errors.ts";
 import { type ApplicationKey, authMethodOf, forgetApplicationKey, permissionsOf } from "../store/application-keys.ts";
 import { registry } from "../store/registry.ts";
 import type { Answer, Change } from "../store/registry-protocol.ts";
-import { rememberClientRevocation } from "../store/revocations.ts";
+import { rememberCutoff } from "../tokens/status-check.ts";
 import { keyAttributes } from "./application-key-body.ts";
 
 /**
@@ -52,8 +52,8 @@ export async function getApplicationKey(request: Request, env: Env): Promise<Res
 }
 
 /**
- * Changes name, scope, grant types, quota, or how the key proves itself. A narrowing revokes every token of the key issued
- * until the narrower record has reached every isolate and location (docs/security.md).
+ * Changes name, scope, grant types, quota, or how the key proves itself. A narrowing revokes the
+ * key's tokens minted from its earlier records; the narrower record serves at once (docs/security.md).
  */
 export async function updateApplicationKey(request: Request, env: Env): Promise<Response> {
   const caller = await adminCallerOf(request, env);
@@ -74,7 +74,7 @@ export async function deleteApplicationKey(request: Request, env: Env): Promise<
 function outcome<T extends Change>(request: Request, answer: Answer<T>): T {
   const change = answered(answer);
   forgetApplicationKey(change.record.client_id);
-  if (change.revocation !== undefined) rememberClientRevocation(change.record.client_id, change.revocation);
+  if (change.revocation !== undefined) rememberCutoff(change.record.client_id, change.revocation);
   const c = context(request);
   c.audit = change.audit;
   if (!change.propagated) {

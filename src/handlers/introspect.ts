@@ -3,7 +3,7 @@ import type { Env } from "../config/settings.ts";
 import { param, readForm } from "../http/form.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
 import { badRequest } from "../lib/errors.ts";
-import { verifyOwnToken } from "../tokens/service.ts";
+import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 
 /**
  * POST /oauth/introspect (RFC 7662), for confidential clients only. Every kind of unusable
@@ -16,6 +16,7 @@ export async function introspectToken(request: Request, env: Env): Promise<Respo
   if (token === undefined) throw badRequest('The parameter "token" is required.');
 
   const outcome = await verifyOwnToken(env, token, { acceptAdmin: true });
+  assertStatusKnown(outcome);
   if (!outcome.ok) return json({ active: false }, 200, TOKEN_NO_STORE);
   const c = outcome.claims;
   return json(

@@ -1,6 +1,7 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { json, PUBLIC_CACHE } from "../http/response.ts";
 import { adminAudience } from "../oauth/resource.ts";
+import { CUTOFFS_PATH, STATUS_LISTS_PATH } from "../oauth/status.ts";
 import { CLIENT_ALGORITHMS } from "../tokens/client-keys.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
@@ -28,6 +29,10 @@ export function getMetadata(request: Request, env: Env): Response {
       introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ALGORITHMS,
       dpop_signing_alg_values_supported: CLIENT_ALGORITHMS,
       scopes_supported: s.scopes,
+      // draft-ietf-oauth-status-list §9.1: where the status lists every token names are listed.
+      status_list_aggregation_endpoint: `${issuer}${STATUS_LISTS_PATH}`,
+      // Not in RFC 8414: the cut-offs document a verifier needs beside the lists (docs/verifying-tokens.md).
+      cutoffs_endpoint: `${issuer}${CUTOFFS_PATH}`,
       // Not in RFC 8414: the aud of every token that manages keys, accepted by the admin API alone.
       application_keys_audience: adminAudience(issuer),
     },

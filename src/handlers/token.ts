@@ -7,9 +7,11 @@ import { param, readForm } from "../http/form.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
 import { badRequest } from "../lib/errors.ts";
 import type { AccessTokenClaims, Grant } from "../oauth/claims.ts";
-import { assertNotRevoking, grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
+import { statusListUri } from "../oauth/status.ts";
+import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { keySet } from "../tokens/signing-keys.ts";
+import { nextStatusIndex } from "../tokens/status-index.ts";
 
 /**
  * POST /oauth/access_token: client_credentials (a secret, or a private_key_jwt assertion) and
@@ -38,10 +40,10 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const resources = form.all("resource");
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
-  assertNotRevoking(client);
-  // Only a request that would get its token counts toward the issuance limit and the quota.
+  // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
   await assertIssuanceAllowed(env, request, client.client_id, grant);
   await takeFromQuota(env, client);
+  const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);
 
   const { token, claims } = await signAccessToken(await keySet(env.SIGNING_KEYS), {
     issuer,
@@ -51,6 +53,9 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     grant: grant satisfies Grant,
     scope,
     jkt: proof?.jkt,
+    // A record from before the registry kept versions is its version 1 there.
+    keyVersion: client.version ?? 1,
+    status: { idx, uri: statusListUri(issuer, list) },
   });
   return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
 }

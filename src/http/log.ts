@@ -8,8 +8,7 @@ import { pathForLog } from "./path.ts";
  */
 export function logRequest(request: Request, response: Response): void {
   const c = context(request);
-  // A 503 says "not yet" to one key (a narrowing's window), not that the service failed.
-  const level = response.status >= 500 && response.status !== 503 ? "error" : (c.level ?? "info");
+  const level = response.status >= 500 ? "error" : (c.level ?? "info");
   const line = {
     level,
     method: request.method,

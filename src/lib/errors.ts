@@ -26,7 +26,6 @@ export type ErrorCode =
   | "conflict"
   | "request_too_large"
   | "rate_limited"
-  | "temporarily_unavailable"
   | "server_error";
 
 const REASONS: Record<number, string> = {
@@ -94,4 +93,14 @@ export class KvTimeoutError extends EdgeTokenError {
 export class JwksUnavailableError extends EdgeTokenError {
   override name = "JwksUnavailableError";
   readonly code = "ERR_JWKS_UNAVAILABLE";
+}
+
+/**
+ * A verifier could get neither a fresh copy of a status document a token needs nor one young
+ * enough to trust (STATUS_MAX_STALE_SECONDS): the token is refused (`status_unavailable`), never
+ * guessed valid.
+ */
+export class StatusUnavailableError extends EdgeTokenError {
+  override name = "StatusUnavailableError";
+  readonly code = "ERR_STATUS_UNAVAILABLE";
 }

@@ -26,10 +26,34 @@ const KV_PROPAGATION_SECONDS = 60;
 
 /**
  * How long after a key's record changes a stale copy of it may still mint tokens somewhere: an
- * isolate's cache (CLIENT_CACHE_SECONDS) on top of KV's propagation. A narrowing revokes every
- * token of the key issued up to then.
+ * isolate's cache (CLIENT_CACHE_SECONDS) on top of KV's propagation. Tokens from before the
+ * version claim that a narrowing revokes by time are those issued up to then.
  */
 export const staleRecordSeconds = (clientCacheSeconds: number): number => clientCacheSeconds + KV_PROPAGATION_SECONDS;
+
+/** KV takes at most one write a second to a key: the registry writes a shared document no oftener. */
+export const KV_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * Status lists (draft-ietf-oauth-status-list). Every list has room for this many tokens, one
+ * bit each, from the day it is made: a verifier's copy always covers every index it could be
+ * asked about, however early it was fetched. 2^20 bits are 128 KiB; all-zero they compress to
+ * a few hundred bytes.
+ */
+export const STATUS_LIST_CAPACITY = 1 << 20;
+/** A list takes new leases for this long after its first one, then the next list does. */
+export const STATUS_LIST_WINDOW_SECONDS = 3600;
+/** An isolate's first lease of indices; one used up within a minute doubles the next, up to the most. */
+export const FIRST_INDEX_LEASE = 64;
+export const MAX_INDEX_LEASE = 4096;
+/**
+ * How long a verifier keeps using its copy of a status list or the cut-offs when it cannot get
+ * a fresh one (and the `exp` of every status token the service signs): past it, a token whose
+ * status it needs is refused as `status_unavailable`.
+ */
+export const STATUS_MAX_STALE_SECONDS = 300;
+/** A list or document bigger than this, inflated, is refused: no signed list of ours is. */
+export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 
 /** The audit trail keeps every entry at least this long (AUDIT_RETENTION_DAYS, default and least). */
 export const MIN_AUDIT_RETENTION_DAYS = 90;

@@ -12,6 +12,19 @@ export interface AccessTokenClaims {
   grant_type: Grant;
   /** RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint; a bearer token has none. */
   cnf?: { jkt: string };
+  /**
+   * Private claim: the version of the key record the token was minted from. A narrowing of the
+   * key revokes its tokens of lower versions. Absent on tokens from before it.
+   */
+  key_version?: number;
+  /** draft-ietf-oauth-status-list §6.2: where this token's revocation bit is. Absent on tokens from before it. */
+  status?: { status_list: StatusListReference };
+}
+
+/** draft-ietf-oauth-status-list §6.2: a token's index in the status list at `uri`. */
+export interface StatusListReference {
+  idx: number;
+  uri: string;
 }
 
 /** The grants this service implements, in the order they are listed everywhere. */

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { staleRecordSeconds } from "../lib/limits.ts";
+import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
+import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import {
   type ApplicationKey,
@@ -13,40 +14,62 @@ import {
   permissionsOf,
 } from "../store/application-keys.ts";
 import { timed } from "../store/kv.ts";
-import { UUID_PATTERN } from "../store/kv-keys.ts";
-import { type LegacyKey, readLegacyKey, readLegacyKeys } from "../store/legacy-import.ts";
-import type { Answer, AuditLine, Caller, Change, KeyChanges, NewKey } from "../store/registry-protocol.ts";
+import { CUTOFFS_KEY, UUID_PATTERN } from "../store/kv-keys.ts";
+import { type LegacyKey, readLegacyKey, readLegacyKeys, readLegacyTokenRevocations } from "../store/legacy-import.ts";
+import type { Answer, AuditLine, Caller, Change, IndexLease, KeyChanges, NewKey, RevokedToken } from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
-import { ALL_TOKENS, rememberClientRevocation } from "../store/revocations.ts";
+import type { StatusListDocument } from "../store/status-documents.ts";
+import { createStatusTables, insertTokenRevocation } from "../store/status-tables.ts";
 import { writeThrough } from "../store/write-through.ts";
+import { rememberCutoff } from "../tokens/status-check.ts";
 import { auditLine, auditSnapshot, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
+import { StatusLists } from "./status-lists.ts";
 
 /**
- * The one writer of application keys, their tombstones and client-wide revocations: a Durable
- * Object with SQLite storage, one per deployment. Every create, update and delete is one
- * transaction here, its rules checked against the current record and its write guarded by the
- * record's version; a client-wide revocation is only ever raised and a deletion is final. After
- * the transaction the key's state is written through to KV, the edge's read copy, which the
- * token path reads (never this object). A write-through that fails stays marked in the
- * `write_through` table and is retried by the alarm. The audit trail lives here too.
+ * The one writer of application keys, their tombstones, client-wide cut-offs and token
+ * revocations: a Durable Object with SQLite storage, one per deployment. Every create, update
+ * and delete is one transaction here, its rules checked against the current record and its
+ * write guarded by the record's version; a cut-off is only ever raised and a deletion is final.
+ * After the transaction the cut-offs document and then the key's state are written to KV, the
+ * edge's read copy, which the token path reads (never this object). A write that fails stays
+ * marked (`write_through`, `status_outbox`) and is retried by the alarm. It also leases status
+ * list indices to isolates, a range at a time (objects/status-lists.ts), and keeps the audit trail.
  */
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   /** Write-throughs run one at a time, in commit order; a client already waiting is not queued twice. */
   #writing: Promise<void> = Promise.resolve();
   readonly #waiting = new Set<string>();
+  readonly #status: StatusLists;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#status = new StatusLists(
+      this.#sql,
+      () => this.#kv("REVOCATIONS"),
+      () => settings(this.env).clientCacheSeconds,
+    );
     void ctx.blockConcurrencyWhile(async () => {
       tables.createTables(this.#sql);
+      createStatusTables(this.#sql);
+      tables.migrateClientRevocations(this.#sql, nowSeconds());
       if (tables.metaValue(this.#sql, "legacy_import") === undefined) {
         const legacy = await readLegacyKeys(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"));
         this.ctx.storage.transactionSync(() => {
           for (const k of legacy) this.#adopt(k);
           tables.setMetaValue(this.#sql, "legacy_import", new Date().toISOString());
         });
+      }
+      // Tokens revoked before status lists (by their jti, in KV) are taken into the cut-offs document, once.
+      if (tables.metaValue(this.#sql, "status_import") === undefined) {
+        const revoked = await readLegacyTokenRevocations(this.#kv("REVOCATIONS"));
+        this.ctx.storage.transactionSync(() => {
+          for (const r of revoked) insertTokenRevocation(this.#sql, { ...r, list: null, idx: null });
+          this.#status.mark(CUTOFFS_KEY);
+          tables.setMetaValue(this.#sql, "status_import", new Date().toISOString());
+        });
+        await this.#wake(Date.now());
       }
     });
   }
@@ -88,12 +111,18 @@ export class Registry extends DurableObject<Env> {
         if (beyondName) assertMayUpdate(caller.claims, current.record, permissionsOf(next));
       }
       assertCanProveItself(next);
-      let revocation: number | undefined;
+      let revocation: Change["revocation"];
+      // Written by versions that answered 503 after a narrowing; nothing reads it now.
+      delete (next as { revoked_through?: number }).revoked_through;
       if (beyondName && (narrows(current.record, permissionsOf(next)) || tightensPossession(current.record, next))) {
-        // Every token issued before the narrower record has certainly reached every isolate and location.
-        const cutoff = nowSeconds() + staleRecordSeconds(settings(this.env).clientCacheSeconds);
-        revocation = tables.raiseClientRevocation(this.#sql, current.client_id, cutoff);
-        next.revoked_through = Math.max(cutoff, current.record.revoked_through ?? 0);
+        // Tokens minted from the records before this one are revoked, wherever a stale copy mints
+        // them; the narrower record serves at once. Tokens without a version claim keep the
+        // time cut-off: every one issued until the narrower record has reached every isolate.
+        revocation = tables.raiseClientRevocation(this.#sql, current.client_id, {
+          v: current.version + 1,
+          t: nowSeconds() + staleRecordSeconds(settings(this.env).clientCacheSeconds),
+        });
+        this.#status.mark(CUTOFFS_KEY);
       }
       tables.replaceKey(this.#sql, current, next);
       return {
@@ -114,8 +143,9 @@ export class Registry extends DurableObject<Env> {
         this.#assertLive(caller);
         assertMayDelete(caller.claims, current.record);
       }
-      // Whatever its iat, for good: stale copies of the record may mint tokens for a while yet.
-      const revocation = tables.raiseClientRevocation(this.#sql, current.client_id, ALL_TOKENS);
+      // Every version, whatever its iat, for good: stale copies of the record may mint tokens for a while yet.
+      const revocation = tables.raiseClientRevocation(this.#sql, current.client_id, { v: ALL_VERSIONS, t: ALL_TOKENS });
+      this.#status.mark(CUTOFFS_KEY);
       tables.replaceKey(this.#sql, current, current.record, new Date().toISOString());
       return this.#commit(caller, "delete", id, current.client_id, current.record, null, revocation);
     });
@@ -138,9 +168,68 @@ export class Registry extends DurableObject<Env> {
     return tables.auditPage(this.#sql, keyId, limit, offset);
   }
 
-  /** Retries every write-through that has not reached KV yet. */
+  /**
+   * Up to `want` status list indices for this isolate's next tokens, which live at most
+   * `ttlSeconds`. A list made for it is in KV before the lease is answered.
+   */
+  async leaseStatusIndices(want: number, ttlSeconds: number): Promise<IndexLease> {
+    if (!Number.isInteger(want) || want < 1 || want > MAX_INDEX_LEASE || !Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw new TypeError("leaseStatusIndices: want and ttlSeconds must be positive integers");
+    }
+    const ttl = Math.min(ttlSeconds, MAX_TOKEN_TTL_SECONDS);
+    const lease = this.ctx.storage.transactionSync(() => this.#status.lease(want, ttl, nowSeconds()));
+    await this.#published();
+    return lease;
+  }
+
+  /**
+   * Revokes one token: its bit in its status list, or (a token from before status lists) its
+   * jti in the cut-offs document. Answered once the registry holds it; KV has it as soon as KV
+   * takes a write of that document (at most a second later), or the alarm retries.
+   */
+  async revokeToken(t: RevokedToken): Promise<{ revoked: boolean }> {
+    const revoked = this.ctx.storage.transactionSync(() => {
+      this.#status.retire(nowSeconds());
+      return this.#status.revoke({
+        jti: t.jti,
+        client_id: t.client_id,
+        until: acceptedUntil(t.exp),
+        list: t.status?.list ?? null,
+        idx: t.status?.idx ?? null,
+      });
+    });
+    await this.#published();
+    return { revoked };
+  }
+
+  /** A status list as KV should hold it, for a reader whose KV does not have it yet; null when there is none. */
+  statusListDocument(list: number): Promise<StatusListDocument | null> {
+    return this.#status.listDocument(list, nowSeconds());
+  }
+
+  /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet. */
+  cutoffsDocument(): Cutoffs {
+    return this.#status.cutoffs(nowSeconds());
+  }
+
+  /** Retries every write that has not reached KV yet, drops what has expired, and sleeps until there is more to do. */
   override async alarm(): Promise<void> {
     await Promise.all(tables.behind(this.#sql).map((clientId) => this.#writeThrough(clientId)));
+    this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
+    await this.#published();
+  }
+
+  /** Writes the status documents that are due, and wakes the alarm for the rest (and for what expires next). */
+  async #published(): Promise<void> {
+    await this.#status.publish();
+    const due = this.#status.dueAt();
+    if (due !== undefined) await this.#wake(due);
+  }
+
+  /** The alarm runs by `at` (epoch ms): an earlier one stays. */
+  async #wake(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   #kv(binding: "CLIENTS" | "REVOCATIONS") {
@@ -166,8 +255,8 @@ export class Registry extends DurableObject<Env> {
   /** The acting key as the registry knows it now: a deleted key, or a token its key's narrowing revoked, acts no more. */
   #assertLive(caller: Extract<Caller, { kind: "key" }>): void {
     const row = tables.keyByClientId(this.#sql, caller.claims.client_id);
-    const revokedThrough = tables.clientRevocation(this.#sql, caller.claims.client_id);
-    if (!row || row.deleted_at !== null || (revokedThrough !== undefined && caller.claims.iat <= revokedThrough)) {
+    const cutoff = tables.clientRevocation(this.#sql, caller.claims.client_id);
+    if (!row || row.deleted_at !== null || revokedByCutoff(caller.claims, cutoff)) {
       throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
     }
   }
@@ -180,7 +269,7 @@ export class Registry extends DurableObject<Env> {
     clientId: string,
     before: ApplicationKey | null,
     after: ApplicationKey | null,
-    revocation: number | undefined,
+    revocation: Change["revocation"],
   ): Change {
     const now = Date.now();
     tables.appendAudit(
@@ -198,7 +287,11 @@ export class Registry extends DurableObject<Env> {
   async #propagated<T extends Change>(change: T): Promise<T> {
     // The isolate this object runs in learns the change at once, as the one that asked does.
     forgetApplicationKey(change.record.client_id);
-    if (change.revocation !== undefined) rememberClientRevocation(change.record.client_id, change.revocation);
+    if (change.revocation !== undefined) {
+      rememberCutoff(change.record.client_id, change.revocation);
+      // The cut-offs reach KV before the record that needs them does.
+      await this.#published();
+    }
     return { ...change, propagated: await this.#writeThrough(change.record.client_id) };
   }
 
@@ -212,7 +305,7 @@ export class Registry extends DurableObject<Env> {
       if (!row) return true;
       const version = row.version;
       try {
-        const revocation = tables.clientRevocation(this.#sql, clientId);
+        const revocation = tables.clientRevocation(this.#sql, clientId)?.t;
         await writeThrough(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"), { ...row, revocation });
       } catch (error) {
         console.error(
@@ -223,11 +316,14 @@ export class Registry extends DurableObject<Env> {
             error: String(error),
           }),
         );
-        await this.ctx.storage.setAlarm(Date.now() + 10_000);
+        await this.#wake(Date.now() + 10_000);
         return false;
       }
       // A change committed while this write ran is marked again and written next.
-      if (tables.keyByClientId(this.#sql, clientId)?.version === version) tables.markCaughtUp(this.#sql, clientId);
+      if (tables.keyByClientId(this.#sql, clientId)?.version === version) {
+        tables.markCaughtUp(this.#sql, clientId);
+        tables.settleClientRevocation(this.#sql, clientId, nowSeconds());
+      }
       return true;
     });
     this.#writing = run.then(() => undefined);
@@ -244,7 +340,11 @@ export class Registry extends DurableObject<Env> {
   #adopt(k: LegacyKey): void {
     if (tables.keyById(this.#sql, k.record.id) || tables.keyByClientId(this.#sql, k.record.client_id)) return;
     tables.insertKey(this.#sql, k.record, k.deleted_at);
-    if (k.revocation !== undefined) tables.raiseClientRevocation(this.#sql, k.record.client_id, k.revocation);
+    const v = k.deleted_at !== null ? ALL_VERSIONS : 0;
+    if (k.revocation !== undefined || v > 0) {
+      tables.raiseClientRevocation(this.#sql, k.record.client_id, { v, t: k.revocation ?? ALL_TOKENS });
+      tables.settleClientRevocation(this.#sql, k.record.client_id, nowSeconds());
+    }
   }
 }
 

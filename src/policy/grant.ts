@@ -1,6 +1,5 @@
 import type { Settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { nowSeconds } from "../lib/time.ts";
 import type { Grant } from "../oauth/claims.ts";
 import { adminAudience, isResourceUri } from "../oauth/resource.ts";
 import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "../oauth/scope.ts";
@@ -53,20 +52,6 @@ export function grantAudience(resources: readonly string[], scope: string, s: Se
   }
   const unique = [...new Set(resources)];
   return unique.length === 1 ? unique[0]! : unique;
-}
-
-/**
- * After a narrowing, every token of the key issued until the narrower record has reached every
- * isolate and location is revoked (its `revoked_through`): an isolate that already knows says
- * so, rather than hand out a token that cannot pass.
- */
-export function assertNotRevoking(client: ApplicationKey, now = nowSeconds()): void {
-  const until = client.revoked_through;
-  if (until !== undefined && now <= until) {
-    throw new HttpError(503, "temporarily_unavailable", "This key's permissions just changed; it gets tokens again shortly.", {
-      headers: { "Retry-After": String(until - now + 1) },
-    });
-  }
 }
 
 const keyManagementOnly = () =>

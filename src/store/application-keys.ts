@@ -33,11 +33,6 @@ export interface ApplicationKey {
   created_by?: string;
   /** Global issuance limits (tokens per hour and/or per UTC day); absent: unlimited. */
   token_quota?: TokenQuota;
-  /**
-   * Set by a narrowing: every token of the key issued up to this time (epoch seconds) is
-   * revoked, so the token endpoint issues none before it (docs/security.md).
-   */
-  revoked_through?: number;
   /** The registry's version of this record, raised by every change. Absent on older records. */
   version?: number;
   /** Absent: client_secret_basic (client_secret_post accepted too). */

@@ -16,10 +16,20 @@ export const deletedClientKey = (clientId: string) => `deleted:${clientId}`;
 /** CLIENTS: application-key id → client_id, so a key is found by id without a scan. */
 export const appKeyIdKey = (id: string) => `appkey:${id}`;
 
-/** REVOCATIONS: one revoked token, by its `jti`. */
+/** REVOCATIONS: a status list (draft-ietf-oauth-status-list §4.2), by its number. */
+export const statusListKey = (list: number) => `${STATUS_LIST_PREFIX}${list}`;
+export const STATUS_LIST_PREFIX = "status-list:";
+
+/** REVOCATIONS: the cut-offs document: per-client cut-offs and revoked tokens from before status lists. */
+export const CUTOFFS_KEY = "cutoffs";
+
+/**
+ * REVOCATIONS: one revoked token, by its `jti`. Written for verifiers of earlier versions,
+ * which read it; nothing of this version does.
+ */
 export const revokedTokenKey = (jti: string) => `jti:${jti}`;
 
-/** REVOCATIONS: every token of a client issued before a time. */
+/** REVOCATIONS: every token of a client issued before a time. Written for verifiers of earlier versions too. */
 export const revokedClientKey = (clientId: string) => `client:${clientId}`;
 
 /**

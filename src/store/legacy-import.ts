@@ -1,6 +1,6 @@
 import type { ApplicationKey } from "./application-keys.ts";
 import type { Kv } from "./kv.ts";
-import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey } from "./kv-keys.ts";
+import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey, revokedTokenKey } from "./kv-keys.ts";
 
 /**
  * Keys written to KV by versions before the registry, read back so the registry can take them
@@ -18,8 +18,8 @@ export interface LegacyKey {
 /** KV reads at most 100 keys in one bulk get. */
 const BULK = 100;
 
-async function listAll(kv: Kv, prefix: string): Promise<{ name: string; metadata?: { client_id?: string } }[]> {
-  const out: { name: string; metadata?: { client_id?: string } }[] = [];
+async function listAll(kv: Kv, prefix: string): Promise<{ name: string; expiration?: number; metadata?: { client_id?: string } }[]> {
+  const out: { name: string; expiration?: number; metadata?: { client_id?: string } }[] = [];
   let cursor: string | undefined;
   do {
     const page = await kv.list<{ client_id?: string }>({ prefix, ...(cursor ? { cursor } : {}) });
@@ -87,6 +87,18 @@ export async function readLegacyKey(clients: Kv, revocations: Kv, id: string): P
     return { record: stored ? (JSON.parse(stored) as ApplicationKey) : tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation };
   }
   return stored ? { record: JSON.parse(stored) as ApplicationKey, deleted_at: null, revocation } : undefined;
+}
+
+/**
+ * Tokens revoked by versions before status lists, one `jti:` key each: their jti and how long
+ * the entry matters (its KV expiration, the token's exp plus the clock skew). Their client is
+ * not needed and not read: the cut-offs document names them by jti alone.
+ */
+export async function readLegacyTokenRevocations(revocations: Kv): Promise<{ jti: string; client_id: string; until: number }[]> {
+  const prefix = revokedTokenKey("");
+  return (await listAll(revocations, prefix))
+    .filter((k) => k.expiration !== undefined)
+    .map((k) => ({ jti: k.name.slice(prefix.length), client_id: "", until: k.expiration! }));
 }
 
 /** What is left of a key whose record an earlier deletion already removed. */

@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../lib/errors.ts";
+import type { Cutoff } from "../oauth/status.ts";
 import type { ApplicationKey, AuthMethodName, ClientJwks, Permissions, TokenQuota } from "./application-keys.ts";
 
 /** The one registry of a deployment (src/objects/registry.ts), by its name. */
@@ -25,6 +26,7 @@ export interface KeyManagerClaims {
   scope: string;
   grant_type: string;
   iat: number;
+  key_version?: number | undefined;
 }
 
 export interface Refusal {
@@ -68,10 +70,27 @@ export interface Change {
   /** Only when the change issued one: a new key, or one switched to client_secret_basic. */
   client_secret?: string | undefined;
   audit: AuditLine;
-  /** The client-wide revocation the change raised (a narrowing, a deletion), for this isolate to know at once. */
-  revocation: number | undefined;
+  /** The client-wide cut-off the change raised (a narrowing, a deletion), for this isolate to know at once. */
+  revocation: Cutoff | undefined;
   /** false while the KV copy is behind (a failed write-through, retried by the registry's alarm). */
   propagated: boolean;
+}
+
+/** Indices of a status list an isolate may give its next tokens: `start` to `start + count - 1`, until `until` (epoch ms). */
+export interface IndexLease {
+  list: number;
+  start: number;
+  count: number;
+  until: number;
+}
+
+/** A token to revoke, as the revocation endpoint verified it. */
+export interface RevokedToken {
+  jti: string;
+  client_id: string;
+  exp: number;
+  /** Its place in a status list; absent for a token from before status lists. */
+  status?: { list: number; idx: number } | undefined;
 }
 
 export type AuditAction = "create" | "rename" | "update" | "delete";

@@ -1,3 +1,4 @@
+import { ALL_TOKENS, ALL_VERSIONS, type Cutoff } from "../oauth/status.ts";
 import type { ApplicationKey } from "./application-keys.ts";
 import type { AuditAction, AuditRecord, AuditSnapshot } from "./registry-protocol.ts";
 
@@ -9,7 +10,8 @@ export type { AuditAction, AuditRecord } from "./registry-protocol.ts";
  * guards see the same state. Only the registry calls these.
  *
  *   application_keys    every key ever created, deleted ones kept as tombstones (deleted_at)
- *   client_revocations  the client-wide revocation cut-off per client_id: only ever raised
+ *   client_revocations  the client-wide cut-off per client_id (a key version, and a time for tokens
+ *                       from before version claims): only ever raised
  *   audit_log           who changed which key, when, from what to what
  *   write_through       client_ids whose KV copy is behind the registry (the outbox)
  *   registry_meta       one-off facts: the legacy KV import is done
@@ -104,19 +106,55 @@ export function liveKeys(sql: SqlStorage, limit: number, offset: number): Applic
     .map((r) => JSON.parse(r.record) as ApplicationKey);
 }
 
-export function clientRevocation(sql: SqlStorage, clientId: string): number | undefined {
-  return sql.exec<{ not_after: number }>("SELECT not_after FROM client_revocations WHERE client_id = ?", clientId).toArray()[0]?.not_after;
+/**
+ * Tables from before version cut-offs get their columns: `below_version` (tokens of lower key
+ * versions are revoked; a deleted key's, every version) and `settled_at` (when the change that
+ * raised it had reached KV; null while it has not). Rows from then had reached KV already.
+ */
+export function migrateClientRevocations(sql: SqlStorage, now: number): void {
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('client_revocations')").toArray();
+  if (columns.some((c) => c.name === "below_version")) return;
+  sql.exec("ALTER TABLE client_revocations ADD COLUMN below_version INTEGER NOT NULL DEFAULT 0");
+  sql.exec("ALTER TABLE client_revocations ADD COLUMN settled_at INTEGER");
+  sql.exec("UPDATE client_revocations SET below_version = ? WHERE not_after >= ?", ALL_VERSIONS, ALL_TOKENS);
+  sql.exec("UPDATE client_revocations SET settled_at = ? WHERE client_id NOT IN (SELECT client_id FROM write_through)", now);
 }
 
-/** Raises a client's revocation cut-off to `notAfter`; never lowers it. Returns the cut-off now in force. */
-export function raiseClientRevocation(sql: SqlStorage, clientId: string, notAfter: number): number {
+type RawCutoff = { not_after: number; below_version: number };
+const cutoffOf = (r: RawCutoff): Cutoff => ({ v: r.below_version, t: r.not_after });
+
+export function clientRevocation(sql: SqlStorage, clientId: string): Cutoff | undefined {
+  const row = sql.exec<RawCutoff>("SELECT not_after, below_version FROM client_revocations WHERE client_id = ?", clientId).toArray()[0];
+  return row && cutoffOf(row);
+}
+
+/** Raises a client's cut-off; never lowers either part. Returns the cut-off now in force, unsettled until KV has it. */
+export function raiseClientRevocation(sql: SqlStorage, clientId: string, cutoff: Cutoff): Cutoff {
   sql.exec(
-    `INSERT INTO client_revocations (client_id, not_after) VALUES (?, ?)
-     ON CONFLICT (client_id) DO UPDATE SET not_after = max(not_after, excluded.not_after)`,
+    `INSERT INTO client_revocations (client_id, not_after, below_version, settled_at) VALUES (?, ?, ?, NULL)
+     ON CONFLICT (client_id) DO UPDATE SET not_after = max(not_after, excluded.not_after),
+       below_version = max(below_version, excluded.below_version), settled_at = NULL`,
     clientId,
-    notAfter,
+    cutoff.t,
+    cutoff.v,
   );
   return clientRevocation(sql, clientId)!;
+}
+
+/** The client's KV copy has caught up with its latest change, at `at` (epoch seconds). */
+export function settleClientRevocation(sql: SqlStorage, clientId: string, at: number): void {
+  sql.exec("UPDATE client_revocations SET settled_at = ? WHERE client_id = ? AND settled_at IS NULL", at, clientId);
+}
+
+/** The cut-offs that can still revoke a live token: unsettled, or settled after `since` (epoch seconds). */
+export function liveClientRevocations(sql: SqlStorage, since: number): Record<string, Cutoff> {
+  const rows = sql
+    .exec<RawCutoff & { client_id: string }>(
+      "SELECT client_id, not_after, below_version FROM client_revocations WHERE settled_at IS NULL OR settled_at > ? ORDER BY client_id",
+      since,
+    )
+    .toArray();
+  return Object.fromEntries(rows.map((r) => [r.client_id, cutoffOf(r)]));
 }
 
 export function appendAudit(sql: SqlStorage, e: Omit<AuditRecord, "seq" | "at">, atMs: number): void {

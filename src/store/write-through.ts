@@ -1,7 +1,7 @@
 import type { ApplicationKey } from "./application-keys.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey } from "./kv-keys.ts";
-import { putClientRevocation } from "./revocations.ts";
+import { putClientRevocation } from "./legacy-revocations.ts";
 
 /** A key as the registry holds it: what its KV copy must show. */
 export interface KeyState {
@@ -10,15 +10,15 @@ export interface KeyState {
   record: ApplicationKey;
   version: number;
   deleted_at: string | null;
-  /** The client-wide revocation cut-off, if any. */
+  /** The time part of the client's cut-off, if it has one: what verifiers of earlier versions read. */
   revocation: number | undefined;
 }
 
 /**
  * Writes a key's state from the registry into KV, in the schema every reader knows
- * (docs/storage.md), in the order that is safe to stop at any point: the revocation first, so a
- * narrower record or a tombstone never lands before the tokens it outlaws are revoked; for a
- * deletion the tombstone before the record goes. Every write states the whole current value,
+ * (docs/storage.md), in the order that is safe to stop at any point: the revocation earlier
+ * verifiers read first; for a deletion the tombstone before the record goes. (This version's
+ * verifiers read the cut-offs document, which the registry writes before calling this.) Every write states the whole current value,
  * so writing the same state twice is harmless and the latest write wins.
  */
 export async function writeThrough(clients: Kv, revocations: Kv, k: KeyState): Promise<void> {

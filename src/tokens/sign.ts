@@ -1,6 +1,6 @@
 import { base64url, SignJWT } from "jose";
 import { nowSeconds } from "../lib/time.ts";
-import { type AccessTokenClaims, type Grant, TOKEN_TYPE_HEADER } from "../oauth/claims.ts";
+import { type AccessTokenClaims, type Grant, type StatusListReference, TOKEN_TYPE_HEADER } from "../oauth/claims.ts";
 import { withLowS } from "./low-s.ts";
 import type { KeySet } from "./signing-keys.ts";
 
@@ -16,6 +16,10 @@ export interface IssueOptions {
   now?: number;
   /** The DPoP key's thumbprint the token is bound to (RFC 9449), if any. */
   jkt?: string | undefined;
+  /** The version of the key record it is minted from (the `key_version` claim); the token endpoint always says. */
+  keyVersion?: number | undefined;
+  /** Its place in a status list (the `status` claim, draft-ietf-oauth-status-list §6.2); the token endpoint always says. */
+  status?: StatusListReference | undefined;
 }
 
 export interface IssuedToken {
@@ -36,6 +40,8 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     scope: o.scope,
     grant_type: o.grant,
     ...(o.jkt === undefined ? {} : { cnf: { jkt: o.jkt } }),
+    ...(o.keyVersion === undefined ? {} : { key_version: o.keyVersion }),
+    ...(o.status === undefined ? {} : { status: { status_list: o.status } }),
   };
   const { signer } = keys;
   const jws = await new SignJWT({ ...claims })

@@ -1,4 +1,5 @@
 import { base64url, compactVerify, decodeProtectedHeader } from "jose";
+import { StatusUnavailableError } from "../lib/errors.ts";
 import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
 import { sha256 } from "../lib/sha256.ts";
 import { nowSeconds } from "../lib/time.ts";
@@ -6,7 +7,6 @@ import type { TtlCache } from "../lib/ttl-cache.ts";
 import { type AccessTokenClaims, GRANTS } from "../oauth/claims.ts";
 import { adminAudience } from "../oauth/resource.ts";
 import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
-import type { RevocableToken } from "../store/revocations.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { isCanonicalCompactJws } from "./compact.ts";
@@ -27,14 +27,20 @@ export type FailureCode =
   | "wrong_audience"
   | "expired"
   | "not_yet_valid"
-  | "revoked";
+  | "revoked"
+  /** Its status list or the cut-offs could not be had, and no copy young enough was held: refused, not guessed. */
+  | "status_unavailable";
 
-export type VerifyOutcome = { ok: true; claims: AccessTokenClaims } | { ok: false; code: FailureCode };
+export type VerifyOutcome =
+  | { ok: true; claims: AccessTokenClaims }
+  | { ok: false; code: FailureCode }
+  /** Why the status could not be had (for the service's own log line; never in a response). */
+  | { ok: false; code: "status_unavailable"; cause: unknown };
 
-/** How verification asks storage whether a token was revoked (KV here; anything in a verifier). */
+/** How verification learns whether a token was revoked (status lists and cut-offs: tokens/status-check.ts). */
 export interface RevocationChecker {
-  /** Throws when the store cannot answer: a verifier must never guess "not revoked". */
-  isRevoked(token: RevocableToken): Promise<boolean>;
+  /** Throws StatusUnavailableError when it cannot say: a verifier must never guess "not revoked". */
+  isRevoked(claims: AccessTokenClaims): Promise<boolean>;
 }
 
 /**
@@ -132,7 +138,14 @@ async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise
     return fail("not_yet_valid");
   }
 
-  if (o.revocations && (await o.revocations.isRevoked(claims))) return fail("revoked");
+  if (o.revocations) {
+    try {
+      if (await o.revocations.isRevoked(claims)) return fail("revoked");
+    } catch (error) {
+      if (error instanceof StatusUnavailableError) return { ok: false, code: "status_unavailable", cause: error };
+      throw error;
+    }
+  }
   return { ok: true, claims };
 }
 
@@ -158,6 +171,16 @@ function parseClaims(payload: Uint8Array): AccessTokenClaims | undefined {
     typeof c.client_id === "string" &&
     typeof c.scope === "string" &&
     (GRANTS as readonly unknown[]).includes(c.grant_type) &&
-    (c.cnf === undefined || (typeof c.cnf === "object" && c.cnf !== null && typeof (c.cnf as { jkt?: unknown }).jkt === "string"));
+    (c.cnf === undefined || (typeof c.cnf === "object" && c.cnf !== null && typeof (c.cnf as { jkt?: unknown }).jkt === "string")) &&
+    (c.key_version === undefined || (Number.isSafeInteger(c.key_version) && (c.key_version as number) >= 0)) &&
+    (c.status === undefined || isStatusReference(c.status));
   return ok ? (c as unknown as AccessTokenClaims) : undefined;
+}
+
+/** draft-ietf-oauth-status-list §6.2: `status` holds `status_list` with a non-negative integer `idx` and a string `uri`. */
+function isStatusReference(status: unknown): boolean {
+  const ref = (status as { status_list?: { idx?: unknown; uri?: unknown } } | null)?.status_list;
+  return (
+    typeof ref === "object" && ref !== null && Number.isSafeInteger(ref.idx) && (ref.idx as number) >= 0 && typeof ref.uri === "string"
+  );
 }

@@ -1,7 +1,12 @@
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/config/settings.ts";
+import { TokenVerifier } from "../../src/index.ts";
 import { CLOCK_SKEW_SECONDS, KV_MIN_EXPIRATION_TTL_SECONDS } from "../../src/lib/limits.ts";
-import { basic, claimsOf, createApplicationKey, error, issueAt, nowSeconds, post, tokenFor } from "../support/helpers.ts";
+import { registry } from "../../src/store/registry.ts";
+import { basic, claimsOf, createApplicationKey, error, faulty, issueAt, nowSeconds, post, tokenFor } from "../support/helpers.ts";
+import { bitInKv, cutoffsInKv, faultyRegistry } from "../support/status.ts";
 
 const REVOKE = "/oauth/revoke";
 afterEach(() => vi.restoreAllMocks());
@@ -10,16 +15,20 @@ const creds = (c: { client_id: string; client_secret: string }) => ({ client_id:
 const introspect = async (token: string, c: { client_id: string; client_secret: string }) =>
   (await (await post("/oauth/introspect", { token, ...creds(c) })).json()) as { active: boolean };
 
+const listOf = (token: string) => Number(claimsOf(token).status!.status_list.uri.split("/").at(-1));
+const idxOf = (token: string) => claimsOf(token).status!.status_list.idx;
+
 async function revocationEntry(jti: string) {
   const { keys } = await env.REVOCATIONS.list({ prefix: `jti:${jti}` });
   return keys;
 }
 
 describe("POST /oauth/revoke", () => {
-  it("revokes a token: 200, empty body, inactive afterwards, entry kept until the token can no longer pass", async () => {
+  it("revokes a token: 200, empty body, inactive afterwards, its bit set in its status list in KV", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     expect((await introspect(token, client)).active).toBe(true);
+    expect(await bitInKv(token)).toBe(0);
 
     const res = await post(REVOKE, { token, token_type_hint: "access_token", ...creds(client) });
     expect(res.status).toBe(200);
@@ -27,12 +36,24 @@ describe("POST /oauth/revoke", () => {
     expect(res.headers.get("Cache-Control")).toBe("no-store");
 
     expect(await introspect(token, client)).toStrictEqual({ active: false });
+    // In KV when the 200 comes: every location sees it as KV propagates.
+    expect(await bitInKv(token)).toBe(1);
+    // And the key verifiers of earlier versions read, until the token could no longer pass a check (exp + the skew).
     const { jti, exp } = claimsOf(token);
-    // Verification accepts a token until exp + the clock skew: the entry must last that long too.
     expect(await revocationEntry(jti)).toStrictEqual([{ name: `jti:${jti}`, expiration: exp + CLOCK_SKEW_SECONDS }]);
   });
 
-  it("raises the entry's expiration to KV's 60 s floor for a token about to expire", async () => {
+  it("revokes a token from before status lists by its jti, in the cut-offs document", async () => {
+    const client = await createApplicationKey();
+    const { token, claims } = await issueAt(client, nowSeconds()); // as an earlier version issued it: no status claim
+    expect(claims.status).toBeUndefined();
+    expect((await introspect(token, client)).active).toBe(true);
+    expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
+    expect((await cutoffsInKv())!.tokens[claims.jti]).toBe(claims.exp + CLOCK_SKEW_SECONDS);
+    expect(await introspect(token, client)).toStrictEqual({ active: false });
+  });
+
+  it("raises the earlier versions' entry's expiration to KV's 60 s floor for a token about to expire", async () => {
     const client = await createApplicationKey();
     const now = nowSeconds();
     const { token, claims } = await issueAt(client, now - 50, "client_credentials", 60); // exp = now + 10
@@ -81,17 +102,24 @@ describe("POST /oauth/revoke", () => {
     expect(await revocationEntry(claimsOf(token).jti)).toStrictEqual([]);
   });
 
-  it("answers 200 for already revoked, expired, unknown and garbage tokens, writing nothing", async () => {
+  it("answers 200 for already revoked, expired, unknown and garbage tokens, recording nothing", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
-    const put = vi.spyOn(env.REVOCATIONS, "put");
-    const expired = (await issueAt(client, nowSeconds() - 7200)).token;
-    for (const t of [token, expired, "garbage", "a.b.c", `${token.slice(0, -2)}xx`]) {
-      const res = await post(REVOKE, { token: t, ...creds(client) });
+    const revokeToken = vi.fn();
+    const watched = { getByName: (name: string) => ({ revokeToken: (...a: unknown[]) => revokeToken(name, ...a) }) };
+    const expired = await issueAt(client, nowSeconds() - 7200);
+    for (const t of [expired.token, "garbage", "a.b.c", `${token.slice(0, -2)}xx`]) {
+      const res = await post(REVOKE, { token: t, ...creds(client) }, {}, { REGISTRY: watched as unknown as Env["REGISTRY"] });
       expect([t, res.status, await res.text()]).toStrictEqual([t, 200, ""]);
     }
-    expect(put).not.toHaveBeenCalled();
+    expect(revokeToken).not.toHaveBeenCalled();
+    // revoked again: the registry is asked and changes nothing
+    expect(await registry(env).revokeToken({ ...claimsOf(token), status: { list: listOf(token), idx: idxOf(token) } })).toStrictEqual({
+      revoked: false,
+    });
+    expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
+    expect((await cutoffsInKv())!.tokens[expired.claims.jti]).toBeUndefined();
   });
 
   it("400 without token", async () => {
@@ -118,13 +146,34 @@ describe("POST /oauth/revoke", () => {
     expect((await introspect(token, client)).active).toBe(true);
   });
 
-  it("never answers 200 when the revocation did not persist", async () => {
+  it("never answers 200 when the registry does not hold the revocation", async () => {
+    const client = await createApplicationKey();
+    const token = await tokenFor(client);
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const res = await post(REVOKE, { token, ...creds(client) }, {}, { REGISTRY: faultyRegistry(["revokeToken"]) });
+    expect(res.status).toBe(500);
+    expect((await introspect(token, client)).active).toBe(true);
+    expect(await bitInKv(token)).toBe(0);
+  });
+
+  it("a revocation KV refuses is held by the registry, answered 200, refused here at once, and written by the alarm", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     vi.spyOn(console, "error").mockImplementation(() => {});
-    vi.spyOn(env.REVOCATIONS, "put").mockRejectedValueOnce(new Error("KV PUT failed"));
-    const res = await post(REVOKE, { token, ...creds(client) });
-    expect(res.status).toBe(500);
-    expect((await introspect(token, client)).active).toBe(true);
+    const registryEnv = (e: Env) =>
+      runInDurableObject(registry(env), (instance) => {
+        (instance as unknown as { env: Env }).env = e;
+      });
+    await registryEnv({ ...env, REVOCATIONS: faulty(env.REVOCATIONS, ["put"], "throw"), KV_TIMEOUT_MS: "50" } as Env);
+    try {
+      expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
+      expect(await bitInKv(token)).toBe(0); // KV does not have it…
+      const here = new TokenVerifier(createExecutionContext(), env);
+      expect(await here.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" }); // …this isolate knows
+    } finally {
+      await registryEnv(env as Env);
+    }
+    expect(await runDurableObjectAlarm(registry(env))).toBe(true);
+    expect(await bitInKv(token)).toBe(1);
   });
 });

@@ -22,7 +22,8 @@ async function checkEverywhere(
   const introspected = (await (await post("/oauth/introspect", { token, ...inspector }, {}, overrides)).json()) as { active: boolean };
   const rpc = await new TokenVerifier(createExecutionContext(), { ...env, ...overrides }).verify(token, { method: "GET" });
   const jwks = (await (await call("/.well-known/jwks.json", {}, overrides)).json()) as { keys: unknown[] };
-  const module = await createVerifier({ issuer: ORIGIN, jwks, revocations: env.REVOCATIONS }).verify(token, { method: "GET" });
+  // A key set given as an object: its status documents would come over the network, which this test has none of.
+  const module = await createVerifier({ issuer: ORIGIN, jwks, revocations: false }).verify(token, { method: "GET" });
   return [introspected.active, rpc.valid ? "valid" : rpc.error, module.valid ? "valid" : module.error];
 }
 

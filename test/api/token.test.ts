@@ -41,7 +41,17 @@ describe("client_credentials", () => {
       client_id: client.client_id,
       scope: "read write",
       grant_type: "client_credentials",
+      // the version of the key record it was minted from: a new key's first
+      key_version: 1,
+      // draft-ietf-oauth-status-list §6.2: its bit in one of this issuer's status lists
+      status: {
+        status_list: {
+          idx: payload.status!.status_list.idx,
+          uri: expect.stringMatching(/^https:\/\/auth\.example\/oauth\/status-lists\/[1-9]\d*$/),
+        },
+      },
     });
+    expect(Number.isSafeInteger(payload.status!.status_list.idx) && payload.status!.status_list.idx >= 0).toBe(true);
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 random bits
   });

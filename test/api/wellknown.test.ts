@@ -64,6 +64,8 @@ describe("GET /.well-known/oauth-authorization-server", () => {
       introspection_endpoint_auth_signing_alg_values_supported: ["EdDSA", "Ed25519", "ES256", "PS256"],
       dpop_signing_alg_values_supported: ["EdDSA", "Ed25519", "ES256", "PS256"],
       scopes_supported: ["read", "write", "application_keys"],
+      status_list_aggregation_endpoint: `${ORIGIN}/oauth/status-lists`,
+      cutoffs_endpoint: `${ORIGIN}/oauth/cutoffs`,
       application_keys_audience: "https://auth.example/v2/application-keys",
     });
   });

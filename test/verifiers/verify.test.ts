@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CLOCK_SKEW_SECONDS } from "../../src/lib/limits.ts";
-import { putClientRevocation } from "../../src/store/revocations.ts";
+import { registry } from "../../src/store/registry.ts";
 import { verifyOwnToken } from "../../src/tokens/service.ts";
 import { createVerifier, type VerifierOptions } from "../../src/verify.ts";
 import { badTokens } from "../support/bad-tokens.ts";
 import { claimsOf, createApplicationKey, issueAt, nowSeconds, ORIGIN, post, signWith, tokenFor } from "../support/helpers.ts";
+import { cutoffsInKv } from "../support/status.ts";
 
 describe("the verification pipeline", () => {
   it("accepts a live token and returns its claims", async () => {
@@ -50,38 +51,57 @@ describe("the verification pipeline", () => {
   });
 });
 
-describe("client-wide revocation", () => {
-  it("kills the client's tokens issued before it, and only those", async () => {
-    const client = await createApplicationKey();
-    const other = await createApplicationKey();
-    const now = nowSeconds();
-    const older = await issueAt(client, now - 10);
-    const sameSecond = await issueAt(client, now);
-    const otherClients = await issueAt(other, now - 10);
+describe("client-wide cut-offs", () => {
+  const operator = { kind: "operator" as const, actor: "test" };
 
-    await putClientRevocation(env.REVOCATIONS, client.client_id, now);
-    const newer = await issueAt(client, now + 1);
+  it("a narrowing revokes the tokens minted from the key's earlier records, by version; tokens without one by iat", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const client = await createApplicationKey();
+      const other = await createApplicationKey();
+      const now = nowSeconds();
+      const before = await tokenFor(client);
+      const legacyBefore = await issueAt(client, now); // as an earlier version issued it: no key_version
+      const othersToken = await tokenFor(other);
+      expect(claimsOf(before).key_version).toBe(1);
 
-    expect(await verifyOwnToken(env, older.token)).toStrictEqual({ ok: false, code: "revoked" });
-    expect(await verifyOwnToken(env, sameSecond.token)).toStrictEqual({ ok: false, code: "revoked" });
-    expect((await verifyOwnToken(env, newer.token)).ok).toBe(true);
-    expect((await verifyOwnToken(env, otherClients.token)).ok).toBe(true);
+      const narrowed = await registry(env).update(operator, client.id, { scope: "read" });
+      expect(narrowed.ok).toBe(true);
+      const after = await tokenFor(client);
+      expect([claimsOf(after).key_version, claimsOf(after).scope]).toStrictEqual([2, "read"]);
+
+      expect(await verifyOwnToken(env, before)).toStrictEqual({ ok: false, code: "revoked" });
+      expect(await verifyOwnToken(env, legacyBefore.token)).toStrictEqual({ ok: false, code: "revoked" });
+      expect((await verifyOwnToken(env, after)).ok).toBe(true);
+      expect((await verifyOwnToken(env, othersToken)).ok).toBe(true);
+      // Tokens without a version claim keep the time cut-off: issued until the narrower record reached every isolate (10 + 60 s).
+      vi.setSystemTime(Date.now() + 75_000);
+      expect(await verifyOwnToken(env, (await issueAt(client, now + 70)).token)).toStrictEqual({ ok: false, code: "revoked" });
+      expect((await verifyOwnToken(env, (await issueAt(client, now + 71)).token)).ok).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it("is one KV entry that outlives the longest token", async () => {
+  it("lives in the one shared cut-offs document, beside the key verifiers of earlier versions read", async () => {
     const client = await createApplicationKey();
     const now = nowSeconds();
-    await putClientRevocation(env.REVOCATIONS, client.client_id, now);
+    expect((await registry(env).update(operator, client.id, { scope: "read" })).ok).toBe(true);
+    const cutoff = (await cutoffsInKv())!.clients[client.client_id]!;
+    expect(cutoff.v).toBe(2);
+    expect(cutoff.t).toBeGreaterThanOrEqual(now + 70);
+    expect(cutoff.t).toBeLessThanOrEqual(nowSeconds() + 70);
     const { keys } = await env.REVOCATIONS.list({ prefix: `client:${client.client_id}` });
-    expect(keys).toStrictEqual([{ name: `client:${client.client_id}`, expiration: now + 86_400 + CLOCK_SKEW_SECONDS }]);
-    expect(await env.REVOCATIONS.get(`client:${client.client_id}`)).toBe(String(now));
+    expect(keys).toStrictEqual([{ name: `client:${client.client_id}`, expiration: cutoff.t + 86_400 + CLOCK_SKEW_SECONDS }]);
+    expect(await env.REVOCATIONS.get(`client:${client.client_id}`)).toBe(String(cutoff.t));
   });
 
   it("also holds over HTTP introspection", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
-    await putClientRevocation(env.REVOCATIONS, client.client_id, nowSeconds());
-    const res = await post("/oauth/introspect", { token, client_id: client.client_id, client_secret: client.client_secret });
+    expect((await registry(env).remove(operator, client.id)).ok).toBe(true);
+    const inspector = await createApplicationKey("inspector");
+    const res = await post("/oauth/introspect", { token, client_id: inspector.client_id, client_secret: inspector.client_secret });
     expect(await res.json()).toStrictEqual({ active: false });
   });
 });
@@ -89,22 +109,25 @@ describe("client-wide revocation", () => {
 describe("the importable verifier's revocation choice", () => {
   const jwks = () => env.EDGE_TOKEN;
 
-  it("is required: leaving it out is a TypeError, not a silent 'never revoked'", () => {
-    const options = { issuer: ORIGIN, jwks: jwks() } as unknown as VerifierOptions;
-    expect(() => createVerifier(options)).toThrow(TypeError);
-    expect(() => createVerifier(options)).toThrow('createVerifier: "revocations" is required');
-    expect(() => createVerifier({ ...options, revocations: undefined } as unknown as VerifierOptions)).toThrow(TypeError);
-    expect(() => createVerifier({ ...options, revocations: null } as unknown as VerifierOptions)).toThrow(TypeError);
+  it("checks status lists unless told false; anything but a boolean or an object is a TypeError", () => {
+    const options = { issuer: ORIGIN, jwks: jwks() } as VerifierOptions;
+    expect(() => createVerifier(options)).not.toThrow();
+    for (const bad of [null, "yes", 1]) {
+      expect(() => createVerifier({ ...options, revocations: bad } as unknown as VerifierOptions)).toThrow(TypeError);
+    }
   });
 
-  it("revocations: false lets a revoked token pass until it expires; the namespace refuses it", async () => {
+  it("revocations: false lets a revoked token pass until it expires; by default it is refused", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     expect((await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret })).status).toBe(200);
     const blind = createVerifier({ issuer: ORIGIN, jwks: jwks(), revocations: false });
-    const seeing = createVerifier({ issuer: ORIGIN, jwks: jwks(), revocations: env.REVOCATIONS });
+    const seeing = createVerifier({ issuer: ORIGIN, jwks: jwks() });
+    // how earlier versions were configured: the namespace is no longer read, and revocations are checked
+    const asBefore = createVerifier({ issuer: ORIGIN, jwks: jwks(), revocations: env.REVOCATIONS });
     expect((await blind.verify(token, { method: "GET" })).valid).toBe(true);
     expect(await seeing.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+    expect(await asBefore.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
   });
 });
 

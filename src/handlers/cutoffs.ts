@@ -1,0 +1,24 @@
+import { type Env, issuerFor, settings } from "../config/settings.ts";
+import { cutoffsUri } from "../oauth/status.ts";
+import { cutoffsDocument } from "../store/status-documents.ts";
+import { keySet } from "../tokens/signing-keys.ts";
+import { CUTOFFS_TYP, signStatusToken } from "../tokens/status-token.ts";
+import { statusHeaders, statusTtl } from "./status-lists.ts";
+
+/**
+ * GET /oauth/cutoffs: the cut-offs document as a signed token (`typ` `cutoffs+jwt`, the
+ * document in `cutoffs`): per client, the key version below which its tokens are revoked and
+ * the `iat` up to which its tokens from before version claims are; and the jtis of revoked
+ * tokens from before status lists. Every verifier needs it beside the status lists.
+ */
+export async function getCutoffs(request: Request, env: Env): Promise<Response> {
+  const issuer = issuerFor(request, settings(env));
+  const ttlSeconds = statusTtl(env);
+  const jwt = await signStatusToken(await keySet(env.SIGNING_KEYS), CUTOFFS_TYP, {
+    issuer,
+    subject: cutoffsUri(issuer),
+    ttlSeconds,
+    claims: { cutoffs: await cutoffsDocument(env) },
+  });
+  return new Response(jwt, { headers: statusHeaders("application/jwt", ttlSeconds) });
+}
