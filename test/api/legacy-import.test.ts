@@ -1,7 +1,9 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TokenVerifier } from "../../src/index.ts";
 import { newApplicationKey } from "../../src/store/application-keys.ts";
-import { call, createAdmin, post, tokenFor } from "../support/helpers.ts";
+import { call, createAdmin, issueAt, nowSeconds, post, tokenFor } from "../support/helpers.ts";
 
 /**
  * Keys that versions before the registry wrote straight into KV are taken into the registry on
@@ -19,6 +21,18 @@ async function legacyKey(name: string, o: { scoped?: boolean; labelled?: boolean
   return { ...record, client_secret: clientSecret };
 }
 
+/** Tokens an earlier version issued (no status claim, no key_version), one of them revoked the way it revoked: a jti: key. */
+let earlier: { live: string; revoked: string; revokedJti: string };
+beforeAll(async () => {
+  const holder = await legacyKey("holder of tokens from before status lists", { scoped: true });
+  const live = await issueAt(holder, nowSeconds());
+  const revoked = await issueAt(holder, nowSeconds());
+  await env.REVOCATIONS.put(`jti:${revoked.claims.jti}`, JSON.stringify({ client_id: holder.client_id, revoked_at: nowSeconds() }), {
+    expiration: revoked.claims.exp + 30,
+  });
+  earlier = { live: live.token, revoked: revoked.token, revokedJti: revoked.claims.jti };
+});
+
 describe("keys from before the registry", () => {
   it("are imported on first use: live ones listed with their permissions, deleted ones staying deleted", async () => {
     const old = await legacyKey("from before scopes");
@@ -35,15 +49,21 @@ describe("keys from before the registry", () => {
     const admin = await tokenFor(await createAdmin()); // the registry's first use
     const auth = { headers: { Authorization: `Bearer ${admin}` } };
     const list = (await (await call(`${KEYS}?page[limit]=100`, auth)).json()) as { data: any[]; meta: { results: { total: number } } };
-    expect(list.data.map((k) => k.name)).toStrictEqual(["from before scopes", "scoped", "narrowed", "operator"]);
-    expect(list.meta.results.total).toBe(4);
-    expect(list.data[0]).toMatchObject({
+    expect(list.data.map((k) => k.name)).toStrictEqual([
+      "holder of tokens from before status lists",
+      "from before scopes",
+      "scoped",
+      "narrowed",
+      "operator",
+    ]);
+    expect(list.meta.results.total).toBe(5);
+    expect(list.data[1]).toMatchObject({
       id: old.id,
       scope: "read write application_keys",
       grant_types: ["client_credentials", "implicit"],
       meta: { legacy_permissions: true },
     });
-    expect(list.data[1]).toMatchObject({ id: scoped.id, scope: "read write" });
+    expect(list.data[2]).toMatchObject({ id: scoped.id, scope: "read write" });
     expect((await call(`${KEYS}/${gone.id}`, auth)).status).toBe(404);
 
     // A revocation the import found is only ever raised: the deleted key's stays "every token".
@@ -61,5 +81,14 @@ describe("keys from before the registry", () => {
       version: 2,
     });
     expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: old.client_id })).status).toBe(200);
+  });
+
+  it("tokens from before status lists keep working, and the ones revoked then stay revoked", async () => {
+    const rpc = new TokenVerifier(createExecutionContext(), env);
+    expect((await rpc.verify(earlier.live, { method: "GET" })).valid).toBe(true);
+    expect(await rpc.verify(earlier.revoked, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+    // taken into the cut-offs document, which every verifier reads, once, on the registry's first use
+    const cutoffs = (await env.REVOCATIONS.get<{ tokens: Record<string, number> }>("cutoffs", "json"))!;
+    expect(Object.keys(cutoffs.tokens)).toContain(earlier.revokedJti);
   });
 });

@@ -86,7 +86,6 @@ async function main(): Promise<number> {
         }),
         worker("shop-api", apiPort, {
           scriptPath: bundle("test/fixtures/recipes/storefront-api.ts", "browser-storefront-api"),
-          kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
           serviceBindings: { EDGE_TOKEN: "edge-token" },
           bindings: { ISSUER: issuer },
         }),

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import * as oauth from "oauth4webapi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
 
 /**
@@ -122,6 +122,28 @@ describe("recipe: a Node resource server with edge-token/verify", () => {
     });
     const elsewhere = await fetch(`${api}/orders`, { headers: { Authorization: `DPoP ${access_token}`, DPoP: proofForInvoices } });
     expect(elsewhere.status).toBe(401);
+  });
+
+  it("refuses a token revoked at the service, from its status list alone: no storage of edge-token's is reachable from here", async () => {
+    const revoked = await token();
+    const ok = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${revoked}` } });
+    expect(ok.status).toBe(200);
+    const res = await fetch(`${issuer}/oauth/revoke`, {
+      method: "POST",
+      body: new URLSearchParams({ token: revoked, ...credentials }),
+    });
+    expect(res.status).toBe(200);
+    // the recipe holds the list it fetched for its ttl (REVOCATION_CACHE_SECONDS, 10 s by default)
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 10_001);
+      const refused = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${revoked}` } });
+      expect([refused.status, refused.headers.get("WWW-Authenticate")]).toStrictEqual([401, CHALLENGES]);
+      const live = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${await token()}` } });
+      expect(live.status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("is in docs/verifying-tokens.md exactly as tested", async () => {

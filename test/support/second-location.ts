@@ -5,14 +5,18 @@
  * cache holds the old values does; a binding given an empty list catches up, one left out stays
  * as it was. Writes go through to the real
  * namespaces, and a key this location writes reads back as written (KV is read-your-writes
- * within a location). Test-only: this file is bundled for the tests, never deployed.
+ * within a location). POST /__fail with {"paths":[prefixes]} makes requests to those paths
+ * answer 503, as a location that cannot serve them would (an empty list: none). Test-only: this
+ * file is bundled for the tests, never deployed.
  */
 import worker from "../../src/index.ts";
+import { TokenVerifier as Verifier } from "../../src/rpc.ts";
 
 export * from "../../src/index.ts";
 
 type Binding = "CLIENTS" | "REVOCATIONS";
 const frozen: Record<Binding, Map<string, string | null>> = { CLIENTS: new Map(), REVOCATIONS: new Map() };
+let failing: string[] = [];
 
 function lagging(kv: KVNamespace, snapshot: Map<string, string | null>): KVNamespace {
   const read = (key: string, type?: string) => {
@@ -42,9 +46,29 @@ function lagging(kv: KVNamespace, snapshot: Map<string, string | null>): KVNames
   return view as unknown as KVNamespace;
 }
 
+/** The KV this location reads: the real namespaces, with the frozen keys lagging. */
+const view = (env: Cloudflare.Env): Cloudflare.Env => ({
+  ...env,
+  CLIENTS: lagging(env.CLIENTS, frozen.CLIENTS),
+  REVOCATIONS: lagging(env.REVOCATIONS, frozen.REVOCATIONS),
+});
+
+/** The RPC entrypoint as this location runs it: over the lagging view too. */
+export class TokenVerifier extends Verifier {
+  constructor(ctx: ExecutionContext, env: Cloudflare.Env) {
+    super(ctx, view(env));
+  }
+}
+
 export default {
   async fetch(request: Request, env: Cloudflare.Env, ctx: ExecutionContext): Promise<Response> {
-    if (new URL(request.url).pathname === "/__lag") {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/__fail") {
+      failing = ((await request.json()) as { paths: string[] }).paths;
+      return new Response(null, { status: 204 });
+    }
+    if (failing.some((prefix) => pathname.startsWith(prefix))) return new Response("unavailable (injected)", { status: 503 });
+    if (pathname === "/__lag") {
       const keys = (await request.json()) as Partial<Record<Binding, string[]>>;
       for (const binding of ["CLIENTS", "REVOCATIONS"] as const) {
         if (keys[binding] === undefined) continue;
@@ -53,7 +77,6 @@ export default {
       }
       return new Response(null, { status: 204 });
     }
-    const view = { ...env, CLIENTS: lagging(env.CLIENTS, frozen.CLIENTS), REVOCATIONS: lagging(env.REVOCATIONS, frozen.REVOCATIONS) };
-    return worker.fetch(request, view, ctx);
+    return worker.fetch(request, view(env), ctx);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

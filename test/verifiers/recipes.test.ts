@@ -82,16 +82,26 @@ describe("what hono/jwk cannot do: DPoP", () => {
     expect(
       (await hono.fetch(new Request("https://api.example/api/products", stolen), { ISSUER: ORIGIN }, createExecutionContext())).status,
     ).toBe(200);
-    const honoEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN, REVOCATIONS: env.REVOCATIONS };
+    const honoEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
     const url = "https://api.example/api/products";
     expect((await honoDpop.fetch(new Request(url, stolen), honoEnv, createExecutionContext())).status).toBe(401);
     const owner = { headers: { Authorization: `DPoP ${bound}`, DPoP: await proof(k, "GET", url, { accessToken: bound }) } };
     expect((await honoDpop.fetch(new Request(url, owner), honoEnv, createExecutionContext())).status).toBe(200);
   });
+
+  it("withToken in front of Hono refuses a revoked token (its status list); hono/jwk alone cannot tell", async () => {
+    const c = await createApplicationKey();
+    const token = await tokenFor(c);
+    const url = "https://api.example/api/products";
+    expect((await post("/oauth/revoke", { token, client_id: c.client_id, client_secret: c.client_secret })).status).toBe(200);
+    const honoEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
+    expect((await honoDpop.fetch(new Request(url, bearer(token)), honoEnv, createExecutionContext())).status).toBe(401);
+    expect((await hono.fetch(new Request(url, bearer(token)), { ISSUER: ORIGIN }, createExecutionContext())).status).toBe(200);
+  });
 });
 
 describe("recipe: itty-router with the importable verifier, a scope per route", () => {
-  const ittyEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN, REVOCATIONS: env.REVOCATIONS };
+  const ittyEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
   const send = (method: string, path: string, token?: string) =>
     itty.fetch(new Request(`https://api.example${path}`, { method, ...(token ? bearer(token) : {}) }), ittyEnv, createExecutionContext());
 
@@ -121,6 +131,21 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
     for (const bad of [undefined, "nope", tamper(token, { scope: "read write application_keys" })]) {
       const res = await send("GET", "/products", bad);
       expect([bad?.slice(0, 10), res.status]).toStrictEqual([bad?.slice(0, 10), 401]);
+    }
+  });
+
+  it("refuses a revoked token, from its status list", async () => {
+    const backend = await createApplicationKey();
+    const token = await tokenFor(backend);
+    expect((await send("GET", "/products", token)).status).toBe(200);
+    expect((await post("/oauth/revoke", { token, client_id: backend.client_id, client_secret: backend.client_secret })).status).toBe(200);
+    // the recipe's verifier holds the list for REVOCATION_CACHE_SECONDS (10 s by default)
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 10_001);
+      expect((await send("GET", "/products", token)).status).toBe(401);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -3,9 +3,10 @@ import { createServer } from "node:http";
 import { createVerifier, unauthorized } from "edge-token/verify";
 
 const ISSUER = process.env.ISSUER ?? "https://auth.example.com"; // edge-token's ISSUER
-// The key set is fetched once and cached. Without edge-token's REVOCATIONS namespace (a Worker
-// binding), revoked tokens pass here until they expire: say so in writing.
-const verifier = createVerifier({ issuer: ISSUER, jwks: `${ISSUER}/.well-known/jwks.json`, revocations: false });
+// The key set, each token's status list and the cut-offs are fetched from the issuer over HTTP,
+// checked against its signature and cached: a revoked token is refused here too, with no
+// access to edge-token's storage.
+const verifier = createVerifier({ issuer: ISSUER, jwks: `${ISSUER}/.well-known/jwks.json` });
 
 export const server = createServer(async (req, res) => {
   // The request as the client sent it: a DPoP proof is bound to its method and URL. Behind a

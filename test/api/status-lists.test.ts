@@ -1,0 +1,84 @@
+import { env } from "cloudflare:workers";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
+import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
+import { registry } from "../../src/store/registry.ts";
+import { call, claimsOf, createApplicationKey, error, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+
+/** The status documents as anyone fetches them: signed, public, cacheable (draft-ietf-oauth-status-list §8.1, §8.2). */
+async function verified(res: Response, typ: string) {
+  const jwks = createLocalJWKSet((await (await call("/.well-known/jwks.json")).json()) as never);
+  return (await jwtVerify(await res.text(), jwks, { typ, issuer: ORIGIN, algorithms: ["EdDSA", "ES256"] })).payload;
+}
+
+describe("GET /oauth/status-lists/:list", () => {
+  it("is a Status List Token: typ statuslist+jwt, sub its URL, iat, exp, ttl, and the token's bit", async () => {
+    const client = await createApplicationKey();
+    const token = await tokenFor(client);
+    const { uri, idx } = claimsOf(token).status!.status_list;
+    const path = new URL(uri).pathname;
+    const res = await call(path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("application/statuslist+jwt");
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=10");
+    const claims = await verified(res, "statuslist+jwt");
+    expect(claims).toStrictEqual({
+      iss: ORIGIN,
+      sub: uri,
+      iat: claims.iat,
+      exp: claims.iat! + 300,
+      ttl: 10,
+      status_list: { bits: 1, lst: expect.stringMatching(/^[A-Za-z0-9_-]+$/) },
+    });
+    expect(statusAt(await decodeList(claims.status_list, MAX_STATUS_LIST_BYTES), idx)).toBe(0);
+
+    expect((await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret })).status).toBe(200);
+    const after = await verified(await call(path), "statuslist+jwt");
+    expect(statusAt(await decodeList(after.status_list, MAX_STATUS_LIST_BYTES), idx)).toBe(1);
+  });
+
+  it("404 for a list there is not, or a number that cannot be one", async () => {
+    for (const n of ["999999", "0", "007", "abc", "1e3", "-1"]) {
+      const res = await call(`/oauth/status-lists/${n}`);
+      expect([n, res.status, await res.json()]).toStrictEqual([
+        n,
+        404,
+        error(404, "Not Found", "not_found", "There is no status list with this number."),
+      ]);
+    }
+  });
+});
+
+describe("GET /oauth/status-lists", () => {
+  it("lists every list still published (§9.3), the one a new token names among them", async () => {
+    const token = await tokenFor(await createApplicationKey());
+    const res = await call("/oauth/status-lists");
+    expect([res.status, res.headers.get("Content-Type"), res.headers.get("Cache-Control")]).toStrictEqual([
+      200,
+      "application/json",
+      "public, max-age=10",
+    ]);
+    const { status_lists } = (await res.json()) as { status_lists: string[] };
+    expect(status_lists).toContain(claimsOf(token).status!.status_list.uri);
+    for (const uri of status_lists) expect(uri).toMatch(/^https:\/\/auth\.example\/oauth\/status-lists\/[1-9]\d*$/);
+  });
+});
+
+describe("GET /oauth/cutoffs", () => {
+  it("is the cut-offs document, signed: a narrowed key's version and time, nothing keyed by a token of its own", async () => {
+    const client = await createApplicationKey();
+    expect((await registry(env).update({ kind: "operator", actor: "test" }, client.id, { scope: "read" })).ok).toBe(true);
+    const res = await call("/oauth/cutoffs");
+    expect([res.status, res.headers.get("Content-Type"), res.headers.get("Cache-Control")]).toStrictEqual([
+      200,
+      "application/jwt",
+      "public, max-age=10",
+    ]);
+    const claims = await verified(res, "cutoffs+jwt");
+    expect(claims).toMatchObject({ iss: ORIGIN, sub: `${ORIGIN}/oauth/cutoffs`, exp: claims.iat! + 300, ttl: 10 });
+    const { clients, tokens } = claims.cutoffs as { clients: Record<string, { v: number; t: number }>; tokens: Record<string, number> };
+    expect(clients[client.client_id]!.v).toBe(2);
+    expect(typeof tokens).toBe("object");
+  });
+});

@@ -1,0 +1,105 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/config/settings.ts";
+import { registry } from "../../src/store/registry.ts";
+import { call, claimsOf, createApplicationKey, post, tokenFor } from "../support/helpers.ts";
+import { bitInKv, cutoffsInKv } from "../support/status.ts";
+
+/**
+ * The registry as the keeper of status lists and cut-offs: how it writes them to KV, leases
+ * indices, and lets go of what can no longer matter. Storage of its own: it moves time forward
+ * and retires lists every other suite would still need.
+ */
+afterEach(async () => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  await registryEnv(env as Env);
+});
+
+const registryEnv = (e: Env) =>
+  runInDurableObject(registry(env), (instance) => {
+    (instance as unknown as { env: Env }).env = e;
+  });
+
+/** The real REVOCATIONS namespace, every put's key and time noted. */
+function recording(kv: KVNamespace, puts: { key: string; at: number }[]): KVNamespace {
+  return new Proxy(kv, {
+    get: (target, op: string) =>
+      op === "put"
+        ? (key: string, ...rest: unknown[]) => {
+            puts.push({ key, at: Date.now() });
+            return (target.put as (...a: unknown[]) => Promise<void>).call(target, key, ...rest);
+          }
+        : (target[op as keyof KVNamespace] as (...a: unknown[]) => unknown).bind(target),
+  });
+}
+
+describe("the registry's status lists", () => {
+  it("a burst of revocations: KV's copy of the list written at most once a second, every bit set, each answered within about a second", async () => {
+    const client = await createApplicationKey();
+    const tokens = await Promise.all(Array.from({ length: 40 }, () => tokenFor(client)));
+    const puts: { key: string; at: number }[] = [];
+    await registryEnv({ ...env, REVOCATIONS: recording(env.REVOCATIONS, puts) } as Env);
+    const started = Date.now();
+    const answers = await Promise.all(
+      tokens.map(async (token) => {
+        const res = await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret });
+        return [res.status, Date.now() - started] as const;
+      }),
+    );
+    expect(answers.filter(([status]) => status !== 200)).toStrictEqual([]);
+    const listKey = `status-list:${claimsOf(tokens[0]!).status!.status_list.uri.split("/").at(-1)}`;
+    const listPuts = puts.filter((p) => p.key === listKey).map((p) => p.at);
+    expect(listPuts.length).toBeGreaterThan(0);
+    expect(listPuts.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+    for (let i = 1; i < listPuts.length; i++) expect(listPuts[i]! - listPuts[i - 1]!).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...answers.map(([, ms]) => ms))).toBeLessThan(2500);
+    for (const token of tokens) expect(await bitInKv(token)).toBe(1);
+  });
+
+  it("drops a list, from the registry and from KV, once every token that names it has expired", async () => {
+    const client = await createApplicationKey();
+    const token = await tokenFor(client);
+    const { uri } = claimsOf(token).status!.status_list;
+    const listKey = `status-list:${uri.split("/").at(-1)}`;
+    expect(await env.REVOCATIONS.get(listKey)).not.toBeNull();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // its window (1 h) + the longest token leased from it (1 h) + the clock skew, and a little
+    vi.setSystemTime(Date.now() + (3600 + 3600 + 30 + 5) * 1000);
+    await runDurableObjectAlarm(registry(env));
+    await runInDurableObject(registry(env), async (instance) => {
+      // the alarm may have been set for later than the jump: run the retirement as it would then
+      await (instance as unknown as { alarm(): Promise<void> }).alarm();
+    });
+    expect(await env.REVOCATIONS.get(listKey)).toBeNull();
+    const aggregated = (await (await call("/oauth/status-lists")).json()) as { status_lists: string[] };
+    expect(aggregated.status_lists).not.toContain(uri);
+    expect((await call(new URL(uri).pathname)).status).toBe(404);
+  });
+
+  it("leases from the next list once a list's hour is over; that list was in KV before its first token", async () => {
+    const client = await createApplicationKey();
+    const first = claimsOf(await tokenFor(client)).status!.status_list.uri;
+    const lists = (await (await call("/oauth/status-lists")).json()) as { status_lists: string[] };
+    const next = lists.status_lists.find((u) => Number(u.split("/").at(-1)) > Number(first.split("/").at(-1)))!;
+    expect(next).toBeDefined(); // made one ahead, already in KV
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 3600 * 1000);
+    const later = claimsOf(await tokenFor(client)).status!.status_list.uri;
+    expect(later).toBe(next);
+  });
+
+  it("the cut-offs drop a client once no token its cut-off revokes can still pass anywhere", async () => {
+    const client = await createApplicationKey();
+    expect((await registry(env).update({ kind: "operator", actor: "test" }, client.id, { scope: "read" })).ok).toBe(true);
+    expect((await cutoffsInKv())!.clients[client.client_id]).toBeDefined();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // KV propagation and the record cache (70 s) + the longest token lifetime (24 h) + the skew
+    vi.setSystemTime(Date.now() + (70 + 86_400 + 30 + 5) * 1000);
+    await runInDurableObject(registry(env), async (instance) => {
+      await (instance as unknown as { alarm(): Promise<void> }).alarm();
+    });
+    expect((await cutoffsInKv())!.clients[client.client_id]).toBeUndefined();
+  });
+});
