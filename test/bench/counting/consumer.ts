@@ -1,12 +1,12 @@
-/** The fixture consumer with its REVOCATIONS binding counted; GET /__kv answers the counts. */
+/** The fixture consumer (it binds no KV: its status documents come through EDGE_TOKEN); GET /__kv answers the counts. */
 import consumer from "../../fixtures/consumer/index.ts";
-import { countedEnv, takeCounts } from "./kv.ts";
+import { takeCounts } from "./kv.ts";
 
 type ConsumerEnv = Parameters<typeof consumer.fetch>[1];
 
 export default {
   fetch(request: Request, env: ConsumerEnv) {
     if (new URL(request.url).pathname === "/__kv") return takeCounts();
-    return consumer.fetch(request, countedEnv(env, ["REVOCATIONS"]));
+    return consumer.fetch(request, env);
   },
 };
