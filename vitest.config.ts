@@ -18,13 +18,16 @@ const COPY = "edge-token-copy";
 const runnerOf = (project: string) => `vitest-plugin-runner-${project}`;
 
 // Suites that look at the whole registry (every key listed, the first start's import of older
-// records): they need storage of their own, so each of their files gets a fresh workerd.
+// records), move its clock, or freeze documents every suite shares at the second location: they
+// need storage and a second location of their own, so each of their files gets a fresh workerd.
 const WHOLE_REGISTRY = [
   "test/api/application-keys-list.test.ts",
   "test/api/elasticpath-sdk.test.ts",
   "test/api/legacy-import.test.ts",
   "test/security/permissions.test.ts",
   "test/security/registry.test.ts",
+  "test/security/stale-reads.test.ts",
+  "test/security/status-lists.test.ts",
   "test/security/status-registry.test.ts",
 ];
 

@@ -66,7 +66,7 @@ describe("npm run keys while npm start serves the same state", () => {
   it("the README's examples paste as they are: npm start's export line, the two tokens, then every endpoint in order", async () => {
     const { setup, table } = await readmeLines();
     expect(setup[0]).toMatch(/^export CLIENT_ID=… CLIENT_SECRET=…/);
-    expect(table).toHaveLength(9);
+    expect(table).toHaveLength(10);
     const exported = printed
       .split("\n")
       .find((l) => l.trim().startsWith("export CLIENT_ID="))!
@@ -93,6 +93,7 @@ describe("npm run keys while npm start serves the same state", () => {
     expect(json(6).issuer).toBe(`http://localhost:${port}`); // metadata
     expect(json(7).openapi).toMatch(/^3\.1\./); // openapi.json
     expect(json(8)).toHaveProperty("links"); // the JSON index
+    expect((json(9).status_lists as string[]).every((u) => u.startsWith(`http://localhost:${port}/oauth/status-lists/`))).toBe(true);
   });
 
   it("creates through the running server's registry, and the key gets a token from it at once", async () => {

@@ -90,6 +90,7 @@ describe("what hono/jwk cannot do: DPoP", () => {
   });
 
   it("withToken in front of Hono refuses a revoked token (its status list); hono/jwk alone cannot tell", async () => {
+    serveJwks();
     const c = await createApplicationKey();
     const token = await tokenFor(c);
     const url = "https://api.example/api/products";
