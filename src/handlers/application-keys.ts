@@ -1,5 +1,5 @@
 import { adminCallerOf } from "../auth/admin-caller.ts";
-import { type Env, settings } from "../config/settings.ts";
+import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { context, routeParam } from "../http/context.ts";
 import { readJson } from "../http/json.ts";
 import { pageOf } from "../http/page.ts";
@@ -10,6 +10,7 @@ import { registry } from "../store/registry.ts";
 import type { Answer, Change } from "../store/registry-protocol.ts";
 import { rememberCutoff } from "../tokens/status-check.ts";
 import { keyAttributes } from "./application-key-body.ts";
+import { forgetSigned } from "./status-lists.ts";
 
 /**
  * /v2/application-keys, in Elastic Path's JSON:API shape, over the registry (the one writer):
@@ -25,6 +26,7 @@ export async function createApplicationKey(request: Request, env: Env): Promise<
   const a = await keyAttributes(await readJson(request), s, "create");
   const created = outcome(
     request,
+    env,
     await registry(env).create(caller, {
       name: a.name!,
       scope: a.scope ?? s.defaultScope,
@@ -58,7 +60,7 @@ export async function getApplicationKey(request: Request, env: Env): Promise<Res
 export async function updateApplicationKey(request: Request, env: Env): Promise<Response> {
   const caller = await adminCallerOf(request, env);
   const changes = await keyAttributes(await readJson(request), settings(env), "update");
-  const updated = outcome(request, await registry(env).update(caller, keyId(request), changes));
+  const updated = outcome(request, env, await registry(env).update(caller, keyId(request), changes));
   // A key switched to client_secret_basic is issued a secret: shown in this response only.
   return json({ data: resource(updated.record, updated.client_secret) }, 200, NO_STORE);
 }
@@ -66,15 +68,18 @@ export async function updateApplicationKey(request: Request, env: Env): Promise<
 /** After a 204 the key cannot get tokens, and every token it had fails verification everywhere. */
 export async function deleteApplicationKey(request: Request, env: Env): Promise<Response> {
   const caller = await adminCallerOf(request, env);
-  outcome(request, await registry(env).remove(caller, keyId(request)));
+  outcome(request, env, await registry(env).remove(caller, keyId(request)));
   return new Response(null, { status: 204, headers: NO_STORE });
 }
 
 /** A change the registry made: this isolate learns it at once, and the log line carries it. */
-function outcome<T extends Change>(request: Request, answer: Answer<T>): T {
+function outcome<T extends Change>(request: Request, env: Env, answer: Answer<T>): T {
   const change = answered(answer);
   forgetApplicationKey(change.record.client_id);
-  if (change.revocation !== undefined) rememberCutoff(change.record.client_id, change.revocation);
+  if (change.revocation !== undefined) {
+    rememberCutoff(change.record.client_id, change.revocation);
+    forgetSigned(issuerFor(request, settings(env)), "cutoffs");
+  }
   const c = context(request);
   c.audit = change.audit;
   if (!change.propagated) {

@@ -3,7 +3,7 @@ import { cutoffsUri } from "../oauth/status.ts";
 import { cutoffsDocument } from "../store/status-documents.ts";
 import { keySet } from "../tokens/signing-keys.ts";
 import { CUTOFFS_TYP, signStatusToken } from "../tokens/status-token.ts";
-import { statusHeaders, statusTtl } from "./status-lists.ts";
+import { signedKey, signedOnce, statusHeaders, statusTtl } from "./status-lists.ts";
 
 /**
  * GET /oauth/cutoffs: the cut-offs document as a signed token (`typ` `cutoffs+jwt`, the
@@ -14,11 +14,13 @@ import { statusHeaders, statusTtl } from "./status-lists.ts";
 export async function getCutoffs(request: Request, env: Env): Promise<Response> {
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
-  const jwt = await signStatusToken(await keySet(env.SIGNING_KEYS), CUTOFFS_TYP, {
-    issuer,
-    subject: cutoffsUri(issuer),
-    ttlSeconds,
-    claims: { cutoffs: await cutoffsDocument(env) },
-  });
-  return new Response(jwt, { headers: statusHeaders("application/jwt", ttlSeconds) });
+  const jwt = await signedOnce(env, signedKey(issuer, "cutoffs"), async () =>
+    signStatusToken(await keySet(env.SIGNING_KEYS), CUTOFFS_TYP, {
+      issuer,
+      subject: cutoffsUri(issuer),
+      ttlSeconds,
+      claims: { cutoffs: await cutoffsDocument(env) },
+    }),
+  );
+  return new Response(jwt!, { headers: statusHeaders("application/jwt", ttlSeconds) });
 }

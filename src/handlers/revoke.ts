@@ -7,6 +7,7 @@ import { listOfUri } from "../oauth/status.ts";
 import { registry } from "../store/registry.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 import { rememberRevoked } from "../tokens/status-check.ts";
+import { forgetSigned } from "./status-lists.ts";
 
 /**
  * POST /oauth/revoke (RFC 7009). A token that is already unusable (garbage, expired, not ours)
@@ -43,6 +44,7 @@ export async function revokeToken(request: Request, env: Env): Promise<Response>
     status: list === undefined ? undefined : { list, idx: ref!.idx },
   });
   rememberRevoked(claims);
+  if (list !== undefined) forgetSigned(claims.iss, list);
   return revoked();
 }
 

@@ -1,6 +1,7 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { routeParam } from "../http/context.ts";
 import { HttpError } from "../lib/errors.ts";
+import { TtlCache } from "../lib/ttl-cache.ts";
 import { listNumber, statusListUri } from "../oauth/status.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { STATUS_LIST_PREFIX } from "../store/kv-keys.ts";
@@ -16,17 +17,42 @@ import { STATUS_LIST_TYP, signStatusToken } from "../tokens/status-token.ts";
  */
 export async function getStatusList(request: Request, env: Env): Promise<Response> {
   const list = listNumber(routeParam(request, "list"));
-  const doc = list === undefined ? null : await statusListDocument(env, list);
-  if (list === undefined || doc === null) throw new HttpError(404, "not_found", "There is no status list with this number.");
+  if (list === undefined) throw noSuchList();
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
-  const jwt = await signStatusToken(await keySet(env.SIGNING_KEYS), STATUS_LIST_TYP, {
-    issuer,
-    subject: statusListUri(issuer, list),
-    ttlSeconds,
-    claims: { status_list: { bits: doc.bits, lst: doc.lst } },
+  const jwt = await signedOnce(env, signedKey(issuer, list), async () => {
+    const doc = await statusListDocument(env, list);
+    if (doc === null) return undefined;
+    return signStatusToken(await keySet(env.SIGNING_KEYS), STATUS_LIST_TYP, {
+      issuer,
+      subject: statusListUri(issuer, list),
+      ttlSeconds,
+      claims: { status_list: { bits: doc.bits, lst: doc.lst } },
+    });
   });
+  if (jwt === undefined) throw noSuchList();
   return new Response(jwt, { headers: statusHeaders(`application/${STATUS_LIST_TYP}`, ttlSeconds) });
+}
+
+const noSuchList = () => new HttpError(404, "not_found", "There is no status list with this number.");
+
+/**
+ * Signed status documents, reused for a second (never longer than REVOCATION_CACHE_SECONDS):
+ * every verifier isolate fetches each document every few seconds, and this keeps what that costs
+ * to at most one KV read and one signature a second per document and isolate.
+ */
+const signed = new TtlCache<string>(1_000);
+
+/** What a change this isolate made makes stale at once: what it signs next shows the change. */
+export const forgetSigned = (issuer: string, document: number | "cutoffs"): void => signed.delete(signedKey(issuer, document));
+export const signedKey = (issuer: string, document: number | "cutoffs") => `${issuer} ${document}`;
+
+export async function signedOnce(env: Env, key: string, make: () => Promise<string | undefined>): Promise<string | undefined> {
+  const held = signed.get(key);
+  if (held !== undefined) return held;
+  const jwt = await make();
+  if (jwt !== undefined) signed.set(key, jwt, Math.min(1, settings(env).revocationCacheSeconds) * 1000);
+  return jwt;
 }
 
 /** GET /oauth/status-lists: the Status List Aggregation (§9.3), every list still published. */

@@ -6,9 +6,34 @@
  * waiters in the wrong request's context: their responses failed as "Cannot perform I/O on
  * behalf of a different request" (plain 500s the bench counted).
  */
-interface Waiter {
+export interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/** How often a waiter's own timer fires while it waits (see waitOwnTurn). */
+const HEARTBEAT_MS = 100;
+
+/**
+ * A promise of the waiter's own, with a timer of its own running until it settles: workerd
+ * cancels, as hung, a request that awaits a promise with no I/O or timer of its own pending, and
+ * a task another request runs (a lease from a Durable Object that waits a second for KV) can
+ * outlast that judgement.
+ */
+export function waitOwnTurn(waiting: { push(w: Waiter): unknown }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const heartbeat = setInterval(() => {}, HEARTBEAT_MS);
+    waiting.push({
+      resolve: () => {
+        clearInterval(heartbeat);
+        resolve();
+      },
+      reject: (error) => {
+        clearInterval(heartbeat);
+        reject(error);
+      },
+    });
+  });
 }
 
 export class OneFlight {
@@ -27,7 +52,7 @@ export class OneFlight {
   async run(key: string, task: () => Promise<void>): Promise<void> {
     const waiting = this.#waiting.get(key);
     // Not Promise.withResolvers: the verifier this serves runs on Node 20 as well.
-    if (waiting) return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    if (waiting) return waitOwnTurn(waiting);
     const waiters: Waiter[] = [];
     this.#waiting.set(key, waiters);
     try {

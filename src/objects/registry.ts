@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, staleRecordSeconds } from "../lib/limits.ts";
+import { Mutex } from "../lib/mutex.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
@@ -37,9 +38,8 @@ import { StatusLists } from "./status-lists.ts";
  */
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  /** Write-throughs run one at a time, in commit order; a client already waiting is not queued twice. */
-  #writing: Promise<void> = Promise.resolve();
-  readonly #waiting = new Set<string>();
+  /** Write-throughs run one at a time, in commit order. */
+  readonly #writing = new Mutex();
   readonly #status: StatusLists;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -295,14 +295,16 @@ export class Registry extends DurableObject<Env> {
     return { ...change, propagated: await this.#writeThrough(change.record.client_id) };
   }
 
-  /** Writes a client's current state into KV; false (and the alarm set) when KV refused. */
+  /**
+   * Writes a client's current state into KV; false (and the alarm set) when KV refused. One at a
+   * time, in commit order; a client whose KV copy an earlier write already brought up to date
+   * (its row no longer behind) is not written again, so a burst of changes to one key does not
+   * run into KV's one write a second to a key.
+   */
   #writeThrough(clientId: string): Promise<boolean> {
-    if (this.#waiting.has(clientId)) return this.#writing.then(() => tables.behind(this.#sql).includes(clientId) === false);
-    this.#waiting.add(clientId);
-    const run = this.#writing.then(async () => {
-      this.#waiting.delete(clientId);
+    return this.#writing.run(async () => {
       const row = tables.keyByClientId(this.#sql, clientId);
-      if (!row) return true;
+      if (!row || !tables.behind(this.#sql).includes(clientId)) return true;
       const version = row.version;
       try {
         const revocation = tables.clientRevocation(this.#sql, clientId)?.t;
@@ -326,8 +328,6 @@ export class Registry extends DurableObject<Env> {
       }
       return true;
     });
-    this.#writing = run.then(() => undefined);
-    return run;
   }
 
   /** A key the registry has never seen but KV holds (written by a version before the registry). */

@@ -7,6 +7,7 @@ import {
   STATUS_LIST_WINDOW_SECONDS,
   staleRecordSeconds,
 } from "../lib/limits.ts";
+import { Mutex } from "../lib/mutex.ts";
 import type { Cutoffs } from "../oauth/status.ts";
 import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
@@ -36,7 +37,7 @@ export class StatusLists {
   /** When each KV key was last written (epoch ms). */
   readonly #written = new Map<string, number>();
   readonly #failed = new Set<string>();
-  #publishing: Promise<void> = Promise.resolve();
+  readonly #publishing = new Mutex();
 
   readonly #sql: SqlStorage;
   readonly #kv: () => Kv;
@@ -143,9 +144,7 @@ export class StatusLists {
    * list costs one write a second, each answered within about a second.
    */
   publish(): Promise<void> {
-    const run = this.#publishing.then(() => this.#pass());
-    this.#publishing = run.catch(() => undefined);
-    return run;
+    return this.#publishing.run(() => this.#pass());
   }
 
   async #pass(): Promise<void> {

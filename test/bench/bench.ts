@@ -160,7 +160,7 @@ function machine() {
 async function main() {
   const started = Date.now();
   console.error(`edge-token bench${QUICK ? " (quick)" : ""}: ${DURATION}s per run, connections ${CONNECTIONS.join("/")}`);
-  const { mf, urls, client, metered, machine: m, signingKeys, floorClient } = await startWorkers();
+  const { mf, urls, client, metered, machine: m, signingKeys, statusUri, floorClient } = await startWorkers();
   const peerProcess = await startPeer();
   try {
     const basic = { ...FORM, authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` };
@@ -168,8 +168,9 @@ async function main() {
     const consumerUrl = new URL("/module/catalog", urls.consumer).href;
     const floorVerifyDpopUrl = new URL("/module/catalog", urls.floorVerifyDpop).href;
     // A fresh token (and proof) per request, each of a client of its own: signed in Node with the service's key.
-    const boundRequests = (url: string) => (n: number) => verificationRequests(n, m.keys, { signingKeys, issuer: ISSUER, url });
-    const freshBearers = (n: number) => bearerRequests(n, { signingKeys, issuer: ISSUER });
+    const signed = { signingKeys, issuer: ISSUER, statusUri };
+    const boundRequests = (url: string) => (n: number) => verificationRequests(n, m.keys, { ...signed, url });
+    const freshBearers = (n: number) => bearerRequests(n, signed);
 
     const scenarios: Scenario[] = [
       {
@@ -197,7 +198,7 @@ async function main() {
         name: "introspect",
         url: new URL("/oauth/introspect", urls.edge).href,
         method: "POST",
-        pool: (n) => introspectionRequests(n, { signingKeys, issuer: ISSUER, headers: basic }),
+        pool: (n) => introspectionRequests(n, { ...signed, headers: basic }),
       },
       {
         name: "pkjwt_dpop",

@@ -15,7 +15,16 @@ import { adminAudience } from "../../src/oauth/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { keySet } from "../../src/tokens/signing-keys.ts";
 import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./fresh-requests.ts";
-import { BENCH_SCOPE, bundle, createApplicationKey, createMachineKey, edgeTokenAndConsumer, ISSUER, newSigningKeys } from "./workers.ts";
+import {
+  BENCH_SCOPE,
+  bundle,
+  createApplicationKey,
+  createMachineKey,
+  edgeTokenAndConsumer,
+  ISSUER,
+  newSigningKeys,
+  statusListOf,
+} from "./workers.ts";
 
 /** As test/bench/counting/kv.ts counts them inside the Workers. */
 interface Counts {
@@ -35,6 +44,8 @@ interface Ctx {
   metered: { client_id: string; client_secret: string };
   /** A fresh token of the client for APIs, signed here (the Worker has not seen it). */
   token: () => Promise<string>;
+  /** A fresh token of a client never seen, signed here. */
+  fresh: () => Promise<string>;
   /** The client's token for APIs, and its token for the admin API (both signed here). */
   api: string;
   admin: string;
@@ -45,6 +56,8 @@ interface Ctx {
   /** The absolute URL a request to `path` of the Worker is sent to (what a DPoP proof's htu names). */
   url: (worker: "edge" | "consumer", path: string) => string;
   signingKeys: string;
+  /** The status list the tokens signed here name. */
+  statusUri: string;
 }
 
 interface Operation {
@@ -61,23 +74,28 @@ const cc = (client: { client_id: string; client_secret: string }) => new URLSear
 
 /**
  * Authenticating a client on a cold isolate: its record, then its tombstone (2 reads); warm:
- * cached for CLIENT_CACHE_SECONDS. Checking a token: its jti and its client's entry in one bulk
- * read (2 reads); warm: cached for REVOCATION_CACHE_SECONDS (a new jti: 1 read). Key management
- * is one registry request, which reads no KV; its write-through writes the key's state (the
- * index and the record: 2 writes; a narrowing's revocation first: 3; a deletion's revocation and
- * tombstone, then the record and index go: 2 writes, 2 deletes). A key with a token_quota asks
- * its ledger once per lease (at most 100 tokens): no token request ever asks the registry.
+ * cached for CLIENT_CACHE_SECONDS. A token request on a cold isolate also leases status list
+ * indices from the registry (1 Durable Object request, then none for 64 to 4,096 tokens).
+ * Checking a token: its status list and the cut-offs (2 reads) on a cold isolate, then nothing
+ * for REVOCATION_CACHE_SECONDS, whatever the token and its client: nothing is read per token. A
+ * module verifier fetches the same two documents from edge-token (which reads them from KV and
+ * holds what it signed for a second). A revocation is one registry request; it writes the list
+ * and the key earlier verifiers read (2 writes). Key management is one registry request, which
+ * reads no KV; it writes the key's state (the index and the record: 2 writes; a narrowing the
+ * cut-offs and the time earlier verifiers read first: 4; a deletion those two and the tombstone,
+ * then the record and index go: 3 writes, 2 deletes). A key with a token_quota asks its ledger
+ * once per lease (at most 100 tokens).
  */
 export const OPERATIONS: Operation[] = [
   {
     name: "client_credentials",
     run: ({ edge, client }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: cc(client) }),
-    expected: { cold: c(2), warm: c(0) },
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0) },
   },
   {
     name: "client_credentials, a key with a token_quota",
     run: ({ edge, metered }) => edge("/oauth/access_token", { method: "POST", headers: FORM, body: cc(metered) }),
-    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0) },
+    expected: { cold: c(2, 0, 0, 0, 2), warm: c(0) },
   },
   {
     name: "implicit",
@@ -87,7 +105,7 @@ export const OPERATIONS: Operation[] = [
         headers: FORM,
         body: new URLSearchParams({ grant_type: "implicit", client_id: client.client_id }),
       }),
-    expected: { cold: c(2), warm: c(0) },
+    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0) },
   },
   {
     name: "introspect",
@@ -99,7 +117,7 @@ export const OPERATIONS: Operation[] = [
     name: "revoke",
     run: async ({ edge, client, token }) =>
       edge("/oauth/revoke", { method: "POST", headers: FORM, body: new URLSearchParams({ token: await token(), ...client }) }),
-    expected: { cold: c(4, 1), warm: c(1, 1) },
+    expected: { cold: c(2, 2, 0, 0, 1), warm: c(0, 2, 0, 0, 1) },
   },
   {
     // Both jti (the assertion's, the proof's) go to the client's ledger in one request.
@@ -108,7 +126,7 @@ export const OPERATIONS: Operation[] = [
       const [r] = await issuanceRequests(1, machine.keys, machine.client_id, ISSUER, url("edge", "/oauth/access_token"));
       return edge("/oauth/access_token", { method: "POST", ...r! });
     },
-    expected: { cold: c(2, 0, 0, 0, 1), warm: c(0, 0, 0, 0, 1) },
+    expected: { cold: c(2, 0, 0, 0, 2), warm: c(0, 0, 0, 0, 1) },
   },
   {
     name: "verify_rpc",
@@ -121,14 +139,29 @@ export const OPERATIONS: Operation[] = [
     expected: { cold: c(2), warm: c(0) },
   },
   {
-    // A fresh DPoP-bound token each time: warm, its client's entry is cached and its jti is read.
+    // A fresh DPoP-bound token each time: warm, nothing is read for it.
     name: "verify_module, a fresh DPoP-bound token",
-    run: async ({ consumer, machine, url, signingKeys }) => {
+    run: async ({ consumer, machine, url, signingKeys, statusUri }) => {
       const target = url("consumer", "/module/catalog");
-      const [r] = await verificationRequests(1, machine.keys, { signingKeys, issuer: ISSUER, clientId: machine.client_id, url: target });
+      const o = { signingKeys, issuer: ISSUER, statusUri, clientId: machine.client_id, url: target };
+      const [r] = await verificationRequests(1, machine.keys, o);
       return consumer("/module/catalog", r!);
     },
-    expected: { cold: c(2), warm: c(1) },
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    name: "verify_rpc, a fresh token of a client never seen",
+    run: async ({ consumer, fresh }) => consumer("/rpc/catalog", { headers: { Authorization: `Bearer ${await fresh()}` } }),
+    expected: { cold: c(2), warm: c(0) },
+  },
+  {
+    // What a verifier of another Worker fetches once per cache period: the list, then the cut-offs.
+    name: "GET a status list, then the cut-offs",
+    run: async ({ edge, statusUri }) => {
+      await (await edge(new URL(statusUri).pathname)).arrayBuffer();
+      return edge("/oauth/cutoffs");
+    },
+    expected: { cold: c(2), warm: c(0) },
   },
   {
     name: "admin: create key",
@@ -168,13 +201,13 @@ export const OPERATIONS: Operation[] = [
         headers: { ...JSON_BODY, Authorization: `Bearer ${admin}` },
         body: JSON.stringify({ data: { type: "application_key", scope: "read" } }),
       }),
-    expected: { cold: c(2, 3, 0, 0, 1), warm: c(0, 3, 0, 0, 1) },
+    expected: { cold: c(2, 4, 0, 0, 1), warm: c(0, 4, 0, 0, 1) },
   },
   {
     name: "admin: delete key",
     run: async ({ edge, key, admin }) =>
       edge(`/v2/application-keys/${key()}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } }),
-    expected: { cold: c(2, 2, 2, 0, 1), warm: c(0, 2, 2, 0, 1) },
+    expected: { cold: c(2, 3, 2, 0, 1), warm: c(0, 3, 2, 0, 1) },
   },
   {
     name: "admin: audit trail",
@@ -196,8 +229,20 @@ export async function countKvOperations(): Promise<CountRow[]> {
   const edgeScript = bundle("test/bench/counting/edge-token.ts", "counted-edge-token");
   const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
   const keys = await keySet(signingKeys);
-  const sign = async (clientId: string, scope: string, audience: string) =>
-    (await signAccessToken(keys, { issuer: ISSUER, audience, ttlSeconds: 3600, clientId, grant: "client_credentials", scope })).token;
+  let idx = 1000;
+  const signIn = (statusUri: string) => async (clientId: string, scope: string, audience: string) =>
+    (
+      await signAccessToken(keys, {
+        issuer: ISSUER,
+        audience,
+        ttlSeconds: 3600,
+        clientId,
+        grant: "client_credentials",
+        scope,
+        keyVersion: 1,
+        status: { uri: statusUri, idx: idx++ },
+      })
+    ).token;
 
   const rows: CountRow[] = [];
   for (const op of OPERATIONS) {
@@ -224,6 +269,8 @@ export async function countKvOperations(): Promise<CountRow[]> {
       ];
       const possession = await possessionKeys();
       const machine = await createMachineKey(mf, possession);
+      const statusUri = await statusListOf(mf);
+      const sign = signIn(statusUri);
       const edgeUrl = await mf.unsafeGetDirectURL("edge-token");
       const consumerUrl = await mf.unsafeGetDirectURL("consumer");
       const ctx: Ctx = {
@@ -232,12 +279,15 @@ export async function countKvOperations(): Promise<CountRow[]> {
         client: { client_id: made.client_id, client_secret: made.client_secret },
         metered: { client_id: metered.client_id, client_secret: metered.client_secret },
         token: () => sign(made.client_id, "read write", ISSUER),
+        fresh: () =>
+          sign(Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join(""), "read write", ISSUER),
         api: await sign(made.client_id, "read write", ISSUER),
         admin: await sign(made.client_id, "read write application_keys", adminAudience(ISSUER)),
         key: () => targets.shift()!.id,
         machine: { client_id: machine.client_id, keys: possession },
         url: (worker, path) => new URL(path, worker === "edge" ? edgeUrl : consumerUrl).href,
         signingKeys,
+        statusUri,
       };
       const take = async (): Promise<Counts> => {
         const [a, b] = await Promise.all([ctx.edge("/__kv"), ctx.consumer("/__kv")]);

@@ -6,8 +6,10 @@ import { keySet } from "../../src/tokens/signing-keys.ts";
  * Pools of requests that each carry something fresh, made just before each run (proofs are
  * accepted for 60 s): private_key_jwt + DPoP issuance needs its own client assertion and proof
  * per request (each jti is used once); verification gets a fresh token per request, each of a
- * client of its own, so what is measured is the signature check and the first revocation
- * lookup of a token and its client, not the verified-token or revocation caches.
+ * client of its own and at an index of its own in a real status list, so what is measured is
+ * the signature check and the status check of a token and client never seen (the list and the
+ * cut-offs fetched as a verifier fetches them: once per cache period), not the verified-token
+ * cache.
  */
 export const CLIENT_KID = "bench-client";
 
@@ -74,8 +76,22 @@ export async function issuanceRequests(n: number, k: PossessionKeys, clientId: s
 /** A client_id no other token of the run has (40 hex digits, as the service makes them). */
 const distinctClientId = () => Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** `n` fresh tokens (signed here, as the service signs), each of a client of its own unless `clientId` names one. */
-async function freshTokens(n: number, o: { signingKeys: string; issuer: string; jkt?: string; clientId?: string }): Promise<string[]> {
+/** Where the tokens signed here are: a status list of the service's (its URI), the next index in it. */
+let nextIndex = 1 << 19;
+
+/** What fresh tokens are made with: the service's signing keys, its issuer, and a status list of its. */
+export interface TokenOptions {
+  signingKeys: string;
+  issuer: string;
+  /** A status list of the service's (workers.ts statusListOf): every token gets an index of its own there. */
+  statusUri: string;
+}
+
+/**
+ * `n` fresh tokens (signed here, as the service signs: a key version and a status list index
+ * each), each of a client of its own unless `clientId` names one.
+ */
+async function freshTokens(n: number, o: TokenOptions & { jkt?: string; clientId?: string }): Promise<string[]> {
   const keys = await keySet(o.signingKeys);
   return Promise.all(
     Array.from({ length: n }, async () => {
@@ -87,6 +103,8 @@ async function freshTokens(n: number, o: { signingKeys: string; issuer: string; 
         grant: "client_credentials",
         scope: "read write",
         ...(o.jkt ? { jkt: o.jkt } : {}),
+        keyVersion: 1,
+        status: { uri: o.statusUri, idx: nextIndex++ % (1 << 20) },
       });
       return token;
     }),
@@ -97,7 +115,7 @@ async function freshTokens(n: number, o: { signingKeys: string; issuer: string; 
 export async function verificationRequests(
   n: number,
   k: PossessionKeys,
-  o: { signingKeys: string; issuer: string; url: string; clientId?: string },
+  o: TokenOptions & { url: string; clientId?: string },
 ): Promise<Fresh[]> {
   const tokens = await freshTokens(n, { ...o, jkt: k.jkt });
   return Promise.all(
@@ -108,14 +126,11 @@ export async function verificationRequests(
 }
 
 /** `n` resource requests with a fresh bearer token each. */
-export async function bearerRequests(n: number, o: { signingKeys: string; issuer: string }): Promise<Fresh[]> {
+export async function bearerRequests(n: number, o: TokenOptions): Promise<Fresh[]> {
   return (await freshTokens(n, o)).map((token) => ({ headers: { authorization: `Bearer ${token}` } }));
 }
 
 /** `n` introspection requests, each asking about a fresh token, as `headers` (the caller's credentials) say. */
-export async function introspectionRequests(
-  n: number,
-  o: { signingKeys: string; issuer: string; headers: Record<string, string> },
-): Promise<Fresh[]> {
+export async function introspectionRequests(n: number, o: TokenOptions & { headers: Record<string, string> }): Promise<Fresh[]> {
   return (await freshTokens(n, o)).map((token) => ({ headers: o.headers, body: new URLSearchParams({ token }).toString() }));
 }

@@ -27,7 +27,7 @@ import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/application-keys.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { bearerRequests, type Fresh, issuanceRequests, possessionKeys, verificationRequests } from "./fresh-requests.ts";
-import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA } from "./workers.ts";
+import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA, statusListOf } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -121,10 +121,10 @@ const VARIANTS: Variant[] = [
     scenario: "pkjwt_dpop",
   },
   {
-    name: "no_revocation_read",
-    what: "the revocation lookup (a fresh token's jti: one KV read)",
+    name: "no_status_check",
+    what: "the status check (the token's bit in its list, its client's cut-off; the documents fetched once per cache period)",
     file: "test/fixtures/consumer/index.ts",
-    edits: [["revocations: env.REVOCATIONS,", "revocations: false,"]],
+    edits: [["jwks: env.EDGE_TOKEN,", "jwks: env.EDGE_TOKEN, revocations: false,"]],
     scenario: "verify_dpop",
   },
   {
@@ -239,7 +239,6 @@ async function main() {
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
   const possession = await possessionKeys();
   const consumerOptions = {
-    kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
     serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
     bindings: { ISSUER },
   };
@@ -325,18 +324,20 @@ async function main() {
       return () => fetch(u, { method, ...items[next++]! });
     };
     const machine = await createMachineKey(mf, possession, SCOPE);
+    // The list the tokens signed here name: a real one of edge-token's, fetched as a verifier fetches it.
+    const statusUri = await statusListOf(mf);
     const issuance = async (name: string, path: string, clientId: string) => {
       const u = await url(name, path);
       return pooled(u, "POST", (n) => issuanceRequests(n, possession, clientId, ISSUER, u));
     };
     const boundGet = async (name: string) => {
       const u = await url(name, "/module/catalog");
-      const o = { signingKeys: SIGNING_KEYS, issuer: ISSUER, url: u };
+      const o = { signingKeys: SIGNING_KEYS, issuer: ISSUER, statusUri, url: u };
       return pooled(u, "GET", (n) => verificationRequests(n, possession, o));
     };
-    // A fresh bearer token per request, each of a client of its own: the signature and the first revocation lookup are measured.
+    // A fresh bearer token per request, each of a client of its own: the signature and the status check of a token never seen are measured.
     const freshGet = async (name: string, path: string) =>
-      pooled(await url(name, path), "GET", (n) => bearerRequests(n, { signingKeys: SIGNING_KEYS, issuer: ISSUER }));
+      pooled(await url(name, path), "GET", (n) => bearerRequests(n, { signingKeys: SIGNING_KEYS, issuer: ISSUER, statusUri }));
 
     const measured = new Map<string, number>();
     const rounds = new Map<string, number[]>();

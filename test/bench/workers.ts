@@ -40,6 +40,8 @@ export interface Workers {
   machine: { client_id: string; keys: PossessionKeys };
   /** The signing keys, for tokens made in Node (DPoP verification's fresh tokens). */
   signingKeys: string;
+  /** A status list of edge-token's, for the tokens made in Node to name. */
+  statusUri: string;
   /** floor_issue's own client, held in its memory. */
   floorClient: { client_id: string; client_secret: string };
 }
@@ -82,7 +84,6 @@ export function edgeTokenAndConsumer(o: {
       modules: true,
       scriptPath: o.consumerScript,
       compatibilityDate,
-      kvNamespaces: { REVOCATIONS: kv.REVOCATIONS! },
       serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
       bindings: { ISSUER },
       unsafeDirectSockets: [{ port: 0 }],
@@ -100,11 +101,26 @@ export const EDGE_TOKEN_OBJECTS = {
 };
 
 type Registry = {
+  leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number }>;
   create(
     caller: { kind: "operator"; actor: string },
     a: NewKey,
   ): Promise<{ ok: boolean; value?: { record: { id: string; client_id: string }; client_secret?: string }; refusal?: unknown }>;
 };
+
+const registryOf = async (mf: Miniflare, worker: string) => {
+  const namespace = await mf.getDurableObjectNamespace("REGISTRY", worker);
+  return namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as Registry;
+};
+
+/**
+ * A status list of the edge-token Worker in `mf`, for tokens signed in Node: leased from its
+ * registry directly, so that no isolate of the Worker holds a lease yet (a cold one leases its own).
+ */
+export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promise<string> {
+  const { list } = await (await registryOf(mf, worker)).leaseStatusIndices(1, 3600);
+  return `${ISSUER}/oauth/status-lists/${list}`;
+}
 
 /** A key made by the registry of the edge-token Worker in `mf` (its one writer), as the CLI makes one. */
 export async function createApplicationKey(
@@ -112,9 +128,7 @@ export async function createApplicationKey(
   a: NewKey,
   worker = "edge-token",
 ): Promise<{ id: string; client_id: string; client_secret: string }> {
-  const namespace = await mf.getDurableObjectNamespace("REGISTRY", worker);
-  const registry = namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as Registry;
-  const answer = await registry.create({ kind: "operator", actor: "bench" }, a);
+  const answer = await (await registryOf(mf, worker)).create({ kind: "operator", actor: "bench" }, a);
   if (!answer.ok || !answer.value) throw new Error(`the registry refused a key: ${JSON.stringify(answer.refusal)}`);
   // A private_key_jwt key has no secret: "" then.
   return { id: answer.value.record.id, client_id: answer.value.record.client_id, client_secret: answer.value.client_secret ?? "" };
@@ -243,6 +257,7 @@ export async function startWorkers(): Promise<Workers> {
     metered: { client_id: metered.client_id, client_secret: metered.client_secret },
     machine: { client_id: machine.client_id, keys: possession },
     signingKeys,
+    statusUri: await statusListOf(mf),
     floorClient,
   };
 }

@@ -201,3 +201,29 @@ describe("index leases", () => {
     expect(new Set(places).size).toBe(600);
   });
 });
+
+describe("the registry under concurrent changes from two Workers", () => {
+  it("revocations, narrowings and token requests at once, at A and B: every one answered, none a 5xx", async () => {
+    const bearer = await admin();
+    const keys = (await Promise.all(Array.from({ length: 6 }, (_, i) => createApplicationKey(`busy ${i}`)))) as Key[];
+    const held = await Promise.all(keys.flatMap((k) => [tokenAt("A", k), tokenAt("B", k)]));
+    const statuses = await Promise.all([
+      ...held.map((h, i) => {
+        const k = keys[Math.floor(i / 2)]!;
+        const form = { token: h.token, client_id: k.client_id, client_secret: k.client_secret };
+        return i % 2
+          ? env.EDGE_TOKEN.fetch(`${ORIGIN}/oauth/revoke`, {
+              method: "POST",
+              headers: { "Content-Type": "application/x-www-form-urlencoded" },
+              body: new URLSearchParams(form).toString(),
+            }).then((r) => r.status)
+          : post("/oauth/revoke", form).then((r) => r.status);
+      }),
+      ...keys.map((k, i) =>
+        adminAt(i % 2 ? "B" : "A", bearer, `/v2/application-keys/${k.id}`, "PUT", { scope: "read" }).then((r) => r.status),
+      ),
+      ...keys.flatMap((k) => [tokenAt("A", k).then((r) => r.status), tokenAt("B", k).then((r) => r.status)]),
+    ]);
+    expect(statuses.filter((s) => s !== 200)).toStrictEqual([]);
+  });
+});
