@@ -43,7 +43,7 @@ export const KV_WRITE_INTERVAL_MS = 1000;
 export const STATUS_LIST_CAPACITY = 1 << 20;
 /** A list takes new leases for this long after its first one, then the next list does. */
 export const STATUS_LIST_WINDOW_SECONDS = 3600;
-/** An isolate's first lease of indices; one used up within a minute doubles the next, up to the most. */
+/** An isolate's first lease of indices; one used up doubles the next, up to the most. */
 export const FIRST_INDEX_LEASE = 64;
 export const MAX_INDEX_LEASE = 4096;
 /**

@@ -31,11 +31,26 @@ export function statusAt(list: StatusList, idx: number): number | undefined {
   return (list.bytes[byte]! >> (bit % 8)) & ((1 << list.bits) - 1);
 }
 
+/** An all-VALID list's `lst`, by size: what every new list is, made once. */
+const empty = new Map<number, Promise<string>>();
+
 /** A one-bit list of `size` tokens, with the given indices INVALID, in its JSON form. */
 export async function encodeList(size: number, revoked: Iterable<number>): Promise<StatusListJson> {
   const bytes = new Uint8Array(Math.ceil(size / 8));
-  for (const idx of revoked) if (idx >= 0 && idx < size) bytes[idx >> 3]! |= 1 << (idx & 7);
-  return { bits: 1, lst: base64url.encode(await deflate(bytes)) };
+  let any = false;
+  for (const idx of revoked) {
+    if (idx >= 0 && idx < size) {
+      bytes[idx >> 3]! |= 1 << (idx & 7);
+      any = true;
+    }
+  }
+  if (any) return { bits: 1, lst: base64url.encode(await deflate(bytes)) };
+  let lst = empty.get(size);
+  if (!lst) {
+    lst = deflate(bytes).then((d) => base64url.encode(d));
+    empty.set(size, lst);
+  }
+  return { bits: 1, lst: await lst };
 }
 
 /** The JSON form decoded; throws when it is not a well-formed list of at most `maxBytes`. */

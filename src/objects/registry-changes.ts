@@ -1,5 +1,6 @@
+import { HttpError } from "../lib/errors.ts";
 import { type ApplicationKey, authMethodOf, permissionsOf } from "../store/application-keys.ts";
-import type { AuditAction, AuditLine, AuditSnapshot, KeyChanges } from "../store/registry-protocol.ts";
+import type { AuditAction, AuditLine, AuditSnapshot, Caller, KeyChanges } from "../store/registry-protocol.ts";
 
 /**
  * A key's next record: the current one with only the named attributes changed. A record from
@@ -71,4 +72,15 @@ export function auditLine(
     old_scope: before === null ? null : permissionsOf(before).scope,
     new_scope: after === null ? null : permissionsOf(after).scope,
   };
+}
+
+/** A private_key_jwt key must have keys to prove itself with. */
+export function assertCanProveItself(r: ApplicationKey): void {
+  if (authMethodOf(r) === "private_key_jwt" && !r.jwks?.keys.length) {
+    throw new HttpError(400, "invalid_request", 'A private_key_jwt key needs "data.jwks": the public keys it signs its assertions with.');
+  }
+}
+
+export function actorOf(caller: Caller): string {
+  return caller.kind === "key" ? caller.claims.client_id : caller.kind === "operator" ? caller.actor : "bootstrap";
 }

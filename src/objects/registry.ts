@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, staleRecordSeconds } from "../lib/limits.ts";
-import { Mutex } from "../lib/mutex.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
@@ -15,15 +14,23 @@ import {
   permissionsOf,
 } from "../store/application-keys.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY, UUID_PATTERN } from "../store/kv-keys.ts";
-import { type LegacyKey, readLegacyKey, readLegacyKeys, readLegacyTokenRevocations } from "../store/legacy-import.ts";
+import { CUTOFFS_KEY } from "../store/kv-keys.ts";
 import type { Answer, AuditLine, Caller, Change, IndexLease, KeyChanges, NewKey, RevokedToken } from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
 import type { StatusListDocument } from "../store/status-documents.ts";
-import { createStatusTables, insertTokenRevocation } from "../store/status-tables.ts";
-import { writeThrough } from "../store/write-through.ts";
+import { createStatusTables } from "../store/status-tables.ts";
 import { rememberCutoff } from "../tokens/status-check.ts";
-import { auditLine, auditSnapshot, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
+import { KeyCopies } from "./key-copies.ts";
+import {
+  actorOf,
+  assertCanProveItself,
+  auditLine,
+  auditSnapshot,
+  changeAction,
+  tightensPossession,
+  withChanges,
+} from "./registry-changes.ts";
+import { adoptById, type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { StatusLists } from "./status-lists.ts";
 
 /**
@@ -38,9 +45,8 @@ import { StatusLists } from "./status-lists.ts";
  */
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  /** Write-throughs run one at a time, in commit order. */
-  readonly #writing = new Mutex();
   readonly #status: StatusLists;
+  readonly #copies: KeyCopies;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -50,25 +56,18 @@ export class Registry extends DurableObject<Env> {
       () => this.#kv("REVOCATIONS"),
       () => settings(this.env).clientCacheSeconds,
     );
+    this.#copies = new KeyCopies(
+      this.#sql,
+      (binding) => this.#kv(binding),
+      (at) => this.#wake(at),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       tables.createTables(this.#sql);
       createStatusTables(this.#sql);
       tables.migrateClientRevocations(this.#sql, nowSeconds());
-      if (tables.metaValue(this.#sql, "legacy_import") === undefined) {
-        const legacy = await readLegacyKeys(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"));
-        this.ctx.storage.transactionSync(() => {
-          for (const k of legacy) this.#adopt(k);
-          tables.setMetaValue(this.#sql, "legacy_import", new Date().toISOString());
-        });
-      }
-      // Tokens revoked before status lists (by their jti, in KV) are taken into the cut-offs document, once.
-      if (tables.metaValue(this.#sql, "status_import") === undefined) {
-        const revoked = await readLegacyTokenRevocations(this.#kv("REVOCATIONS"));
-        this.ctx.storage.transactionSync(() => {
-          for (const r of revoked) insertTokenRevocation(this.#sql, { ...r, list: null, idx: null });
-          this.#status.mark(CUTOFFS_KEY);
-          tables.setMetaValue(this.#sql, "status_import", new Date().toISOString());
-        });
+      await importLegacyKeys(this.#imports());
+      if (await importLegacyTokenRevocations(this.#imports())) {
+        this.ctx.storage.transactionSync(() => this.#status.mark(CUTOFFS_KEY));
         await this.#wake(Date.now());
       }
     });
@@ -93,7 +92,7 @@ export class Registry extends DurableObject<Env> {
   }
 
   async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ApplicationKey }>> {
-    await this.#adoptById(id);
+    await adoptById(this.#imports(), id);
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
     const answer = this.#transaction(() => {
@@ -136,7 +135,7 @@ export class Registry extends DurableObject<Env> {
 
   /** After it, the key cannot get tokens and every token it was ever issued fails verification everywhere. */
   async remove(caller: Caller, id: string): Promise<Answer<Change>> {
-    await this.#adoptById(id);
+    await adoptById(this.#imports(), id);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       if (caller.kind === "key") {
@@ -153,7 +152,7 @@ export class Registry extends DurableObject<Env> {
   }
 
   async get(id: string): Promise<Answer<ApplicationKey>> {
-    await this.#adoptById(id);
+    await adoptById(this.#imports(), id);
     return this.#transaction(() => this.#live(id).record);
   }
 
@@ -214,7 +213,7 @@ export class Registry extends DurableObject<Env> {
 
   /** Retries every write that has not reached KV yet, drops what has expired, and sleeps until there is more to do. */
   override async alarm(): Promise<void> {
-    await Promise.all(tables.behind(this.#sql).map((clientId) => this.#writeThrough(clientId)));
+    await this.#copies.retry();
     this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
     await this.#published();
   }
@@ -292,69 +291,10 @@ export class Registry extends DurableObject<Env> {
       // The cut-offs reach KV before the record that needs them does.
       await this.#published();
     }
-    return { ...change, propagated: await this.#writeThrough(change.record.client_id) };
+    return { ...change, propagated: await this.#copies.write(change.record.client_id) };
   }
 
-  /**
-   * Writes a client's current state into KV; false (and the alarm set) when KV refused. One at a
-   * time, in commit order; a client whose KV copy an earlier write already brought up to date
-   * (its row no longer behind) is not written again, so a burst of changes to one key does not
-   * run into KV's one write a second to a key.
-   */
-  #writeThrough(clientId: string): Promise<boolean> {
-    return this.#writing.run(async () => {
-      const row = tables.keyByClientId(this.#sql, clientId);
-      if (!row || !tables.behind(this.#sql).includes(clientId)) return true;
-      const version = row.version;
-      try {
-        const revocation = tables.clientRevocation(this.#sql, clientId)?.t;
-        await writeThrough(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"), { ...row, revocation });
-      } catch (error) {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            registry: "write-through failed; retried by the alarm",
-            client_id: clientId,
-            error: String(error),
-          }),
-        );
-        await this.#wake(Date.now() + 10_000);
-        return false;
-      }
-      // A change committed while this write ran is marked again and written next.
-      if (tables.keyByClientId(this.#sql, clientId)?.version === version) {
-        tables.markCaughtUp(this.#sql, clientId);
-        tables.settleClientRevocation(this.#sql, clientId, nowSeconds());
-      }
-      return true;
-    });
+  #imports(): ImportContext {
+    return { sql: this.#sql, storage: this.ctx.storage, clients: this.#kv("CLIENTS"), revocations: this.#kv("REVOCATIONS") };
   }
-
-  /** A key the registry has never seen but KV holds (written by a version before the registry). */
-  async #adoptById(id: string): Promise<void> {
-    if (!UUID_PATTERN.test(id) || tables.keyById(this.#sql, id)) return;
-    const legacy = await readLegacyKey(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"), id);
-    if (legacy && !tables.keyById(this.#sql, id)) this.ctx.storage.transactionSync(() => this.#adopt(legacy));
-  }
-
-  #adopt(k: LegacyKey): void {
-    if (tables.keyById(this.#sql, k.record.id) || tables.keyByClientId(this.#sql, k.record.client_id)) return;
-    tables.insertKey(this.#sql, k.record, k.deleted_at);
-    const v = k.deleted_at !== null ? ALL_VERSIONS : 0;
-    if (k.revocation !== undefined || v > 0) {
-      tables.raiseClientRevocation(this.#sql, k.record.client_id, { v, t: k.revocation ?? ALL_TOKENS });
-      tables.settleClientRevocation(this.#sql, k.record.client_id, nowSeconds());
-    }
-  }
-}
-
-/** A private_key_jwt key must have keys to prove itself with. */
-function assertCanProveItself(r: ApplicationKey): void {
-  if (authMethodOf(r) === "private_key_jwt" && !r.jwks?.keys.length) {
-    throw new HttpError(400, "invalid_request", 'A private_key_jwt key needs "data.jwks": the public keys it signs its assertions with.');
-  }
-}
-
-function actorOf(caller: Caller): string {
-  return caller.kind === "key" ? caller.claims.client_id : caller.kind === "operator" ? caller.actor : "bootstrap";
 }

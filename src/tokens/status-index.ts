@@ -8,8 +8,9 @@ import { registry } from "../store/registry.ts";
  * the registry, taken one by one (an index is handed out synchronously, so two requests of the
  * isolate never get the same one, and the registry never leases one index twice). An isolate
  * asks again only when its range is used up or its list stops taking tokens; a range it does
- * not use up is never set, which costs a bit each. A range used up within a minute makes the
- * next one twice as big, up to MAX_INDEX_LEASE.
+ * not use up is never set, which costs a bit each. A range used up makes the next one twice as
+ * big, up to MAX_INDEX_LEASE; one that lapsed unused starts over at FIRST_INDEX_LEASE, so an idle
+ * isolate wastes at most one small range a list.
  */
 interface Held {
   list: number;
@@ -17,7 +18,6 @@ interface Held {
   end: number;
   /** epoch ms: no token is put into the range after it. */
   until: number;
-  takenAt: number;
 }
 
 let held: Held | undefined;
@@ -31,10 +31,9 @@ export async function nextStatusIndex(env: Env, ttlSeconds: number): Promise<{ l
     if (h && h.next < h.end && Date.now() < h.until) return { list: h.list, idx: h.next++ };
     await asking.run("lease", async () => {
       if (held !== h) return; // another request already took a new range
-      const now = Date.now();
-      size = h && h.next >= h.end && now - h.takenAt < 60_000 ? Math.min(size * 2, MAX_INDEX_LEASE) : FIRST_INDEX_LEASE;
+      size = h && h.next >= h.end ? Math.min(size * 2, MAX_INDEX_LEASE) : FIRST_INDEX_LEASE;
       const lease = await registry(env).leaseStatusIndices(size, ttlSeconds);
-      held = { list: lease.list, next: lease.start, end: lease.start + lease.count, until: lease.until, takenAt: now };
+      held = { list: lease.list, next: lease.start, end: lease.start + lease.count, until: lease.until };
     });
   }
 }

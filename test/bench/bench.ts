@@ -218,6 +218,7 @@ async function main() {
         body: form({ grant_type: "client_credentials", ...floorClient }),
       },
       { name: "floor_verify", url: new URL("/module/catalog", urls.floorVerify).href, method: "GET", pool: freshBearers },
+      { name: "floor_verify_rpc", url: new URL("/rpc/catalog", urls.floorVerifyRpc).href, method: "GET", pool: freshBearers },
       {
         name: "floor_issue_dpop",
         url: urls.floorIssueDpop.href,

@@ -32,7 +32,16 @@ export function bundle(entry: string, name: string): string {
 
 export interface Workers {
   mf: Miniflare;
-  urls: { edge: URL; consumer: URL; noop: URL; floorIssue: URL; floorVerify: URL; floorIssueDpop: URL; floorVerifyDpop: URL };
+  urls: {
+    edge: URL;
+    consumer: URL;
+    noop: URL;
+    floorIssue: URL;
+    floorVerify: URL;
+    floorVerifyRpc: URL;
+    floorIssueDpop: URL;
+    floorVerifyDpop: URL;
+  };
   client: { client_id: string; client_secret: string };
   /** A client whose key has a token_quota (large enough never to be reached): what counting costs. */
   metered: { client_id: string; client_secret: string };
@@ -209,6 +218,15 @@ export async function startWorkers(): Promise<Workers> {
           unsafeDirectSockets: [{ port: 0 }],
         },
         {
+          name: "floor-verify-rpc",
+          modules: true,
+          scriptPath: bundle("test/bench/floors/verify-rpc.ts", "floor-verify-rpc"),
+          compatibilityDate,
+          bindings: { SIGNING_KEYS: signingKeys, ISSUER },
+          serviceBindings: { FLOOR: { name: "floor-verify-rpc", entrypoint: "FloorVerifier" } },
+          unsafeDirectSockets: [{ port: 0 }],
+        },
+        {
           name: "floor-issue-dpop",
           modules: true,
           scriptPath: bundle("test/bench/floors/issue-dpop.ts", "floor-issue-dpop"),
@@ -250,6 +268,7 @@ export async function startWorkers(): Promise<Workers> {
       noop: await mf.unsafeGetDirectURL("noop"),
       floorIssue: await mf.unsafeGetDirectURL("floor-issue"),
       floorVerify: await mf.unsafeGetDirectURL("floor-verify"),
+      floorVerifyRpc: await mf.unsafeGetDirectURL("floor-verify-rpc"),
       floorIssueDpop: await mf.unsafeGetDirectURL("floor-issue-dpop"),
       floorVerifyDpop: await mf.unsafeGetDirectURL("floor-verify-dpop"),
     },
