@@ -54,7 +54,21 @@ interface Token {
   revoked?: { sent: number; done: number };
 }
 
-const figures = { requests: 0, issued: 0, verifications: 0, revocations: 0, narrowings: 0, widenings: 0, deletes: 0, creates: 0, lags: 0 };
+const figures = {
+  requests: 0,
+  token_requests: 0,
+  issued: 0,
+  refused_deleted: 0,
+  /** Tokens a stale copy (B's, or a cache) still minted for a key already deleted: each must die with it. */
+  issued_deleted_in_window: 0,
+  verifications: 0,
+  revocations: 0,
+  narrowings: 0,
+  widenings: 0,
+  deletes: 0,
+  creates: 0,
+  lags: 0,
+};
 const violations: string[] = [];
 const violation = (what: string) => {
   violations.push(what);
@@ -173,8 +187,10 @@ async function main() {
     for (let i = 0; i < 12; i++) await create();
 
     const issue = async () => {
-      const key = pick(keys);
+      // Mostly live keys; some deleted ones, which must be refused once their delete is out.
+      const key = Math.random() < 0.85 ? pick(keys.filter((k) => !k.deleted)) : pick(keys.filter((k) => k.deleted));
       if (!key) return;
+      figures.token_requests++;
       const where = Math.random() < 0.5 ? "A" : "B";
       const sent = Date.now();
       const res = await send(new URL("/oauth/access_token", at[where]), form({ grant_type: "client_credentials", ...pickCreds(key) }));
@@ -184,6 +200,7 @@ async function main() {
         tokens.push({ token, key, version: c.key_version, scope: c.scope });
         if (tokens.length > 2000) tokens.splice(0, 500);
         figures.issued++;
+        if (key.deleted) figures.issued_deleted_in_window++;
         if (key.deleted && sent > key.deleted.done + WINDOW_MS)
           violation(`a token for ${key.id}, deleted ${sent - key.deleted.done} ms before, at ${where}`);
         return;
@@ -192,6 +209,7 @@ async function main() {
       // Refused: only a deleted key may be, and only once its delete was sent.
       if (!key.deleted || sent < key.deleted.sent - 50)
         violation(`a token request for live key ${key.id} at ${where} answered ${res.status}`);
+      else figures.refused_deleted++;
     };
 
     /** When a token is dead from: the earliest of its revocation, its key's deletion, a cut-off above its version. */
