@@ -1,5 +1,6 @@
 import { HttpError } from "../lib/errors.ts";
 import { MAX_BODY_BYTES } from "../lib/limits.ts";
+import { readAtMost } from "../lib/streams.ts";
 
 const tooLarge = () => new HttpError(413, "request_too_large", `The request body must not exceed ${MAX_BODY_BYTES} bytes.`);
 
@@ -22,27 +23,9 @@ export async function readText(request: Request, limit = MAX_BODY_BYTES): Promis
     return text;
   }
 
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return decoder.decode(all);
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes === undefined) throw tooLarge();
+  return decoder.decode(bytes);
 }
 
 const decoder = new TextDecoder();

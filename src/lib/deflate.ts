@@ -1,3 +1,5 @@
+import { readAtMost } from "./streams.ts";
+
 /**
  * DEFLATE in the ZLIB format (RFC 1950, RFC 1951), as draft-ietf-oauth-status-list §4.1 has a
  * status list compressed: Web streams only, so the same code runs in workerd and on Node.
@@ -9,24 +11,8 @@ export async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
 
 /** Inflates at most `maxBytes`; more, or a stream that is not ZLIB, throws. */
 export async function inflate(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate")).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new RangeError(`inflated data is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const out = await readAtMost(stream, maxBytes);
+  if (out === undefined) throw new RangeError(`inflated data is larger than ${maxBytes} bytes`);
   return out;
 }

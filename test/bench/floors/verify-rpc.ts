@@ -6,36 +6,16 @@
  * over verify_rpc is what edge-token's TokenVerifier adds.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { importJWK, type JWK, jwtVerify } from "jose";
+import { type Env as FloorEnv, verifyBearer } from "./verify.ts";
 
-interface Env {
-  SIGNING_KEYS: string;
-  ISSUER: string;
+interface Env extends FloorEnv {
   FLOOR: Service<FloorVerifier>;
 }
 
-let publicKey: Promise<CryptoKey> | undefined;
-
 export class FloorVerifier extends WorkerEntrypoint<Env> {
-  async verifyRequest(request: Request): Promise<{ valid: true; claims: Record<string, unknown> } | { valid: false }> {
-    publicKey ??= (async () => {
-      const { kty, crv, x } = (JSON.parse(this.env.SIGNING_KEYS) as { keys: JWK[] }).keys[0]!;
-      return (await importJWK({ kty, crv, x }, "EdDSA")) as CryptoKey;
-    })();
-    const token = request.headers.get("Authorization")?.slice("Bearer ".length) ?? "";
-    try {
-      const { payload } = await jwtVerify(token, await publicKey, {
-        algorithms: ["EdDSA"],
-        typ: "at+jwt",
-        issuer: this.env.ISSUER,
-        audience: this.env.ISSUER,
-        clockTolerance: 30,
-        requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope", "grant_type"],
-      });
-      return { valid: true, claims: payload };
-    } catch {
-      return { valid: false };
-    }
+  async verifyRequest(request: Request): Promise<{ valid: boolean; claims?: Record<string, unknown> }> {
+    const claims = await verifyBearer(request.headers.get("Authorization"), this.env);
+    return claims ? { valid: true, claims } : { valid: false };
   }
 }
 

@@ -7,32 +7,39 @@
  */
 import { importJWK, type JWK, jwtVerify } from "jose";
 
-interface Env {
+export interface Env {
   SIGNING_KEYS: string;
   ISSUER: string;
 }
 
 let publicKey: Promise<CryptoKey> | undefined;
 
+/** The floor's check of a bearer token: the claims, or undefined. floor_verify_rpc makes it too. */
+export async function verifyBearer(authorization: string | null, env: Env): Promise<Record<string, unknown> | undefined> {
+  publicKey ??= (async () => {
+    const { kty, crv, x } = (JSON.parse(env.SIGNING_KEYS) as { keys: JWK[] }).keys[0]!;
+    return (await importJWK({ kty, crv, x }, "EdDSA")) as CryptoKey;
+  })();
+  const token = authorization?.slice("Bearer ".length) ?? "";
+  try {
+    const { payload } = await jwtVerify(token, await publicKey, {
+      algorithms: ["EdDSA"],
+      typ: "at+jwt",
+      issuer: env.ISSUER,
+      audience: env.ISSUER,
+      clockTolerance: 30,
+      requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope", "grant_type"],
+    });
+    return payload;
+  } catch {
+    return undefined;
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    publicKey ??= (async () => {
-      const { kty, crv, x } = (JSON.parse(env.SIGNING_KEYS) as { keys: JWK[] }).keys[0]!;
-      return (await importJWK({ kty, crv, x }, "EdDSA")) as CryptoKey;
-    })();
-    const token = request.headers.get("Authorization")?.slice("Bearer ".length) ?? "";
-    try {
-      const { payload } = await jwtVerify(token, await publicKey, {
-        algorithms: ["EdDSA"],
-        typ: "at+jwt",
-        issuer: env.ISSUER,
-        audience: env.ISSUER,
-        clockTolerance: 30,
-        requiredClaims: ["exp", "iat", "jti", "sub", "client_id", "scope", "grant_type"],
-      });
-      return Response.json({ client_id: payload.client_id, scope: payload.scope, path: new URL(request.url).pathname });
-    } catch {
-      return new Response(null, { status: 401 });
-    }
+    const claims = await verifyBearer(request.headers.get("Authorization"), env);
+    if (!claims) return new Response(null, { status: 401 });
+    return Response.json({ client_id: claims.client_id, scope: claims.scope, path: new URL(request.url).pathname });
   },
 };
