@@ -18,12 +18,14 @@ const COPY = "edge-token-copy";
 const runnerOf = (project: string) => `vitest-plugin-runner-${project}`;
 
 // Suites that look at the whole registry (every key listed, the first start's import of older
-// records), move its clock, or freeze documents every suite shares at the second location: they
-// need storage and a second location of their own, so each of their files gets a fresh workerd.
+// records), move its clock, rotate its signing keys, or freeze documents every suite shares at
+// the second location: they need storage and a second location of their own, so each of their
+// files gets a fresh workerd.
 const WHOLE_REGISTRY = [
   "test/api/application-keys-list.test.ts",
   "test/api/elasticpath-sdk.test.ts",
   "test/api/legacy-import.test.ts",
+  "test/security/es256.test.ts",
   "test/security/permissions.test.ts",
   "test/security/registry.test.ts",
   "test/security/stale-reads.test.ts",
@@ -57,8 +59,12 @@ function bundle(entry: string, name: string): string {
 
 type Binding = { binding: string; id?: string; service?: string; entrypoint?: string };
 
+/** A SIGNING_KEY_KEK made for this run only. */
+const testKek = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+
 async function workersProject(name: string, files: { include: string[]; exclude: string[]; isolate: boolean }) {
   const signingKeys = await testSigningKeys();
+  const kek = testKek();
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const consumer = unstable_readConfig({ config: "test/fixtures/consumer/wrangler.toml" });
   const kv = (c: typeof service) => Object.fromEntries(c.kv_namespaces.map((n: Binding) => [n.binding, n.id!]));
@@ -69,7 +75,15 @@ async function workersProject(name: string, files: { include: string[]; exclude:
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A developer's .dev.vars (npm start writes one) must not leak into the tests.
-          bindings: { SIGNING_KEYS: signingKeys, ISSUER, RESOURCES, ALLOW_REQUEST_ORIGIN_ISSUER: "false", BOOTSTRAP_SECRET_HASH: "" },
+          // The registry imports SIGNING_KEYS on first use: tests sign crafted tokens with its key.
+          bindings: {
+            SIGNING_KEYS: signingKeys,
+            SIGNING_KEY_KEK: kek,
+            ISSUER,
+            RESOURCES,
+            ALLOW_REQUEST_ORIGIN_ISSUER: "false",
+            BOOTSTRAP_SECRET_HASH: "",
+          },
           serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY },
           workers: [
             // edge-token once more, under its own name, so that the consumer's config binds it
@@ -86,7 +100,14 @@ async function workersProject(name: string, files: { include: string[]; exclude:
                 CLIENT_LEDGER: { className: "ClientLedger", scriptName: runnerOf(name) },
               },
               // No isolate caches here: the tests write through the other copy and read through this one.
-              bindings: { ...(service.vars as Record<string, string>), ...NO_CACHES, SIGNING_KEYS: signingKeys, ISSUER, RESOURCES },
+              bindings: {
+                ...(service.vars as Record<string, string>),
+                ...NO_CACHES,
+                SIGNING_KEYS: signingKeys,
+                SIGNING_KEY_KEK: kek,
+                ISSUER,
+                RESOURCES,
+              },
             },
             {
               name: consumer.name!,

@@ -1,4 +1,5 @@
 import type { Env } from "./config/settings.ts";
+import { runSchedule } from "./handlers/scheduled.ts";
 import { handle } from "./router.ts";
 
 export type { Env } from "./config/settings.ts";
@@ -8,4 +9,5 @@ export { TokenVerifier } from "./rpc.ts";
 
 export default {
   fetch: handle,
+  scheduled: runSchedule,
 } satisfies ExportedHandler<Env>;

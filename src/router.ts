@@ -15,12 +15,14 @@ import { getJwks } from "./handlers/jwks.ts";
 import { getMetadata } from "./handlers/metadata.ts";
 import { revokeToken } from "./handlers/revoke.ts";
 import { getRoot } from "./handlers/root.ts";
+import { listSigningKeyEvents, listSigningKeys, rotateSigningKeys } from "./handlers/signing-keys.ts";
 import { getStatusList, listStatusLists } from "./handlers/status-lists.ts";
 import { createAccessToken } from "./handlers/token.ts";
 import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { logRequest } from "./http/log.ts";
-import { errorResponse, GENERIC_500_DETAIL, HttpError } from "./lib/errors.ts";
+import { errorResponse, GENERIC_500_DETAIL, HttpError, SigningUnavailableError } from "./lib/errors.ts";
+import { SIGNING_RETRY_AFTER_SECONDS } from "./lib/limits.ts";
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 
@@ -37,6 +39,9 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/v2/application-keys", { GET: listApplicationKeys, POST: createApplicationKey }],
   ["/v2/application-keys/audit", { GET: listAuditEntries }],
   ["/v2/application-keys/:id", { GET: getApplicationKey, PUT: updateApplicationKey, DELETE: deleteApplicationKey }],
+  ["/v2/signing-keys", { GET: listSigningKeys }],
+  ["/v2/signing-keys/rotate", { POST: rotateSigningKeys }],
+  ["/v2/signing-keys/audit", { GET: listSigningKeyEvents }],
   ["/oauth/status-lists", { GET: listStatusLists }],
   ["/oauth/status-lists/:list", { GET: getStatusList }],
   ["/oauth/cutoffs", { GET: getCutoffs }],
@@ -81,11 +86,19 @@ function otherMethod(request: Request, allowed: string[]): Response {
   });
 }
 
-/** Anything unexpected is a logged 500 with the generic detail. */
+/** A service that cannot sign is a logged 503; anything else unexpected a logged 500 with the generic detail. */
 function toErrorResponse(error: unknown, c: RequestContext): Response {
   if (error instanceof HttpError) {
     c.outcome ??= error.code;
     return error.toResponse();
+  }
+  if (error instanceof SigningUnavailableError) {
+    // The reason is the operator's (the log line has it), not the caller's.
+    c.outcome = "signing_unavailable";
+    c.error = error;
+    return errorResponse(503, "temporarily_unavailable", "The service cannot sign tokens at the moment.", {
+      "Retry-After": String(SIGNING_RETRY_AFTER_SECONDS),
+    });
   }
   c.outcome = "server_error";
   c.error = error;

@@ -10,16 +10,18 @@ import { secretMatches } from "./secret.ts";
 
 /**
  * The admin API's caller: a live token (RFC 6750) for the admin API, checked by the shared
- * pipeline, carrying the application_keys scope. Anything wrong with the token is the same
- * 401, a token for another resource included. An API token of this service (its own
- * audience) is told what it lacks: 403 naming application_keys.
+ * pipeline, carrying the scope the route needs (application_keys, or for /v2/signing-keys
+ * signing_keys). Anything wrong with the token is the same 401, a token for another resource
+ * included. An API token of this service (its own audience) is told what it lacks: 403 naming
+ * the scope.
  *
  * `bootstrap`: a new deployment's first key may instead be created with
  * `Authorization: Bootstrap <secret>`, the one-time secret whose SHA-256 `npm run deploy`
  * uploads as BOOTSTRAP_SECRET_HASH and removes again; the registry honours it only while it
  * holds no key, so it never stands as a credential beside the keys.
  */
-export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?: boolean } = {}): Promise<Caller> {
+export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?: boolean; scope?: string } = {}): Promise<Caller> {
+  const needed = o.scope ?? APPLICATION_KEYS_SCOPE;
   const authorization = request.headers.get("Authorization");
   if (authorization === null) {
     throw new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(REALM) } });
@@ -42,12 +44,9 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   if (!outcome?.ok) throw invalidToken(REALM);
   const { claims } = outcome;
   noteClient(request, claims.client_id);
-  if (!claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
-    throw insufficientScope(
-      REALM,
-      APPLICATION_KEYS_SCOPE,
-      `Managing application keys needs a token with the ${APPLICATION_KEYS_SCOPE} scope.`,
-    );
+  if (!claims.scope.split(" ").includes(needed)) {
+    const what = needed === APPLICATION_KEYS_SCOPE ? "Managing application keys" : "Managing signing keys";
+    throw insufficientScope(REALM, needed, `${what} needs a token with the ${needed} scope.`);
   }
   // A token that manages keys was issued for the admin API alone (one from before that rule is not taken).
   if (!(typeof claims.aud === "string" ? claims.aud === admin : claims.aud.includes(admin))) throw invalidToken(REALM);

@@ -5,10 +5,12 @@
  *   1. refuse while ISSUER is unset for the target environment (or a dev-only setting is set);
  *   2. create the CLIENTS and REVOCATIONS namespaces the config has no ids for, and write the
  *      ids into the config (the CLI's --remote and consumers binding REVOCATIONS need them);
- *   3. wrangler deploy;
- *   4. upload a first signing key as SIGNING_KEYS when the Worker has none: generated here,
- *      piped to wrangler, kept only in ~/.config/edge-token/ (0600) for later rotations, never
- *      printed and never in the working tree;
+ *   3. the key-encryption key SIGNING_KEY_KEK when the Worker has none: 32 random bytes made
+ *      here and piped to wrangler, never printed, never written anywhere (the registry seals the
+ *      signing keys with it and makes the first one on first use; the Cron Trigger in
+ *      wrangler.toml rotates them). Put before the deploy when the Worker exists already, so no
+ *      request of the new version finds it missing; after it for a new Worker;
+ *   4. wrangler deploy;
  *   5. when no application key exists yet, create the first one, with the right to manage keys,
  *      through the deployment's own registry with a one-time bootstrap secret (first-key.ts);
  *      its secret is printed once to a terminal, and otherwise kept in a 0600 file whose path
@@ -17,16 +19,16 @@
  * wrangler is the one on PATH: npm scripts put the project's own first. --dry-run runs no
  * wrangler command at all and prints the plan.
  */
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { scopeSettings } from "../config/vocabulary.ts";
 import { anyApplicationKey } from "../store/application-keys.ts";
 import { createFirstKey } from "./first-key.ts";
 import { wranglerKv } from "./namespaces.ts";
-import { generateSigningKey } from "./new-signing-key.ts";
 import { writePrivateFile } from "./private-file.ts";
 import { ROOT, wrangler } from "./wrangler.ts";
 
@@ -90,45 +92,46 @@ async function main(argv: string[]): Promise<number> {
     say(`created ${Object.keys(created).join(" and ")}; their ids are now in ${configPath}: commit it`);
   }
 
-  // 3. the Worker
+  // 3. the key-encryption key, and 4. the Worker. A Worker that does not exist yet has no
+  // secrets to list (wrangler fails): it is deployed first, and given its KEK once its list,
+  // asked again, shows none. A KEK is never put where one is: it would lock the keys away.
+  const secretNames = async () => {
+    const listed = await run(["secret", "list", "--format", "json"]);
+    return dry ? [] : (JSON.parse(listed || "[]") as { name: string }[]).map((s) => s.name);
+  };
+  const putKek = async () => {
+    if (dry) console.log("   …if SIGNING_KEY_KEK is not among them: 32 random bytes, on stdin, never printed or kept");
+    await run(["secret", "put", "SIGNING_KEY_KEK"], dry ? "" : randomBytes(32).toString("base64url"));
+    if (!dry) say("uploaded a new SIGNING_KEY_KEK (never printed, kept nowhere else): the registry seals the signing keys with it");
+  };
+  let secrets = await secretNames().catch(() => undefined);
+  if (secrets && !secrets.includes("SIGNING_KEY_KEK")) await putKek();
   await run(["deploy"]);
-
-  // 4. the first signing key
-  const listed = await run(["secret", "list", "--format", "json"]);
-  const secrets = dry ? [] : (JSON.parse(listed || "[]") as { name: string }[]);
-  if (!secrets.some((s) => s.name === "SIGNING_KEYS")) {
-    const file = join(configDir, `${config.name}${env ? `.${env}` : ""}.signing-keys.json`);
-    if (dry) {
-      console.log(`   …if SIGNING_KEYS is not among them: a new Ed25519 key, kept in ${file} (0600)`);
-      await run(["secret", "put", "SIGNING_KEYS"], "");
-    } else {
-      if (existsSync(file))
-        throw new Refusal(
-          `${file} exists but the Worker has no SIGNING_KEYS: upload it yourself (wrangler secret put SIGNING_KEYS < ${file}) or move it away`,
-        );
-      const value = JSON.stringify({ keys: [await generateSigningKey("EdDSA")] });
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writePrivateFile(file, `${value}\n`);
-      await run(["secret", "put", "SIGNING_KEYS"], value);
-      say(`uploaded a new signing key as SIGNING_KEYS; the key set is kept in ${file} (0600) for rotations`);
-    }
+  if (!secrets) {
+    secrets = await secretNames();
+    if (!secrets.includes("SIGNING_KEY_KEK")) await putKek();
+  }
+  if (secrets.includes("SIGNING_KEYS")) {
+    say(
+      "SIGNING_KEYS is still set: the registry imports its keys on first use and never reads it again. Once `npm run keys -- signing list --remote` shows them, remove it: npx wrangler secret delete SIGNING_KEYS",
+    );
   }
 
-  // 5. the first application key: the registry writes its id index through to KV, so one list tells
+  // 5. the first application key, which manages keys (and signing keys, where SCOPES has that
+  // right): the registry writes its id index through to KV, so one list tells
+  const adminScope = `read write application_keys${scopeSettings(vars as Record<string, string>).scopes.includes("signing_keys") ? " signing_keys" : ""}`;
   if (dry) {
     await run(["kv", "key", "list", "--prefix", "appkey:", "--binding", "CLIENTS", "--remote"]);
     console.log("   …if there is none: a one-time bootstrap secret, its SHA-256 uploaded and deleted again around one call:");
     await run(["secret", "put", "BOOTSTRAP_SECRET_HASH"], "");
-    console.log(
-      `   POST ${issuer}/v2/application-keys (Authorization: Bootstrap …): a first key with the scope read write application_keys`,
-    );
+    console.log(`   POST ${issuer}/v2/application-keys (Authorization: Bootstrap …): a first key with the scope ${adminScope}`);
     await run(["secret", "delete", "BOOTSTRAP_SECRET_HASH"]);
     return 0;
   }
   if (!(await anyApplicationKey(wranglerKv("CLIENTS", ["--remote", ...target])))) {
     const key = await createFirstKey({
       issuer,
-      attributes: { name: "Admin", scope: "read write application_keys", grant_types: ["client_credentials"] },
+      attributes: { name: "Admin", scope: adminScope, grant_types: ["client_credentials"] },
       wrangler: run,
       say,
     });
@@ -138,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
       const where = await revealFirstKey(key, join(configDir, `${config.name}${env ? `.${env}` : ""}.first-key.json`));
       say(`created the first application key, Admin (${where}): store its client_secret now, it is not shown again`);
       say(
-        "Admin is for managing keys, not for calling APIs: its tokens are for /v2/application-keys alone. Create a key for each API client with it (npm run keys -- create --name NAME --remote, with EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET set to Admin's).",
+        "Admin is for managing keys, not for calling APIs: its tokens are for /v2/application-keys and /v2/signing-keys alone. Create a key for each API client with it (npm run keys -- create --name NAME --remote, with EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET set to Admin's).",
       );
     }
   }

@@ -3,7 +3,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import type { ApplicationKey } from "../store/application-keys.ts";
-import { type Answer, type AuditLine, type AuditRecord, type Caller, type NewKey, REGISTRY_NAME } from "../store/registry-protocol.ts";
+import {
+  type Answer,
+  type AuditLine,
+  type AuditRecord,
+  type Caller,
+  type NewKey,
+  REGISTRY_NAME,
+  type RotationRequest,
+  type RotationResult,
+  type SigningKeyEvent,
+  type SigningKeyView,
+} from "../store/registry-protocol.ts";
 import { bundleWorker } from "./bundle.ts";
 import { pages } from "./pages.ts";
 import { type RemoteCredentials, remoteKeyAdmin } from "./remote-key-admin.ts";
@@ -11,7 +22,7 @@ import { isRunning, isServing, liveSession, type StartSession } from "./start-se
 import { ROOT } from "./wrangler.ts";
 
 /**
- * What the CLI does to application keys, wherever the registry is: the local one `npm start`
+ * What the CLI does to application keys and signing keys, wherever the registry is: the local one `npm start`
  * serves, or a deployment's. There is no second writer: locally the CLI asks the registry
  * Durable Object itself, either inside the running `npm start` (through wrangler's dev
  * registry of that state's own) or, when none serves it, in a workerd of its own over the same
@@ -24,7 +35,16 @@ export interface KeyAdmin {
   /** false when there is no such key. */
   remove(id: string): Promise<{ audit: AuditLine } | false>;
   audit(keyId: string | undefined): Promise<AuditRecord[]>;
+  /** The signing keys, newest first, and whether the KEK opens them (undefined: no keys yet); `make`: the first ones made now if there are none. */
+  signingKeys(o?: { make?: boolean }): Promise<SigningKeyState>;
+  rotateSigningKeys(request: RotationRequest): Promise<RotationResult>;
+  signingKeyEvents(): Promise<SigningKeyEvent[]>;
   close(): Promise<void>;
+}
+
+export interface SigningKeyState {
+  keys: SigningKeyView[];
+  kek_matches?: boolean | undefined;
 }
 
 export interface Target {
@@ -172,6 +192,9 @@ type RegistryStub = {
   list(limit: number, offset: number): Promise<{ records: ApplicationKey[]; total: number }>;
   remove(caller: Caller, id: string): Promise<Answer<{ audit: AuditLine }>>;
   auditTrail(keyId: string | undefined, limit: number, offset: number): Promise<{ entries: AuditRecord[]; total: number }>;
+  signingKeyState(o?: { make?: boolean }): Promise<SigningKeyState>;
+  rotateSigningKeys(caller: Caller, r: RotationRequest): Promise<Answer<RotationResult>>;
+  signingKeyEvents(limit: number, offset: number): Promise<{ entries: SigningKeyEvent[]; total: number }>;
 };
 
 function localKeyAdmin(registry: RegistryStub, close: () => Promise<void>): KeyAdmin {
@@ -194,6 +217,13 @@ function localKeyAdmin(registry: RegistryStub, close: () => Promise<void>): KeyA
     },
     async audit(keyId) {
       return pages((limit, offset) => registry.auditTrail(keyId, limit, offset).then((p) => ({ items: p.entries, total: p.total })));
+    },
+    signingKeys: (o) => registry.signingKeyState(o),
+    async rotateSigningKeys(request) {
+      return ok(await registry.rotateSigningKeys(CLI, request));
+    },
+    async signingKeyEvents() {
+      return pages((limit, offset) => registry.signingKeyEvents(limit, offset).then((p) => ({ items: p.entries, total: p.total })));
     },
     close,
   };

@@ -2,7 +2,7 @@ import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../config/vocabulary.ts";
 import { type AuthMethodName, type Permissions, permissionsOf, type TokenQuota } from "../store/application-keys.ts";
 import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
-import { type KeyAdmin, openKeyAdmin, type Target } from "./key-admin.ts";
+import { type KeyAdmin, openKeyAdmin, type SigningKeyState, type Target } from "./key-admin.ts";
 import { ROOT } from "./wrangler.ts";
 
 export type { Target } from "./key-admin.ts";
@@ -85,6 +85,11 @@ export function deleteApplicationKey(id: string, target: Target): Promise<boolea
     if (deleted) logAudit(deleted.audit);
     return deleted !== false;
   });
+}
+
+/** The signing keys (the first made if there are none) and whether the KEK opens them: what npm start checks before it serves. */
+export function signingKeyState(target: Target): Promise<SigningKeyState> {
+  return withKeyAdmin(target, (admin) => admin.signingKeys({ make: true }));
 }
 
 /** The registry's audit trail, oldest first; of one key with `keyId`. */

@@ -11,18 +11,19 @@
  *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
  *   audit [--key ID]          prints the registry's audit trail of key changes, oldest first
- *   signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
- *   signing drop --kid KID [--keys-file F] [--out F]
- *                             signing-key rotation. Reads SIGNING_KEYS from --keys-file (- for
- *                             stdin) or .dev.vars; writes the new value to --out (mode 0600; stdout
- *                             then gets only kids), or updates .dev.vars, or with --keys-file alone
- *                             prints it.
+ *   signing list              the signing keys the registry holds, newest first, with their states
+ *   signing rotate [--alg EdDSA|ES256]
+ *                             a next key now, in the JWKS at once; the schedule makes it active an
+ *                             hour later and retires the old one once its tokens have expired
+ *   signing rotate --now      emergency: a new key signs at once, every other key leaves the JWKS
+ *                             and every token it signed is revoked
+ *   signing audit             every rotation step, oldest first (docs/rotation.md)
  *
  * Keys live in the registry (the one writer): by default the local one `npm start` serves
  * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
  * `--persist-to DIR`; `--remote [--env E]` for a deployment, through its admin API as the key
- * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET. JSON goes to stdout for scripts; messages
- * go to stderr.
+ * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET (holding application_keys, and for the
+ * signing commands signing_keys). JSON goes to stdout for scripts; messages go to stderr.
  */
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
@@ -32,14 +33,14 @@ import { scopeWithin } from "../oauth/scope.ts";
 import type { TokenQuota } from "../store/application-keys.ts";
 import { usableJwks } from "../tokens/client-keys.ts";
 import { auditTrail, createApplicationKey, deleteApplicationKey, listApplicationKeys, targetScopes } from "./key-commands.ts";
-import { signing } from "./rotation.ts";
+import { signing, UsageError } from "./rotation.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
                                   [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
        npm run keys -- list | delete ID | audit [--key ID]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
-       npm run keys -- signing rotate [--alg EdDSA|ES256] [--activate] [--keys-file F] [--out F]
-       npm run keys -- signing drop --kid KID [--keys-file F] [--out F]`;
+       npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit
+                                  [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -61,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
       env: { type: "string" },
       "persist-to": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
-      alg: { type: "string", default: "EdDSA" },
+      alg: { type: "string" },
+      now: { type: "boolean", default: false },
+      // What rotation took before the registry held the keys: refused with what to do instead.
       activate: { type: "boolean", default: false },
       "keys-file": { type: "string" },
       out: { type: "string" },
@@ -126,18 +129,22 @@ async function main(argv: string[]): Promise<number> {
       return print({ deleted: arg });
     }
     case "signing": {
-      if (values.alg !== "EdDSA" && values.alg !== "ES256") return fail("--alg must be EdDSA or ES256");
-      const { value, message } = await signing(arg, {
-        alg: values.alg,
-        activate: values.activate,
-        keysFile: values["keys-file"],
-        out: values.out,
-        // --kid, since a thumbprint kid may start with "-" and read as an option
-        kid: values.kid ?? positionals[2],
-      });
-      process.stdout.write(`${value}\n`);
-      console.error(`keys: ${message}`);
-      return 0;
+      if (values.activate || values["keys-file"] !== undefined || values.out !== undefined || values.kid !== undefined || arg === "drop") {
+        return fail(
+          "the signing keys live in the registry now (docs/rotation.md): `signing rotate` publishes a next key that the schedule activates and retires the old one after, `signing rotate --now` is the emergency rotation; --activate, drop, --kid, --keys-file and --out are gone",
+        );
+      }
+      if (values.alg !== undefined && values.alg !== "EdDSA" && values.alg !== "ES256") return fail("--alg must be EdDSA or ES256");
+      if ((values.now || values.alg !== undefined) && arg !== "rotate") return fail("--now and --alg go with signing rotate");
+      try {
+        const { value, message } = await signing(arg, { now: values.now, alg: values.alg, target });
+        process.stdout.write(`${JSON.stringify(value)}\n`);
+        console.error(`keys: ${message}`);
+        return 0;
+      } catch (error) {
+        if (error instanceof UsageError) return fail(error.message);
+        throw error;
+      }
     }
     default:
       return fail(`unknown command: ${command}`);

@@ -1,6 +1,14 @@
 import { unstable_readConfig } from "wrangler";
 import type { ApplicationKey } from "../store/application-keys.ts";
-import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
+import type {
+  AuditLine,
+  AuditRecord,
+  NewKey,
+  RotationRequest,
+  RotationResult,
+  SigningKeyEvent,
+  SigningKeyView,
+} from "../store/registry-protocol.ts";
 import { pages } from "./pages.ts";
 
 export interface RemoteCredentials {
@@ -9,18 +17,22 @@ export interface RemoteCredentials {
 }
 
 /**
- * A deployment's keys through its admin API, as a key that holds application_keys: the CLI
- * cannot reach a deployed Durable Object any other way, and so it is bound by the same rules
- * as any key manager (it gives no more than that key holds; the audit trail names that key).
- * The service's URL is the target environment's ISSUER.
+ * A deployment's keys through its admin API, as a key that holds application_keys (and for
+ * signing keys, signing_keys): the CLI cannot reach a deployed Durable Object any other way, and
+ * so it is bound by the same rules as any key manager (it gives no more than that key holds;
+ * the audit trail names that key). The service's URL is the target environment's ISSUER.
  */
 export async function remoteKeyAdmin(configPath: string, env: string | undefined, given?: RemoteCredentials) {
   const vars = (unstable_readConfig({ config: configPath, env }).vars ?? {}) as Record<string, string>;
   const issuer = vars.ISSUER?.trim();
   if (!issuer || !URL.canParse(issuer)) throw new Error(`--remote needs ISSUER, the deployment's URL, in ${configPath}`);
   const credentials = given ?? fromEnvironment();
-  const token = await adminToken(issuer, credentials);
+  const { token, scope } = await adminToken(issuer, credentials);
+  const holds = (needed: string) => {
+    if (!scope.split(" ").includes(needed)) throw new Error(`key ${credentials.client_id} does not hold ${needed}`);
+  };
   const call = async (path: string, init: RequestInit = {}) => {
+    holds(path.startsWith("/v2/signing-keys") ? "signing_keys" : "application_keys");
     const res = await fetch(`${issuer}${path}`, {
       ...init,
       headers: { Authorization: `Bearer ${token}`, ...(init.body ? { "Content-Type": "application/json" } : {}) },
@@ -78,6 +90,35 @@ export async function remoteKeyAdmin(configPath: string, env: string | undefined
         };
       });
     },
+    async signingKeys() {
+      const body = (await expectStatus(await call("/v2/signing-keys?page[limit]=100"), 200)) as {
+        data: (SigningKeyView & { id: string; type: string })[];
+        meta: { rotation: { kek_matches?: boolean } };
+      };
+      return { keys: body.data.map(({ id: _, type: __, ...k }) => k), kek_matches: body.meta.rotation.kek_matches };
+    },
+    async rotateSigningKeys(request: RotationRequest) {
+      const res = await call("/v2/signing-keys/rotate", {
+        method: "POST",
+        body: JSON.stringify({ data: { type: "signing_key_rotation", ...request } }),
+      });
+      const body = (await expectStatus(res, 200)) as {
+        data: { changes: RotationResult["changes"]; keys: (SigningKeyView & { id: string; type: string })[] };
+      };
+      return { changes: body.data.changes, keys: body.data.keys.map(({ id: _, type: __, ...k }) => k) };
+    },
+    async signingKeyEvents() {
+      return pages(async (limit, offset) => {
+        const body = (await expectStatus(await call(`/v2/signing-keys/audit?page[limit]=${limit}&page[offset]=${offset}`), 200)) as {
+          data: (Omit<SigningKeyEvent, "seq"> & { id: string; type: string })[];
+          meta: { results: { total: number } };
+        };
+        return {
+          items: body.data.map(({ id, type: _, ...e }) => ({ seq: Number(id), ...e }) as SigningKeyEvent),
+          total: body.meta.results.total,
+        };
+      });
+    },
     close: async () => {},
   };
 }
@@ -87,22 +128,21 @@ function fromEnvironment(): RemoteCredentials {
   const client_secret = process.env.EDGE_TOKEN_CLIENT_SECRET;
   if (!client_id || !client_secret) {
     throw new Error(
-      "--remote acts as a key that holds application_keys: set EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET (npm run deploy's first key is one)",
+      "--remote acts as a key that holds application_keys (signing_keys for signing keys): set EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET (npm run deploy's first key is one)",
     );
   }
   return { client_id, client_secret };
 }
 
-/** A token for the admin API: the key's default token, which carries application_keys. */
-async function adminToken(issuer: string, c: RemoteCredentials): Promise<string> {
+/** A token for the admin API: the key's default token, which carries every right the key holds. */
+async function adminToken(issuer: string, c: RemoteCredentials): Promise<{ token: string; scope: string }> {
   const res = await fetch(`${issuer}/oauth/access_token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "client_credentials", ...c }).toString(),
   });
   const body = (await expectStatus(res, 200)) as { access_token: string; scope: string };
-  if (!body.scope.split(" ").includes("application_keys")) throw new Error(`key ${c.client_id} does not hold application_keys`);
-  return body.access_token;
+  return { token: body.access_token, scope: body.scope };
 }
 
 async function expectStatus(res: Response, status: number): Promise<unknown> {

@@ -1,74 +1,65 @@
-import { readFile } from "node:fs/promises";
-import { text } from "node:stream/consumers";
-import { readDevVar, writeDevVar } from "./dev-vars.ts";
-import { generateSigningKey, type SigningAlg } from "./new-signing-key.ts";
-import { writePrivateFile } from "./private-file.ts";
-
-type Jwk = Record<string, string>;
-type KeySetJson = { keys: Jwk[] };
+import type { RotationResult, SigningKeyView } from "../store/registry-protocol.ts";
+import { openKeyAdmin, type Target } from "./key-admin.ts";
 
 /**
- * Where the current SIGNING_KEYS comes from: a file (`-` for stdin), or locally .dev.vars.
- * A deployed secret cannot be read back, so for a deployed Worker pass the value you keep.
- */
-async function readKeys(file: string | undefined): Promise<KeySetJson> {
-  const raw =
-    file === undefined ? await readDevVar("SIGNING_KEYS") : file === "-" ? await text(process.stdin) : await readFile(file, "utf8");
-  if (raw === undefined || raw.trim() === "") return { keys: [] };
-  const parsed = JSON.parse(raw) as KeySetJson;
-  if (!Array.isArray(parsed.keys)) throw new Error('SIGNING_KEYS must be {"keys":[...]}');
-  return parsed;
-}
-
-/**
- * Where the new SIGNING_KEYS goes: `out` (0600), or locally .dev.vars; with --keys-file and no
- * --out it is only printed. What goes to stdout holds private keys only in that last case.
- */
-async function writeKeys(set: KeySetJson, o: { keysFile: string | undefined; out: string | undefined }): Promise<string> {
-  const value = JSON.stringify(set);
-  if (o.out !== undefined) {
-    await writePrivateFile(o.out, `${value}\n`);
-    return JSON.stringify({ out: o.out, kids: set.keys.map((k) => k.kid), signer: set.keys[0]?.kid });
-  }
-  if (o.keysFile === undefined) await writeDevVar("SIGNING_KEYS", value);
-  return value;
-}
-
-/**
- * rotate: a new key is published second (verifiers learn it) but does not sign yet; with no
- * keys at all it becomes the only key. rotate --activate: the key published by the last
- * rotate becomes the signer; the old signer stays published so its tokens keep verifying.
- * drop KID: stops publishing a key (after TOKEN_TTL_SECONDS its tokens have expired anyway).
+ * `npm run keys -- signing …`: the signing keys the registry holds (docs/rotation.md), locally
+ * or (`--remote`) through a deployment's admin API as a key holding signing_keys.
+ *
+ *   signing list                 every key, newest first, with its state and times
+ *   signing rotate [--alg A]     a next key now; the schedule makes it active an hour later
+ *   signing rotate --now         emergency: a new key signs at once; every other key leaves the
+ *                                JWKS and every token it signed is revoked
+ *   signing audit                every rotation step, oldest first
+ *
+ * Each returns what goes to stdout (JSON) and a line for stderr.
  */
 export async function signing(
   command: string | undefined,
-  o: { alg: SigningAlg; activate: boolean; keysFile: string | undefined; out: string | undefined; kid: string | undefined },
-): Promise<{ value: string; message: string }> {
-  const set = await readKeys(o.keysFile);
-  let message: string;
-  if (command === "rotate" && o.activate) {
-    const next = set.keys[1];
-    if (!next) throw new Error("nothing to activate: run `signing rotate` first to publish a new key");
-    set.keys = [next, set.keys[0]!, ...set.keys.slice(2)];
-    message = `key ${next.kid} now signs; the previous signer stays published until you drop it`;
-  } else if (command === "rotate") {
-    const key = await generateSigningKey(o.alg);
-    set.keys.splice(set.keys.length ? 1 : 0, 0, key);
-    message =
-      set.keys.length === 1
-        ? `new ${o.alg} key ${key.kid} is the only key and signs`
-        : `new ${o.alg} key ${key.kid} is published but not active; activate it after the JWKS max-age (300 s)`;
-  } else if (command === "drop") {
-    if (!o.kid) throw new Error("drop needs --kid, the kid of the key to remove");
-    if (set.keys[0]?.kid === o.kid) throw new Error("refusing to drop the active signing key");
-    const before = set.keys.length;
-    set.keys = set.keys.filter((k) => k.kid !== o.kid);
-    if (set.keys.length === before) throw new Error(`no key with kid ${o.kid}`);
-    message = `key ${o.kid} is no longer published; tokens it signed stop verifying`;
-  } else {
-    throw new Error("signing needs rotate [--activate] or drop KID");
+  o: { now: boolean; alg: "EdDSA" | "ES256" | undefined; target: Target },
+): Promise<{ value: unknown; message: string }> {
+  const admin = await openKeyAdmin(o.target);
+  try {
+    switch (command) {
+      case "list": {
+        const { keys, kek_matches } = await admin.signingKeys();
+        const warning =
+          kek_matches === false
+            ? "; SIGNING_KEY_KEK does not open them: nothing can be signed until the KEK that sealed them is back, or `signing rotate --now` starts a new key set"
+            : "";
+        return { value: keys, message: `${summary(keys)}${warning}` };
+      }
+      case "rotate": {
+        const result = await admin.rotateSigningKeys({ emergency: o.now, ...(o.alg ? { alg: o.alg } : {}) });
+        return { value: result, message: rotated(result, o.now) };
+      }
+      case "audit":
+        return { value: await admin.signingKeyEvents(), message: "the rotation audit trail, oldest first" };
+      default:
+        throw new UsageError("signing needs list, rotate [--now] [--alg EdDSA|ES256] or audit");
+    }
+  } finally {
+    await admin.close();
   }
-  const value = await writeKeys(set, o);
-  const where = o.out !== undefined ? ` (written to ${o.out})` : o.keysFile === undefined ? " (.dev.vars updated; restart npm start)" : "";
-  return { value, message: message + where };
+}
+
+/** A mistake in the command line: exit code 2, as for the other commands. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function summary(keys: SigningKeyView[]): string {
+  const published = keys.filter((k) => k.state !== "retired");
+  return published.map((k) => `${k.kid} ${k.state}`).join(", ") || "no signing keys yet (the first request makes one)";
+}
+
+function rotated(result: RotationResult, emergency: boolean): string {
+  if (emergency) {
+    const active = result.changes.find((c) => c.action === "create")?.kid;
+    const revoked = result.changes.filter((c) => c.action === "revoke").map((c) => c.kid);
+    return `key ${active} signs now; ${revoked.join(", ") || "no key"} left the JWKS and every token they signed is revoked (refused everywhere within the revocation window, docs/security.md)`;
+  }
+  const next = result.keys.find((k) => k.state === "next");
+  if (!next) return "nothing to rotate";
+  const made = result.changes.some((c) => c.action === "publish" && c.kid === next.kid);
+  return `key ${next.kid} is ${made ? "published" : "already published"} as next; the schedule makes it active from ${next.activate_at}`;
 }

@@ -1,16 +1,18 @@
 /**
  * `npm start`: the token service on http://localhost:8787 (or `npm start -- --port N`),
- * ready to use on a fresh clone. Creates what is missing (a signing key in .dev.vars and a
- * demo client in local KV) and prints a curl line for each grant.
+ * ready to use on a fresh clone. Creates what is missing (a key-encryption key in .dev.vars,
+ * the registry's first signing key and a demo client in local state), refuses to serve a state
+ * whose signing keys that KEK does not open, and prints a curl line for each grant.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { unstable_readConfig } from "wrangler";
-import { DEV_VARS, readDevVar, writeDevVar } from "./dev-vars.ts";
-import { type CreatedApplicationKey, createApplicationKey } from "./key-commands.ts";
-import { generateSigningKey } from "./new-signing-key.ts";
+import { DEV_VARS, ensureDevVar, readDevVar, writeDevVar } from "./dev-vars.ts";
+import { closeKeptKeyAdmins, keepKeyAdminsOpen } from "./key-admin.ts";
+import { type CreatedApplicationKey, createApplicationKey, signingKeyState } from "./key-commands.ts";
 import { freePort, portInUse } from "./ports.ts";
 import { writePrivateFile } from "./private-file.ts";
 import { claimSession, releaseSession, type StartSession, StateTaken } from "./start-session.ts";
@@ -28,10 +30,18 @@ const WORKER_NAME = unstable_readConfig({ config: join(ROOT, "wrangler.toml") })
 
 const session = claimState();
 await assertPortFree(port);
-await ensureSigningKeys();
+await ensureKek();
 await ensureLocalIssuer();
-await keepPrivate(DEV_VARS); // it holds private keys, whoever created it
-const demo = await ensureDemoClient();
+await keepPrivate(DEV_VARS); // it holds the KEK, whoever created it
+// One workerd over the state for both: the demo client, and the signing keys checked.
+keepKeyAdminsOpen();
+let demo: CreatedApplicationKey & { created: boolean };
+try {
+  demo = await ensureDemoClient();
+  await assertKeysOpen();
+} finally {
+  await closeKeptKeyAdmins();
+}
 printDemo(demo, port, session);
 await startWrangler(args, session);
 
@@ -61,13 +71,32 @@ async function keepPrivate(file: string): Promise<void> {
   if (stats.isSymbolicLink() || (stats.mode & 0o077) !== 0) await writePrivateFile(file, await readFile(file, "utf8"));
 }
 
-async function ensureSigningKeys(): Promise<void> {
-  if (hasKeys(await readDevVar("SIGNING_KEYS"))) return;
+/** The key-encryption key the local registry seals its signing keys with: 32 random bytes, never printed. */
+async function ensureKek(): Promise<void> {
   const existed = existsSync(DEV_VARS);
-  const key = await generateSigningKey("EdDSA");
-  await writeDevVar("SIGNING_KEYS", JSON.stringify({ keys: [key] }));
-  const where = existed ? "wrote a new Ed25519 signing key into .dev.vars" : "created .dev.vars with a new Ed25519 signing key";
-  console.log(`edge-token: ${where} (kid ${key.kid}); it is gitignored.`);
+  const { made } = await ensureDevVar("SIGNING_KEY_KEK", () => randomBytes(32).toString("base64url"));
+  if (!made) return;
+  const where = existed ? "wrote a new SIGNING_KEY_KEK into .dev.vars" : "created .dev.vars with a new SIGNING_KEY_KEK";
+  console.log(`edge-token: ${where} (the key the registry seals its signing keys with); it is gitignored.`);
+}
+
+/**
+ * The state's signing keys, made on a fresh state (or imported from an earlier version's
+ * SIGNING_KEYS in .dev.vars), and opened by the KEK in .dev.vars: refused here, before anything
+ * serves, when that KEK is not the one that sealed them (a .dev.vars replaced, a state copied).
+ */
+async function assertKeysOpen(): Promise<void> {
+  const { keys, kek_matches } = await signingKeyState(target);
+  if (kek_matches === false) {
+    console.error(
+      `edge-token: SIGNING_KEY_KEK in .dev.vars does not open the signing keys in ${relative(ROOT, STATE) || "."}: they were sealed with another KEK.\n` +
+        "  Put back the .dev.vars that made this state, or start a new key set under this KEK (every token issued so far stops verifying):\n" +
+        `    npm run keys -- signing rotate --now${persistTo ? ` --persist-to ${persistTo}` : ""}`,
+    );
+    process.exit(1);
+  }
+  const active = keys.find((k) => k.state === "active");
+  if (active) console.log(`edge-token: signing with ${active.alg} key ${active.kid} (${active.origin}), sealed in the local registry.`);
 }
 
 /**
@@ -80,15 +109,6 @@ async function ensureLocalIssuer(): Promise<void> {
   console.log(
     "edge-token: set ALLOW_REQUEST_ORIGIN_ISSUER=true in .dev.vars (local development only: each request's origin is the issuer).",
   );
-}
-
-// A copied .dev.vars.example holds an empty set: treat it like a missing one.
-function hasKeys(value: string | undefined): boolean {
-  try {
-    return value !== undefined && (JSON.parse(value) as { keys?: unknown[] }).keys!.length > 0;
-  } catch {
-    return true; // not ours to fix: the Worker will say what is wrong with it
-  }
 }
 
 async function ensureDemoClient(): Promise<CreatedApplicationKey & { created: boolean }> {

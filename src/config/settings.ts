@@ -21,15 +21,19 @@ export interface Settings extends ScopeSettings {
   revocationCacheSeconds: number;
   /** How long the registry keeps audit entries. */
   auditRetentionDays: number;
+  /** Days between scheduled signing-key rotations; 0: none. */
+  signingKeyRotationDays: number;
 }
 
 import { ConfigError } from "../lib/errors.ts";
 import {
   DEFAULT_CACHE_SECONDS,
   DEFAULT_KV_TIMEOUT_MS,
+  DEFAULT_ROTATION_DAYS,
   DEFAULT_TOKEN_TTL_SECONDS,
   MAX_CLIENT_CACHE_SECONDS,
   MAX_REVOCATION_CACHE_SECONDS,
+  MAX_ROTATION_DAYS,
   MAX_TOKEN_TTL_SECONDS,
   MIN_AUDIT_RETENTION_DAYS,
 } from "../lib/limits.ts";
@@ -77,6 +81,13 @@ function parseSettings(env: Env): Settings {
       MAX_REVOCATION_CACHE_SECONDS,
     ),
     auditRetentionDays: integer("AUDIT_RETENTION_DAYS", env.AUDIT_RETENTION_DAYS, MIN_AUDIT_RETENTION_DAYS, MIN_AUDIT_RETENTION_DAYS, 3650),
+    signingKeyRotationDays: integer(
+      "SIGNING_KEY_ROTATION_DAYS",
+      env.SIGNING_KEY_ROTATION_DAYS,
+      DEFAULT_ROTATION_DAYS,
+      0,
+      MAX_ROTATION_DAYS,
+    ),
   };
 }
 

@@ -1,13 +1,13 @@
 import { ConfigError } from "../lib/errors.ts";
 import { type Grant, grantsOf } from "../oauth/claims.ts";
-import { APPLICATION_KEYS_SCOPE, formatScope, isScopeToken } from "../oauth/scope.ts";
+import { APPLICATION_KEYS_SCOPE, formatScope, isScopeToken, MANAGEMENT_SCOPES, SIGNING_KEYS_SCOPE } from "../oauth/scope.ts";
 
 /**
  * The scope vocabulary of a deployment and what a new key gets, from its settings: SCOPES,
  * PUBLIC_SCOPES, DEFAULT_SCOPE, DEFAULT_GRANT_TYPES.
  * Plain string work, so the Worker's settings and the Node CLI (reading wrangler.toml) share it.
  */
-const DEFAULT_SCOPES = `read write ${APPLICATION_KEYS_SCOPE}`;
+const DEFAULT_SCOPES = `read write ${APPLICATION_KEYS_SCOPE} ${SIGNING_KEYS_SCOPE}`;
 const DEFAULT_PUBLIC_SCOPES = "read";
 const DEFAULT_DEFAULT_SCOPE = "read write";
 // Elastic Path's model: a backend's secret writes, a storefront's public client_id reads.
@@ -38,8 +38,9 @@ export function scopeSettings(env: {
     return list;
   };
   const publicScopes = within("PUBLIC_SCOPES", env.PUBLIC_SCOPES, DEFAULT_PUBLIC_SCOPES);
-  if (publicScopes.includes(APPLICATION_KEYS_SCOPE)) {
-    throw new ConfigError(`PUBLIC_SCOPES must not contain ${APPLICATION_KEYS_SCOPE}: browser code would hold the right to manage keys`);
+  const managing = publicScopes.find((s) => MANAGEMENT_SCOPES.includes(s));
+  if (managing !== undefined) {
+    throw new ConfigError(`PUBLIC_SCOPES must not contain ${managing}: browser code would hold the right to manage the service`);
   }
   const defaultScope = formatScope(within("DEFAULT_SCOPE", env.DEFAULT_SCOPE, DEFAULT_DEFAULT_SCOPE), scopes);
   const defaultGrantTypes = grantsOf(

@@ -1,7 +1,7 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { cutoffsUri } from "../oauth/status.ts";
 import { cutoffsDocument } from "../store/status-documents.ts";
-import { keySet } from "../tokens/signing-keys.ts";
+import { activeSigner } from "../tokens/signing-keys.ts";
 import { CUTOFFS_TYP, signStatusToken } from "../tokens/status-token.ts";
 import { signedKey, signedOnce, statusHeaders, statusTtl } from "./status-lists.ts";
 
@@ -15,7 +15,7 @@ export async function getCutoffs(request: Request, env: Env): Promise<Response> 
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
   const jwt = await signedOnce(env, signedKey(issuer, "cutoffs"), async () =>
-    signStatusToken(await keySet(env.SIGNING_KEYS), CUTOFFS_TYP, {
+    signStatusToken(await activeSigner(env), CUTOFFS_TYP, {
       issuer,
       subject: cutoffsUri(issuer),
       ttlSeconds,

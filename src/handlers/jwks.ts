@@ -1,10 +1,10 @@
 import type { Env } from "../config/settings.ts";
 import { PUBLIC_CACHE } from "../http/response.ts";
-import { keySet } from "../tokens/signing-keys.ts";
+import { signingKeys } from "../tokens/signing-keys.ts";
 
 /** GET /.well-known/jwks.json: public halves of every configured key. */
 export async function getJwks(_request: Request, env: Env): Promise<Response> {
-  const keys = await keySet(env.SIGNING_KEYS);
+  const keys = await signingKeys(env);
   return new Response(keys.jwksJson, {
     // Verifiers cache the key set this long: a rotation waits at least as long (docs/cli-and-rotation.md).
     headers: { "Content-Type": "application/json", ...PUBLIC_CACHE },

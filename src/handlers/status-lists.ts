@@ -6,7 +6,7 @@ import { listNumber, statusListUri } from "../oauth/status.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { STATUS_LIST_PREFIX } from "../store/kv-keys.ts";
 import { statusListDocument } from "../store/status-documents.ts";
-import { keySet } from "../tokens/signing-keys.ts";
+import { activeSigner } from "../tokens/signing-keys.ts";
 import { STATUS_LIST_TYP, signStatusToken } from "../tokens/status-token.ts";
 
 /**
@@ -23,7 +23,7 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
   const jwt = await signedOnce(env, signedKey(issuer, list), async () => {
     const doc = await statusListDocument(env, list);
     if (doc === null) return undefined;
-    return signStatusToken(await keySet(env.SIGNING_KEYS), STATUS_LIST_TYP, {
+    return signStatusToken(await activeSigner(env), STATUS_LIST_TYP, {
       issuer,
       subject: statusListUri(issuer, list),
       ttlSeconds,

@@ -10,7 +10,7 @@ import type { AccessTokenClaims, Grant } from "../oauth/claims.ts";
 import { statusListUri } from "../oauth/status.ts";
 import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import { signAccessToken } from "../tokens/sign.ts";
-import { keySet } from "../tokens/signing-keys.ts";
+import { activeSigner } from "../tokens/signing-keys.ts";
 import { nextStatusIndex } from "../tokens/status-index.ts";
 
 /**
@@ -40,12 +40,14 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const resources = form.all("resource");
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
+  // A service that cannot sign says so before a quota or an index is spent on a token it cannot make.
+  const signer = await activeSigner(env);
   // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
   await assertIssuanceAllowed(env, request, client.client_id, grant);
   await takeFromQuota(env, client);
   const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);
 
-  const { token, claims } = await signAccessToken(await keySet(env.SIGNING_KEYS), {
+  const { token, claims } = await signAccessToken(signer, {
     issuer,
     audience,
     ttlSeconds: s.tokenTtlSeconds,

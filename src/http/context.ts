@@ -15,6 +15,8 @@ export interface RequestContext {
   clientFailures?: number;
   /** A key-management change: always on the request's log line. */
   audit?: AuditEntry;
+  /** A signing-key rotation: always on the request's log line too. */
+  rotation?: { actor: string; emergency: boolean; changes: { action: string; kid: string }[] };
 }
 
 export interface AuditEntry {

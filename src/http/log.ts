@@ -20,6 +20,7 @@ export function logRequest(request: Request, response: Response): void {
     request_id: request.headers.get("cf-ray") ?? undefined,
     client_failures: c.clientFailures,
     audit: c.audit,
+    rotation: c.rotation,
     error: c.error === undefined ? undefined : describeError(c.error),
   };
   (level === "error" ? console.error : level === "warn" ? console.warn : console.log)(JSON.stringify(line));

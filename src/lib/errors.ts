@@ -26,7 +26,8 @@ export type ErrorCode =
   | "conflict"
   | "request_too_large"
   | "rate_limited"
-  | "server_error";
+  | "server_error"
+  | "temporarily_unavailable";
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
@@ -103,4 +104,15 @@ export class JwksUnavailableError extends EdgeTokenError {
 export class StatusUnavailableError extends EdgeTokenError {
   override name = "StatusUnavailableError";
   readonly code = "ERR_STATUS_UNAVAILABLE";
+}
+
+/**
+ * The service cannot sign: SIGNING_KEY_KEK is missing or malformed, or is not the key its
+ * signing keys were sealed with. Found once per isolate, when it first needs its signing key;
+ * every request that needs a signature is then a quick 503 whose log line says why (verifying,
+ * the JWKS and everything else that needs no private key go on working).
+ */
+export class SigningUnavailableError extends EdgeTokenError {
+  override name = "SigningUnavailableError";
+  readonly code = "ERR_SIGNING_UNAVAILABLE";
 }

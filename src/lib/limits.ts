@@ -31,6 +31,30 @@ const KV_PROPAGATION_SECONDS = 60;
  */
 export const staleRecordSeconds = (clientCacheSeconds: number): number => clientCacheSeconds + KV_PROPAGATION_SECONDS;
 
+/**
+ * Signing keys (docs/rotation.md). A new key is in the JWKS this long before it signs: every
+ * verifier's copy of the key set has it by then. That takes KV's propagation and an issuer
+ * isolate's cache (at most 120 s), the JWKS max-age (300 s) and a verifier's own cache of the
+ * key set (ours: as long; jose's createRemoteJWKSet: 600 s); an hour leaves room for caches of
+ * other verifiers.
+ */
+export const NEXT_SIGNING_KEY_LEAD_SECONDS = 3600;
+/** SIGNING_KEY_ROTATION_DAYS unless set, and the longest it may be; 0 turns scheduled rotation off. */
+export const DEFAULT_ROTATION_DAYS = 30;
+export const MAX_ROTATION_DAYS = 365;
+
+/**
+ * How long a key that stopped signing stays in the JWKS: a stale copy of the key set may sign
+ * with it a while longer (`staleRecordSeconds`), and what it signed lives for the longest token
+ * lifetime issued lately (`ttlSeconds`; the status documents it signed, STATUS_MAX_STALE_SECONDS)
+ * and the clock skew.
+ */
+export const retiringKeySeconds = (ttlSeconds: number, clientCacheSeconds: number): number =>
+  staleRecordSeconds(clientCacheSeconds) + Math.max(ttlSeconds, STATUS_MAX_STALE_SECONDS) + CLOCK_SKEW_SECONDS;
+
+/** A request that needs a signature while the service cannot sign is told to come back this much later. */
+export const SIGNING_RETRY_AFTER_SECONDS = 60;
+
 /** KV takes at most one write a second to a key: the registry writes a shared document no oftener. */
 export const KV_WRITE_INTERVAL_MS = 1000;
 

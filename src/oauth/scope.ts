@@ -37,3 +37,12 @@ export function covers(held: Iterable<string>, needed: Iterable<string>): boolea
 
 /** The scope that grants the /v2/application-keys API, and nothing else does. */
 export const APPLICATION_KEYS_SCOPE = "application_keys";
+
+/** The scope that grants the /v2/signing-keys API (listing and rotating the service's signing keys), and nothing else does. */
+export const SIGNING_KEYS_SCOPE = "signing_keys";
+
+/** The scopes that manage the service itself: a token carrying one is for the admin API alone, and never browser code's. */
+export const MANAGEMENT_SCOPES: readonly string[] = [APPLICATION_KEYS_SCOPE, SIGNING_KEYS_SCOPE];
+
+/** Whether a scope value carries a right to manage the service. */
+export const managesService = (scope: string): boolean => scope.split(" ").some((s) => MANAGEMENT_SCOPES.includes(s));

@@ -9,7 +9,8 @@ import type { AccessTokenClaims } from "./claims.ts";
  *   bit per token, set by /oauth/revoke;
  * - the cut-offs: per client, the lowest key version still good and the latest `iat` of the
  *   tokens from before the version claim that are revoked, set by the registry when a key is
- *   narrowed or deleted; and the `jti`s of revoked tokens from before status lists.
+ *   narrowed or deleted; the `jti`s of revoked tokens from before status lists; and the kids of
+ *   signing keys an emergency rotation retired, whose every token is revoked.
  */
 
 /** The path of a status list, under the issuer. */
@@ -50,6 +51,11 @@ export interface Cutoffs {
   clients: Record<string, Cutoff>;
   /** Revoked tokens from before status lists, by jti: epoch seconds until which the entry matters. */
   tokens: Record<string, number>;
+  /**
+   * Signing keys whose every token is revoked (an emergency rotation), by kid: epoch seconds
+   * until which the entry matters. A document from before emergency rotations has none.
+   */
+  kids?: Record<string, number>;
 }
 
 /** Whether a client's cut-off revokes this token. */
@@ -72,6 +78,10 @@ export function isCutoffs(value: unknown): value is Cutoffs {
   if (typeof clients !== "object" || clients === null || typeof tokens !== "object" || tokens === null) return false;
   for (const c of Object.values(clients)) {
     if (typeof c !== "object" || c === null || !Number.isSafeInteger(c.v) || !Number.isSafeInteger(c.t)) return false;
+  }
+  const kids = (value as Partial<Cutoffs>).kids;
+  if (kids !== undefined && (typeof kids !== "object" || kids === null || !Object.values(kids).every((u) => Number.isSafeInteger(u)))) {
+    return false;
   }
   return Object.values(tokens).every((until) => Number.isSafeInteger(until));
 }

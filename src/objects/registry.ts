@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, staleRecordSeconds } from "../lib/limits.ts";
+import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
-import { assertMayDelete, assertMayGive, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
+import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import {
   type ApplicationKey,
   authMethodOf,
@@ -14,13 +14,29 @@ import {
   permissionsOf,
 } from "../store/application-keys.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY } from "../store/kv-keys.ts";
-import type { Answer, AuditLine, Caller, Change, IndexLease, KeyChanges, NewKey, RevokedToken } from "../store/registry-protocol.ts";
+import { CUTOFFS_KEY, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
+import type {
+  Answer,
+  AuditLine,
+  Caller,
+  Change,
+  IndexLease,
+  KeyChanges,
+  NewKey,
+  RevokedToken,
+  RotationRequest,
+  RotationResult,
+  SigningKeyView,
+} from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
+import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
+import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument } from "../store/status-documents.ts";
-import { createStatusTables } from "../store/status-tables.ts";
-import { rememberCutoff } from "../tokens/status-check.ts";
+import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
+import { forgetSigningKeys } from "../tokens/signing-keys.ts";
+import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
 import { KeyCopies } from "./key-copies.ts";
+import { Outbox } from "./outbox.ts";
 import {
   actorOf,
   assertCanProveItself,
@@ -31,6 +47,7 @@ import {
   withChanges,
 } from "./registry-changes.ts";
 import { adoptById, type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
+import { SigningKeys } from "./signing-keys.ts";
 import { StatusLists } from "./status-lists.ts";
 
 /**
@@ -45,17 +62,36 @@ import { StatusLists } from "./status-lists.ts";
  */
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  readonly #outbox: Outbox;
   readonly #status: StatusLists;
+  readonly #signing: SigningKeys;
   readonly #copies: KeyCopies;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#outbox = new Outbox(this.#sql, (document) =>
+      document === SIGNING_KEYS_KEY ? this.#signing.write() : this.#status.write(document),
+    );
     this.#status = new StatusLists(
       this.#sql,
+      this.#outbox,
       () => this.#kv("REVOCATIONS"),
       () => settings(this.env).clientCacheSeconds,
     );
+    this.#signing = new SigningKeys({
+      sql: this.#sql,
+      storage: ctx.storage,
+      outbox: this.#outbox,
+      env: () => this.env,
+      kv: () => this.#kv("REVOCATIONS"),
+      periodSeconds: () => settings(this.env).signingKeyRotationDays * 86_400,
+      retiringSeconds: () => {
+        const s = settings(this.env);
+        return retiringKeySeconds(Math.max(s.tokenTtlSeconds, longestLeasedTtl(this.#sql)), s.clientCacheSeconds);
+      },
+      retentionDays: () => settings(this.env).auditRetentionDays,
+    });
     this.#copies = new KeyCopies(
       this.#sql,
       (binding) => this.#kv(binding),
@@ -64,6 +100,7 @@ export class Registry extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       tables.createTables(this.#sql);
       createStatusTables(this.#sql);
+      createSigningKeyTables(this.#sql);
       tables.migrateClientRevocations(this.#sql, nowSeconds());
       await importLegacyKeys(this.#imports());
       if (await importLegacyTokenRevocations(this.#imports())) {
@@ -211,6 +248,61 @@ export class Registry extends DurableObject<Env> {
     return this.#status.cutoffs(nowSeconds());
   }
 
+  /** The signing keys as KV should hold them, for an isolate whose KV has none yet; the deployment's first keys are made here. */
+  async signingKeysDocument(): Promise<SigningKeysAnswer> {
+    const answer = await this.#signing.document(nowSeconds());
+    await this.#published();
+    return answer;
+  }
+
+  /** One run of the signing-key schedule (the Cron Trigger's); `advance` takes the next step now (local development). */
+  async runSigningKeySchedule(o: { advance: boolean }): Promise<Answer<RotationResult>> {
+    return this.#rotated(await this.#signing.schedule(nowSeconds(), { advance: o.advance, actor: "schedule" }));
+  }
+
+  /**
+   * A rotation asked for by a key manager holding signing_keys (or the operator): a scheduled
+   * one now, or an emergency (docs/rotation.md). Answered once KV holds the new keys and cut-offs.
+   */
+  async rotateSigningKeys(caller: Caller, request: RotationRequest): Promise<Answer<RotationResult>> {
+    const refused = this.#transaction(() => {
+      if (caller.kind === "bootstrap")
+        throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
+      if (caller.kind === "key") {
+        this.#assertLive(caller);
+        assertMayRotate(caller.claims);
+      }
+    });
+    if (!refused.ok) return refused;
+    const alg = request.alg === "ES256" || request.alg === "EdDSA" ? request.alg : undefined;
+    return this.#rotated(await this.#signing.rotate(nowSeconds(), { emergency: request.emergency === true, alg, actor: actorOf(caller) }));
+  }
+
+  /**
+   * Every signing key, newest first, and whether this Worker's KEK is the one they are sealed
+   * with (undefined: no keys yet). `make`: the deployment's first keys are made now if it has none.
+   */
+  async signingKeyState(o: { make?: boolean } = {}): Promise<{ keys: SigningKeyView[]; kek_matches: boolean | undefined }> {
+    if (o.make) {
+      await this.#signing.document(nowSeconds());
+      await this.#published();
+    }
+    return { keys: this.#signing.list(), kek_matches: await this.#signing.kekMatches() };
+  }
+
+  signingKeyEvents(limit: number, offset: number): { entries: SigningKeyEvent[]; total: number } {
+    return signingKeyEvents(this.#sql, limit, offset);
+  }
+
+  /** After a rotation: KV has it before it is answered, and this isolate knows it at once. */
+  async #rotated(answer: Answer<RotationResult>): Promise<Answer<RotationResult>> {
+    if (!answer.ok) return answer;
+    await this.#published();
+    forgetSigningKeys(this.env);
+    for (const [kid, until] of Object.entries(this.#status.cutoffs(nowSeconds()).kids ?? {})) rememberRevokedKid(kid, until);
+    return answer;
+  }
+
   /** Retries every write that has not reached KV yet, drops what has expired, and sleeps until there is more to do. */
   override async alarm(): Promise<void> {
     await this.#copies.retry();
@@ -220,9 +312,9 @@ export class Registry extends DurableObject<Env> {
 
   /** Writes the status documents that are due, and wakes the alarm for the rest (and for what expires next). */
   async #published(): Promise<void> {
-    await this.#status.publish();
-    const due = this.#status.dueAt();
-    if (due !== undefined) await this.#wake(due);
+    await this.#outbox.publish();
+    const times = [this.#outbox.dueAt(), this.#status.dueAt()].filter((t) => t !== undefined);
+    if (times.length > 0) await this.#wake(Math.min(...times));
   }
 
   /** The alarm runs by `at` (epoch ms): an earlier one stays. */

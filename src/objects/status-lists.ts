@@ -1,13 +1,11 @@
 import {
   CLOCK_SKEW_SECONDS,
-  KV_WRITE_INTERVAL_MS,
   MAX_INDEX_LEASE,
   MAX_TOKEN_TTL_SECONDS,
   STATUS_LIST_CAPACITY,
   STATUS_LIST_WINDOW_SECONDS,
   staleRecordSeconds,
 } from "../lib/limits.ts";
-import { Mutex } from "../lib/mutex.ts";
 import type { Cutoffs } from "../oauth/status.ts";
 import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
@@ -15,44 +13,36 @@ import { CUTOFFS_KEY, revokedTokenKey, STATUS_LIST_PREFIX, statusListKey } from 
 import { putTokenRevocation } from "../store/legacy-revocations.ts";
 import type { IndexLease } from "../store/registry-protocol.ts";
 import { liveClientRevocations } from "../store/registry-tables.ts";
+import { liveKidRevocations, purgeKidRevocations } from "../store/signing-key-tables.ts";
 import type { StatusListDocument } from "../store/status-documents.ts";
 import * as tables from "../store/status-tables.ts";
+import type { Outbox } from "./outbox.ts";
 
 /** A list with less of its window left than this takes no new lease: the next one does. */
 const LEASE_MIN_LIFE_SECONDS = 60;
-/** A KV write of a status document that failed is tried again this much later. */
-const RETRY_MS = 10_000;
 
 /**
  * The registry's status lists (draft-ietf-oauth-status-list) and cut-offs document: it hands out
  * ranges of list indices to isolates (never one index to two tokens), records revocations, and
- * writes the documents into KV, the edge's read copy, through an outbox: a document changed in a
- * transaction is marked there and written after it, each KV key at most once a second (KV's
- * limit), a failed write retried by the registry's alarm. The synchronous methods run inside
- * the registry's transactions.
+ * has the documents written into KV, the edge's read copy, through the registry's outbox
+ * (objects/outbox.ts). The synchronous methods run inside the registry's transactions.
  */
 export class StatusLists {
-  /** A document's changes since this instance started; one written at its count then is still current if the count is unchanged. */
-  readonly #changes = new Map<string, number>();
-  /** When each KV key was last written (epoch ms). */
-  readonly #written = new Map<string, number>();
-  readonly #failed = new Set<string>();
-  readonly #publishing = new Mutex();
-
   readonly #sql: SqlStorage;
+  readonly #outbox: Outbox;
   readonly #kv: () => Kv;
   readonly #clientCacheSeconds: () => number;
 
-  constructor(sql: SqlStorage, kv: () => Kv, clientCacheSeconds: () => number) {
+  constructor(sql: SqlStorage, outbox: Outbox, kv: () => Kv, clientCacheSeconds: () => number) {
     this.#sql = sql;
+    this.#outbox = outbox;
     this.#kv = kv;
     this.#clientCacheSeconds = clientCacheSeconds;
   }
 
-  /** Marks a KV document as behind the tables: written by the next `publish`. */
+  /** Marks a KV document as behind the tables: written by the outbox's next `publish`. */
   mark(document: string): void {
-    tables.markUnpublished(this.#sql, document);
-    this.#changes.set(document, (this.#changes.get(document) ?? 0) + 1);
+    this.#outbox.mark(document);
   }
 
   /**
@@ -107,6 +97,7 @@ export class StatusLists {
   /** Drops lists whose every token has expired, and entries that can revoke no live token. */
   retire(now: number): void {
     let dropped = tables.purgeLegacyTokenRevocations(this.#sql, now);
+    if (purgeKidRevocations(this.#sql, now)) dropped = true;
     for (const l of tables.lists(this.#sql)) {
       if (l.retire_at !== null && l.retire_at <= now) {
         tables.deleteList(this.#sql, l.list);
@@ -130,47 +121,20 @@ export class StatusLists {
   /**
    * The cut-offs document: every client cut-off that can still revoke a live token (until its
    * change has been in KV long enough for every stale copy to be gone and the longest token
-   * minted from one to have expired), and the revoked tokens from before status lists.
+   * minted from one to have expired), the revoked tokens from before status lists, and the
+   * kids an emergency rotation revoked.
    */
   cutoffs(now: number): Cutoffs {
     const keep = staleRecordSeconds(this.#clientCacheSeconds()) + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
-    return { clients: liveClientRevocations(this.#sql, now - keep), tokens: tables.legacyTokenRevocations(this.#sql, now) };
+    return {
+      clients: liveClientRevocations(this.#sql, now - keep),
+      tokens: tables.legacyTokenRevocations(this.#sql, now),
+      kids: liveKidRevocations(this.#sql, now),
+    };
   }
 
-  /**
-   * Writes every marked document, one pass at a time: a document KV took less than a second ago
-   * is written once the second is up, with every change made meanwhile. A caller waits for its
-   * own change to reach KV (or to fail, and be left to the alarm), so a burst of changes to one
-   * list costs one write a second, each answered within about a second.
-   */
-  publish(): Promise<void> {
-    return this.#publishing.run(() => this.#pass());
-  }
-
-  async #pass(): Promise<void> {
-    for (const document of tables.unpublished(this.#sql)) {
-      // At most a second, whatever the clock did meanwhile.
-      const wait = Math.min(KV_WRITE_INTERVAL_MS, (this.#written.get(document) ?? 0) + KV_WRITE_INTERVAL_MS - Date.now());
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (!tables.unpublished(this.#sql).includes(document)) continue;
-      const seen = this.#changes.get(document) ?? 0;
-      try {
-        await this.#write(document);
-        this.#failed.delete(document);
-      } catch (error) {
-        this.#failed.add(document);
-        console.error(
-          JSON.stringify({ level: "error", registry: "status document not written; retried by the alarm", document, error: String(error) }),
-        );
-        continue;
-      } finally {
-        this.#written.set(document, Date.now());
-      }
-      if ((this.#changes.get(document) ?? 0) === seen) tables.markPublished(this.#sql, document);
-    }
-  }
-
-  async #write(document: string): Promise<void> {
+  /** Puts a status document, as the tables have it now, into KV (the outbox's writer for these). */
+  async write(document: string): Promise<void> {
     const kv = this.#kv();
     const now = Math.floor(Date.now() / 1000);
     if (document === CUTOFFS_KEY) return kv.put(CUTOFFS_KEY, JSON.stringify(this.cutoffs(now)));
@@ -186,15 +150,16 @@ export class StatusLists {
     await kv.put(document, JSON.stringify(doc), { expiration: doc.retire_at + 60 });
   }
 
-  /** When the alarm must next run for status (epoch ms): a document due or to retry, a list or entry to drop. */
+  /** When the alarm must next run for status (epoch ms): a list or an entry to drop. */
   dueAt(now = Date.now()): number | undefined {
     const times: number[] = [];
-    for (const document of tables.unpublished(this.#sql)) {
-      times.push(this.#failed.has(document) ? (this.#written.get(document) ?? now) + RETRY_MS : now);
-    }
     for (const l of tables.lists(this.#sql)) if (l.retire_at !== null) times.push(l.retire_at * 1000);
-    const legacy = Object.values(tables.legacyTokenRevocations(this.#sql, Math.floor(now / 1000)));
-    if (legacy.length > 0) times.push(Math.min(...legacy) * 1000);
+    const nowSeconds = Math.floor(now / 1000);
+    const untils = [
+      ...Object.values(tables.legacyTokenRevocations(this.#sql, nowSeconds)),
+      ...Object.values(liveKidRevocations(this.#sql, nowSeconds)),
+    ];
+    if (untils.length > 0) times.push(Math.min(...untils) * 1000);
     return times.length > 0 ? Math.max(now, Math.min(...times)) : undefined;
   }
 }

@@ -2,7 +2,7 @@ import type { Settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import type { Grant } from "../oauth/claims.ts";
 import { adminAudience, isResourceUri } from "../oauth/resource.ts";
-import { APPLICATION_KEYS_SCOPE, covers, formatScope, parseScope } from "../oauth/scope.ts";
+import { covers, formatScope, MANAGEMENT_SCOPES, managesService, parseScope } from "../oauth/scope.ts";
 import { type ApplicationKey, permissionsOf } from "../store/application-keys.ts";
 
 /**
@@ -10,7 +10,7 @@ import { type ApplicationKey, permissionsOf } from "../store/application-keys.ts
  * unauthorized_client); the scope is the requested one, or without `scope` everything the
  * grant allows: the key's scope within SCOPES, and for implicit within PUBLIC_SCOPES too.
  * A request that names an API with `resource` (`forApi`) gets, by default, everything but
- * application_keys: a token for an API never manages keys. Returns the granted scope, formatted.
+ * application_keys and signing_keys: a token for an API never manages the service. Returns the granted scope, formatted.
  */
 export function grantScope(client: ApplicationKey, grant: Grant, requested: string | undefined, s: Settings, forApi = false): string {
   const { scope, grant_types } = permissionsOf(client);
@@ -20,7 +20,7 @@ export function grantScope(client: ApplicationKey, grant: Grant, requested: stri
   if (allowed.length === 0) throw unauthorizedClient(`This client holds no scope that the ${grant} grant may carry.`);
   if (requested === undefined) {
     if (!forApi) return allowed.join(" ");
-    const forApis = allowed.filter((x) => x !== APPLICATION_KEYS_SCOPE);
+    const forApis = allowed.filter((x) => !MANAGEMENT_SCOPES.includes(x));
     if (forApis.length === 0) throw keyManagementOnly();
     return forApis.join(" ");
   }
@@ -36,13 +36,13 @@ export function grantScope(client: ApplicationKey, grant: Grant, requested: stri
 export const namesAnApi = (resources: readonly string[], issuer: string): boolean => resources.some((r) => r !== adminAudience(issuer));
 
 /**
- * The token's `aud`. A token that carries application_keys is for the admin API alone (its
+ * The token's `aud`. A token that carries application_keys or signing_keys is for the admin API alone (its
  * own audience, which a request may also name). Otherwise the requested resources (RFC 8707),
  * each listed in RESOURCES, an array when there are several; without any, AUDIENCE, or else
  * the issuer.
  */
 export function grantAudience(resources: readonly string[], scope: string, s: Settings, issuer: string): string | string[] {
-  if (scope.split(" ").includes(APPLICATION_KEYS_SCOPE)) {
+  if (managesService(scope)) {
     if (namesAnApi(resources, issuer)) throw keyManagementOnly();
     return adminAudience(issuer);
   }

@@ -1,7 +1,7 @@
 import { insufficientScope, REALM } from "../http/bearer.ts";
 import { HttpError } from "../lib/errors.ts";
 import { GRANTS } from "../oauth/claims.ts";
-import { APPLICATION_KEYS_SCOPE, covers } from "../oauth/scope.ts";
+import { APPLICATION_KEYS_SCOPE, covers, SIGNING_KEYS_SCOPE } from "../oauth/scope.ts";
 import type { ApplicationKey, Permissions } from "../store/application-keys.ts";
 import { permissionsOf } from "../store/application-keys.ts";
 
@@ -94,4 +94,11 @@ export function assertMayDelete(caller: KeyManager, current: ApplicationKey): vo
 export function narrows(current: ApplicationKey, next: Permissions): boolean {
   const before = permissionsOf(current);
   return !covers(next.scope.split(" "), before.scope.split(" ")) || !covers(next.grant_types, before.grant_types);
+}
+
+/** Rotating the deployment's signing keys is its own right: a token must hold signing_keys. */
+export function assertMayRotate(caller: KeyManager): void {
+  if (!caller.scope.split(" ").includes(SIGNING_KEYS_SCOPE)) {
+    throw insufficientScope(REALM, SIGNING_KEYS_SCOPE, `Rotating signing keys needs a token with the ${SIGNING_KEYS_SCOPE} scope.`);
+  }
 }

@@ -16,6 +16,14 @@ export const deletedClientKey = (clientId: string) => `deleted:${clientId}`;
 /** CLIENTS: application-key id → client_id, so a key is found by id without a scan. */
 export const appKeyIdKey = (id: string) => `appkey:${id}`;
 
+/**
+ * REVOCATIONS: the signing keys, as issuing and verifying isolates and the JWKS read them: every
+ * key in the JWKS with its state and public half, the ones that sign or will sign sealed under
+ * SIGNING_KEY_KEK. Written by the registry alone. Beside the status documents: what a verifier
+ * reads lives in this namespace.
+ */
+export const SIGNING_KEYS_KEY = "signing-keys";
+
 /** REVOCATIONS: a status list (draft-ietf-oauth-status-list §4.2), by its number. */
 export const statusListKey = (list: number) => `${STATUS_LIST_PREFIX}${list}`;
 export const STATUS_LIST_PREFIX = "status-list:";

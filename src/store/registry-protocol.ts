@@ -116,3 +116,56 @@ export interface AuditRecord {
   old: AuditSnapshot | null;
   new: AuditSnapshot | null;
 }
+
+/** A signing key as the registry shows it (never its private half). Times are ISO strings, or null. */
+export interface SigningKeyView {
+  kid: string;
+  alg: string;
+  state: "next" | "active" | "retiring" | "retired";
+  /** "generated" by the registry, or "imported" from SIGNING_KEYS. */
+  origin: "generated" | "imported";
+  created_at: string;
+  /** A next key: when the schedule makes it the one that signs. */
+  activate_at: string | null;
+  activated_at: string | null;
+  /** When it stopped signing. */
+  retiring_at: string | null;
+  /** A retiring key: when it leaves the JWKS. */
+  retire_at: string | null;
+  retired_at: string | null;
+  /** Retired by an emergency rotation: every token it signed is revoked. */
+  revoked: boolean;
+}
+
+/** What a run of the schedule, or a rotation asked for, changed: each key moved, in order. */
+export interface RotationChange {
+  action: "create" | "import" | "publish" | "activate" | "retire" | "remove" | "revoke";
+  kid: string;
+}
+
+export interface RotationResult {
+  changes: RotationChange[];
+  /** Every key the deployment has, newest first. */
+  keys: SigningKeyView[];
+}
+
+/** One step of a rotation, as the audit trail of signing keys keeps it. */
+export interface SigningKeyEvent {
+  seq: number;
+  at: string;
+  /** "schedule" (the Cron Trigger), "cli", "first use", or the client_id of the key manager who asked. */
+  actor: string;
+  action: RotationChange["action"];
+  kid: string;
+  from: SigningKeyView["state"] | null;
+  to: SigningKeyView["state"];
+}
+
+/**
+ * How a rotation is asked for: a scheduled one now (a next key, active after the lead time), or
+ * an emergency; `alg` moves the deployment to another algorithm (the schedule keeps it from then).
+ */
+export interface RotationRequest {
+  emergency: boolean;
+  alg?: "EdDSA" | "ES256" | undefined;
+}

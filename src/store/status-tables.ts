@@ -45,6 +45,11 @@ export function lists(sql: SqlStorage): ListRow[] {
   return sql.exec<ListRow>("SELECT list, opened_at, next_index, max_ttl, retire_at FROM status_lists ORDER BY list").toArray();
 }
 
+/** The longest token lifetime an isolate said it issues, over the lists whose tokens may still live. */
+export function longestLeasedTtl(sql: SqlStorage): number {
+  return sql.exec<{ ttl: number | null }>("SELECT max(max_ttl) AS ttl FROM status_lists").one().ttl ?? 0;
+}
+
 export function listRow(sql: SqlStorage, list: number): ListRow | undefined {
   return sql.exec<ListRow>("SELECT list, opened_at, next_index, max_ttl, retire_at FROM status_lists WHERE list = ?", list).toArray()[0];
 }

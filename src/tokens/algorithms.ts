@@ -11,6 +11,13 @@ export interface VerificationKey {
   key: CryptoKey;
 }
 
+/** A private key ready to sign with: what tokens and status documents name in their header. */
+export interface Signer {
+  kid: string;
+  alg: Algorithm;
+  key: CryptoKey;
+}
+
 export function isAlgorithm(alg: unknown): alg is Algorithm {
   return alg === "EdDSA" || alg === "ES256";
 }

@@ -4,7 +4,7 @@ import { MAX_STATUS_LIST_BYTES } from "../lib/limits.ts";
 import { listOfUri } from "../oauth/status.ts";
 import { decodeList } from "../oauth/status-list.ts";
 import { cutoffsDocument, statusListDocument } from "../store/status-documents.ts";
-import { keySet } from "./signing-keys.ts";
+import { signingKeys } from "./signing-keys.ts";
 import { StatusCheck, type StatusSource } from "./status-check.ts";
 import { type VerifyOutcome, verifyAccessToken } from "./verify-access-token.ts";
 
@@ -28,7 +28,7 @@ export interface OwnTokenOptions {
  * and the admin API all come through here.
  */
 export async function verifyOwnToken(env: Env, token: unknown, o: OwnTokenOptions = {}): Promise<VerifyOutcome> {
-  const keys = await keySet(env.SIGNING_KEYS);
+  const keys = await signingKeys(env);
   const s = settings(env);
   return verifyAccessToken(token, {
     key: (kid) => keys.verifiers.get(kid),

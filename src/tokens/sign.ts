@@ -1,8 +1,8 @@
 import { base64url, SignJWT } from "jose";
 import { nowSeconds } from "../lib/time.ts";
 import { type AccessTokenClaims, type Grant, type StatusListReference, TOKEN_TYPE_HEADER } from "../oauth/claims.ts";
+import type { Signer } from "./algorithms.ts";
 import { withLowS } from "./low-s.ts";
-import type { KeySet } from "./signing-keys.ts";
 
 export interface IssueOptions {
   issuer: string;
@@ -27,7 +27,7 @@ export interface IssuedToken {
   claims: AccessTokenClaims;
 }
 
-export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<IssuedToken> {
+export async function signAccessToken(signer: Signer, o: IssueOptions): Promise<IssuedToken> {
   const iat = o.now ?? nowSeconds();
   const claims: AccessTokenClaims = {
     iss: o.issuer,
@@ -43,7 +43,6 @@ export async function signAccessToken(keys: KeySet, o: IssueOptions): Promise<Is
     ...(o.keyVersion === undefined ? {} : { key_version: o.keyVersion }),
     ...(o.status === undefined ? {} : { status: { status_list: o.status } }),
   };
-  const { signer } = keys;
   const jws = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: TOKEN_TYPE_HEADER })
     .sign(signer.key);

@@ -1,108 +1,168 @@
 import { importJWK, type JWK } from "jose";
-import { ConfigError } from "../lib/errors.ts";
+import { type Env, settings } from "../config/settings.ts";
+import { SigningUnavailableError } from "../lib/errors.ts";
+import { STATUS_MAX_STALE_SECONDS } from "../lib/limits.ts";
+import { OneFlight } from "../lib/one-flight.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
-import { type Algorithm, algorithmOf, type VerificationKey } from "./algorithms.ts";
+import { parseSigningKeysDocument, type SigningKeysDocument, signingKeysText } from "../store/signing-keys-document.ts";
+import { type Algorithm, algorithmOf, type Signer, type VerificationKey } from "./algorithms.ts";
+import { kekOf, unseal } from "./key-seal.ts";
+import { importPrivateKey, type PublicJwk } from "./signing-key-material.ts";
 import type { VerifiedTokens } from "./verify-access-token.ts";
 
-export type { VerificationKey } from "./algorithms.ts";
-
-export interface PublicJwk {
-  kty: string;
-  crv: string;
-  x: string;
-  y?: string;
-  kid: string;
-  alg: Algorithm;
-  use: "sig";
-}
+export type { Signer, VerificationKey } from "./algorithms.ts";
+export type { PublicJwk } from "./signing-key-material.ts";
 
 export interface KeySet {
-  signer: { kid: string; alg: Algorithm; key: CryptoKey };
-  /** Every configured key by kid: tokens of a previous signer verify until they expire. */
+  /** Every key in the JWKS by kid: tokens of a key that no longer signs verify until it leaves. */
   verifiers: ReadonlyMap<string, VerificationKey>;
   jwks: { keys: PublicJwk[] };
   /** The JWKS document, serialised once. */
   jwksJson: string;
-  /** Tokens verified against this key set; a new key set starts empty. */
+  /** Tokens verified against these keys (an entry counts only while its kid resolves to the same key). */
   verified: VerifiedTokens;
+  /** The active key, opened with this Worker's KEK on first use and kept; SigningUnavailableError when it cannot be. */
+  signer(kekSecret: string | undefined): Promise<Signer>;
 }
 
-// Importing keys costs more than signing with them, so the set is imported once per isolate
-// and again only when the secret's text changes.
-let cached: { raw: string; keys: Promise<KeySet> } | undefined;
-
-export function keySet(raw: string | undefined): Promise<KeySet> {
-  if (cached !== undefined && cached.raw === raw) return cached.keys;
-  if (raw === undefined || raw.trim() === "") return Promise.reject(new ConfigError("SIGNING_KEYS is not set"));
-  cached = { raw, keys: importSigningKeys(raw) };
-  return cached.keys;
+interface Held {
+  text: string;
+  keys: KeySet;
+  /** epoch ms: reused without reading KV until then. */
+  freshUntil: number;
+  /** epoch ms: when KV last answered; a copy is used this long at most after, should KV stop answering. */
+  readAt: number;
 }
 
-async function importSigningKeys(raw: string): Promise<KeySet> {
-  const privateJwks = parsePrivateJwks(raw);
+/**
+ * The signing keys as this isolate holds them: the registry's KV copy (its document), read once
+ * per CLIENT_CACHE_SECONDS, one read at a time. Public keys are imported once per kid and the
+ * active private key opened once per sealed form, so a rotation costs an isolate one import of
+ * the new key and a warm token request nothing. Held per KV namespace binding (the one the
+ * document is read from), which lives as long as the isolate.
+ */
+const held = new WeakMap<object, Held>();
+const reading = new WeakMap<object, OneFlight>();
+const publicKeys = new Map<string, Promise<CryptoKey>>();
+const signers = new Map<string, Promise<Signer>>();
+const verified: VerifiedTokens = new TtlCache(5_000);
+
+export async function signingKeys(env: Env): Promise<KeySet> {
+  const h = held.get(env.REVOCATIONS);
+  if (h && Date.now() < h.freshUntil) return h.keys;
+  let flight = reading.get(env.REVOCATIONS);
+  if (!flight) {
+    flight = new OneFlight();
+    reading.set(env.REVOCATIONS, flight);
+  }
+  await flight.run("signing-keys", () => refresh(env));
+  return held.get(env.REVOCATIONS)!.keys;
+}
+
+/** What a change made in this isolate (a rotation through the registry) makes stale at once. */
+export function forgetSigningKeys(env: Env): void {
+  held.delete(env.REVOCATIONS);
+}
+
+async function refresh(env: Env): Promise<void> {
+  const h = held.get(env.REVOCATIONS);
+  let text: string;
+  try {
+    text = await signingKeysText(env);
+  } catch (error) {
+    // A KV that does not answer for a while costs nothing but staleness: the copy held serves,
+    // as a status document's does, for STATUS_MAX_STALE_SECONDS after KV last answered.
+    if (!h || Date.now() >= h.readAt + STATUS_MAX_STALE_SECONDS * 1000) throw error;
+    h.freshUntil = Date.now() + 1000;
+    return;
+  }
+  const now = Date.now();
+  const freshUntil = now + settings(env).clientCacheSeconds * 1000;
+  if (h && h.text === text) {
+    h.freshUntil = freshUntil;
+    h.readAt = now;
+    return;
+  }
+  held.set(env.REVOCATIONS, { text, keys: await keySetOf(parseSigningKeysDocument(text)), freshUntil, readAt: now });
+}
+
+/** The key that signs now, as this Worker (its KEK) can open it. */
+export async function activeSigner(env: Env): Promise<Signer> {
+  return (await signingKeys(env)).signer(env.SIGNING_KEY_KEK);
+}
+
+async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
   const verifiers = new Map<string, VerificationKey>();
-  const publicJwks: PublicJwk[] = [];
-  for (const jwk of privateJwks) {
-    const pub = publicHalf(jwk);
-    publicJwks.push(pub);
-    verifiers.set(pub.kid, { alg: pub.alg, key: await importPublic(pub) });
+  const jwks: PublicJwk[] = [];
+  // The active key first: a JWKS reader that takes the first key takes the one that signs.
+  const ordered = [...doc.keys].sort((a, b) => Number(b.state === "active") - Number(a.state === "active"));
+  for (const k of ordered) {
+    const alg = algorithmOf({ ...k.jwk, alg: k.alg });
+    if (!alg) continue;
+    const pub = { ...(k.jwk as unknown as PublicJwk), kid: k.kid, alg, use: "sig" as const };
+    jwks.push(pub);
+    verifiers.set(k.kid, { alg, key: await publicKey(pub) });
   }
-  const first = privateJwks[0]!;
-  const signerPub = publicJwks[0]!;
-  const signer = { kid: signerPub.kid, alg: signerPub.alg, key: await importPrivate(first, signerPub.alg) };
-  const jwks = { keys: publicJwks };
-  return { signer, verifiers, jwks, jwksJson: JSON.stringify(jwks), verified: new TtlCache(5_000) };
+  const active = doc.keys.find((k) => k.state === "active")!;
+  const alg = algorithmOf({ ...active.jwk, alg: active.alg });
+  const set = { keys: jwks };
+  return {
+    verifiers,
+    jwks: set,
+    jwksJson: JSON.stringify(set),
+    verified,
+    signer: (kekSecret) => signerOf(kekSecret, doc.kek, active.kid, alg, active.sealed),
+  };
 }
 
-type PrivateJwk = Record<string, unknown> & { kid: string };
-
-// Error messages name the problem, never a key member: they end up in logs.
-function parsePrivateJwks(raw: string): PrivateJwk[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError("SIGNING_KEYS is not valid JSON");
+function publicKey(jwk: PublicJwk): Promise<CryptoKey> {
+  const id = `${jwk.kid} ${jwk.x} ${jwk.y ?? ""}`;
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = importJWK(jwk as JWK, jwk.alg) as Promise<CryptoKey>;
+    key.catch(() => publicKeys.delete(id));
+    publicKeys.set(id, key);
   }
-  const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) {
-    throw new ConfigError('SIGNING_KEYS must be a JWK set: {"keys":[...]} with at least one key');
-  }
-  const kids = new Set<string>();
-  return keys.map((k: unknown, i) => {
-    const jwk = k as Record<string, unknown>;
-    if (typeof jwk !== "object" || jwk === null) throw new ConfigError(`SIGNING_KEYS key ${i} is not an object`);
-    if (typeof jwk.kid !== "string" || jwk.kid === "") throw new ConfigError(`SIGNING_KEYS key ${i} has no kid`);
-    if (kids.has(jwk.kid)) throw new ConfigError(`SIGNING_KEYS has two keys with kid ${jwk.kid}`);
-    if (typeof jwk.d !== "string") throw new ConfigError(`SIGNING_KEYS key ${jwk.kid} is not a private key`);
-    if (!algorithmOf(jwk)) throw new ConfigError(`SIGNING_KEYS key ${jwk.kid} is not an EdDSA (Ed25519) or ES256 (P-256) key`);
-    kids.add(jwk.kid);
-    return jwk as PrivateJwk;
-  });
+  return key;
 }
 
-/** Only the public members: a private member can never reach the JWKS. */
-function publicHalf(jwk: PrivateJwk): PublicJwk {
-  const alg = algorithmOf(jwk)!;
-  const pub: PublicJwk = { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x), kid: jwk.kid, alg, use: "sig" };
-  if (jwk.kty === "EC") pub.y = String(jwk.y);
-  return pub;
+/**
+ * The active key opened with this Worker's KEK, once per sealed form: a failure (the KEK is not
+ * the one the keys were sealed with) is found once, and every request that needs a signature
+ * then fails fast with the same SigningUnavailableError, its reason on the request's log line.
+ */
+function signerOf(
+  kekSecret: string | undefined,
+  kek: string,
+  kid: string,
+  alg: Algorithm | undefined,
+  sealed: string | undefined,
+): Promise<Signer> {
+  const id = `${kid} ${sealed ?? ""} ${kekSecret ?? ""}`;
+  let signer = signers.get(id);
+  if (!signer) {
+    signer = openSigner(kekSecret, kek, kid, alg, sealed);
+    if (signers.size > 16) signers.clear();
+    signers.set(id, signer);
+  }
+  return signer;
 }
 
-async function importPublic(jwk: PublicJwk): Promise<CryptoKey> {
-  try {
-    return (await importJWK(jwk as JWK, jwk.alg)) as CryptoKey;
-  } catch (cause) {
-    throw new ConfigError(`key ${jwk.kid} could not be imported`, { cause });
+async function openSigner(
+  kekSecret: string | undefined,
+  kek: string,
+  kid: string,
+  alg: Algorithm | undefined,
+  sealed: string | undefined,
+): Promise<Signer> {
+  const own = await kekOf(kekSecret);
+  if (own.fingerprint !== kek) {
+    throw new SigningUnavailableError(
+      `SIGNING_KEY_KEK does not match: the signing keys are sealed with KEK ${kek}, this Worker has KEK ${own.fingerprint}`,
+    );
   }
-}
-
-async function importPrivate(jwk: PrivateJwk, alg: Algorithm): Promise<CryptoKey> {
-  const { kty, crv, x, y, d } = jwk;
-  try {
-    return (await importJWK({ kty, crv, x, y, d } as JWK, alg)) as CryptoKey;
-  } catch {
-    // No cause: the import error could describe the private key material.
-    throw new ConfigError(`SIGNING_KEYS key ${jwk.kid} could not be imported`);
-  }
+  if (!alg || sealed === undefined) throw new SigningUnavailableError(`the active signing key ${kid} has no sealed private key`);
+  const key = await importPrivateKey(await unseal(own, kid, sealed), alg);
+  if (!key) throw new SigningUnavailableError(`the active signing key ${kid} could not be imported`);
+  return { kid, alg, key };
 }

@@ -32,10 +32,11 @@ interface Held<T> {
   usableUntil: number;
 }
 
-/** The cut-offs as a verifier looks them up: Maps, so that no client_id or jti can name an Object member. */
+/** The cut-offs as a verifier looks them up: Maps, so that no client_id, jti or kid can name an Object member. */
 interface CutoffLookup {
   clients: Map<string, Cutoff>;
   tokens: Set<string>;
+  kids: Set<string>;
 }
 
 /**
@@ -44,11 +45,17 @@ interface CutoffLookup {
  */
 const revokedHere = new TtlCache<true>(50_000);
 const cutoffsHere = new TtlCache<Cutoff>(10_000);
+const kidsHere = new TtlCache<true>(100);
 
 export function rememberRevoked(claims: Pick<AccessTokenClaims, "jti" | "exp" | "status">): void {
   const ttlMs = (acceptedUntil(claims.exp) - Date.now() / 1000) * 1000;
   const ref = claims.status?.status_list;
   revokedHere.set(ref ? `${ref.uri}#${ref.idx}` : `jti ${claims.jti}`, true, ttlMs);
+}
+
+/** A signing key whose every token an emergency rotation in this isolate revoked, until `until` (epoch seconds). */
+export function rememberRevokedKid(kid: string, until: number): void {
+  kidsHere.set(kid, true, (until - Date.now() / 1000) * 1000);
 }
 
 export function rememberCutoff(clientId: string, cutoff: Cutoff): void {
@@ -60,8 +67,9 @@ const MAX_HELD_LISTS = 256;
 const NO_LIST: Fetched<null> = { value: null, ttlSeconds: Number.POSITIVE_INFINITY };
 
 /**
- * A token's status from the status list it names (draft-ietf-oauth-status-list §8.3) and its
- * client's cut-off, checked after its signature and claims. Each document is asked for at most
+ * A token's status from the status list it names (draft-ietf-oauth-status-list §8.3), its
+ * client's cut-off and its signing key's (an emergency rotation), checked after its signature
+ * and claims. Each document is asked for at most
  * once per `cacheSeconds` (or its `ttl`, if shorter) in this isolate, one request at a time
  * whoever needs it; when a fresh copy cannot be had, a copy up to STATUS_MAX_STALE_SECONDS old
  * (and within its `exp`) is used, and with none the check throws StatusUnavailableError.
@@ -79,12 +87,13 @@ export class StatusCheck implements RevocationChecker {
     this.#cacheSeconds = cacheSeconds;
   }
 
-  async isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+  async isRevoked(claims: AccessTokenClaims, kid: string): Promise<boolean> {
     const ref = claims.status?.status_list;
     const [list, cutoffs] = await Promise.all([
       ref ? this.#held(this.#lists, ref.uri, async () => (await this.#source.list(ref.uri, claims.iss)) ?? NO_LIST) : undefined,
       this.#held(this.#cutoffs, claims.iss, async () => lookupOf(await this.#source.cutoffs(claims.iss))),
     ]);
+    if (cutoffs.kids.has(kid) || kidsHere.get(kid)) return true;
     const cutoff = higherCutoff(cutoffs.clients.get(claims.client_id), cutoffsHere.get(claims.client_id));
     if (revokedByCutoff(claims, cutoff)) return true;
     if (!ref) return cutoffs.tokens.has(claims.jti) || revokedHere.get(`jti ${claims.jti}`) === true;
@@ -118,5 +127,5 @@ export class StatusCheck implements RevocationChecker {
 
 function lookupOf(f: Fetched<Cutoffs>): Fetched<CutoffLookup> {
   const clients = new Map(Object.entries(f.value.clients));
-  return { ...f, value: { clients, tokens: new Set(Object.keys(f.value.tokens)) } };
+  return { ...f, value: { clients, tokens: new Set(Object.keys(f.value.tokens)), kids: new Set(Object.keys(f.value.kids ?? {})) } };
 }

@@ -1,9 +1,8 @@
 import { base64url, compactVerify, decodeProtectedHeader, SignJWT } from "jose";
 import { CLOCK_SKEW_SECONDS, STATUS_MAX_STALE_SECONDS } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { isAlgorithm, type VerificationKey } from "./algorithms.ts";
+import { isAlgorithm, type Signer, type VerificationKey } from "./algorithms.ts";
 import { isLowS, withLowS } from "./low-s.ts";
-import type { KeySet } from "./signing-keys.ts";
 
 /**
  * The signed status documents: a Status List Token (draft-ietf-oauth-status-list §5.1, `typ`
@@ -27,12 +26,11 @@ export interface StatusTokenClaims {
 }
 
 export async function signStatusToken(
-  keys: KeySet,
+  signer: Signer,
   typ: StatusTokenType,
   o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown> },
   now = nowSeconds(),
 ): Promise<string> {
-  const { signer } = keys;
   const jws = await new SignJWT({
     ...o.claims,
     iss: o.issuer,

@@ -6,7 +6,7 @@ import { nowSeconds } from "../lib/time.ts";
 import type { TtlCache } from "../lib/ttl-cache.ts";
 import { type AccessTokenClaims, GRANTS } from "../oauth/claims.ts";
 import { adminAudience } from "../oauth/resource.ts";
-import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
+import { managesService } from "../oauth/scope.ts";
 import type { VerificationKey } from "./algorithms.ts";
 import { isAlgorithm } from "./algorithms.ts";
 import { isCanonicalCompactJws } from "./compact.ts";
@@ -39,8 +39,8 @@ export type VerifyOutcome =
 
 /** How verification learns whether a token was revoked (status lists and cut-offs: tokens/status-check.ts). */
 export interface RevocationChecker {
-  /** Throws StatusUnavailableError when it cannot say: a verifier must never guess "not revoked". */
-  isRevoked(claims: AccessTokenClaims): Promise<boolean>;
+  /** `kid`: the key that signed it. Throws StatusUnavailableError when it cannot say: a verifier must never guess "not revoked". */
+  isRevoked(claims: AccessTokenClaims, kid: string): Promise<boolean>;
 }
 
 /**
@@ -65,7 +65,7 @@ export interface VerifyOptions {
   resources?: ReadonlySet<string> | undefined;
   /**
    * Whether tokens that manage keys pass too (introspection and revocation see every token).
-   * Otherwise such a token (its `aud` is the admin API's, or it carries application_keys)
+   * Otherwise such a token (its `aud` is the admin API's, or it carries application_keys or signing_keys)
    * passes only where `audience` names the admin API's audience itself.
    */
   acceptAdmin?: boolean | undefined;
@@ -88,7 +88,7 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
   if (typeof token !== "string" || !isCanonicalCompactJws(token)) return fail("malformed");
   const cacheKey = o.verified ? base64url.encode(await sha256(token)) : "";
   const hit = o.verified?.get(cacheKey);
-  if (hit && (await o.key(hit.kid))?.key === hit.key) return checkClaims(hit.claims, o);
+  if (hit && (await o.key(hit.kid))?.key === hit.key) return checkClaims(hit.claims, hit.kid, o);
 
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
@@ -116,17 +116,17 @@ export async function verifyAccessToken(token: unknown, o: VerifyOptions): Promi
   const claims = parseClaims(payload);
   if (!claims) return fail("invalid_claims");
   o.verified?.set(cacheKey, { claims, kid: header.kid, key: key.key }, Math.min(claims.exp * 1000 - Date.now(), MAX_VERIFIED_ENTRY_MS));
-  return checkClaims(claims, o);
+  return checkClaims(claims, header.kid, o);
 }
 
 /** Everything after the signature: issuer, audience, time, revocation. */
-async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise<VerifyOutcome> {
+async function checkClaims(claims: AccessTokenClaims, kid: string, o: VerifyOptions): Promise<VerifyOutcome> {
   if (o.issuer !== undefined && claims.iss !== o.issuer) return fail("wrong_issuer");
   const own = o.audience ?? o.issuer ?? claims.iss;
   const named = (aud: string) => (typeof own === "string" ? aud === own : own.includes(aud));
   const admin = adminAudience(o.issuer ?? claims.iss);
   const auds = typeof claims.aud === "string" ? [claims.aud] : claims.aud;
-  const managesKeys = auds.includes(admin) || claims.scope.split(" ").includes(APPLICATION_KEYS_SCOPE);
+  const managesKeys = auds.includes(admin) || managesService(claims.scope);
   if (managesKeys && !o.acceptAdmin && !named(admin)) return fail("wrong_audience");
   const accepts = (aud: string) => named(aud) || o.resources?.has(aud) === true || (o.acceptAdmin === true && aud === admin);
   if (!auds.some(accepts)) return fail("wrong_audience");
@@ -140,7 +140,7 @@ async function checkClaims(claims: AccessTokenClaims, o: VerifyOptions): Promise
 
   if (o.revocations) {
     try {
-      if (await o.revocations.isRevoked(claims)) return fail("revoked");
+      if (await o.revocations.isRevoked(claims, kid)) return fail("revoked");
     } catch (error) {
       if (error instanceof StatusUnavailableError) return { ok: false, code: "status_unavailable", cause: error };
       throw error;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { basic, call, createApplicationKey, error, FORM, faulty, post } from "../support/helpers.ts";
+import { basic, call, createApplicationKey, error, FORM, faulty, post, tokenFor } from "../support/helpers.ts";
 
 const TOKEN = "/oauth/access_token";
 afterEach(() => vi.restoreAllMocks());
@@ -103,30 +103,53 @@ describe("500 Internal Server Error", () => {
     });
     expect(line).not.toContain(client.client_secret);
   });
+});
 
-  it("when SIGNING_KEYS is broken: logged without key material", async () => {
-    const client = await createApplicationKey();
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const broken = JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x: "AAAA", d: "c2VjcmV0LWtleS1tYXRlcmlhbA", kid: "k1" }] });
-    const res = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, {}, { SIGNING_KEYS: broken });
-    expect(res.status).toBe(500);
-    expect(await res.json()).toStrictEqual(expected);
-    const line = String(logged.mock.calls[0]![0]);
-    expect(JSON.parse(line).error.name).toBe("ConfigError");
-    expect(line).not.toContain("c2VjcmV0LWtleS1tYXRlcmlhbA");
-  });
+describe("503 Service Unavailable: a KEK that cannot open the signing keys", () => {
+  const unavailable = error(503, "Service Unavailable", "temporarily_unavailable", "The service cannot sign tokens at the moment.");
+  const otherKek = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
-  for (const [name, value] of [
-    ["not JSON", "{"],
-    ["no keys", '{"keys":[]}'],
-    ["a public key only", '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"a"}]}'],
-    ["an HS256 key", '{"keys":[{"kty":"oct","k":"AAAA","d":"x","kid":"a","alg":"HS256"}]}'],
-  ]) {
-    it(`when SIGNING_KEYS is ${name}`, async () => {
-      vi.spyOn(console, "error").mockImplementation(() => {});
-      const res = await call("/.well-known/jwks.json", {}, { SIGNING_KEYS: value! });
-      expect(res.status).toBe(500);
-      expect(await res.json()).toStrictEqual(expected);
+  for (const [name, kek, says] of [
+    ["another KEK than the one that sealed them", otherKek, "SIGNING_KEY_KEK does not match"],
+    ["no KEK", "", "SIGNING_KEY_KEK is not set"],
+    ["a KEK that is not 32 bytes", "c2hvcnQ", "SIGNING_KEY_KEK must be 32 random bytes"],
+  ] as const) {
+    it(`with ${name}: every signature refused quickly and in the documented shape, everything else served`, async () => {
+      const client = await createApplicationKey();
+      const inspector = await createApplicationKey("inspector");
+      const issued = await tokenFor(client);
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      const overrides = { SIGNING_KEY_KEK: kek };
+      for (let i = 0; i < 2; i++) {
+        const res = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, {}, overrides);
+        expect(res.status).toBe(503);
+        expect(res.headers.get("Retry-After")).toBe("60");
+        expect(res.headers.get("Cache-Control")).toBe("no-store");
+        expect(await res.json()).toStrictEqual(unavailable);
+      }
+      expect((await call("/oauth/cutoffs", {}, overrides)).status).toBe(503);
+      // Nothing that needs no private key is touched: the JWKS, and every check of a token.
+      expect((await call("/.well-known/jwks.json", {}, overrides)).status).toBe(200);
+      const introspected = await post(
+        "/oauth/introspect",
+        { token: issued, client_id: inspector.client_id, client_secret: inspector.client_secret },
+        {},
+        overrides,
+      );
+      expect(await introspected.json()).toMatchObject({ active: true });
+      expect(logged).toHaveBeenCalledTimes(3);
+      for (const [line] of logged.mock.calls) {
+        const parsed = JSON.parse(String(line));
+        expect(parsed).toMatchObject({
+          level: "error",
+          status: 503,
+          outcome: "signing_unavailable",
+          error: { name: "SigningUnavailableError" },
+        });
+        expect(parsed.error.message).toContain(says);
+        if (kek !== "") expect(String(line)).not.toContain(kek);
+        expect(String(line)).not.toContain(env.SIGNING_KEY_KEK);
+      }
     });
   }
 });

@@ -12,6 +12,8 @@ describe("logs", () => {
     const adminToken = await tokenFor(operator);
     const secrets = [client.client_secret, operator.client_secret, adminToken];
     for (const k of JSON.parse(env.SIGNING_KEYS).keys) secrets.push(k.d);
+    const otherKek = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    secrets.push(env.SIGNING_KEY_KEK, otherKek);
 
     const lines: string[] = [];
     const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
@@ -50,18 +52,11 @@ describe("logs", () => {
     add("admin revoked token", () => call("/v2/application-keys", { headers: { Authorization: `Bearer ${token}` } }));
     add("not found", () => call("/nowhere"));
     add("method not allowed", () => call("/oauth/access_token"));
-    add("server error", () =>
-      post(
-        "/oauth/access_token",
-        cc,
-        {},
-        { SIGNING_KEYS: JSON.stringify({ keys: [{ ...JSON.parse(env.SIGNING_KEYS).keys[0], x: "AAAA" }] }) },
-      ),
-    );
+    add("cannot sign", () => post("/oauth/access_token", cc, {}, { SIGNING_KEY_KEK: otherKek }));
 
     const statuses: number[] = [];
     for (const [, fn] of requests) statuses.push((await fn()).status);
-    expect(statuses).toStrictEqual([200, 200, 401, 401, 400, 200, 200, 401, 200, 200, 200, 200, 201, 401, 404, 405, 500]);
+    expect(statuses).toStrictEqual([200, 200, 401, 401, 400, 200, 200, 401, 200, 200, 200, 200, 201, 401, 404, 405, 503]);
 
     expect(lines).toHaveLength(requests.length);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -93,10 +88,10 @@ describe("logs", () => {
       "invalid_token",
       "not_found",
       "method_not_allowed",
-      "server_error",
+      "signing_unavailable",
     ]);
     expect(parsed[2]!.client_id).toBe(client.client_id);
-    expect(parsed.at(-1)).toMatchObject({ level: "error", error: { name: "ConfigError" } });
+    expect(parsed.at(-1)).toMatchObject({ level: "error", error: { name: "SigningUnavailableError" } });
 
     const all = lines.join("\n");
     for (const s of secrets) expect(all).not.toContain(s);

@@ -1,4 +1,3 @@
-import { decodeProtectedHeader } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { basic, call, createApplicationKey, error, FORM, ORIGIN, post, verifyWithJwks } from "../support/helpers.ts";
 
@@ -266,20 +265,6 @@ describe("401 Unauthorized", () => {
 });
 
 describe("signing", () => {
-  it("signs with ES256 when the first key is a P-256 key", async () => {
-    const { generateKeyPair, exportJWK } = await import("jose");
-    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), kid: "es256-test", alg: "ES256" };
-    const overrides = { SIGNING_KEYS: JSON.stringify({ keys: [jwk] }) };
-    const client = await createApplicationKey();
-    const res = await post(TOKEN, { grant_type: "implicit", client_id: client.client_id }, {}, overrides);
-    expect(res.status).toBe(200);
-    const token = ((await res.json()) as any).access_token;
-    expect(decodeProtectedHeader(token)).toStrictEqual({ alg: "ES256", kid: "es256-test", typ: "at+jwt" });
-    const { payload } = await verifyWithJwks(token, overrides);
-    expect(payload.client_id).toBe(client.client_id);
-  });
-
   it("takes iss and aud from the request's origin when ISSUER is unset in local development", async () => {
     const client = await createApplicationKey();
     const origin = "http://localhost:9999";

@@ -13,7 +13,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { adminAudience } from "../../src/oauth/resource.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
-import { keySet } from "../../src/tokens/signing-keys.ts";
+import { signerOf } from "../support/signer.ts";
 import { issuanceRequests, type PossessionKeys, possessionKeys, verificationRequests } from "./fresh-requests.ts";
 import {
   BENCH_SCOPE,
@@ -228,7 +228,7 @@ export async function countKvOperations(): Promise<CountRow[]> {
   const signingKeys = await newSigningKeys();
   const edgeScript = bundle("test/bench/counting/edge-token.ts", "counted-edge-token");
   const consumerScript = bundle("test/bench/counting/consumer.ts", "counted-consumer");
-  const keys = await keySet(signingKeys);
+  const keys = await signerOf(signingKeys);
   let idx = 1000;
   const signIn = (statusUri: string) => async (clientId: string, scope: string, audience: string) =>
     (

@@ -1,6 +1,6 @@
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { signAccessToken } from "../../src/tokens/sign.ts";
-import { keySet } from "../../src/tokens/signing-keys.ts";
+import { signerOf } from "../support/signer.ts";
 
 /**
  * Pools of requests that each carry something fresh, made just before each run (proofs are
@@ -92,7 +92,7 @@ export interface TokenOptions {
  * each), each of a client of its own unless `clientId` names one.
  */
 async function freshTokens(n: number, o: TokenOptions & { jkt?: string; clientId?: string }): Promise<string[]> {
-  const keys = await keySet(o.signingKeys);
+  const keys = await signerOf(o.signingKeys);
   return Promise.all(
     Array.from({ length: n }, async () => {
       const { token } = await signAccessToken(keys, {

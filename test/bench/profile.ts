@@ -27,7 +27,7 @@ import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/application-keys.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { bearerRequests, type Fresh, issuanceRequests, possessionKeys, verificationRequests } from "./fresh-requests.ts";
-import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA, statusListOf } from "./workers.ts";
+import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA, RUN_KEK, statusListOf } from "./workers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -248,7 +248,7 @@ async function main() {
   const SIGNING_KEYS = await newSigningKeys();
   const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
   const compatibilityDate = service.compatibility_date!;
-  const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, ISSUER };
+  const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, SIGNING_KEY_KEK: RUN_KEK, ISSUER };
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
   const possession = await possessionKeys();
   const consumerOptions = {

@@ -85,7 +85,7 @@ export function edgeTokenAndConsumer(o: {
       kvNamespaces: kv,
       durableObjects: EDGE_TOKEN_OBJECTS,
       ...(o.ratelimits ? { ratelimits: o.ratelimits } : {}),
-      bindings: { ...(o.service.vars as Record<string, string>), SIGNING_KEYS: o.signingKeys, ISSUER },
+      bindings: { ...(o.service.vars as Record<string, string>), SIGNING_KEYS: o.signingKeys, SIGNING_KEY_KEK: RUN_KEK, ISSUER },
       unsafeDirectSockets: [{ port: 0 }],
     },
     {
@@ -154,7 +154,15 @@ export function createMachineKey(mf: Miniflare, possession: PossessionKeys, scop
   });
 }
 
-/** A SIGNING_KEYS value with one new Ed25519 key, for this run only. */
+/** A SIGNING_KEY_KEK for this run only: 32 random bytes, base64url. */
+export function newKek(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+/** The KEK every edge-token Worker of this process seals and opens its signing keys with. */
+export const RUN_KEK = newKek();
+
+/** A SIGNING_KEYS value with one new Ed25519 key, for this run only: the registry imports it, so the floors sign with the same key. */
 export async function newSigningKeys(): Promise<string> {
   const { privateKey } = await generateKeyPair("Ed25519", { extractable: true });
   const jwk = await exportJWK(privateKey);

@@ -14,7 +14,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { unstable_readConfig } from "wrangler";
 import { freePort } from "../../src/cli/ports.ts";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -82,7 +82,12 @@ async function main(): Promise<number> {
           kvNamespaces: kv,
           durableObjects: EDGE_TOKEN_OBJECTS,
           ratelimits,
-          bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: await newSigningKeys(), ISSUER: issuer },
+          bindings: {
+            ...(service.vars as Record<string, string>),
+            SIGNING_KEYS: await newSigningKeys(),
+            SIGNING_KEY_KEK: RUN_KEK,
+            ISSUER: issuer,
+          },
         }),
         worker("shop-api", apiPort, {
           scriptPath: bundle("test/fixtures/recipes/storefront-api.ts", "browser-storefront-api"),

@@ -34,9 +34,9 @@ describe("npm run deploy", () => {
     expect(lines.map((l) => words(l.split(" ").slice(1)).replace("   (value on stdin)", ""))).toStrictEqual([
       "kv namespace create --binding CLIENTS",
       "kv namespace create --binding REVOCATIONS",
-      "deploy",
       "secret list --format json",
-      "secret put SIGNING_KEYS",
+      "secret put SIGNING_KEY_KEK",
+      "deploy",
       "kv key list --prefix appkey: --binding CLIENTS --remote",
       "secret put BOOTSTRAP_SECRET_HASH",
       "secret delete BOOTSTRAP_SECRET_HASH",

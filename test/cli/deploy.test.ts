@@ -15,15 +15,17 @@ import { adminToken, config, deploy, deployed, dir, home, keys, useDeployHarness
 useDeployHarness();
 
 describe("npm run deploy", () => {
-  it("a first deploy creates the namespaces, deploys, uploads a signing key and bootstraps the first key", async () => {
+  it("a first deploy creates the namespaces, deploys, uploads a KEK and bootstraps the first key", async () => {
     const first = await deploy();
     expect([first.code, first.stderr.includes("Error")]).toStrictEqual([0, false]);
     expect(first.calls.map(words)).toStrictEqual([
       "kv namespace create --binding CLIENTS",
       "kv namespace create --binding REVOCATIONS",
+      // a Worker never deployed has no secrets to list: the KEK follows the deploy
+      "secret list --format json",
       "deploy",
       "secret list --format json",
-      "secret put SIGNING_KEYS",
+      "secret put SIGNING_KEY_KEK",
       "kv key list --prefix appkey: --binding CLIENTS --remote",
       // the first key, made by the deployment's own registry with a one-time secret, deleted again
       "secret put BOOTSTRAP_SECRET_HASH",
@@ -36,15 +38,17 @@ describe("npm run deploy", () => {
     expect(written).toContain(`binding = "REVOCATIONS"\nid = "${"d".repeat(32)}"`);
     expect(written).not.toMatch(/id = "0{20}/);
 
-    // the signing key went to wrangler on stdin, and to a 0600 file outside the project only;
-    // no bootstrap secret is left standing
+    // the KEK went to wrangler on stdin and nowhere else: not printed, not kept in a file; no
+    // bootstrap secret is left standing
     const state = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as { secrets: Record<string, string> };
-    expect(state.secrets).toStrictEqual({ SIGNING_KEYS: "1 key(s), private: true" });
-    const keyFile = join(home, ".config", "edge-token", "edge-token.signing-keys.json");
-    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
-    const { d } = (JSON.parse(await readFile(keyFile, "utf8")) as { keys: { d: string }[] }).keys[0]!;
-    expect(first.stdout + first.stderr).not.toContain(d);
-    for (const f of await readdir(join(dir, "project"))) expect(await readFile(join(dir, "project", f), "utf8")).not.toContain(d);
+    expect(Object.keys(state.secrets)).toStrictEqual(["SIGNING_KEY_KEK"]);
+    const kek = state.secrets.SIGNING_KEY_KEK!;
+    expect(kek).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.stdout + first.stderr).not.toContain(kek);
+    for (const f of await readdir(join(dir, "project"))) expect(await readFile(join(dir, "project", f), "utf8")).not.toContain(kek);
+    for (const f of await readdir(join(home, ".config", "edge-token"))) {
+      expect(await readFile(join(home, ".config", "edge-token", f), "utf8")).not.toContain(kek);
+    }
 
     // the first key holds the right to manage keys; stdout is no terminal here, so its secret is
     // not printed but kept in a 0600 file whose path is
@@ -54,7 +58,7 @@ describe("npm run deploy", () => {
       id: printed.id,
       client_id: printed.client_id,
       name: "Admin",
-      scope: "read write application_keys",
+      scope: "read write application_keys signing_keys",
       grant_types: ["client_credentials"],
       client_secret_file: secretFile,
     });
@@ -73,14 +77,19 @@ describe("npm run deploy", () => {
     };
     expect(audit.data.map((e) => [e.actor, e.action, e.key_id])).toStrictEqual([["bootstrap", "create", printed.id]]);
 
-    // a second run only deploys: KV's copy shows the key
+    // the deployment signs with a key its registry made and sealed under that KEK
+    const jwks = (await (await fetch(`${deployed.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys).toHaveLength(1);
+
+    // a second run only deploys: its KEK is there, and KV's copy shows the key
     const second = await deploy();
     expect([second.code, second.stdout]).toStrictEqual([0, ""]);
     expect(second.calls.map(words)).toStrictEqual([
-      "deploy",
       "secret list --format json",
+      "deploy",
       "kv key list --prefix appkey: --binding CLIENTS --remote",
     ]);
+    expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).secrets.SIGNING_KEY_KEK).toBe(kek);
     expect(await readFile(config, "utf8")).toBe(written);
   });
 

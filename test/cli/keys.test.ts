@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPlatformProxy } from "wrangler";
+import { ensureDevVar } from "../../src/cli/dev-vars.ts";
 import { closeKeptKeyAdmins, keepKeyAdminsOpen } from "../../src/cli/key-admin.ts";
 import { hashSecret } from "../../src/store/application-keys.ts";
 import { keysCommand } from "../support/keys-cli.ts";
@@ -25,6 +27,8 @@ async function readKv<T>(binding: "CLIENTS" | "REVOCATIONS", key: string): Promi
 type KVNamespaceLike = { get(key: string, type: "json"): Promise<unknown> };
 
 beforeAll(async () => {
+  // The CLI's own workerd reads the checkout's .dev.vars, as wrangler dev does: the KEK npm start would write.
+  await ensureDevVar("SIGNING_KEY_KEK", () => randomBytes(32).toString("base64url"));
   state = await mkdtemp(join(tmpdir(), "edge-token-cli-"));
   keepKeyAdminsOpen();
   proxy = await getPlatformProxy<Record<string, KVNamespaceLike>>({ configPath: "wrangler.toml", persist: { path: join(state, "v3") } });
@@ -111,8 +115,8 @@ describe("npm run keys (local KV)", () => {
     const listed = (JSON.parse((await keys("list")).stdout) as Record<string, unknown>[]).find((k) => k.name === "admin");
     expect(listed).toMatchObject({ scope: "read application_keys", grant_types: ["client_credentials"] });
     for (const [flag, value, message] of [
-      ["--scope", "read admin", "--scope must be space-delimited scopes from: read write application_keys"],
-      ["--scope", "", "--scope must be space-delimited scopes from: read write application_keys"],
+      ["--scope", "read admin", "--scope must be space-delimited scopes from: read write application_keys signing_keys"],
+      ["--scope", "", "--scope must be space-delimited scopes from: read write application_keys signing_keys"],
       ["--grant-types", "password", "--grant-types must be client_credentials, implicit or both, comma-separated"],
     ]) {
       const r = await keys("create", "--name", "x", flag!, value!);
@@ -165,39 +169,72 @@ describe("npm run keys (local KV)", () => {
   });
 });
 
-describe("npm run keys -- signing", () => {
-  async function signing(input: object, ...args: string[]) {
-    const file = join(state, "signing-keys.json");
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(file, JSON.stringify(input));
-    const r = await keys("signing", ...args, "--keys-file", file);
-    if (r.code !== 0) throw new Error(r.stderr);
-    return JSON.parse(r.stdout) as { keys: Record<string, string>[] };
-  }
+describe("npm run keys -- signing (the registry's signing keys)", () => {
+  const signing = async (...args: string[]) => {
+    const r = await keys("signing", ...args);
+    return { ...r, json: r.code === 0 ? JSON.parse(r.stdout) : undefined };
+  };
+  type Key = { kid: string; state: string; alg: string; revoked: boolean; activate_at: string | null };
 
-  it("rotate publishes a new key second, --activate makes it sign, drop removes the old", async () => {
-    const first = await signing({ keys: [] }, "rotate");
-    expect(first.keys).toHaveLength(1);
-    expect(first.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
-    const oldKid = first.keys[0]!.kid!;
+  it("rotate publishes a next key and is idempotent; --now retires every key at once and revokes them; audit tells it all", async () => {
+    const first = await signing("rotate");
+    expect(first.code).toBe(0);
+    const keysOf = (r: { json: { keys: Key[] } }) => r.json.keys.filter((k) => k.state !== "retired").map((k) => k.state);
+    expect(keysOf(first)).toStrictEqual(["next", "active"]);
+    const next = first.json.keys[0] as Key;
+    expect(first.stderr).toContain(`keys: key ${next.kid} is published as next; the schedule makes it active from ${next.activate_at}`);
+    // an hour from now: the lead time verifiers need to learn it
+    expect(Date.parse(next.activate_at!) - Date.now()).toBeGreaterThan(3590_000);
 
-    const published = await signing(first, "rotate", "--alg", "ES256");
-    expect(published.keys.map((k) => k.kid)[0]).toBe(oldKid);
-    expect(published.keys[1]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
-    const newKid = published.keys[1]!.kid!;
+    const again = await signing("rotate");
+    expect([again.code, keysOf(again)]).toStrictEqual([0, ["next", "active"]]);
+    expect(again.json.changes).toStrictEqual([]);
+    expect(again.stderr).toContain("is already published as next");
 
-    const activated = await signing(published, "rotate", "--activate");
-    expect(activated.keys.map((k) => k.kid)).toStrictEqual([newKid, oldKid]);
+    const listed = await signing("list");
+    expect((listed.json as Key[]).map((k) => [k.kid, k.state])).toStrictEqual(first.json.keys.map((k: Key) => [k.kid, k.state]));
 
-    const dropped = await signing(activated, "drop", "--kid", oldKid);
-    expect(dropped.keys.map((k) => k.kid)).toStrictEqual([newKid]);
-    await expect(signing(dropped, "drop", "--kid", newKid)).rejects.toThrow(/active signing key/);
+    const before = (listed.json as Key[]).filter((k) => k.state !== "retired").map((k) => k.kid);
+    const emergency = await signing("rotate", "--now");
+    expect(emergency.code).toBe(0);
+    const active = (emergency.json.keys as Key[]).find((k) => k.state === "active")!;
+    expect(before).not.toContain(active.kid);
+    expect((emergency.json.keys as Key[]).filter((k) => before.includes(k.kid)).map((k) => [k.state, k.revoked])).toStrictEqual([
+      ["retired", true],
+      ["retired", true],
+    ]);
+    expect(emergency.stderr).toContain(
+      `keys: key ${active.kid} signs now; ${before.join(", ")} left the JWKS and every token they signed is revoked`,
+    );
+
+    const trail = (await signing("audit")).json as { actor: string; action: string; kid: string }[];
+    expect(trail.slice(-4).map((e) => [e.actor, e.action, e.kid])).toStrictEqual([
+      ["cli", "publish", next.kid],
+      ["cli", "revoke", before[0]],
+      ["cli", "revoke", before[1]],
+      ["cli", "create", active.kid],
+    ]);
   });
 
-  it("drops a key whose kid starts with '-' (a thumbprint does, one time in 64)", async () => {
-    const set = await signing(await signing({ keys: [] }, "rotate"), "rotate");
-    set.keys[1]!.kid = "-A9e2DIZ9TKKcwHS_oKEm9Um7kPK3HnIfbmbJqxCOBI";
-    const dropped = await signing(set, "drop", "--kid", "-A9e2DIZ9TKKcwHS_oKEm9Um7kPK3HnIfbmbJqxCOBI");
-    expect(dropped.keys.map((k) => k.kid)).toStrictEqual([set.keys[0]!.kid]);
+  it("refuses what rotation took before the registry held the keys, and bad arguments, with exit code 2", async () => {
+    for (const args of [
+      ["rotate", "--activate"],
+      ["drop", "--kid", "abc"],
+      ["rotate", "--keys-file", "x"],
+      ["rotate", "--out", "x"],
+    ]) {
+      const r = await keys("signing", ...args);
+      expect([args, r.code, r.stdout]).toStrictEqual([args, 2, ""]);
+      expect(r.stderr).toContain("the signing keys live in the registry now (docs/rotation.md)");
+    }
+    const alg = await keys("signing", "rotate", "--alg", "RS256");
+    expect([alg.code, alg.stderr]).toStrictEqual([2, expect.stringContaining("--alg must be EdDSA or ES256")]);
+    const bare = await keys("signing");
+    expect([bare.code, bare.stderr]).toStrictEqual([
+      2,
+      expect.stringContaining("signing needs list, rotate [--now] [--alg EdDSA|ES256] or audit"),
+    ]);
+    const misplaced = await keys("signing", "list", "--now");
+    expect([misplaced.code, misplaced.stderr]).toStrictEqual([2, expect.stringContaining("--now and --alg go with signing rotate")]);
   });
 });

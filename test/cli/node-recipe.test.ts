@@ -5,7 +5,7 @@ import { exportJWK } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 /**
  * The Node recipe in docs/verifying-tokens.md (recipes/node-server.ts), run as written: edge-token in workerd
@@ -32,7 +32,7 @@ beforeAll(async () => {
       kvNamespaces: ["CLIENTS", "REVOCATIONS"],
       durableObjects: EDGE_TOKEN_OBJECTS,
       // The issuer is the origin it answers on: only known once it listens.
-      bindings: { SIGNING_KEYS: await newSigningKeys(), ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" },
+      bindings: { SIGNING_KEYS: await newSigningKeys(), SIGNING_KEY_KEK: RUN_KEK, ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" },
     } as never),
   );
   issuer = new URL(await mf.ready).origin;

@@ -1,7 +1,7 @@
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 /**
  * The registry serving two Workers at once, in workerd as deployed (each Worker its own
@@ -18,7 +18,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
-  const bindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS: await newSigningKeys(), ISSUER };
+  const bindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS: await newSigningKeys(), SIGNING_KEY_KEK: RUN_KEK, ISSUER };
   const base = {
     modules: true,
     compatibilityDate: service.compatibility_date!,

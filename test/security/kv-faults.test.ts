@@ -4,18 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
 import { registry } from "../../src/store/registry.ts";
-import {
-  basic,
-  call,
-  claimsOf,
-  createAdmin,
-  createApplicationKey,
-  error,
-  faulty,
-  type KvOp as Op,
-  post,
-  tokenFor,
-} from "../support/helpers.ts";
+import { basic, call, createAdmin, createApplicationKey, error, faulty, type KvOp as Op, post, tokenFor } from "../support/helpers.ts";
 import { bitInKv } from "../support/status.ts";
 
 type Mode = "throw" | "hang";
@@ -53,6 +42,10 @@ async function registryKv(overrides: Partial<Env>) {
     } as Env;
   });
 }
+
+/** The REVOCATIONS keys of the signing keys' document, and of everything else (the status documents). */
+const signingKeys = (key: unknown) => key === "signing-keys";
+const statusDocuments = (key: unknown) => key !== "signing-keys";
 
 const causeOf = (mode: Mode) => (mode === "throw" ? "KV is unavailable (injected)" : "KvTimeoutError");
 
@@ -95,8 +88,13 @@ for (const mode of ["throw", "hang"] as const) {
       const creds = { client_id: client.client_id, client_secret: client.client_secret };
       await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("CLIENTS", ["get"])), causeOf(mode));
       expect(await bitInKv(token)).toBe(0);
-      // The registry records the revocation and writes KV: this Worker's own REVOCATIONS is not asked.
-      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"]))).status).toBe(200);
+      // Nor when it cannot read the signing keys it checks the token with.
+      await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get"], signingKeys)), causeOf(mode));
+      expect(await bitInKv(token)).toBe(0);
+      // The registry records the revocation and writes KV: this Worker's REVOCATIONS is read for the keys alone.
+      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"], statusDocuments))).status).toBe(
+        200,
+      );
       expect(await bitInKv(token)).toBe(1);
     });
 
@@ -157,8 +155,11 @@ for (const mode of ["throw", "hang"] as const) {
     it("the RPC entrypoint fails closed: a token whose status it cannot learn is refused, never answered valid", async () => {
       const client = await createApplicationKey();
       const token = await tokenFor(client);
-      const verifier = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"]) } as Env);
+      const verifier = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"], statusDocuments) } as Env);
       expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 401, error: "status_unavailable" });
+      // An isolate that cannot read the keys at all has nothing to check a signature with: the call fails, it never says valid.
+      const keyless = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"], signingKeys) } as Env);
+      await expect(keyless.verify(token)).rejects.toThrow(mode === "throw" ? "KV is unavailable (injected)" : "did not answer");
     });
   });
 }

@@ -81,7 +81,12 @@ describe("the scope vocabulary", () => {
     [
       "key management for browsers",
       { PUBLIC_SCOPES: "read application_keys" },
-      "PUBLIC_SCOPES must not contain application_keys: browser code would hold the right to manage keys",
+      "PUBLIC_SCOPES must not contain application_keys: browser code would hold the right to manage the service",
+    ],
+    [
+      "signing-key management for browsers",
+      { PUBLIC_SCOPES: "read signing_keys" },
+      "PUBLIC_SCOPES must not contain signing_keys: browser code would hold the right to manage the service",
     ],
     [
       "a relative resource",
@@ -158,11 +163,23 @@ describe("keys carry scope and grant_types", () => {
     [
       "an unknown scope",
       { scope: "read admin" },
-      'The field "data.scope" must be space-delimited scopes from: read write application_keys.',
+      'The field "data.scope" must be space-delimited scopes from: read write application_keys signing_keys.',
     ],
-    ["an empty scope", { scope: "" }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
-    ["two spaces", { scope: "read  write" }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
-    ["a scope array", { scope: ["read"] }, 'The field "data.scope" must be space-delimited scopes from: read write application_keys.'],
+    [
+      "an empty scope",
+      { scope: "" },
+      'The field "data.scope" must be space-delimited scopes from: read write application_keys signing_keys.',
+    ],
+    [
+      "two spaces",
+      { scope: "read  write" },
+      'The field "data.scope" must be space-delimited scopes from: read write application_keys signing_keys.',
+    ],
+    [
+      "a scope array",
+      { scope: ["read"] },
+      'The field "data.scope" must be space-delimited scopes from: read write application_keys signing_keys.',
+    ],
     [
       "an unknown grant",
       { grant_types: ["password"] },

@@ -2,10 +2,10 @@ import { env } from "cloudflare:workers";
 import { base64url, generateKeyPair, SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { registry } from "../../src/store/registry.ts";
-import { keySet } from "../../src/tokens/signing-keys.ts";
 import { createVerifier, unauthorized, type VerifyResult } from "../../src/verify.ts";
 import { claimsOf, createAdmin, createApplicationKey, ORIGIN, post } from "../support/helpers.ts";
 import { adminAt, check, failAtB, type Key, lagAtB, listKeyOf, recordKeys, tokenAt } from "../support/locations.ts";
+import { signerOf } from "../support/signer.ts";
 
 /**
  * Revocation by key version and by status list, played out between location A (this runner) and
@@ -160,9 +160,9 @@ describe("a verifier fails closed", () => {
     expect(genuine.split(".")).toHaveLength(3);
     const [h, p, s] = genuine.split(".");
     const claims = JSON.parse(new TextDecoder().decode(base64url.decode(p!)));
-    const keys = await keySet(env.SIGNING_KEYS);
-    const sign = (payload: object, header: object, k: CryptoKey = keys.signer.key) =>
-      new SignJWT({ ...payload }).setProtectedHeader({ alg: "EdDSA", kid: keys.signer.kid, ...header }).sign(k);
+    const signer = await signerOf(env.SIGNING_KEYS);
+    const sign = (payload: object, header: object, k: CryptoKey = signer.key) =>
+      new SignJWT({ ...payload }).setProtectedHeader({ alg: "EdDSA", kid: signer.kid, ...header }).sign(k);
     const stranger = (await generateKeyPair("Ed25519")).privateKey;
     const cases: [string, string][] = [
       ["tampered", `${h}.${base64url.encode(JSON.stringify({ ...claims, status_list: { bits: 1, lst: "eJwDAAAAAAE" } }))}.${s}`],

@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { adminAudience } from "../../src/oauth/resource.ts";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys } from "../bench/workers.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "120" }, rate: { type: "string", default: "40" }, lag: { type: "string", default: "5" } },
@@ -86,6 +86,7 @@ async function main() {
   const vars = {
     ...(service.vars as Record<string, string>),
     SIGNING_KEYS,
+    SIGNING_KEY_KEK: RUN_KEK,
     ISSUER,
     CLIENT_CACHE_SECONDS: String(CACHE_S),
     REVOCATION_CACHE_SECONDS: String(CACHE_S),

@@ -7,8 +7,8 @@ import type { AccessTokenClaims } from "../../src/oauth/claims.ts";
 import { registry } from "../../src/store/registry.ts";
 import type { NewKey } from "../../src/store/registry-protocol.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
-import { keySet } from "../../src/tokens/signing-keys.ts";
 import { record } from "./contract.ts";
+import { signerOf } from "./signer.ts";
 
 export const ORIGIN = "https://auth.example";
 
@@ -99,7 +99,7 @@ export async function signWith(
   header: Record<string, unknown> = {},
   key?: CryptoKey,
 ): Promise<string> {
-  const keys = await keySet(env.SIGNING_KEYS);
+  const signer = await signerOf(env.SIGNING_KEYS);
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     iss: ORIGIN,
@@ -114,8 +114,8 @@ export async function signWith(
     ...claims,
   };
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: keys.signer.alg, kid: keys.signer.kid, typ: "at+jwt", ...header } as never)
-    .sign(key ?? keys.signer.key);
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "at+jwt", ...header } as never)
+    .sign(key ?? signer.key);
 }
 
 /** A token for `client` as the service would issue it, at another time (for expiry). */
@@ -125,9 +125,9 @@ export async function issueAt(
   grant: "client_credentials" | "implicit" = "client_credentials",
   ttlSeconds = 3600,
 ) {
-  const keys = await keySet(env.SIGNING_KEYS);
+  const signer = await signerOf(env.SIGNING_KEYS);
   const scope = grant === "implicit" ? "read" : "read write";
-  return signAccessToken(keys, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, scope, now });
+  return signAccessToken(signer, { issuer: ORIGIN, audience: ORIGIN, ttlSeconds, clientId: client.client_id, grant, scope, now });
 }
 
 export function unsigned(token: string, header: Record<string, unknown> = { alg: "none", typ: "at+jwt" }): string {

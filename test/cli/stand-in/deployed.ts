@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { bundle, EDGE_TOKEN_OBJECTS, newSigningKeys } from "../../bench/workers.ts";
+import { bundle, EDGE_TOKEN_OBJECTS } from "../../bench/workers.ts";
 
 /**
  * A stand-in for the deployed Worker, for npm run deploy and the CLI's --remote: the real Worker
@@ -24,7 +24,6 @@ export async function startDeployed(standinDir: string, persist: string): Promis
   const service = unstable_readConfig({ config: "wrangler.toml" });
   bundled ??= bundle("src/index.ts", "deployed-edge-token");
   const script = bundled;
-  const signingKeys = await newSigningKeys();
   let mf: Miniflare | undefined;
   let applied = "";
   let url = "";
@@ -32,6 +31,7 @@ export async function startDeployed(standinDir: string, persist: string): Promis
   const worker = async () => {
     const secrets = JSON.parse(await readFile(join(standinDir, "state.json"), "utf8").catch(() => "{}")).secrets ?? {};
     const bootstrap = typeof secrets.BOOTSTRAP_SECRET_HASH === "string" ? secrets.BOOTSTRAP_SECRET_HASH : "";
+    const kek = typeof secrets.SIGNING_KEY_KEK === "string" ? secrets.SIGNING_KEY_KEK : "";
     const options = convertV4MiniflareOptions({
       name: "edge-token",
       modules: true,
@@ -39,13 +39,13 @@ export async function startDeployed(standinDir: string, persist: string): Promis
       compatibilityDate: service.compatibility_date,
       kvNamespaces: ["CLIENTS", "REVOCATIONS"],
       durableObjects: EDGE_TOKEN_OBJECTS,
-      bindings: { ...(service.vars as Record<string, string>), ISSUER: url, SIGNING_KEYS: signingKeys, BOOTSTRAP_SECRET_HASH: bootstrap },
+      bindings: { ...(service.vars as Record<string, string>), ISSUER: url, SIGNING_KEY_KEK: kek, BOOTSTRAP_SECRET_HASH: bootstrap },
       resourcePersistencePath: persist,
       handleStructuredLogs: () => {},
     } as never);
     if (!mf) mf = new Miniflare(options);
-    else if (bootstrap !== applied) await mf.setOptions(options);
-    applied = bootstrap;
+    else if (`${bootstrap} ${kek}` !== applied) await mf.setOptions(options);
+    applied = `${bootstrap} ${kek}`;
     return mf;
   };
 

@@ -24,8 +24,9 @@ describe("settings", () => {
       kvTimeoutMs: 5000,
       clientCacheSeconds: 10,
       revocationCacheSeconds: 10,
-      scopes: ["read", "write", "application_keys"],
+      scopes: ["read", "write", "application_keys", "signing_keys"],
       defaultScope: "read write",
+      signingKeyRotationDays: 30,
     });
     expect([...s.publicScopes, ...s.resources]).toStrictEqual(["read"]);
   });

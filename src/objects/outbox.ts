@@ -1,0 +1,73 @@
+import { KV_WRITE_INTERVAL_MS } from "../lib/limits.ts";
+import { Mutex } from "../lib/mutex.ts";
+import * as tables from "../store/status-tables.ts";
+
+/** A KV write of a document that failed is tried again this much later. */
+const RETRY_MS = 10_000;
+
+/**
+ * The registry's KV documents that are behind its tables (the status lists, the cut-offs, the
+ * signing keys): a document changed in a transaction is marked in the outbox table there, and
+ * written after it by `publish`, each KV key at most once a second (KV's limit), a failed
+ * write retried by the registry's alarm. `write` makes a document from the tables and puts it.
+ */
+export class Outbox {
+  /** A document's changes since this instance started; one written at its count then is still current if the count is unchanged. */
+  readonly #changes = new Map<string, number>();
+  /** When each KV key was last written (epoch ms). */
+  readonly #written = new Map<string, number>();
+  readonly #failed = new Set<string>();
+  readonly #publishing = new Mutex();
+  readonly #sql: SqlStorage;
+  readonly #write: (document: string) => Promise<void>;
+
+  constructor(sql: SqlStorage, write: (document: string) => Promise<void>) {
+    this.#sql = sql;
+    this.#write = write;
+  }
+
+  /** Marks a KV document as behind the tables: written by the next `publish`. Inside the change's transaction. */
+  mark(document: string): void {
+    tables.markUnpublished(this.#sql, document);
+    this.#changes.set(document, (this.#changes.get(document) ?? 0) + 1);
+  }
+
+  /**
+   * Writes every marked document, one pass at a time: a document KV took less than a second ago
+   * is written once the second is up, with every change made meanwhile. A caller waits for its
+   * own change to reach KV (or to fail, and be left to the alarm), so a burst of changes to one
+   * document costs one write a second, each answered within about a second.
+   */
+  publish(): Promise<void> {
+    return this.#publishing.run(() => this.#pass());
+  }
+
+  async #pass(): Promise<void> {
+    for (const document of tables.unpublished(this.#sql)) {
+      // At most a second, whatever the clock did meanwhile.
+      const wait = Math.min(KV_WRITE_INTERVAL_MS, (this.#written.get(document) ?? 0) + KV_WRITE_INTERVAL_MS - Date.now());
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!tables.unpublished(this.#sql).includes(document)) continue;
+      const seen = this.#changes.get(document) ?? 0;
+      try {
+        await this.#write(document);
+        this.#failed.delete(document);
+      } catch (error) {
+        this.#failed.add(document);
+        console.error(
+          JSON.stringify({ level: "error", registry: "document not written to KV; retried by the alarm", document, error: String(error) }),
+        );
+        continue;
+      } finally {
+        this.#written.set(document, Date.now());
+      }
+      if ((this.#changes.get(document) ?? 0) === seen) tables.markPublished(this.#sql, document);
+    }
+  }
+
+  /** When the alarm must next run for the outbox (epoch ms): a document due, or one to retry. */
+  dueAt(now = Date.now()): number | undefined {
+    const times = tables.unpublished(this.#sql).map((d) => (this.#failed.has(d) ? (this.#written.get(d) ?? now) + RETRY_MS : now));
+    return times.length > 0 ? Math.max(now, Math.min(...times)) : undefined;
+  }
+}
