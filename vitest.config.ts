@@ -121,7 +121,9 @@ async function workersProject(name: string, files: { include: string[]; exclude:
                   return [s.binding, s.entrypoint ? { name, entrypoint: s.entrypoint } : name];
                 }),
               ),
-              bindings: { ...(consumer.vars as Record<string, string>), ...NO_CACHES, ISSUER },
+              // Nor a key set held past a rotation: the lead time a next key has in production
+              // (an hour) is seconds here, so the consumer asks for the JWKS every time.
+              bindings: { ...(consumer.vars as Record<string, string>), ...NO_CACHES, JWKS_CACHE_SECONDS: "0", ISSUER },
             },
           ],
         },

@@ -114,9 +114,10 @@ async function ensureLocalIssuer(): Promise<void> {
 async function ensureDemoClient(): Promise<CreatedApplicationKey & { created: boolean }> {
   if (existsSync(DEMO_FILE)) return { ...(JSON.parse(await readFile(DEMO_FILE, "utf8")) as CreatedApplicationKey), created: false };
   console.log("edge-token: creating a demo client in local KV…");
-  // It holds application_keys so that the README's walk-through (creating keys with its token) works.
+  // It holds application_keys and signing_keys so that the README's walk-through (creating keys,
+  // rotating signing keys with its token) works.
   const client = await createApplicationKey(
-    { name: "demo", scope: "read write application_keys", grant_types: ["client_credentials", "implicit"] },
+    { name: "demo", scope: "read write application_keys signing_keys", grant_types: ["client_credentials", "implicit"] },
     target,
   );
   await mkdir(STATE, { recursive: true });
@@ -135,7 +136,7 @@ edge-token: ${demo.created ? "created" : "using"} the local demo client ${demo.c
   client_credentials, a token for your APIs (scope: read write):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret} -d scope="read write"
 
-  client_credentials, a token for the admin API /v2/application-keys alone (scope: read write application_keys):
+  client_credentials, a token for the admin API alone, /v2/application-keys and /v2/signing-keys (scope: ${demo.scope}):
     curl -s ${url} -d grant_type=client_credentials -d client_id=${demo.client_id} -d client_secret=${demo.client_secret}
 
   implicit (scope: read):

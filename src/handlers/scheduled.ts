@@ -1,5 +1,6 @@
 import type { Env } from "../config/settings.ts";
 import { registry } from "../store/registry.ts";
+import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 
 /**
  * The Cron Trigger (wrangler.toml `[triggers]`): one run of the signing-key schedule in the
@@ -13,6 +14,8 @@ import { registry } from "../store/registry.ts";
 export async function runSchedule(controller: ScheduledController, env: Env): Promise<void> {
   const advance = controller.cron === ADVANCE && env.ALLOW_REQUEST_ORIGIN_ISSUER === "true";
   const answer = await registry(env).runSigningKeySchedule({ advance });
+  // This isolate signs with what the run made active from its next request on.
+  if (answer.ok && answer.value.changes.length > 0) forgetSigningKeys(env);
   const line = answer.ok
     ? { level: "info", schedule: controller.cron, advance, changes: answer.value.changes }
     : { level: "error", schedule: controller.cron, advance, error: answer.refusal.detail };
