@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/cli/ports.ts";
 import { SESSION_FILE_NAME } from "../../src/cli/start-session.ts";
+import { checkout, ROOT, start as startIn } from "../support/checkout.ts";
 
 /**
  * Two checkouts of the project on one machine, as people run them (a second branch, a
@@ -14,7 +15,6 @@ import { SESSION_FILE_NAME } from "../../src/cli/start-session.ts";
  * registry, standing in for the per-user one (`~/.config/.wrangler/registry`) that both would
  * see on a developer's machine, so the test never touches the real one.
  */
-const ROOT = resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
 let shared: string;
 let stateA: string;
@@ -26,29 +26,7 @@ const temporary: string[] = [];
 const env = () => ({ ...process.env, WRANGLER_REGISTRY_PATH: shared, CLOUDFLARE_DEV_REGISTRY_PATH: shared, WRANGLER_LOG: "error" });
 const stateB = () => join(second, ".wrangler/state");
 
-/** A checkout of this project in `dir`: its files copied, its node_modules this one's. */
-async function checkout(dir: string): Promise<void> {
-  for (const entry of ["src", "docs", "README.md", "wrangler.toml", "package.json", "tsconfig.json"]) {
-    await cp(join(ROOT, entry), join(dir, entry), { recursive: true });
-  }
-  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-}
-
-/** `npm start` in `root` (its script, on this Node): resolves once it serves, with what it printed. */
-async function start(root: string, args: string[]): Promise<{ server: ChildProcess; stdout: () => string }> {
-  const server = spawn(process.execPath, ["src/cli/start.ts", ...args], { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"] });
-  servers.push(server);
-  let out = "";
-  server.stdout!.on("data", (d) => (out += d));
-  server.stderr!.on("data", (d) => (out += d));
-  const port = args[args.indexOf("--port") + 1];
-  for (let i = 0; i < 120; i++) {
-    if ((await fetch(`http://localhost:${port}/.well-known/jwks.json`).catch(() => undefined))?.ok) return { server, stdout: () => out };
-    if (server.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`npm start in ${root} never served:\n${out}`);
-}
+const start = (root: string, args: string[]) => startIn(root, args, env(), servers);
 
 /** `npm run keys -- …` in a checkout, as its own process (so its root is that checkout). */
 async function keys(root: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
