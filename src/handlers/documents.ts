@@ -1,8 +1,9 @@
 import api from "../../docs/api.md";
 import architecture from "../../docs/architecture.md";
 import benchmark from "../../docs/benchmark.md";
-import cliAndRotation from "../../docs/cli-and-rotation.md";
+import cli from "../../docs/cli.md";
 import permissions from "../../docs/permissions.md";
+import rotation from "../../docs/rotation.md";
 import security from "../../docs/security.md";
 import settingsDoc from "../../docs/settings.md";
 import storage from "../../docs/storage.md";
@@ -46,8 +47,9 @@ const DOCS: Record<string, string> = {
   "api.md": api,
   "architecture.md": architecture,
   "benchmark.md": benchmark,
-  "cli-and-rotation.md": cliAndRotation,
+  "cli.md": cli,
   "permissions.md": permissions,
+  "rotation.md": rotation,
   "security.md": security,
   "settings.md": settingsDoc,
   "storage.md": storage,

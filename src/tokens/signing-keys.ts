@@ -106,12 +106,20 @@ async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
   const active = doc.keys.find((k) => k.state === "active")!;
   const alg = algorithmOf({ ...active.jwk, alg: active.alg });
   const set = { keys: jwks };
+  // The signer this key set opened last, for the KEK it was asked with: a warm token request
+  // compares one string, not a lookup keyed by the sealed key.
+  let opened: { kekSecret: string | undefined; signer: Promise<Signer> } | undefined;
   return {
     verifiers,
     jwks: set,
     jwksJson: JSON.stringify(set),
     verified,
-    signer: (kekSecret) => signerOf(kekSecret, doc.kek, active.kid, alg, active.sealed),
+    signer(kekSecret) {
+      if (opened === undefined || opened.kekSecret !== kekSecret) {
+        opened = { kekSecret, signer: signerOf(kekSecret, doc.kek, active.kid, alg, active.sealed) };
+      }
+      return opened.signer;
+    },
   };
 }
 

@@ -111,6 +111,7 @@ export const EDGE_TOKEN_OBJECTS = {
 
 type Registry = {
   leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number }>;
+  signingKeyState(o: { make: boolean }): Promise<unknown>;
   create(
     caller: { kind: "operator"; actor: string },
     a: NewKey,
@@ -129,6 +130,11 @@ const registryOf = async (mf: Miniflare, worker: string) => {
 export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promise<string> {
   const { list } = await (await registryOf(mf, worker)).leaseStatusIndices(1, 3600);
   return `${ISSUER}/oauth/status-lists/${list}`;
+}
+
+/** The deployment's signing keys made (SIGNING_KEYS imported) and in KV, as they are once it has served its first request. */
+export async function makeSigningKeys(mf: Miniflare, worker = "edge-token"): Promise<void> {
+  await (await registryOf(mf, worker)).signingKeyState({ make: true });
 }
 
 /** A key made by the registry of the edge-token Worker in `mf` (its one writer), as the CLI makes one. */

@@ -66,7 +66,7 @@ describe("npm run keys while npm start serves the same state", () => {
   it("the README's examples paste as they are: npm start's export line, the two tokens, then every endpoint in order", async () => {
     const { setup, table } = await readmeLines();
     expect(setup[0]).toMatch(/^export CLIENT_ID=… CLIENT_SECRET=…/);
-    expect(table).toHaveLength(10);
+    expect(table).toHaveLength(11);
     const exported = printed
       .split("\n")
       .find((l) => l.trim().startsWith("export CLIENT_ID="))!
@@ -89,11 +89,12 @@ describe("npm run keys while npm start serves the same state", () => {
     expect(bodies[2]).toBe(""); // revoke $TOKEN: an empty 200
     expect((json(3).data as unknown as { name: string }[]).map((k) => k.name)).toContain("demo"); // keys, as $ADMIN_TOKEN
     expect(Array.isArray(json(4).data)).toBe(true); // audit
-    expect(Array.isArray(json(5).keys)).toBe(true); // jwks
-    expect(json(6).issuer).toBe(`http://localhost:${port}`); // metadata
-    expect(json(7).openapi).toMatch(/^3\.1\./); // openapi.json
-    expect(json(8)).toHaveProperty("links"); // the JSON index
-    expect((json(9).status_lists as string[]).every((u) => u.startsWith(`http://localhost:${port}/oauth/status-lists/`))).toBe(true);
+    expect((json(5).data as unknown as { state: string }[]).map((k) => k.state)).toStrictEqual(["active"]); // signing keys
+    expect(Array.isArray(json(6).keys)).toBe(true); // jwks
+    expect(json(7).issuer).toBe(`http://localhost:${port}`); // metadata
+    expect(json(8).openapi).toMatch(/^3\.1\./); // openapi.json
+    expect(json(9)).toHaveProperty("links"); // the JSON index
+    expect((json(10).status_lists as string[]).every((u) => u.startsWith(`http://localhost:${port}/oauth/status-lists/`))).toBe(true);
   });
 
   it("creates through the running server's registry, and the key gets a token from it at once", async () => {
