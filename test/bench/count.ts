@@ -22,8 +22,8 @@ import {
   createMachineKey,
   edgeTokenAndConsumer,
   ISSUER,
-  newSigningKeys,
   makeSigningKeys,
+  newSigningKeys,
   statusListOf,
 } from "./workers.ts";
 
