@@ -15,9 +15,8 @@ import { DEFAULT_CACHE_SECONDS, PUBLIC_MAX_AGE_SECONDS } from "./lib/limits.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
 import { isResourceUri } from "./oauth/resource.ts";
 import { type Needs, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
-import type { VerificationKey } from "./tokens/algorithms.ts";
 import { CLIENT_ALGORITHMS } from "./tokens/client-keys.ts";
-import { importPublicKeys, type JwksSource, remoteKeyLookup } from "./tokens/jwks-cache.ts";
+import { importPublicKeys, type JwksSource, type KeyLookup, remoteKeyLookup } from "./tokens/jwks-cache.ts";
 import { SeenProofs } from "./tokens/presentation.ts";
 import { remoteStatusSource, type StatusFetcher } from "./tokens/remote-status.ts";
 import { StatusCheck } from "./tokens/status-check.ts";
@@ -109,7 +108,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
   };
 }
 
-function keyLookup(o: VerifierOptions): (kid: string) => Promise<VerificationKey | undefined> {
+function keyLookup(o: VerifierOptions): KeyLookup {
   const cacheOptions = {
     maxAgeSeconds: o.jwksMaxAgeSeconds ?? PUBLIC_MAX_AGE_SECONDS,
     cooldownSeconds: o.jwksRefetchCooldownSeconds ?? 30,

@@ -13,6 +13,17 @@ export interface JwksCacheOptions {
   cooldownSeconds: number;
 }
 
+/**
+ * A key by kid. `issuerDocument`: the kid comes from a document fetched from the issuer itself
+ * (a status list, the cut-offs), not from a token a caller presented: an unknown one means the
+ * issuer has rotated its keys (an emergency rotation signs the very cut-offs that revoke the old
+ * key with the new one), so it refetches after a second rather than the cooldown.
+ */
+export type KeyLookup = (kid: string, o?: { issuerDocument?: boolean }) => Promise<VerificationKey | undefined>;
+
+/** The least time between two fetches caused by an unknown kid in an issuer's own document. */
+const ISSUER_DOCUMENT_COOLDOWN_MS = 1000;
+
 interface Entry {
   keys: Map<string, VerificationKey>;
   fetchedAt: number;
@@ -30,8 +41,8 @@ const fetching = new OneFlight();
  * unknown kid refetches at most once per `cooldownSeconds`, so a flood of made-up kids
  * cannot hammer the JWKS endpoint. Concurrent lookups share one fetch.
  */
-export function remoteKeyLookup(url: string, fetcher: { fetch(url: string): Promise<Response> }, o: JwksCacheOptions) {
-  return async (kid: string): Promise<VerificationKey | undefined> => {
+export function remoteKeyLookup(url: string, fetcher: { fetch(url: string): Promise<Response> }, o: JwksCacheOptions): KeyLookup {
+  return async (kid, lookup) => {
     const now = Date.now();
     let entry = cache.get(url);
     if (!entry) {
@@ -41,7 +52,8 @@ export function remoteKeyLookup(url: string, fetcher: { fetch(url: string): Prom
     const due = now - entry.fetchedAt >= o.maxAgeSeconds * 1000 || !entry.keys.has(kid);
     // Every fetch, failed ones included, waits out the cooldown: neither made-up kids nor an
     // unreachable issuer turn verification traffic into JWKS traffic.
-    const cooledDown = now - entry.lastFetchAt >= o.cooldownSeconds * 1000;
+    const cooldown = lookup?.issuerDocument ? Math.min(ISSUER_DOCUMENT_COOLDOWN_MS, o.cooldownSeconds * 1000) : o.cooldownSeconds * 1000;
+    const cooledDown = now - entry.lastFetchAt >= cooldown;
     if (fetching.busy(url) || (due && cooledDown)) await fetching.run(url, () => refresh(entry, url, fetcher, now));
     else if (entry.keys.size === 0) throw new JwksUnavailableError(`no keys from ${url} yet`);
     return entry.keys.get(kid);

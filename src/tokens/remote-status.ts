@@ -1,7 +1,7 @@
 import { MAX_STATUS_LIST_BYTES } from "../lib/limits.ts";
 import { cutoffsUri, isCutoffs, listOfUri } from "../oauth/status.ts";
 import { decodeList } from "../oauth/status-list.ts";
-import type { VerificationKey } from "./algorithms.ts";
+import type { KeyLookup } from "./jwks-cache.ts";
 import type { StatusSource } from "./status-check.ts";
 import { CUTOFFS_TYP, STATUS_LIST_TYP, type StatusTokenType, verifyStatusToken } from "./status-token.ts";
 
@@ -14,16 +14,12 @@ export type StatusFetcher = { fetch(url: string, init?: RequestInit): Promise<Re
  * keys (§8.3). A list URI that is not one of the issuer's is never fetched: such a token is
  * rejected.
  */
-export function remoteStatusSource(
-  issuer: string,
-  key: (kid: string) => Promise<VerificationKey | undefined>,
-  fetcher: StatusFetcher,
-): StatusSource {
+export function remoteStatusSource(issuer: string, key: KeyLookup, fetcher: StatusFetcher): StatusSource {
   async function signed(uri: string, typ: StatusTokenType) {
     const response = await fetcher.fetch(uri, { headers: { Accept: `application/${typ}` } });
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`${uri} answered ${response.status}`);
-    return verifyStatusToken(await response.text(), typ, key, { issuer, subject: uri });
+    return verifyStatusToken(await response.text(), typ, (kid) => key(kid, { issuerDocument: true }), { issuer, subject: uri });
   }
   return {
     async list(uri) {

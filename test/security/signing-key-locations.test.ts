@@ -123,3 +123,18 @@ describe("an emergency rotation", () => {
     }
   });
 });
+
+describe("an emergency rotation at a module verifier that fetched the JWKS a moment ago", () => {
+  it("refuses the old key's tokens with its next copy of the cut-offs, not only once its JWKS refetch cooldown (30 s) has passed", async () => {
+    const key = (await createApplicationKey("held")) as Key;
+    const old = (await tokenAt("A", key)).token;
+    expect(await check("B cached", old)).toBe("valid"); // it holds the JWKS from now on, for 300 s
+    expect((await registry(env).rotateSigningKeys({ kind: "operator", actor: "cli" }, { emergency: true })).ok).toBe(true);
+    // The cut-offs that name the old kid are signed by the new key, which this verifier has not
+    // seen. A second on (B signs its documents once a second), its next copy of them has it.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await check("B cached", old)).toBe("revoked");
+    const fresh = (await tokenAt("A", key)).token;
+    expect(await check("B cached", fresh)).toBe("valid");
+  });
+});

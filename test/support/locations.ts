@@ -52,13 +52,17 @@ export function adminAt(where: Where, bearer: string, path: string, method: stri
   return where === "A" ? call(path, init) : env.EDGE_TOKEN.fetch(`${ORIGIN}${path}`, init);
 }
 
-/** How a GET with the token fares: "valid", or the failure code (A: its RPC entrypoint; B: the consumer, over RPC or the module). */
-export async function check(where: "A" | "B rpc" | "B module", token: string): Promise<string> {
+/**
+ * How a GET with the token fares: "valid", or the failure code (A: its RPC entrypoint; B: the
+ * consumer, over RPC or the module; "B cached": the module with a consumer's default JWKS cache).
+ */
+export async function check(where: "A" | "B rpc" | "B module" | "B cached", token: string): Promise<string> {
   if (where === "A") {
     const r = await new TokenVerifier(createExecutionContext(), env).verify(token, { method: "GET" });
     return r.valid ? "valid" : r.error;
   }
-  const res = await env.CONSUMER.fetch(`https://consumer.example/${where === "B rpc" ? "rpc" : "module"}/products`, {
+  const way = where === "B rpc" ? "rpc" : where === "B cached" ? "cached" : "module";
+  const res = await env.CONSUMER.fetch(`https://consumer.example/${way}/products`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   return res.status === 200 ? "valid" : (res.headers.get("X-Verify-Error") ?? String(res.status));
