@@ -28,6 +28,8 @@ export interface KeySet {
 interface Held {
   text: string;
   keys: KeySet;
+  /** `keys`, resolved: what a warm request gets back without an async step of its own. */
+  ready: Promise<KeySet>;
   /** epoch ms: reused without reading KV until then. */
   freshUntil: number;
   /** epoch ms: when KV last answered; a copy is used this long at most after, should KV stop answering. */
@@ -47,9 +49,13 @@ const publicKeys = new Map<string, Promise<CryptoKey>>();
 const signers = new Map<string, Promise<Signer>>();
 const verified: VerifiedTokens = new TtlCache(5_000);
 
-export async function signingKeys(env: Env): Promise<KeySet> {
+export function signingKeys(env: Env): Promise<KeySet> {
   const h = held.get(env.REVOCATIONS);
-  if (h && Date.now() < h.freshUntil) return h.keys;
+  if (h && Date.now() < h.freshUntil) return h.ready;
+  return refreshed(env);
+}
+
+async function refreshed(env: Env): Promise<KeySet> {
   let flight = reading.get(env.REVOCATIONS);
   if (!flight) {
     flight = new OneFlight();
@@ -83,12 +89,15 @@ async function refresh(env: Env): Promise<void> {
     h.readAt = now;
     return;
   }
-  held.set(env.REVOCATIONS, { text, keys: await keySetOf(parseSigningKeysDocument(text)), freshUntil, readAt: now });
+  const keys = await keySetOf(parseSigningKeysDocument(text));
+  held.set(env.REVOCATIONS, { text, keys, ready: Promise.resolve(keys), freshUntil, readAt: now });
 }
 
 /** The key that signs now, as this Worker (its KEK) can open it. */
-export async function activeSigner(env: Env): Promise<Signer> {
-  return (await signingKeys(env)).signer(env.SIGNING_KEY_KEK);
+export function activeSigner(env: Env): Promise<Signer> {
+  const h = held.get(env.REVOCATIONS);
+  if (h && Date.now() < h.freshUntil) return h.keys.signer(env.SIGNING_KEY_KEK);
+  return refreshed(env).then((keys) => keys.signer(env.SIGNING_KEY_KEK));
 }
 
 async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
