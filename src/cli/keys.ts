@@ -18,6 +18,7 @@
  *   signing rotate --now      emergency: a new key signs at once, every other key leaves the JWKS
  *                             and every token it signed is revoked
  *   signing audit             every rotation step, oldest first (docs/rotation.md)
+ *   rotate [--now]            the same as signing rotate [--now]
  *
  * Keys live in the registry (the one writer): by default the local one `npm start` serves
  * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
@@ -40,7 +41,8 @@ const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--gr
        npm run keys -- list | delete ID | audit [--key ID]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit
-                                  [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]`;
+                                  [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
+       npm run keys -- rotate [--now] …   (short for signing rotate)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -80,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
     verbose: values.verbose,
     config: values.config,
   };
-  const [command, arg] = positionals;
+  // `rotate [--now]` alone is short for `signing rotate [--now]`: the one rotation an operator reaches for in a hurry.
+  const [command, arg] = positionals[0] === "rotate" ? ["signing", "rotate"] : positionals;
   if (values.help || command === undefined) return usage(0);
 
   switch (command) {

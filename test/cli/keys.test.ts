@@ -214,6 +214,15 @@ describe("npm run keys -- signing (the registry's signing keys)", () => {
       ["cli", "revoke", before[1]],
       ["cli", "create", active.kid],
     ]);
+
+    // `rotate --now` on its own is the same emergency rotation.
+    const short = await keys("rotate", "--now");
+    expect(short.code).toBe(0);
+    const made = (JSON.parse(short.stdout) as { changes: { action: string; kid: string }[] }).changes;
+    expect(made.map((c) => [c.action, c.kid])).toStrictEqual([
+      ["revoke", active.kid],
+      ["create", expect.any(String)],
+    ]);
   });
 
   it("refuses what rotation took before the registry held the keys, and bad arguments, with exit code 2", async () => {
