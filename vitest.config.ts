@@ -1,3 +1,4 @@
+import { generateKeyPairSync, generatePrimeSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
@@ -44,6 +45,64 @@ async function testSigningKeys(): Promise<string> {
   return JSON.stringify({ keys: [{ ...jwk, kid, alg: "EdDSA", use: "sig" }] });
 }
 
+/**
+ * RSA keys a stranger could put in a DPoP proof or a key set, made here because workerd makes
+ * only moduli of a multiple of 8 bits and exponents 3 or 65537 (it imports others): private
+ * JWKs by name, made once per run.
+ */
+let rsaKeys: string | undefined;
+function testRsaKeys(): string {
+  const make = (modulusLength: number, publicExponent = 65537) =>
+    generateKeyPairSync("rsa", { modulusLength, publicExponent }).privateKey.export({ format: "jwk" });
+  rsaKeys ??= JSON.stringify({
+    bits2048: make(2048),
+    bits4096: make(4096),
+    bits2047: make(2047),
+    bits4097: rsaOfBits(4097),
+    e3: make(2048, 3),
+    eLarge: make(2048, 0x7fffffff),
+  });
+  return rsaKeys;
+}
+
+/**
+ * An RSA private JWK whose modulus has exactly `bits` bits and e = 65537, from two primes made
+ * here: OpenSSL rounds an odd modulus length above 4096 down to an even one.
+ */
+function rsaOfBits(bits: number): Record<string, string> {
+  const e = 65537n;
+  const b64 = (x: bigint) =>
+    Buffer.from(x.toString(16).padStart(Math.ceil(x.toString(16).length / 2) * 2, "0"), "hex").toString("base64url");
+  const inverse = (a: bigint, m: bigint) => {
+    let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
+    while (r1 !== 0n) {
+      const q = r0 / r1;
+      [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+    }
+    return ((s0 % m) + m) % m;
+  };
+  const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+  for (;;) {
+    const p = generatePrimeSync(Math.ceil(bits / 2), { bigint: true });
+    const q = generatePrimeSync(Math.floor(bits / 2), { bigint: true });
+    const n = p * q;
+    const phi = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
+    if (n.toString(2).length !== bits || gcd(e, phi) !== 1n) continue;
+    const d = inverse(e, phi);
+    return {
+      kty: "RSA",
+      n: b64(n),
+      e: b64(e),
+      d: b64(d),
+      p: b64(p),
+      q: b64(q),
+      dp: b64(d % (p - 1n)),
+      dq: b64(d % (q - 1n)),
+      qi: b64(inverse(q, p)),
+    };
+  }
+}
+
 /** Workers beside the one under test must be plain JavaScript: bundle them from source. */
 function bundle(entry: string, name: string): string {
   const outfile = `${BUILD}/${name}.mjs`;
@@ -84,6 +143,7 @@ async function workersProject(name: string, files: { include: string[]; exclude:
             SIGNING_KEY_KEK: kek,
             ISSUER,
             RESOURCES,
+            TEST_RSA_KEYS: testRsaKeys(),
             ALLOW_REQUEST_ORIGIN_ISSUER: "false",
             BOOTSTRAP_SECRET_HASH: "",
           },

@@ -119,6 +119,15 @@ export const PUBLIC_MAX_AGE_SECONDS = 300;
 export const MAX_CLIENT_KEYS = 5;
 
 /**
+ * RSA keys from outside (a DPoP proof's header, a key's jwks): an RSA verification costs more
+ * the longer the modulus and the larger the exponent, and a proof is checked for anyone who
+ * sends one. Moduli of 2048 to 4096 bits (NIST SP 800-57's range in use; 4096 verifies in a
+ * few times an Ed25519 signature's cost: docs/benchmark.md) and the exponent 65537 only.
+ */
+export const MIN_RSA_BITS = 2048;
+export const MAX_RSA_BITS = 4096;
+
+/**
  * DPoP proofs (RFC 9449 §4.3), as the token endpoint and every verifier check them. A proof is
  * accepted for `DPOP_PROOF_MAX_AGE_SECONDS` after its `iat` (and `CLOCK_SKEW_SECONDS` before),
  * which is also how long its `jti` must be remembered.

@@ -93,7 +93,7 @@ export const DPOP_FAILURE_DETAIL: Record<DpopFailure | "several" | "reused" | "r
   malformed: "The DPoP proof is not a well-formed JWT.",
   wrong_typ: 'The DPoP proof\'s typ must be "dpop+jwt".',
   alg_not_allowed: "The DPoP proof's alg must be its key's: EdDSA (or Ed25519), ES256 or PS256.",
-  bad_key: "The DPoP proof's jwk must be a public Ed25519, P-256 or RSA (PS256) key.",
+  bad_key: "The DPoP proof's jwk must be a public Ed25519 or P-256 key, or an RSA (PS256) key of 2048 to 4096 bits with e = 65537.",
   bad_signature: "The DPoP proof's signature does not verify with its jwk.",
   wrong_method: "The DPoP proof's htm is not this request's method.",
   wrong_url: "The DPoP proof's htu is not this request's URL without query and fragment.",

@@ -123,12 +123,12 @@ describe("DPoP at the token endpoint", () => {
     [
       "a private key in its jwk",
       async (k) => ({ DPoP: await proof(k, "POST", TOKEN_URL, { header: { jwk: { ...k.jwk, d: "AAAA" } } }) }),
-      "The DPoP proof's jwk must be a public Ed25519, P-256 or RSA (PS256) key.",
+      "The DPoP proof's jwk must be a public Ed25519 or P-256 key, or an RSA (PS256) key of 2048 to 4096 bits with e = 65537.",
     ],
     [
       "no jwk",
       async (k) => ({ DPoP: await proof(k, "POST", TOKEN_URL, { header: { jwk: undefined } }) }),
-      "The DPoP proof's jwk must be a public Ed25519, P-256 or RSA (PS256) key.",
+      "The DPoP proof's jwk must be a public Ed25519 or P-256 key, or an RSA (PS256) key of 2048 to 4096 bits with e = 65537.",
     ],
     [
       "a signature by another key",

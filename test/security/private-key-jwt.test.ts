@@ -57,18 +57,18 @@ describe("keys that hold no secret", () => {
     [
       "a private key",
       { keys: [{ kty: "OKP", crv: "Ed25519", x: "a".repeat(43), d: "b".repeat(43), kid: "1" }] },
-      "private key members are not accepted",
+      'key "1": private key members are not accepted',
     ],
-    ["a symmetric key", { keys: [{ kty: "oct", k: "c2VjcmV0", kid: "1" }] }, "symmetric keys are not accepted"],
+    ["a symmetric key", { keys: [{ kty: "oct", k: "c2VjcmV0", kid: "1" }] }, 'key "1": symmetric keys are not accepted'],
     [
       "an RSA key not named PS256",
       { keys: [{ kty: "RSA", n: "x".repeat(342), e: "AQAB", alg: "RS256", kid: "1" }] },
-      "a key must be Ed25519 (EdDSA), P-256 (ES256) or RSA of 2048 bits or more with alg PS256",
+      'key "1": a key must be Ed25519 (EdDSA), P-256 (ES256) or RSA of 2048 to 4096 bits with alg PS256',
     ],
     [
       "a P-384 key",
       { keys: [{ kty: "EC", crv: "P-384", x: "a", y: "b", kid: "1" }] },
-      "a key must be Ed25519 (EdDSA), P-256 (ES256) or RSA of 2048 bits or more with alg PS256",
+      'key "1": a key must be Ed25519 (EdDSA), P-256 (ES256) or RSA of 2048 to 4096 bits with alg PS256',
     ],
     [
       "a key without kid",
