@@ -49,6 +49,26 @@ export function dpopProof(k: PossessionKeys, method: string, url: string, ath?: 
     .sign(k.dpop);
 }
 
+/** A key a DPoP proof is signed with, and the public JWK its header carries. */
+export interface ProofKey {
+  alg: "EdDSA" | "PS256";
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+/** `n` implicit token requests for `clientId`, each with a fresh DPoP proof signed with `key`. */
+export function implicitDpopRequests(n: number, key: ProofKey, clientId: string, tokenUrl: string): Promise<Fresh[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const dpop = await new SignJWT({ jti: crypto.randomUUID(), htm: "POST", htu: tokenUrl, iat: now() })
+        .setProtectedHeader({ alg: key.alg, typ: "dpop+jwt", jwk: key.jwk })
+        .sign(key.privateKey);
+      const body = new URLSearchParams({ grant_type: "implicit", client_id: clientId }).toString();
+      return { body, headers: { "content-type": "application/x-www-form-urlencoded", dpop } };
+    }),
+  );
+}
+
 /** `n` token requests: a fresh assertion and a fresh proof each. */
 export async function issuanceRequests(n: number, k: PossessionKeys, clientId: string, issuer: string, tokenUrl: string): Promise<Fresh[]> {
   return Promise.all(

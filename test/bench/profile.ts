@@ -22,11 +22,20 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build, type Plugin } from "esbuild";
+import { exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import { hashSecret } from "../../src/store/application-keys.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
-import { bearerRequests, type Fresh, issuanceRequests, possessionKeys, verificationRequests } from "./fresh-requests.ts";
+import {
+  bearerRequests,
+  type Fresh,
+  implicitDpopRequests,
+  issuanceRequests,
+  type ProofKey,
+  possessionKeys,
+  verificationRequests,
+} from "./fresh-requests.ts";
 import { createApplicationKey, createMachineKey, EDGE_TOKEN_OBJECTS, newSigningKeys, QUOTA, RUN_KEK, statusListOf } from "./workers.ts";
 
 const { values } = parseArgs({
@@ -148,6 +157,13 @@ const VARIANTS: Variant[] = [
     scenario: "verify_dpop",
   },
 ];
+
+/** A DPoP key as a client holds it: Ed25519, or RSA with e = 65537 (4096 bits, the largest this service takes, unless told). */
+async function proofKey(alg: "EdDSA" | "PS256", modulusLength = 4096): Promise<ProofKey> {
+  const { privateKey, publicKey } = alg === "EdDSA" ? await generateKeyPair("Ed25519") : await generateKeyPair("PS256", { modulusLength });
+  const { kty, crv, x, n, e } = await exportJWK(publicKey);
+  return { alg, privateKey, jwk: alg === "EdDSA" ? { kty, crv, x } : { kty, n, e, alg: "PS256" } };
+}
 
 function takeAway(v: Variant | undefined): Plugin {
   return {
@@ -392,6 +408,15 @@ async function main() {
       await measure("pkjwt_dpop", await issuance("edge-token", "/oauth/access_token", machine.client_id));
       await measure("floor_verify_dpop", await boundGet("floor_verify_dpop"));
       await measure("verify_dpop", await boundGet("consumer"));
+      // One DPoP proof checked at the token endpoint, with an Ed25519 key and with the largest RSA key taken (4096 bits).
+      for (const [name, key] of [
+        ["implicit_dpop_eddsa", await proofKey("EdDSA")],
+        ["implicit_dpop_rsa2048", await proofKey("PS256", 2048)],
+        ["implicit_dpop_rsa4096", await proofKey("PS256", 4096)],
+      ] as const) {
+        const u = await url("edge-token", "/oauth/access_token");
+        await measure(name, await pooled(u, "POST", (n) => implicitDpopRequests(n, key, record.client_id, u)));
+      }
       for (const v of variants) {
         if (v.scenario === "pkjwt_dpop") await measure(v.name, await issuance(v.name, "/oauth/access_token", machine.client_id));
         else if (v.scenario === "verify_dpop") await measure(v.name, await boundGet(v.name));
