@@ -143,7 +143,7 @@ describe("npm run keys (local KV)", () => {
     await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "m1", d: "private" }] }));
     const refused = await keys("create", "--name", "x", "--auth-method", "private_key_jwt", "--jwks", jwksFile);
     expect([refused.code, refused.stdout]).toStrictEqual([2, ""]);
-    expect(refused.stderr).toContain("--jwks is not a usable key set: private key members are not accepted");
+    expect(refused.stderr).toContain('--jwks is not a usable key set: key "m1": private key members are not accepted');
     const none = await keys("create", "--name", "x", "--auth-method", "private_key_jwt");
     expect([none.code, none.stderr]).toStrictEqual([2, expect.stringContaining("--auth-method private_key_jwt needs --jwks FILE")]);
   });
