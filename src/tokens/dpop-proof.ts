@@ -52,7 +52,10 @@ export async function checkDpopProof(proof: string, expect: ProofExpectations): 
     return "malformed";
   }
   if (header.typ !== "dpop+jwt") return "wrong_typ";
-  const key = clientJwk(header.jwk);
+  // RFC 9449's jwk need not name its alg (oauth4webapi's does not): an RSA key in a PS256 proof
+  // is one for PS256, the one RSA algorithm taken. A registered key must still name it.
+  const rsaUnnamed = header.alg === "PS256" && header.jwk?.kty === "RSA" && header.jwk.alg === undefined;
+  const key = clientJwk(rsaUnnamed ? { ...header.jwk, alg: "PS256" } : header.jwk);
   if (typeof key === "string") return "bad_key";
   const algorithms = jwsAlgorithmsFor(key.alg);
   if (!algorithms.includes(header.alg as string)) return "alg_not_allowed";

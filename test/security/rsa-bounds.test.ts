@@ -99,6 +99,31 @@ describe("an RSA key in a DPoP proof at the token endpoint", () => {
   }
 });
 
+describe("an RSA key in a DPoP proof that does not name its alg (as oauth4webapi sends it)", () => {
+  it("is taken as PS256 when the proof is PS256, within the same bounds; in an RS256 proof it is refused", async () => {
+    const c = await createApplicationKey();
+    for (const [name, status] of [
+      ["bits4096", 200],
+      ["bits4097", 400],
+    ] as const) {
+      const k = await rsaKey(name);
+      const jwk = { kty: "RSA", n: k.jwk.n, e: k.jwk.e };
+      const res = await post(
+        TOKEN,
+        { grant_type: "implicit", client_id: c.client_id },
+        { DPoP: await proof(k, "POST", `${ORIGIN}${TOKEN}`, { header: { jwk } }) },
+      );
+      expect([name, res.status]).toStrictEqual([name, status]);
+    }
+    const k = await rsaKey("bits2048");
+    const rs256 = await new SignJWT({ jti: crypto.randomUUID(), htm: "POST", htu: `${ORIGIN}${TOKEN}`, iat: Math.floor(Date.now() / 1000) })
+      .setProtectedHeader({ alg: "RS256", typ: "dpop+jwt", jwk: { kty: "RSA", n: k.jwk.n, e: k.jwk.e } } as never)
+      .sign((await importJWK({ ...(JSON.parse(env.TEST_RSA_KEYS) as Record<string, JWK>).bits2048, alg: "RS256" }, "RS256")) as CryptoKey);
+    const refused = await post(TOKEN, { grant_type: "implicit", client_id: c.client_id }, { DPoP: rs256 });
+    expect([refused.status, await refused.json()]).toStrictEqual([400, BAD_KEY]);
+  });
+});
+
 describe("an RSA key in a DPoP proof at a verifier", () => {
   /** A token bound to the key's thumbprint, as one issued before this bound would be. */
   const boundTo = async (k: ClientKey) => signWith({ cnf: { jkt: await jktOf(k) }, scope: "read" });
