@@ -1,6 +1,7 @@
 import { type IRequest, IttyRouter } from "itty-router";
 import { type Env, settings } from "./config/settings.ts";
 import { listAuditEntries } from "./handlers/application-key-audit.ts";
+import { getApplicationKeyUsage } from "./handlers/application-key-usage.ts";
 import {
   createApplicationKey,
   deleteApplicationKey,
@@ -39,6 +40,7 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/v2/application-keys", { GET: listApplicationKeys, POST: createApplicationKey }],
   ["/v2/application-keys/audit", { GET: listAuditEntries }],
   ["/v2/application-keys/:id", { GET: getApplicationKey, PUT: updateApplicationKey, DELETE: deleteApplicationKey }],
+  ["/v2/application-keys/:id/usage", { GET: getApplicationKeyUsage }],
   ["/v2/signing-keys", { GET: listSigningKeys }],
   ["/v2/signing-keys/rotate", { POST: rotateSigningKeys }],
   ["/v2/signing-keys/audit", { GET: listSigningKeyEvents }],

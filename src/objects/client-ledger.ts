@@ -89,6 +89,17 @@ export class ClientLedger extends DurableObject<Env> {
     });
   }
 
+  /**
+   * The current UTC hour's and day's counts: tokens granted in leases, issued or still held by
+   * an isolate (at most MAX_LEASE − 1 each) and never more than the quota allows. Reads only.
+   */
+  usage(): { hour: { start: number; used: number }; day: { start: number; used: number } } {
+    const now = Date.now();
+    const hour = now - (now % HOUR);
+    const day = now - (now % DAY);
+    return { hour: { start: hour, used: this.#used("hour", hour) }, day: { start: day, used: this.#used("day", day) } };
+  }
+
   #quota(offered: TokenQuota, version: number): TokenQuota {
     const known = this.#sql.exec<{ version: number; quota: string }>("SELECT version, quota FROM quota WHERE id = 1").toArray()[0];
     if (known && known.version > version) return JSON.parse(known.quota) as TokenQuota;

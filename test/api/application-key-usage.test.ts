@@ -1,0 +1,86 @@
+import { describe, expect, it, vi } from "vitest";
+import { call, createAdmin, createApplicationKey, error, tokenFor } from "../support/helpers.ts";
+
+/**
+ * GET /v2/application-keys/:id/usage: a key's use of its token_quota in the current UTC hour
+ * and day, as its ledger counts it across all locations, for key managers (application_keys).
+ */
+const KEYS = "/v2/application-keys";
+const get = (path: string, bearer?: string) => call(path, bearer === undefined ? {} : { headers: { Authorization: `Bearer ${bearer}` } });
+
+describe("GET /v2/application-keys/:id/usage", () => {
+  it("counts the tokens issued against each window's limit, with when the window started and starts over", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2026, 11, 3, 14, 20, 5));
+    try {
+      const admin = await tokenFor(await createAdmin());
+      // A quota of 5 an hour is leased one token at a time (a hundredth of what is left, at least one): the count is exact.
+      const key = await createApplicationKey("metered", { token_quota: { per_hour: 5, per_day: 50 } });
+      for (let i = 0; i < 3; i++) await tokenFor(key);
+      const res = await get(`${KEYS}/${key.id}/usage`, admin);
+      expect([res.status, res.headers.get("Cache-Control")]).toStrictEqual([200, "no-store"]);
+      expect(await res.json()).toStrictEqual({
+        data: {
+          id: key.id,
+          type: "token_usage",
+          client_id: key.client_id,
+          token_quota: { per_hour: 5, per_day: 50 },
+          hour: { used: 3, limit: 5, starts_at: "2026-12-03T14:00:00.000Z", resets_at: "2026-12-03T15:00:00.000Z" },
+          day: { used: 3, limit: 50, starts_at: "2026-12-03T00:00:00.000Z", resets_at: "2026-12-04T00:00:00.000Z" },
+        },
+      });
+      // Reading it reserves nothing: the rest of the hour's quota is still there, then spent.
+      for (let i = 0; i < 2; i++) await tokenFor(key);
+      const spent = await call("/oauth/access_token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: key.client_id,
+          client_secret: key.client_secret,
+        }).toString(),
+      });
+      expect(spent.status).toBe(429);
+      const after = (await (await get(`${KEYS}/${key.id}/usage`, admin)).json()) as {
+        data: { hour: { used: number }; day: { used: number } };
+      };
+      expect([after.data.hour.used, after.data.day.used]).toStrictEqual([5, 5]);
+      // The next hour starts over; the day goes on counting.
+      vi.setSystemTime(Date.UTC(2026, 11, 3, 15, 0, 1));
+      const next = (await (await get(`${KEYS}/${key.id}/usage`, admin)).json()) as { data: Record<string, unknown> };
+      expect([next.data.hour, next.data.day]).toStrictEqual([
+        { used: 0, limit: 5, starts_at: "2026-12-03T15:00:00.000Z", resets_at: "2026-12-03T16:00:00.000Z" },
+        { used: 5, limit: 50, starts_at: "2026-12-03T00:00:00.000Z", resets_at: "2026-12-04T00:00:00.000Z" },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a key with only a daily quota has only the day; a key without one is counted nowhere", async () => {
+    const admin = await tokenFor(await createAdmin());
+    const daily = await createApplicationKey("daily", { token_quota: { per_day: 1000 } });
+    const body = (await (await get(`${KEYS}/${daily.id}/usage`, admin)).json()) as { data: Record<string, unknown> };
+    expect(Object.keys(body.data).sort()).toStrictEqual(["client_id", "day", "id", "token_quota", "type"]);
+    const free = await createApplicationKey("free");
+    expect(await (await get(`${KEYS}/${free.id}/usage`, admin)).json()).toStrictEqual({
+      data: { id: free.id, type: "token_usage", client_id: free.client_id, token_quota: null },
+    });
+  });
+
+  it("needs a token for the admin API holding application_keys; an unknown id is 404", async () => {
+    const key = await createApplicationKey("metered", { token_quota: { per_hour: 10 } });
+    const none = await get(`${KEYS}/${key.id}/usage`);
+    expect([none.status, await none.json()]).toStrictEqual([
+      401,
+      error(401, "Unauthorized", "invalid_token", "An access token is required."),
+    ]);
+    const api = await get(`${KEYS}/${key.id}/usage`, await tokenFor(key));
+    expect([api.status, await api.json()]).toStrictEqual([
+      403,
+      error(403, "Forbidden", "insufficient_scope", "Managing application keys needs a token with the application_keys scope."),
+    ]);
+    const unknown = await get(`${KEYS}/01a2aaaa-0000-7000-8000-000000000000/usage`, await tokenFor(await createAdmin()));
+    expect(unknown.status).toBe(404);
+  });
+});
