@@ -9,6 +9,7 @@ import {
   listApplicationKeys,
   updateApplicationKey,
 } from "./handlers/application-keys.ts";
+import { getConsole, getConsoleScript, getConsoleStyle } from "./handlers/console.ts";
 import { getCutoffs } from "./handlers/cutoffs.ts";
 import { getDoc, getOpenApi, getReadme } from "./handlers/documents.ts";
 import { introspectToken } from "./handlers/introspect.ts";
@@ -50,6 +51,9 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/.well-known/jwks.json", { GET: getJwks }],
   ["/.well-known/oauth-authorization-server", { GET: getMetadata }],
   ["/openapi.json", { GET: getOpenApi }],
+  ["/console", { GET: getConsole }],
+  ["/console/console.css", { GET: getConsoleStyle }],
+  ["/console/console.js", { GET: getConsoleScript }],
   ["/README.md", { GET: getReadme }],
   ["/docs/:name", { GET: getDoc }],
   ["/", { GET: getRoot }],

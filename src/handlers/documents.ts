@@ -2,6 +2,7 @@ import api from "../../docs/api.md";
 import architecture from "../../docs/architecture.md";
 import benchmark from "../../docs/benchmark.md";
 import cli from "../../docs/cli.md";
+import consoleDoc from "../../docs/console.md";
 import permissions from "../../docs/permissions.md";
 import rotation from "../../docs/rotation.md";
 import security from "../../docs/security.md";
@@ -48,6 +49,7 @@ const DOCS: Record<string, string> = {
   "architecture.md": architecture,
   "benchmark.md": benchmark,
   "cli.md": cli,
+  "console.md": consoleDoc,
   "permissions.md": permissions,
   "rotation.md": rotation,
   "security.md": security,

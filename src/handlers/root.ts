@@ -15,6 +15,7 @@ export async function getRoot(request: Request, env: Env): Promise<Response> {
     jwks: `${issuer}/.well-known/jwks.json`,
     openapi: `${issuer}/openapi.json`,
     readme: `${issuer}/README.md`,
+    console: `${issuer}/console`,
   };
   const vary = { Vary: "Accept", ...PUBLIC_CACHE };
   if (!(request.headers.get("Accept") ?? "").includes("text/html")) {
@@ -54,6 +55,7 @@ function page(issuer: string, links: Record<string, string>): string {
 <li>${a(links.jwks!, "Public signing keys")} (JWKS)</li>
 <li>${a(links.openapi!, "OpenAPI 3.1 description")} of the API</li>
 <li>${a(links.readme!, "README")}: running, verifying tokens, permissions, deploying</li>
+<li>${a(links.console!, "Operator's console")}: application keys, their audit trail and quota use</li>
 </ul>
 <p>Tokens: <code>POST ${escapeHtml(links.token_endpoint!)}</code></p>
 </body></html>

@@ -7,6 +7,7 @@ const LINKS = {
   jwks: `${ORIGIN}/.well-known/jwks.json`,
   openapi: `${ORIGIN}/openapi.json`,
   readme: `${ORIGIN}/README.md`,
+  console: `${ORIGIN}/console`,
 };
 
 describe("GET /", () => {
@@ -26,7 +27,7 @@ describe("GET /", () => {
     expect(csp).toContain(`'sha256-${btoa(String.fromCharCode(...digest))}'`);
     expect(html).not.toMatch(/<script|src=|@import|url\(/);
     expect(html).toContain(`<code>${ORIGIN}</code>`);
-    for (const href of [LINKS.metadata, LINKS.jwks, LINKS.openapi, LINKS.readme]) expect(html).toContain(`href="${href}"`);
+    for (const href of [LINKS.metadata, LINKS.jwks, LINKS.openapi, LINKS.readme, LINKS.console]) expect(html).toContain(`href="${href}"`);
   });
 
   it("answers anything else with a JSON index of the same links", async () => {

@@ -19,7 +19,7 @@ const LAYERS = [
   ["config"],
   ["oauth"],
   ["http"],
-  ["lib"],
+  ["console", "lib"],
 ];
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
 
