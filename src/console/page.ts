@@ -136,6 +136,9 @@ export const CONSOLE_HTML = `<!doctype html>
   <button type="button" id="detail-close">Back to the list</button>
   <h3>This key's audit trail</h3>
   <ol id="key-audit" class="audit"></ol>
+  <nav class="pager" aria-label="This key's audit pages">
+    <button type="button" id="key-audit-newer">Newer</button> <span id="key-audit-page"></span> <button type="button" id="key-audit-older">Older</button>
+  </nav>
 </section>
 
 

@@ -10,7 +10,6 @@ const PAGE = 10;
 const NEEDED = "application_keys";
 let session = null;
 let keysPage = 0;
-let auditPage = 0;
 let current = null;
 let busy = 0;
 
@@ -123,7 +122,7 @@ $("signin-form").addEventListener("submit", async (event) => {
   $("who-text").textContent = "Signed in as " + id + ", until " + day(new Date(claims.exp * 1000).toISOString());
   applyRights();
   keysPage = 0;
-  auditPage = 0;
+  deploymentAudit.reset();
   await Promise.all([loadKeys(), loadAudit(), loadScopes()]);
   $("keys-title").focus();
 });
@@ -357,7 +356,7 @@ async function openKey(id) {
   $("detail").hidden = false;
   $("detail-title").setAttribute("tabindex", "-1");
   $("detail-title").focus();
-  await Promise.all([loadUsage(k), loadKeyAudit(k)]);
+  await Promise.all([loadUsage(k), keyAudit.load(k.id)]);
 }
 
 async function loadUsage(k) {
@@ -396,15 +395,6 @@ function auditItem(e) {
   const time = el("time", day(e.at), { datetime: e.at });
   li.append(time, document.createTextNode(" · " + e.actor + " · " + e.action + " · key " + e.key_id + (change(e) ? " · " + change(e) : "")));
   return li;
-}
-
-async function loadKeyAudit(k) {
-  try {
-    const page = await api("/v2/application-keys/audit?filter[key_id]=" + encodeURIComponent(k.id) + "&page[limit]=100");
-    $("key-audit").replaceChildren(...page.data.slice().reverse().map(auditItem));
-  } catch (error) {
-    $("key-audit").replaceChildren(el("li", error.message));
-  }
 }
 
 $("rename-form").addEventListener("submit", async (event) => {
@@ -455,33 +445,53 @@ $("detail-close").addEventListener("click", () => {
   $("keys-title").focus();
 });
 
-// The deployment's audit trail, newest first
+// Audit trails, newest first: the deployment's, and the open key's (the API pages oldest first)
 
-async function loadAudit() {
-  try {
-    const head = await api("/v2/application-keys/audit?page[limit]=1");
-    const total = head.meta.results.total;
-    const end = total - auditPage * PAGE;
-    const start = Math.max(0, end - PAGE);
-    const entries = end > 0 ? (await api("/v2/application-keys/audit?page[limit]=" + (end - start) + "&page[offset]=" + start)).data : [];
-    $("audit-rows").replaceChildren(...(entries.length ? entries.slice().reverse().map(auditItem) : [el("li", "Nothing yet.")]));
-    const pages = Math.max(1, Math.ceil(total / PAGE));
-    $("audit-page").textContent = "Page " + (auditPage + 1) + " of " + pages + " (" + total + " entries)";
-    $("audit-newer").disabled = auditPage === 0;
-    $("audit-older").disabled = auditPage + 1 >= pages;
-  } catch (error) {
-    $("audit-rows").replaceChildren(el("li", error.message));
-    $("audit-page").textContent = "";
+function auditTrail(listId, newerId, olderId, pageId) {
+  let page = 0;
+  let keyId = "";
+  async function load() {
+    const base = "/v2/application-keys/audit?" + (keyId ? "filter[key_id]=" + encodeURIComponent(keyId) + "&" : "");
+    try {
+      const head = await api(base + "page[limit]=1");
+      const total = head.meta.results.total;
+      const end = total - page * PAGE;
+      const start = Math.max(0, end - PAGE);
+      const entries = end > 0 ? (await api(base + "page[limit]=" + (end - start) + "&page[offset]=" + start)).data : [];
+      $(listId).replaceChildren(...(entries.length ? entries.slice().reverse().map(auditItem) : [el("li", "Nothing yet.")]));
+      const pages = Math.max(1, Math.ceil(total / PAGE));
+      $(pageId).textContent = "Page " + (page + 1) + " of " + pages + " (" + total + " entries)";
+      $(newerId).disabled = page === 0;
+      $(olderId).disabled = page + 1 >= pages;
+    } catch (error) {
+      $(listId).replaceChildren(el("li", error.message));
+      $(pageId).textContent = "";
+    }
   }
+  $(newerId).addEventListener("click", () => {
+    page = Math.max(0, page - 1);
+    load();
+  });
+  $(olderId).addEventListener("click", () => {
+    page++;
+    load();
+  });
+  return {
+    load(forKey) {
+      if (forKey !== undefined && forKey !== keyId) {
+        keyId = forKey;
+        page = 0;
+      }
+      return load();
+    },
+    reset() {
+      page = 0;
+    },
+  };
 }
-$("audit-newer").addEventListener("click", () => {
-  auditPage = Math.max(0, auditPage - 1);
-  loadAudit();
-});
-$("audit-older").addEventListener("click", () => {
-  auditPage++;
-  loadAudit();
-});
+const deploymentAudit = auditTrail("audit-rows", "audit-newer", "audit-older", "audit-page");
+const keyAudit = auditTrail("key-audit", "key-audit-newer", "key-audit-older", "key-audit-page");
+const loadAudit = () => deploymentAudit.load();
 
 for (const id of ["keys-title", "audit-title"]) $(id).setAttribute("tabindex", "-1");
 $("signin").hidden = false;

@@ -8,6 +8,7 @@
  * at 360 px and 1280 px go into docs/ (docs/console.md shows them). Exits 1 on any difference.
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { unstable_readConfig } from "wrangler";
@@ -83,7 +84,11 @@ async function main(): Promise<number> {
     for (const name of ["Storefront", "Billing job", "Partner feed"]) {
       await createApplicationKey(mf, { name, scope: "read", grant_types: name === "Storefront" ? ["implicit"] : ["client_credentials"] });
     }
+    // The keys the list shows, kept up to date as the run makes and deletes keys.
+    const listed = ["Billing job", "Partner feed", "Storefront", "operator", "reporting job"];
     mkdirSync("docs", { recursive: true });
+    const { publicKey } = await generateKeyPair("Ed25519");
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "billing-1", alg: "EdDSA" }] };
     console.log(`Chromium ${browser.version()}, console ${origin}/console`);
 
     for (const [size, viewport] of Object.entries(WIDTHS)) {
@@ -104,13 +109,11 @@ async function main(): Promise<number> {
       await page.keyboard.press("Enter");
       await page.waitForSelector("#key-rows tr td:has-text('operator')");
       await page.screenshot({ path: `docs/console-list-${size}.png`, fullPage: false });
-      expectEqual(`${size}: the list`, await page.$$eval("#key-rows tr td:first-child", (tds) => tds.map((t) => t.textContent).sort()), [
-        "Billing job",
-        "Partner feed",
-        "Storefront",
-        "operator",
-        "reporting job",
-      ]);
+      expectEqual(
+        `${size}: the list`,
+        await page.$$eval("#key-rows tr td:first-child", (tds) => tds.map((t) => t.textContent).sort()),
+        [...listed].sort(),
+      );
 
       await page.evaluate((x) => {
         (window as unknown as { __step: string }).__step = x;
@@ -123,7 +126,7 @@ async function main(): Promise<number> {
         "reporting job",
       ]);
       await page.fill("#search", "");
-      await page.waitForFunction(() => document.querySelectorAll("#key-rows tr").length === 5);
+      await page.waitForFunction((n) => document.querySelectorAll("#key-rows tr").length === n, listed.length);
 
       await page.evaluate((x) => {
         (window as unknown as { __step: string }).__step = x;
@@ -234,6 +237,25 @@ async function main(): Promise<number> {
         `${size}: the deployment's audit trail, newest first`,
         await page.$$eval("#audit-rows li", (l) => l.slice(0, 3).map((x) => x.textContent!.split(" · ")[2])),
         ["delete", "update", "create"],
+      );
+
+      // A key that holds no secret: its public keys uploaded as a file (or pasted), no secret shown.
+      await page.click("#new-key");
+      await page.fill("#c-name", `Billing machine ${size}`);
+      await page.selectOption("#c-auth", "private_key_jwt");
+      await page.setInputFiles("#c-jwks-file", {
+        name: "billing.jwks.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(jwks)),
+      });
+      await page.waitForFunction(() => (document.getElementById("c-jwks") as HTMLTextAreaElement).value.includes("Ed25519"));
+      await page.click("#create-form button[type=submit]");
+      await page.waitForSelector(`#key-rows td:has-text("Billing machine ${size}")`);
+      listed.push(`Billing machine ${size}`);
+      expectEqual(
+        `${size}: a private_key_jwt key`,
+        [await page.textContent("#status"), await page.isVisible("#secret-dialog")],
+        [`Created Billing machine ${size}: it holds no secret, and proves itself with its keys.`, false],
       );
 
       await page.evaluate((x) => {
