@@ -95,6 +95,8 @@ async function main(): Promise<number> {
       const context = await browser.newContext({ viewport });
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
       const page = await context.newPage();
+      // The page's clock runs as the real one until the run moves it past the token's expiry.
+      await page.clock.install();
       await page.addInitScript(WATCH);
       const errors: string[] = [];
       page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -286,6 +288,15 @@ async function main(): Promise<number> {
           "This token's scope is “read write”: seeing and changing application keys needs application_keys. The controls below are disabled.",
           "Managing application keys needs a token with the application_keys scope.",
         ],
+      );
+
+      // The token expires: the page signs out by itself, and says why.
+      await page.clock.fastForward("02:00:00");
+      await page.waitForSelector("#signin:not([hidden])");
+      expectEqual(
+        `${size}: signed out at the token's expiry`,
+        [await page.textContent("#signin-error"), await page.isHidden("#app")],
+        ["Your token expired: sign in again.", true],
       );
 
       expectEqual(`${size}: CSP violations`, await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations), []);
