@@ -51,7 +51,7 @@ export const CONSOLE_HTML = `<!doctype html>
   </table>
   </div>
   <nav class="pager" aria-label="Key pages">
-    <button type="button" id="keys-prev">Previous</button> <span id="keys-page"></span> <button type="button" id="keys-next">Next</button>
+    <button type="button" id="keys-prev" disabled>Previous</button> <span id="keys-page"></span> <button type="button" id="keys-next" disabled>Next</button>
   </nav>
 </section>
 
@@ -59,7 +59,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <h2 id="audit-title">Audit trail</h2>
   <ol id="audit-rows" class="audit"></ol>
   <nav class="pager" aria-label="Audit pages">
-    <button type="button" id="audit-newer">Newer</button> <span id="audit-page"></span> <button type="button" id="audit-older">Older</button>
+    <button type="button" id="audit-newer" disabled>Newer</button> <span id="audit-page"></span> <button type="button" id="audit-older" disabled>Older</button>
   </nav>
 </section>
 
@@ -137,7 +137,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <h3>This key's audit trail</h3>
   <ol id="key-audit" class="audit"></ol>
   <nav class="pager" aria-label="This key's audit pages">
-    <button type="button" id="key-audit-newer">Newer</button> <span id="key-audit-page"></span> <button type="button" id="key-audit-older">Older</button>
+    <button type="button" id="key-audit-newer" disabled>Newer</button> <span id="key-audit-page"></span> <button type="button" id="key-audit-older" disabled>Older</button>
   </nav>
 </section>
 
