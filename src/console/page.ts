@@ -18,7 +18,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <h1>edge-token console</h1>
   <div id="who" hidden><span id="who-text"></span> <button type="button" id="sign-out">Sign out</button></div>
 </header>
-<p id="status" role="status" aria-live="polite" class="status"></p>
+<p class="status"><span id="busy" class="busy" aria-hidden="true">Working…</span><span id="status" role="status" aria-live="polite"></span></p>
 <noscript><p class="notice">The console needs JavaScript: it signs in and calls the admin API from this page. Without it, use <code>npm run keys</code> or the API (<a href="/docs/api.md">docs/api.md</a>).</p></noscript>
 <main>
 <section id="signin" aria-labelledby="signin-title" hidden>
@@ -182,9 +182,10 @@ fieldset{border:1px solid var(--line);margin:.75rem 0;max-width:36rem}
 .notice{background:#fff8e1;border:1px solid #f0c36d;padding:.5rem .75rem}
 .warning{background:#fdecea;border:1px solid var(--danger);padding:.5rem .75rem}
 .status{min-height:1.5em;color:var(--muted);margin:.5rem 0}
-.status[data-busy]::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.4em;border:2px solid var(--muted);border-right-color:transparent;border-radius:50%;animation:spin 1s linear infinite;vertical-align:-.1em}
+.busy{visibility:hidden;margin-right:.75rem}.busy[data-busy]{visibility:visible}
+.busy::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.4em;border:2px solid var(--muted);border-right-color:transparent;border-radius:50%;animation:spin 1s linear infinite;vertical-align:-.1em}
 @keyframes spin{to{transform:rotate(360deg)}}
-@media (prefers-reduced-motion:reduce){.status[data-busy]::before{animation:none}}
+@media (prefers-reduced-motion:reduce){.busy::before{animation:none}}
 .toolbar{display:flex;flex-wrap:wrap;align-items:end;gap:.5rem 1rem}.toolbar label{width:100%}.toolbar input{flex:1 1 14rem}
 .table-wrap{overflow:auto;height:24rem;margin-top:.5rem;border:1px solid var(--line)}
 thead th{position:sticky;top:0;background:var(--bg)}

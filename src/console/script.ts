@@ -24,20 +24,24 @@ class ApiError extends Error {
   }
 }
 
+/** What the last action did, for everyone (an ARIA live region); requests in flight show beside it. */
 function setStatus(text) {
   $("status").textContent = text;
-  if (busy > 0) $("status").setAttribute("data-busy", "");
-  else $("status").removeAttribute("data-busy");
+}
+
+function showBusy() {
+  if (busy > 0) $("busy").setAttribute("data-busy", "");
+  else $("busy").removeAttribute("data-busy");
 }
 
 async function request(path, init) {
   busy++;
-  setStatus("Working…");
+  showBusy();
   try {
     return await fetch(path, init);
   } finally {
     busy--;
-    setStatus(busy > 0 ? "Working…" : "");
+    showBusy();
   }
 }
 

@@ -253,6 +253,7 @@ async function main(): Promise<number> {
       await page.waitForFunction(() => (document.getElementById("c-jwks") as HTMLTextAreaElement).value.includes("Ed25519"));
       await page.click("#create-form button[type=submit]");
       await page.waitForSelector(`#key-rows td:has-text("Billing machine ${size}")`);
+      await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Created"));
       listed.push(`Billing machine ${size}`);
       expectEqual(
         `${size}: a private_key_jwt key`,
@@ -280,6 +281,7 @@ async function main(): Promise<number> {
       await page.fill("#signin-secret", reader.client_secret);
       await page.press("#signin-secret", "Enter");
       await page.waitForSelector("#rights:not([hidden])");
+      await page.waitForFunction(() => document.getElementById("key-rows")!.textContent!.includes("application_keys scope"));
       expectEqual(
         `${size}: a token without application_keys`,
         [await page.isDisabled("#new-key"), await page.textContent("#rights"), await page.textContent("#key-rows")],
