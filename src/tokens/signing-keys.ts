@@ -39,14 +39,13 @@ interface Held {
 /**
  * The signing keys as this isolate holds them: the registry's KV copy (its document), read once
  * per CLIENT_CACHE_SECONDS, one read at a time. Public keys are imported once per kid and the
- * active private key opened once per sealed form, so a rotation costs an isolate one import of
+ * active private key opened once per document, so a rotation costs an isolate one import of
  * the new key and a warm token request nothing. Held per KV namespace binding (the one the
  * document is read from), which lives as long as the isolate.
  */
 const held = new WeakMap<object, Held>();
 const reading = new WeakMap<object, OneFlight>();
 const publicKeys = new Map<string, Promise<CryptoKey>>();
-const signers = new Map<string, Promise<Signer>>();
 const verified: VerifiedTokens = new TtlCache(5_000);
 
 export function signingKeys(env: Env): Promise<KeySet> {
@@ -115,8 +114,8 @@ async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
   const active = doc.keys.find((k) => k.state === "active")!;
   const alg = algorithmOf({ ...active.jwk, alg: active.alg });
   const set = { keys: jwks };
-  // The signer this key set opened last, for the KEK it was asked with: a warm token request
-  // compares one string, not a lookup keyed by the sealed key.
+  // The active key, opened once per key set for the KEK it was asked with (one KEK in a
+  // deployment): a warm token request compares one string. A new document opens it anew.
   let opened: { kekSecret: string | undefined; signer: Promise<Signer> } | undefined;
   return {
     verifiers,
@@ -125,7 +124,7 @@ async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
     verified,
     signer(kekSecret) {
       if (opened === undefined || opened.kekSecret !== kekSecret) {
-        opened = { kekSecret, signer: signerOf(kekSecret, doc.kek, active.kid, alg, active.sealed) };
+        opened = { kekSecret, signer: openSigner(kekSecret, doc.kek, active, alg) };
       }
       return opened.signer;
     },
@@ -144,34 +143,17 @@ function publicKey(jwk: PublicJwk): Promise<CryptoKey> {
 }
 
 /**
- * The active key opened with this Worker's KEK, once per sealed form: a failure (the KEK is not
- * the one the keys were sealed with) is found once, and every request that needs a signature
- * then fails fast with the same SigningUnavailableError, its reason on the request's log line.
+ * The active key opened with this Worker's KEK. A failure (the KEK is not the one the keys were
+ * sealed with) is found once per key set: every request that needs a signature then fails fast
+ * with the same SigningUnavailableError, its reason on the request's log line.
  */
-function signerOf(
-  kekSecret: string | undefined,
-  kek: string,
-  kid: string,
-  alg: Algorithm | undefined,
-  sealed: string | undefined,
-): Promise<Signer> {
-  const id = `${kid} ${sealed ?? ""} ${kekSecret ?? ""}`;
-  let signer = signers.get(id);
-  if (!signer) {
-    signer = openSigner(kekSecret, kek, kid, alg, sealed);
-    if (signers.size > 16) signers.clear();
-    signers.set(id, signer);
-  }
-  return signer;
-}
-
 async function openSigner(
   kekSecret: string | undefined,
   kek: string,
-  kid: string,
+  active: { kid: string; sealed?: string | undefined },
   alg: Algorithm | undefined,
-  sealed: string | undefined,
 ): Promise<Signer> {
+  const { kid, sealed } = active;
   const own = await kekOf(kekSecret);
   if (own.fingerprint !== kek) {
     throw new SigningUnavailableError(
