@@ -179,21 +179,32 @@ export function auditPage(
   offset: number,
 ): { entries: AuditRecord[]; total: number } {
   const where = keyId === undefined ? "" : "WHERE key_id = ?";
-  const args = keyId === undefined ? [] : [keyId];
-  const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`, ...args).one().n;
-  const rows = sql.exec<RawAudit>(`SELECT * FROM audit_log ${where} ORDER BY seq LIMIT ? OFFSET ?`, ...args, limit, offset).toArray();
-  return {
-    total,
-    entries: rows.map((r) => ({
-      seq: r.seq,
-      at: new Date(r.at_ms).toISOString(),
-      actor: r.actor,
-      action: r.action,
-      key_id: r.key_id,
-      old: r.old === null ? null : (JSON.parse(r.old) as AuditSnapshot),
-      new: r.new === null ? null : (JSON.parse(r.new) as AuditSnapshot),
-    })),
-  };
+  return trailPage<RawAudit, AuditRecord>(sql, `audit_log ${where}`, keyId === undefined ? [] : [keyId], limit, offset, (r) => ({
+    seq: r.seq,
+    at: new Date(r.at_ms).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    key_id: r.key_id,
+    old: r.old === null ? null : (JSON.parse(r.old) as AuditSnapshot),
+    new: r.new === null ? null : (JSON.parse(r.new) as AuditSnapshot),
+  }));
+}
+
+/**
+ * A page of an audit trail (a table with `seq`), oldest first, and how many entries it has:
+ * `from` is the table and its WHERE clause, `args` that clause's values.
+ */
+export function trailPage<Raw extends Record<string, SqlStorageValue>, Entry>(
+  sql: SqlStorage,
+  from: string,
+  args: SqlStorageValue[],
+  limit: number,
+  offset: number,
+  entry: (row: Raw) => Entry,
+): { entries: Entry[]; total: number } {
+  const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${from}`, ...args).one().n;
+  const rows = sql.exec<Raw>(`SELECT * FROM ${from} ORDER BY seq LIMIT ? OFFSET ?`, ...args, limit, offset).toArray();
+  return { total, entries: rows.map(entry) };
 }
 
 /** Drops entries older than the retention. */

@@ -1,4 +1,5 @@
 import type { RotationChange, SigningKeyEvent } from "./registry-protocol.ts";
+import { trailPage } from "./registry-tables.ts";
 
 export type { SigningKeyEvent } from "./registry-protocol.ts";
 
@@ -89,40 +90,34 @@ export function publishedKeyRows(sql: SqlStorage): SigningKeyRow[] {
   return signingKeyRows(sql).filter((k) => k.state !== "retired");
 }
 
+/** A row's values in COLUMNS order. */
+const valuesOf = (k: SigningKeyRow) => [
+  k.kid,
+  k.alg,
+  JSON.stringify(k.public_jwk),
+  k.sealed,
+  k.state,
+  k.origin,
+  k.created_at,
+  k.activate_at,
+  k.activated_at,
+  k.retiring_at,
+  k.retire_at,
+  k.retired_at,
+  k.revoked ? 1 : 0,
+];
+const PLACEHOLDERS = COLUMNS.split(",")
+  .map(() => "?")
+  .join(", ");
+
 export function insertSigningKey(sql: SqlStorage, k: SigningKeyRow): void {
-  sql.exec(
-    `INSERT INTO signing_keys (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    k.kid,
-    k.alg,
-    JSON.stringify(k.public_jwk),
-    k.sealed,
-    k.state,
-    k.origin,
-    k.created_at,
-    k.activate_at,
-    k.activated_at,
-    k.retiring_at,
-    k.retire_at,
-    k.retired_at,
-    k.revoked ? 1 : 0,
-  );
+  sql.exec(`INSERT INTO signing_keys (${COLUMNS}) VALUES (${PLACEHOLDERS})`, ...valuesOf(k));
 }
 
 /** Writes a key's state and times; a key that will never sign again loses its sealed private half. */
 export function updateSigningKey(sql: SqlStorage, k: SigningKeyRow): void {
   const sealed = k.state === "next" || k.state === "active" ? k.sealed : null;
-  sql.exec(
-    "UPDATE signing_keys SET sealed = ?, state = ?, activate_at = ?, activated_at = ?, retiring_at = ?, retire_at = ?, retired_at = ?, revoked = ? WHERE kid = ?",
-    sealed,
-    k.state,
-    k.activate_at,
-    k.activated_at,
-    k.retiring_at,
-    k.retire_at,
-    k.retired_at,
-    k.revoked ? 1 : 0,
-    k.kid,
-  );
+  sql.exec(`UPDATE signing_keys SET (${COLUMNS}) = (${PLACEHOLDERS}) WHERE kid = ?`, ...valuesOf({ ...k, sealed }), k.kid);
 }
 
 /** Records that every token `kid` signed is revoked, until `until` (epoch seconds). */
@@ -163,32 +158,27 @@ export function appendSigningKeyEvent(
   );
 }
 
+type RawEvent = {
+  seq: number;
+  at_ms: number;
+  actor: string;
+  action: SigningKeyAction;
+  kid: string;
+  from_state: SigningKeyState | null;
+  to_state: SigningKeyState;
+};
+
 /** A page of the rotation audit trail, oldest first. */
 export function signingKeyEvents(sql: SqlStorage, limit: number, offset: number): { entries: SigningKeyEvent[]; total: number } {
-  const total = sql.exec<{ n: number }>("SELECT count(*) AS n FROM signing_key_events").one().n;
-  const rows = sql
-    .exec<{
-      seq: number;
-      at_ms: number;
-      actor: string;
-      action: SigningKeyAction;
-      kid: string;
-      from_state: SigningKeyState | null;
-      to_state: SigningKeyState;
-    }>("SELECT seq, at_ms, actor, action, kid, from_state, to_state FROM signing_key_events ORDER BY seq LIMIT ? OFFSET ?", limit, offset)
-    .toArray();
-  return {
-    total,
-    entries: rows.map((r) => ({
-      seq: r.seq,
-      at: new Date(r.at_ms).toISOString(),
-      actor: r.actor,
-      action: r.action,
-      kid: r.kid,
-      from: r.from_state,
-      to: r.to_state,
-    })),
-  };
+  return trailPage<RawEvent, SigningKeyEvent>(sql, "signing_key_events", [], limit, offset, (r) => ({
+    seq: r.seq,
+    at: new Date(r.at_ms).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    kid: r.kid,
+    from: r.from_state,
+    to: r.to_state,
+  }));
 }
 
 export function purgeSigningKeyEvents(sql: SqlStorage, olderThanMs: number): void {
