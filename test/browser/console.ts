@@ -7,15 +7,14 @@
  * not cause, or layout shift over 0.1 fails the run. Screenshots of the list and the create form
  * at 360 px and 1280 px go into docs/ (docs/console.md shows them). Exits 1 on any difference.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { chromium } from "playwright-core";
-import { unstable_readConfig } from "wrangler";
+import type { Page } from "playwright-core";
 import { freePort } from "../../src/cli/ports.ts";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
+import { createApplicationKey } from "../bench/workers.ts";
+import { edgeTokenOnPort, haveChromium, launchChromium } from "./harness.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const WIDTHS = { phone: { width: 360, height: 780 }, desktop: { width: 1280, height: 900 } };
 
 /** What the page's own listeners saw: CSP violations and layout shifts (added before any page script runs). */
@@ -27,6 +26,26 @@ window.__shifts = [];
 new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) { window.__shift += e.value; window.__shifts.push((window.__step || "") + " " + e.value.toFixed(3) + " " + (e.sources || []).map((s) => s.node && (s.node.id || s.node.nodeName)).join(",")); } }).observe({ type: "layout-shift", buffered: true });
 `;
 
+/** A form POST made by the page itself, from its origin: its status and JSON body. */
+const formPost = (page: Page, path: string, params: Record<string, string>) =>
+  page.evaluate(
+    async ([p, form]) => {
+      const res = await fetch(p, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    [path, params] as const,
+  );
+
+/** Names what the run does next, for the layout-shift log. */
+const step = (page: Page, name: string) =>
+  page.evaluate((x) => {
+    (window as unknown as { __step: string }).__step = x;
+  }, name);
+
 const failures: string[] = [];
 function expectEqual(what: string, actual: unknown, expected: unknown): void {
   const ok = JSON.stringify(actual) === JSON.stringify(expected);
@@ -35,44 +54,16 @@ function expectEqual(what: string, actual: unknown, expected: unknown): void {
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`test:browser (console): skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    return 0;
-  }
-  const service = unstable_readConfig({ config: "wrangler.toml" });
-  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
-  const ratelimits = Object.fromEntries(
-    service.ratelimits.map((r: { name: string; namespace_id: string; simple: unknown }) => [
-      r.name,
-      { namespace_id: r.namespace_id, simple: r.simple },
-    ]),
-  );
+  if (!haveChromium("test:browser (console)")) return 0;
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       handleStructuredLogs: () => {},
-      workers: [
-        {
-          name: "edge-token",
-          modules: true,
-          compatibilityDate: service.compatibility_date!,
-          unsafeDirectSockets: [{ host: "127.0.0.1", port }],
-          scriptPath: bundle("src/index.ts", "browser-console-edge-token"),
-          kvNamespaces: kv,
-          durableObjects: EDGE_TOKEN_OBJECTS,
-          ratelimits,
-          bindings: {
-            ...(service.vars as Record<string, string>),
-            SIGNING_KEYS: await newSigningKeys(),
-            SIGNING_KEY_KEK: RUN_KEK,
-            ISSUER: origin,
-          },
-        },
-      ],
+      workers: [await edgeTokenOnPort(port, "browser-console-edge-token")],
     } as never),
   );
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  const browser = await launchChromium();
   try {
     await mf.ready;
     const operator = await createApplicationKey(mf, {
@@ -117,10 +108,8 @@ async function main(): Promise<number> {
         [...listed].sort(),
       );
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "Search narrows th");
       // Search narrows the list.
+      await step(page, "Search narrows th");
       await page.fill("#search", "job");
       await page.waitForFunction(() => document.querySelectorAll("#key-rows tr").length === 2);
       expectEqual(`${size}: search "job"`, await page.$$eval("#key-rows tr td:first-child", (t) => t.map((x) => x.textContent).sort()), [
@@ -130,10 +119,8 @@ async function main(): Promise<number> {
       await page.fill("#search", "");
       await page.waitForFunction((n) => document.querySelectorAll("#key-rows tr").length === n, listed.length);
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "Create a key, key");
       // Create a key, keyboard first; an error from the API shows next to its field.
+      await step(page, "Create a key, key");
       await page.focus("#new-key");
       await page.keyboard.press("Enter");
       await page.waitForSelector("#create:not([hidden])");
@@ -161,30 +148,19 @@ async function main(): Promise<number> {
         true,
       );
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "A token with it, ");
       // A token with it, from the page's origin.
-      const token = await page.evaluate(
-        async ([id, s]) => {
-          const res = await fetch("/oauth/access_token", {
-            method: "POST",
-            headers: { "Content-Type": "application/x-www-form-urlencoded" },
-            body: new URLSearchParams({ grant_type: "client_credentials", client_id: id!, client_secret: s! }),
-          });
-          const body = await res.json();
-          return [res.status, body.scope, body.access_token];
-        },
-        [clientId, secret],
-      );
-      expectEqual(`${size}: a token with the new key`, token.slice(0, 2), [200, "read write"]);
+      await step(page, "A token with it,");
+      const token = await formPost(page, "/oauth/access_token", {
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: secret,
+      });
+      expectEqual(`${size}: a token with the new key`, [token.status, token.body.scope], [200, "read write"]);
       await page.click("#secret-close");
       expectEqual(`${size}: the secret gone from the page`, await page.inputValue("#secret-value"), "");
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "Manage it: the qu");
       // Manage it: the quota bar, then narrow it to read.
+      await step(page, "Manage it: the qu");
       await page.click(`#key-rows button[aria-label="Manage Shop backend ${size}"]`);
       await page.waitForSelector("#usage-bars progress");
       expectEqual(
@@ -205,25 +181,15 @@ async function main(): Promise<number> {
         (await page.textContent("#key-audit li"))!.includes('scope "read write" → "read"'),
         true,
       );
-      const introspected = await page.evaluate(
-        async ([id, s, t]) =>
-          (
-            await (
-              await fetch("/oauth/introspect", {
-                method: "POST",
-                headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                body: new URLSearchParams({ token: t!, client_id: id!, client_secret: s! }),
-              })
-            ).json()
-          ).active,
-        [clientId, secret, token[2]],
-      );
-      expectEqual(`${size}: the token from before the narrowing`, introspected, false);
+      const introspected = await formPost(page, "/oauth/introspect", {
+        token: String(token.body.access_token),
+        client_id: clientId,
+        client_secret: secret,
+      });
+      expectEqual(`${size}: the token from before the narrowing`, introspected.body.active, false);
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "Delete it, confir");
       // Delete it, confirmed with the keyboard; the dialog says what it revokes.
+      await step(page, "Delete it, confir");
       await page.click("#delete-key");
       await page.waitForSelector("#delete-dialog[open]");
       expectEqual(
@@ -261,10 +227,8 @@ async function main(): Promise<number> {
         [`Created Billing machine ${size}: it holds no secret, and proves itself with its keys.`, false],
       );
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "Sign out: nothing");
       // Sign out: nothing kept.
+      await step(page, "Sign out: nothing");
       await page.click("#sign-out");
       await page.waitForSelector("#signin:not([hidden])");
       expectEqual(
@@ -273,10 +237,8 @@ async function main(): Promise<number> {
         [0, 0, "", true],
       );
 
-      await page.evaluate((x) => {
-        (window as unknown as { __step: string }).__step = x;
-      }, "A token without a");
       // A token without application_keys: the controls are disabled, and say why.
+      await step(page, "A token without a");
       await page.fill("#signin-id", reader.client_id);
       await page.fill("#signin-secret", reader.client_secret);
       await page.press("#signin-secret", "Enter");

@@ -8,15 +8,13 @@
  * loopback (Chrome refuses a page it cannot place in an address space access to loopback).
  * Prints what the page saw and exits 1 when anything differs from what is expected.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { chromium } from "playwright-core";
 import { unstable_readConfig } from "wrangler";
 import { freePort } from "../../src/cli/ports.ts";
-import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { bundle, createApplicationKey } from "../bench/workers.ts";
+import { edgeTokenOnPort, haveChromium, launchChromium } from "./harness.ts";
 
 /** The page: it loads the recipe's own script and does what a storefront does with it. */
 const PAGE = (o: { issuer: string; clientId: string; api: string }) => `<!doctype html>
@@ -50,65 +48,29 @@ const EXPECTED = {
 };
 
 async function main(): Promise<number> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`test:browser: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    return 0;
-  }
+  if (!haveChromium("test:browser")) return 0;
   const service = unstable_readConfig({ config: "wrangler.toml" });
-  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
-  const ratelimits = Object.fromEntries(
-    service.ratelimits.map((r: { name: string; namespace_id: string; simple: unknown }) => [
-      r.name,
-      { namespace_id: r.namespace_id, simple: r.simple },
-    ]),
-  );
   const [authPort, apiPort, pagePort] = [await freePort(), await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${authPort}`;
   const api = `http://127.0.0.1:${apiPort}`;
-  const compatibilityDate = service.compatibility_date!;
-  const worker = (name: string, port: number, rest: Record<string, unknown>) => ({
-    name,
-    modules: true,
-    compatibilityDate,
-    unsafeDirectSockets: [{ host: "127.0.0.1", port }],
-    ...rest,
-  });
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       handleStructuredLogs: () => {},
       workers: [
-        worker("edge-token", authPort, {
-          scriptPath: bundle("src/index.ts", "browser-edge-token"),
-          kvNamespaces: kv,
-          durableObjects: EDGE_TOKEN_OBJECTS,
-          ratelimits,
-          bindings: {
-            ...(service.vars as Record<string, string>),
-            SIGNING_KEYS: await newSigningKeys(),
-            SIGNING_KEY_KEK: RUN_KEK,
-            ISSUER: issuer,
-          },
-        }),
-        worker("shop-api", apiPort, {
+        await edgeTokenOnPort(authPort, "browser-edge-token"),
+        {
+          name: "shop-api",
+          modules: true,
+          compatibilityDate: service.compatibility_date!,
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: apiPort }],
           scriptPath: bundle("test/fixtures/recipes/storefront-api.ts", "browser-storefront-api"),
           serviceBindings: { EDGE_TOKEN: "edge-token" },
           bindings: { ISSUER: issuer },
-        }),
+        },
       ],
     } as never),
   );
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   let site: Server | undefined;
   try {
     await mf.ready;
