@@ -58,6 +58,22 @@ async function proofWith(k: ClientKey, method: string, url: string, accessToken?
   return `${header}.${claims}.${base64url.encode(crypto.getRandomValues(new Uint8Array(256)))}`;
 }
 
+/** POST /v2/application-keys, as a key manager, of a private_key_jwt key with `k`'s public key. */
+async function register(k: ClientKey): Promise<Response> {
+  const admin = await tokenFor(await createAdmin());
+  return call(KEYS, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      data: { type: "application_key", name: "machine", token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [k.jwk] } },
+    }),
+  });
+}
+
+/** A client_credentials request with an assertion `k` signed for `clientId`. */
+const withAssertion = async (k: ClientKey, clientId: string) =>
+  post(TOKEN, { grant_type: "client_credentials", client_assertion_type: TYPE, client_assertion: await assertion(k, clientId, ORIGIN) });
+
 const jktOf = (k: ClientKey) => calculateJwkThumbprint({ kty: "RSA", n: k.jwk.n!, e: k.jwk.e! } as JWK);
 
 describe("an RSA key in a DPoP proof at the token endpoint", () => {
@@ -157,15 +173,7 @@ describe("an RSA key in a DPoP proof at a verifier", () => {
 describe("an RSA key in a key's jwks", () => {
   for (const [name, reason] of REFUSED) {
     it(`${name}: the admin API refuses the key set, naming the key`, async () => {
-      const admin = await tokenFor(await createAdmin());
-      const k = await rsaKey(name);
-      const res = await call(KEYS, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
-        body: JSON.stringify({
-          data: { type: "application_key", name: "machine", token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [k.jwk] } },
-        }),
-      });
+      const res = await register(await rsaKey(name));
       expect(res.status).toBe(400);
       expect(await res.json()).toStrictEqual(
         error(400, "Bad Request", "invalid_request", `The field "data.jwks" is not a usable key set: key "${name}": ${reason}.`),
@@ -181,34 +189,18 @@ describe("an RSA key in a key's jwks", () => {
         token_endpoint_auth_method: "private_key_jwt",
         jwks: { keys: [k.jwk as never] },
       });
-      const res = await post(TOKEN, {
-        grant_type: "client_credentials",
-        client_assertion_type: TYPE,
-        client_assertion: await assertion(k, key.client_id, ORIGIN),
-      });
+      const res = await withAssertion(k, key.client_id);
       expect(res.status).toBe(401);
       expect(await res.json()).toStrictEqual(error(401, "Unauthorized", "invalid_client", "Client authentication failed."));
     });
   }
 
   it("bits4096: registered, and its assertions get tokens", async () => {
-    const admin = await tokenFor(await createAdmin());
     const k = await rsaKey("bits4096");
-    const res = await call(KEYS, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
-      body: JSON.stringify({
-        data: { type: "application_key", name: "machine", token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [k.jwk] } },
-      }),
-    });
+    const res = await register(k);
     expect(res.status).toBe(201);
     const { data } = (await res.json()) as { data: { client_id: string } };
-    const token = await post(TOKEN, {
-      grant_type: "client_credentials",
-      client_assertion_type: TYPE,
-      client_assertion: await assertion(k, data.client_id, ORIGIN),
-    });
-    expect(token.status).toBe(200);
+    expect((await withAssertion(k, data.client_id)).status).toBe(200);
   });
 });
 
