@@ -2,7 +2,7 @@
  * The console's audit trails, newest first: the deployment's and the open key's (the API pages
  * them oldest first, so a page is counted from the end).
  */
-export const AUDIT_JS = String.raw`function change(entry) {
+export const AUDIT_JS = `function change(entry) {
   const o = entry.old || {};
   const n = entry.new || {};
   const parts = [];

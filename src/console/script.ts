@@ -11,7 +11,7 @@ import { SESSION_JS } from "./script-session.ts";
  * only disables what the token's scope cannot do, saying why.
  */
 /** Last, once every part is defined: the sign-in form shows, focused. */
-const START_JS = String.raw`for (const id of ["keys-title", "audit-title"]) $(id).setAttribute("tabindex", "-1");
+const START_JS = `for (const id of ["keys-title", "audit-title"]) $(id).setAttribute("tabindex", "-1");
 $("signin").hidden = false;
 $("signin-id").focus();
 `;

@@ -127,7 +127,7 @@ export class SigningKeys {
 
   /** Every key, newest first. */
   list(): SigningKeyView[] {
-    return tables.signingKeyRows(this.#c.sql).map(view);
+    return tables.signingKeyRows(this.#c.sql).map(tables.viewOf);
   }
 
   /** The KEK's state as the registry sees it: whether this Worker's KEK is the one its keys are sealed with. */
@@ -288,22 +288,4 @@ export class SigningKeys {
       })),
     };
   }
-}
-
-const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());
-
-function view(k: tables.SigningKeyRow): SigningKeyView {
-  return {
-    kid: k.kid,
-    alg: k.alg,
-    state: k.state,
-    origin: k.origin,
-    created_at: iso(k.created_at)!,
-    activate_at: iso(k.activate_at),
-    activated_at: iso(k.activated_at),
-    retiring_at: iso(k.retiring_at),
-    retire_at: iso(k.retire_at),
-    retired_at: iso(k.retired_at),
-    revoked: k.revoked,
-  };
 }

@@ -1,4 +1,4 @@
-import type { RotationChange, SigningKeyEvent } from "./registry-protocol.ts";
+import type { RotationChange, SigningKeyEvent, SigningKeyView } from "./registry-protocol.ts";
 import { trailPage } from "./registry-tables.ts";
 
 export type { SigningKeyEvent } from "./registry-protocol.ts";
@@ -183,4 +183,23 @@ export function signingKeyEvents(sql: SqlStorage, limit: number, offset: number)
 
 export function purgeSigningKeyEvents(sql: SqlStorage, olderThanMs: number): void {
   sql.exec("DELETE FROM signing_key_events WHERE at_ms < ?", olderThanMs);
+}
+
+const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());
+
+/** A key as the admin API and the CLI show it: its times as ISO strings. */
+export function viewOf(k: SigningKeyRow): SigningKeyView {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    state: k.state,
+    origin: k.origin,
+    created_at: iso(k.created_at)!,
+    activate_at: iso(k.activate_at),
+    activated_at: iso(k.activated_at),
+    retiring_at: iso(k.retiring_at),
+    retire_at: iso(k.retire_at),
+    retired_at: iso(k.retired_at),
+    revoked: k.revoked,
+  };
 }
