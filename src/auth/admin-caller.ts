@@ -4,6 +4,7 @@ import { noteClient } from "../http/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { adminAudience } from "../oauth/resource.ts";
 import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
+import { listOfUri } from "../oauth/status.ts";
 import type { Caller } from "../store/registry-protocol.ts";
 import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 import { secretMatches } from "./secret.ts";
@@ -50,6 +51,10 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   }
   // A token that manages keys was issued for the admin API alone (one from before that rule is not taken).
   if (!(typeof claims.aud === "string" ? claims.aud === admin : claims.aud.includes(admin))) throw invalidToken(REALM);
-  const { client_id, scope, grant_type, iat, key_version } = claims;
-  return { kind: "key", claims: { client_id, scope, grant_type, iat, key_version } };
+  // What the registry checks against its own tables: the token's revocation, its kid, its key's cut-off.
+  const { client_id, scope, grant_type, iat, key_version, jti } = claims;
+  const ref = claims.status?.status_list;
+  const list = ref && listOfUri(claims.iss, ref.uri);
+  const status = list === undefined ? undefined : { list, idx: ref!.idx };
+  return { kind: "key", claims: { client_id, scope, grant_type, iat, key_version, jti, kid: outcome.kid, status } };
 }

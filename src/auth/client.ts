@@ -5,8 +5,8 @@ import { noteClient } from "../http/context.ts";
 import { type Form, param } from "../http/form.ts";
 import { badRequest, HttpError } from "../lib/errors.ts";
 import { CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
-import { type ApplicationKey, authMethodOf, getApplicationKey } from "../store/application-keys.ts";
-import { clientsKv } from "../store/bindings.ts";
+import { type ApplicationKey, authMethodOf } from "../store/application-keys.ts";
+import { getApplicationKey } from "../store/key-records.ts";
 import { CLIENT_ID_PATTERN } from "../store/kv-keys.ts";
 import { ledger } from "../store/ledger.ts";
 import { assertedClientId, checkClientAssertion, JWT_BEARER_ASSERTION } from "./client-assertion.ts";
@@ -103,7 +103,7 @@ export async function authenticateClient(
   const clientId = CLIENT_ID_PATTERN.test(presented.clientId) ? presented.clientId : undefined;
   noteClient(request, clientId ?? "-");
 
-  const client = await getApplicationKey(clientsKv(env), presented.clientId, settings(env).clientCacheSeconds);
+  const client = await getApplicationKey(env, presented.clientId, settings(env).clientCacheSeconds);
   const once: UseOnce[] = [];
   let ok = client !== null;
   if (confidential && presented.assertion !== undefined) {

@@ -19,7 +19,7 @@ export async function getCutoffs(request: Request, env: Env): Promise<Response> 
       issuer,
       subject: cutoffsUri(issuer),
       ttlSeconds,
-      claims: { cutoffs: await cutoffsDocument(env) },
+      claims: { cutoffs: (await cutoffsDocument(env)).value },
     }),
   );
   return new Response(jwt!, { headers: statusHeaders("application/jwt", ttlSeconds) });

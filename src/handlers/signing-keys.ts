@@ -5,7 +5,13 @@ import { readJson } from "../http/json.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
 import { badRequest } from "../lib/errors.ts";
-import { MAX_CLIENT_CACHE_SECONDS, MAX_TOKEN_TTL_SECONDS, NEXT_SIGNING_KEY_LEAD_SECONDS, retiringKeySeconds } from "../lib/limits.ts";
+import {
+  KV_DOCUMENT_LIFETIME_SECONDS,
+  MAX_CLIENT_CACHE_SECONDS,
+  MAX_TOKEN_TTL_SECONDS,
+  NEXT_SIGNING_KEY_LEAD_SECONDS,
+  retiringKeySeconds,
+} from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { SIGNING_KEYS_SCOPE } from "../oauth/scope.ts";
 import { registry } from "../store/registry.ts";
@@ -92,7 +98,7 @@ function learned(request: Request, env: Env, result: RotationResult): void {
   const revoked = result.changes.filter((c) => c.action === "revoke");
   if (revoked.length === 0) return;
   // At least as long as the registry keeps it in the cut-offs.
-  const until = nowSeconds() + retiringKeySeconds(MAX_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS);
+  const until = nowSeconds() + retiringKeySeconds(MAX_TOKEN_TTL_SECONDS, MAX_CLIENT_CACHE_SECONDS) + KV_DOCUMENT_LIFETIME_SECONDS;
   for (const c of revoked) rememberRevokedKid(c.kid, until);
   forgetSigned(issuerFor(request, settings(env)), "cutoffs");
 }

@@ -21,8 +21,8 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
   const jwt = await signedOnce(env, signedKey(issuer, list), async () => {
-    const doc = await statusListDocument(env, list);
-    if (doc === null) return undefined;
+    const doc = (await statusListDocument(env, list))?.value;
+    if (doc === undefined) return undefined;
     return signStatusToken(await activeSigner(env), STATUS_LIST_TYP, {
       issuer,
       subject: statusListUri(issuer, list),

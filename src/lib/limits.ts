@@ -55,6 +55,18 @@ export const retiringKeySeconds = (ttlSeconds: number, clientCacheSeconds: numbe
 /** A request that needs a signature while the service cannot sign is told to come back this much later. */
 export const SIGNING_RETRY_AFTER_SECONDS = 60;
 
+/**
+ * How long a value the registry writes to KV may be relied on (its envelope's `exp`,
+ * store/authenticated.ts); the registry writes each again halfway through. Someone who can
+ * write KV and kept an older copy can put it back: an isolate that has seen a newer one refuses
+ * it, and a new isolate takes it at most this long after it was written. Shared documents (the
+ * signing keys, the cut-offs, the status lists) change often and are few: six hours. Key
+ * records are many and change rarely: a week, and every cut-off a change raised stays in the
+ * cut-offs at least that long, so a record put back mints only tokens every verifier refuses.
+ */
+export const KV_DOCUMENT_LIFETIME_SECONDS = 6 * 3600;
+export const KV_RECORD_LIFETIME_SECONDS = 7 * 86_400;
+
 /** KV takes at most one write a second to a key: the registry writes a shared document no oftener. */
 export const KV_WRITE_INTERVAL_MS = 1000;
 

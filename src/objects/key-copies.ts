@@ -1,8 +1,7 @@
 import { Mutex } from "../lib/mutex.ts";
 import { nowSeconds } from "../lib/time.ts";
-import type { Kv } from "../store/kv.ts";
 import * as tables from "../store/registry-tables.ts";
-import { writeThrough } from "../store/write-through.ts";
+import { type KeyWriter, writeThrough } from "../store/write-through.ts";
 
 /** A write-through KV refused is tried again this much later, by the registry's alarm. */
 const RETRY_MS = 10_000;
@@ -16,12 +15,12 @@ const RETRY_MS = 10_000;
 export class KeyCopies {
   readonly #writing = new Mutex();
   readonly #sql: SqlStorage;
-  readonly #kv: (binding: "CLIENTS" | "REVOCATIONS") => Kv;
+  readonly #writer: () => KeyWriter;
   readonly #wake: (at: number) => Promise<void>;
 
-  constructor(sql: SqlStorage, kv: (binding: "CLIENTS" | "REVOCATIONS") => Kv, wake: (at: number) => Promise<void>) {
+  constructor(sql: SqlStorage, writer: () => KeyWriter, wake: (at: number) => Promise<void>) {
     this.#sql = sql;
-    this.#kv = kv;
+    this.#writer = writer;
     this.#wake = wake;
   }
 
@@ -33,7 +32,7 @@ export class KeyCopies {
       const version = row.version;
       try {
         const revocation = tables.clientRevocation(this.#sql, clientId)?.t;
-        await writeThrough(this.#kv("CLIENTS"), this.#kv("REVOCATIONS"), { ...row, revocation });
+        await writeThrough(this.#writer(), { ...row, revocation });
       } catch (error) {
         console.error(
           JSON.stringify({

@@ -1,5 +1,7 @@
 import { KV_WRITE_INTERVAL_MS } from "../lib/limits.ts";
 import { Mutex } from "../lib/mutex.ts";
+import { isAuthenticated } from "../store/authenticated.ts";
+import { changed } from "../store/kv-values.ts";
 import * as tables from "../store/status-tables.ts";
 
 /** A KV write of a document that failed is tried again this much later. */
@@ -29,6 +31,7 @@ export class Outbox {
   /** Marks a KV document as behind the tables: written by the next `publish`. Inside the change's transaction. */
   mark(document: string): void {
     tables.markUnpublished(this.#sql, document);
+    if (isAuthenticated(document)) changed(this.#sql, document);
     this.#changes.set(document, (this.#changes.get(document) ?? 0) + 1);
   }
 

@@ -1,15 +1,16 @@
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS } from "../oauth/status.ts";
 import type { Kv } from "../store/kv.ts";
-import { UUID_PATTERN } from "../store/kv-keys.ts";
-import { type LegacyKey, readLegacyKey, readLegacyKeys, readLegacyTokenRevocations } from "../store/legacy-import.ts";
+import { type LegacyKey, readLegacyKeys, readLegacyTokenRevocations } from "../store/legacy-import.ts";
 import * as tables from "../store/registry-tables.ts";
 import { insertTokenRevocation } from "../store/status-tables.ts";
 
 /**
  * What versions before the registry (and before status lists) left in KV, taken into the
- * registry's tables once: keys with their tombstones and client-wide revocations, and the
- * tokens revoked by their jti. Each step runs once, and says so in `registry_meta`.
+ * registry's tables once, on its first start: keys with their tombstones and client-wide
+ * revocations, and the tokens revoked by their jti. Each step runs once, and says so in
+ * `registry_meta`. KV was the authority then; from the registry's first start on it is a copy
+ * that nothing is ever taken back from (a key KV holds that the registry does not is no key).
  */
 export interface ImportContext {
   sql: SqlStorage;
@@ -41,13 +42,6 @@ export async function importLegacyTokenRevocations(c: ImportContext): Promise<bo
     tables.setMetaValue(c.sql, "status_import", new Date().toISOString());
   });
   return true;
-}
-
-/** A key the registry has never seen but KV holds, looked up by its id. */
-export async function adoptById(c: ImportContext, id: string): Promise<void> {
-  if (!UUID_PATTERN.test(id) || tables.keyById(c.sql, id)) return;
-  const legacy = await readLegacyKey(c.clients, c.revocations, id);
-  if (legacy && !tables.keyById(c.sql, id)) c.storage.transactionSync(() => adopt(c.sql, legacy));
 }
 
 /** A key as it was: a deleted one stays deleted (every version revoked), a revocation keeps its time. */

@@ -1,26 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
+import { kekOf } from "../lib/kek.ts";
 import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
-import {
-  type ApplicationKey,
-  authMethodOf,
-  forgetApplicationKey,
-  newApplicationKey,
-  newSecret,
-  permissionsOf,
-} from "../store/application-keys.ts";
+import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
+import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
+import { CLIENT_PREFIX, CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
+import * as values from "../store/kv-values.ts";
 import type {
   Answer,
   AuditLine,
   Caller,
   Change,
   IndexLease,
+  KeyAnswer,
   KeyChanges,
   NewKey,
   RevokedToken,
@@ -29,10 +26,10 @@ import type {
   SigningKeyView,
 } from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
-import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
+import { createSigningKeyTables, kidMayAct, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
-import type { StatusListDocument } from "../store/status-documents.ts";
-import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
+import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
+import { createStatusTables, isTokenRevoked, lists, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
 import { KeyCopies } from "./key-copies.ts";
@@ -46,9 +43,12 @@ import {
   tightensPossession,
   withChanges,
 } from "./registry-changes.ts";
-import { adoptById, type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
+import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { SigningKeys } from "./signing-keys.ts";
 import { StatusLists } from "./status-lists.ts";
+
+/** registry_meta: the fingerprint of the KEK every value in KV is authenticated under. */
+const KV_KEK_META = "kv_kek";
 
 /**
  * The one writer of application keys, their tombstones, client-wide cut-offs and token
@@ -77,6 +77,7 @@ export class Registry extends DurableObject<Env> {
       this.#sql,
       this.#outbox,
       () => this.#kv("REVOCATIONS"),
+      () => this.env.SIGNING_KEY_KEK,
       () => settings(this.env).clientCacheSeconds,
     );
     this.#signing = new SigningKeys({
@@ -84,7 +85,8 @@ export class Registry extends DurableObject<Env> {
       storage: ctx.storage,
       outbox: this.#outbox,
       env: () => this.env,
-      kv: () => this.#kv("REVOCATIONS"),
+      clients: () => this.#kv("CLIENTS"),
+      revocations: () => this.#kv("REVOCATIONS"),
       periodSeconds: () => settings(this.env).signingKeyRotationDays * 86_400,
       retiringSeconds: () => {
         const s = settings(this.env);
@@ -94,19 +96,21 @@ export class Registry extends DurableObject<Env> {
     });
     this.#copies = new KeyCopies(
       this.#sql,
-      (binding) => this.#kv(binding),
+      () => ({ sql: this.#sql, kekSecret: this.env.SIGNING_KEY_KEK, clients: this.#kv("CLIENTS"), revocations: this.#kv("REVOCATIONS") }),
       (at) => this.#wake(at),
     );
     void ctx.blockConcurrencyWhile(async () => {
       tables.createTables(this.#sql);
       createStatusTables(this.#sql);
       createSigningKeyTables(this.#sql);
+      values.createKvValueTable(this.#sql);
       tables.migrateClientRevocations(this.#sql, nowSeconds());
       await importLegacyKeys(this.#imports());
       if (await importLegacyTokenRevocations(this.#imports())) {
         this.ctx.storage.transactionSync(() => this.#status.mark(CUTOFFS_KEY));
         await this.#wake(Date.now());
       }
+      await this.#authenticateKv();
     });
   }
 
@@ -129,7 +133,6 @@ export class Registry extends DurableObject<Env> {
   }
 
   async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ApplicationKey }>> {
-    await adoptById(this.#imports(), id);
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
     const answer = this.#transaction(() => {
@@ -172,7 +175,6 @@ export class Registry extends DurableObject<Env> {
 
   /** After it, the key cannot get tokens and every token it was ever issued fails verification everywhere. */
   async remove(caller: Caller, id: string): Promise<Answer<Change>> {
-    await adoptById(this.#imports(), id);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       if (caller.kind === "key") {
@@ -188,9 +190,19 @@ export class Registry extends DurableObject<Env> {
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
 
-  async get(id: string): Promise<Answer<ApplicationKey>> {
-    await adoptById(this.#imports(), id);
+  get(id: string): Answer<ApplicationKey> {
     return this.#transaction(() => this.#live(id).record);
+  }
+
+  /**
+   * A key as the registry holds it, for an isolate whose KV copy of the record or tombstone does
+   * not check out (store/key-records.ts): its record and the iat its KV copy states; null when
+   * it has no live key by that client_id.
+   */
+  applicationKeyState(clientId: string): KeyAnswer | null {
+    const row = tables.keyByClientId(this.#sql, clientId);
+    if (!row || row.deleted_at !== null) return null;
+    return { record: { ...row.record, version: row.version }, iat: values.iatOf(this.#sql, clientKey(clientId)) };
   }
 
   list(limit: number, offset: number): { records: ApplicationKey[]; total: number } {
@@ -238,14 +250,15 @@ export class Registry extends DurableObject<Env> {
     return { revoked };
   }
 
-  /** A status list as KV should hold it, for a reader whose KV does not have it yet; null when there is none. */
-  statusListDocument(list: number): Promise<StatusListDocument | null> {
-    return this.#status.listDocument(list, nowSeconds());
+  /** A status list as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out); null when there is none. */
+  async statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
+    const value = await this.#status.listDocument(list, nowSeconds());
+    return value && { value, iat: values.iatOf(this.#sql, statusListKey(list)) };
   }
 
-  /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet. */
-  cutoffsDocument(): Cutoffs {
-    return this.#status.cutoffs(nowSeconds());
+  /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out). */
+  cutoffsDocument(): Versioned<Cutoffs> {
+    return { value: this.#status.cutoffs(nowSeconds()), iat: values.iatOf(this.#sql, CUTOFFS_KEY) };
   }
 
   /** The signing keys as KV should hold them, for an isolate whose KV has none yet; the deployment's first keys are made here. */
@@ -303,18 +316,63 @@ export class Registry extends DurableObject<Env> {
     return answer;
   }
 
-  /** Retries every write that has not reached KV yet, drops what has expired, and sleeps until there is more to do. */
+  /**
+   * Retries every write that has not reached KV yet, writes again the copies halfway through
+   * their lifetime, drops what has expired, and sleeps until there is more to do.
+   */
   override async alarm(): Promise<void> {
+    await this.#authenticateKv();
+    this.ctx.storage.transactionSync(() => {
+      for (const key of values.dueForRefresh(this.#sql, nowSeconds())) this.#markForWriting(key);
+    });
     await this.#copies.retry();
     this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
     await this.#published();
   }
 
-  /** Writes the status documents that are due, and wakes the alarm for the rest (and for what expires next). */
+  /** Writes the status documents that are due, and wakes the alarm for the rest (and for what expires or is to be written again next). */
   async #published(): Promise<void> {
     await this.#outbox.publish();
-    const times = [this.#outbox.dueAt(), this.#status.dueAt()].filter((t) => t !== undefined);
+    const refresh = values.nextRefresh(this.#sql);
+    const times = [this.#outbox.dueAt(), this.#status.dueAt(), refresh === undefined ? undefined : refresh * 1000].filter(
+      (t) => t !== undefined,
+    );
     if (times.length > 0) await this.#wake(Math.min(...times));
+  }
+
+  /**
+   * Every value in KV authenticated under this Worker's KEK: on the first start of a version
+   * that authenticates them (values from before are upgraded in place) and after the KEK
+   * changed, every key, tombstone and document is marked to be written again (the alarm writes
+   * them; meanwhile isolates refuse the old copies and ask the registry). Without a usable KEK
+   * nothing is written: isolates keep asking the registry.
+   */
+  async #authenticateKv(): Promise<void> {
+    let fingerprint: string;
+    try {
+      fingerprint = (await kekOf(this.env.SIGNING_KEY_KEK)).fingerprint;
+    } catch {
+      return;
+    }
+    if (tables.metaValue(this.#sql, KV_KEK_META) === fingerprint) return;
+    this.ctx.storage.transactionSync(() => {
+      values.forgetWritten(this.#sql);
+      for (const clientId of tables.allClientIds(this.#sql)) {
+        tables.markBehind(this.#sql, clientId);
+        values.changed(this.#sql, clientKey(clientId));
+      }
+      this.#outbox.mark(CUTOFFS_KEY);
+      for (const l of lists(this.#sql)) this.#outbox.mark(statusListKey(l.list));
+      if (this.#signing.hasKeys()) this.#outbox.mark(SIGNING_KEYS_KEY);
+      tables.setMetaValue(this.#sql, KV_KEK_META, fingerprint);
+    });
+    await this.#wake(Date.now());
+  }
+
+  /** A KV value is to be written again: a key's through its write-through, a document through the outbox. */
+  #markForWriting(key: string): void {
+    if (key.startsWith(CLIENT_PREFIX)) tables.markBehind(this.#sql, key.slice(CLIENT_PREFIX.length));
+    else this.#outbox.mark(key);
   }
 
   /** The alarm runs by `at` (epoch ms): an earlier one stays. */
@@ -343,13 +401,23 @@ export class Registry extends DurableObject<Env> {
     return row;
   }
 
-  /** The acting key as the registry knows it now: a deleted key, or a token its key's narrowing revoked, acts no more. */
+  /**
+   * The acting token as the registry knows it now, from its own tables whatever any KV copy
+   * says: its key deleted, the token below its key's cut-off, revoked (by jti or its status
+   * bit), or signed by a kid that is not published or that an emergency rotation revoked: it
+   * acts no more.
+   */
   #assertLive(caller: Extract<Caller, { kind: "key" }>): void {
-    const row = tables.keyByClientId(this.#sql, caller.claims.client_id);
-    const cutoff = tables.clientRevocation(this.#sql, caller.claims.client_id);
-    if (!row || row.deleted_at !== null || revokedByCutoff(caller.claims, cutoff)) {
-      throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
-    }
+    const c = caller.claims;
+    const row = tables.keyByClientId(this.#sql, c.client_id);
+    const cutoff = tables.clientRevocation(this.#sql, c.client_id);
+    const dead =
+      !row ||
+      row.deleted_at !== null ||
+      revokedByCutoff(c, cutoff) ||
+      isTokenRevoked(this.#sql, c.jti, c.status) ||
+      !kidMayAct(this.#sql, c.kid, nowSeconds());
+    if (dead) throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
   }
 
   /** The audit entry and the write-through mark, in the change's own transaction. */
@@ -370,6 +438,7 @@ export class Registry extends DurableObject<Env> {
     );
     tables.purgeAudit(this.#sql, now - settings(this.env).auditRetentionDays * 86_400_000);
     tables.markBehind(this.#sql, clientId);
+    values.changed(this.#sql, after === null ? deletedClientKey(clientId) : clientKey(clientId), now);
     const record = tables.keyById(this.#sql, id)!.record;
     const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);
     return { record, audit, revocation, propagated: false };

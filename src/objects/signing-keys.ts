@@ -1,15 +1,17 @@
 import type { Env } from "../config/settings.ts";
 import { ConfigError, SigningUnavailableError } from "../lib/errors.ts";
-import { NEXT_SIGNING_KEY_LEAD_SECONDS } from "../lib/limits.ts";
+import { type Kek, kekOf } from "../lib/kek.ts";
+import { KV_DOCUMENT_LIFETIME_SECONDS, NEXT_SIGNING_KEY_LEAD_SECONDS, SIGNING_RETRY_AFTER_SECONDS } from "../lib/limits.ts";
 import { Mutex } from "../lib/mutex.ts";
 import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
+import { iatOf, putAuthenticated } from "../store/kv-values.ts";
 import type { Answer, RotationChange, RotationResult, SigningKeyView } from "../store/registry-protocol.ts";
 import { metaValue, setMetaValue } from "../store/registry-tables.ts";
 import * as tables from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer, SigningKeysDocument } from "../store/signing-keys-document.ts";
 import type { Algorithm } from "../tokens/algorithms.ts";
-import { type Kek, kekOf, seal } from "../tokens/key-seal.ts";
+import { seal } from "../tokens/key-seal.ts";
 import { generateSigningKey, type PrivateJwk, parseSigningKeysSecret, privateMembers, publicHalf } from "../tokens/signing-key-material.ts";
 import type { Outbox } from "./outbox.ts";
 
@@ -17,14 +19,21 @@ import type { Outbox } from "./outbox.ts";
 const KEK_META = "signing_kek";
 /** registry_meta: the first keys are made (or imported from SIGNING_KEYS); SIGNING_KEYS is never read again. */
 const KEYS_META = "signing_keys_made";
+/** registry_meta: the copy earlier versions kept in REVOCATIONS (private halves sealed) is deleted. */
+const MOVED_META = "signing_keys_moved";
+
+/** What a caller is told when the keys cannot be made or opened; the reason goes to the log line only. */
+export const SIGNING_UNAVAILABLE_DETAIL = "The service cannot sign tokens at the moment.";
 
 export interface SigningKeysContext {
   sql: SqlStorage;
   storage: DurableObjectStorage;
   outbox: Outbox;
   env: () => Env;
-  /** REVOCATIONS, where the document goes. */
-  kv: () => Kv;
+  /** CLIENTS, where the document goes: a namespace only edge-token binds. */
+  clients: () => Kv;
+  /** REVOCATIONS, where earlier versions kept it: that copy is deleted. */
+  revocations: () => Kv;
   /** SIGNING_KEY_ROTATION_DAYS, in seconds; 0: no scheduled rotation. */
   periodSeconds: () => number;
   /** How long a key that stopped signing stays in the JWKS (lib/limits.ts, retiringKeySeconds). */
@@ -49,7 +58,7 @@ export class SigningKeys {
     this.#c = c;
   }
 
-  /** The document KV should hold, the deployment's first keys made if it has none. */
+  /** The document KV should hold, with the iat its copy states, the deployment's first keys made if it has none. */
   document(now: number): Promise<SigningKeysAnswer> {
     return this.#lock.run(async () => {
       try {
@@ -58,7 +67,8 @@ export class SigningKeys {
         if (error instanceof SigningUnavailableError || error instanceof ConfigError) return { unavailable: error.message };
         throw error;
       }
-      return { document: this.#document() };
+      const document = this.#document();
+      return { document, iat: iatOf(this.#c.sql, SIGNING_KEYS_KEY) };
     });
   }
 
@@ -112,7 +122,8 @@ export class SigningKeys {
       const kek = await this.#kek({ startOver: true });
       const made = await this.#sealedNew(kek, alg);
       this.#c.storage.transactionSync(() => {
-        const until = now + this.#c.retiringSeconds();
+        // Past the time a copy of the key set from before this rotation may be put back (its exp).
+        const until = now + this.#c.retiringSeconds() + KV_DOCUMENT_LIFETIME_SECONDS;
         for (const k of tables.publishedKeyRows(this.#c.sql)) {
           k.revoked = true;
           tables.revokeKid(this.#c.sql, k.kid, until);
@@ -123,6 +134,11 @@ export class SigningKeys {
         this.#c.outbox.mark(CUTOFFS_KEY);
       });
     });
+  }
+
+  /** Whether the deployment has made (or imported) its keys yet. */
+  hasKeys(): boolean {
+    return tables.publishedKeyRows(this.#c.sql).length > 0;
   }
 
   /** Every key, newest first. */
@@ -141,10 +157,15 @@ export class SigningKeys {
     }
   }
 
-  /** Puts the document into KV (the outbox's writer for it). */
+  /** Puts the document into KV, authenticated (the outbox's writer for it), and deletes the copy earlier versions kept. */
   async write(): Promise<void> {
     if (tables.publishedKeyRows(this.#c.sql).length === 0) return;
-    await this.#c.kv().put(SIGNING_KEYS_KEY, JSON.stringify(this.#document()));
+    const doc = JSON.stringify(this.#document());
+    await putAuthenticated(this.#c.sql, this.#c.clients(), this.#c.env().SIGNING_KEY_KEK, SIGNING_KEYS_KEY, doc);
+    if (metaValue(this.#c.sql, MOVED_META) === undefined) {
+      await this.#c.revocations().delete(SIGNING_KEYS_KEY);
+      setMetaValue(this.#c.sql, MOVED_META, new Date().toISOString());
+    }
   }
 
   /**
@@ -159,7 +180,17 @@ export class SigningKeys {
         await change(changes);
       } catch (error) {
         if (!(error instanceof SigningUnavailableError || error instanceof ConfigError)) throw error;
-        return { ok: false, refusal: { status: 503, code: "temporarily_unavailable", detail: error.message, headers: {} } };
+        // The reason names KEK fingerprints: the operator's, on the log line, never the caller's.
+        console.error(JSON.stringify({ level: "error", registry: "signing keys unavailable", actor, reason: error.message }));
+        return {
+          ok: false,
+          refusal: {
+            status: 503,
+            code: "temporarily_unavailable",
+            detail: SIGNING_UNAVAILABLE_DETAIL,
+            headers: { "Retry-After": String(SIGNING_RETRY_AFTER_SECONDS) },
+          },
+        };
       }
       if (changes.length > 0) tables.purgeSigningKeyEvents(this.#c.sql, now * 1000 - this.#c.retentionDays() * 86_400_000);
       return { ok: true, value: { changes, keys: this.list() } };

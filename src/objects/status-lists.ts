@@ -1,5 +1,6 @@
 import {
   CLOCK_SKEW_SECONDS,
+  KV_RECORD_LIFETIME_SECONDS,
   MAX_INDEX_LEASE,
   MAX_TOKEN_TTL_SECONDS,
   STATUS_LIST_CAPACITY,
@@ -10,6 +11,7 @@ import type { Cutoffs } from "../oauth/status.ts";
 import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, revokedTokenKey, STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
+import { dropValue, putAuthenticated } from "../store/kv-values.ts";
 import { putTokenRevocation } from "../store/legacy-revocations.ts";
 import type { IndexLease } from "../store/registry-protocol.ts";
 import { liveClientRevocations } from "../store/registry-tables.ts";
@@ -31,12 +33,14 @@ export class StatusLists {
   readonly #sql: SqlStorage;
   readonly #outbox: Outbox;
   readonly #kv: () => Kv;
+  readonly #kekSecret: () => string | undefined;
   readonly #clientCacheSeconds: () => number;
 
-  constructor(sql: SqlStorage, outbox: Outbox, kv: () => Kv, clientCacheSeconds: () => number) {
+  constructor(sql: SqlStorage, outbox: Outbox, kv: () => Kv, kekSecret: () => string | undefined, clientCacheSeconds: () => number) {
     this.#sql = sql;
     this.#outbox = outbox;
     this.#kv = kv;
+    this.#kekSecret = kekSecret;
     this.#clientCacheSeconds = clientCacheSeconds;
   }
 
@@ -120,12 +124,13 @@ export class StatusLists {
 
   /**
    * The cut-offs document: every client cut-off that can still revoke a live token (until its
-   * change has been in KV long enough for every stale copy to be gone and the longest token
-   * minted from one to have expired), the revoked tokens from before status lists, and the
-   * kids an emergency rotation revoked.
+   * change has been in KV long enough for every stale copy to be gone, a copy of the record put
+   * back to have lapsed (KV_RECORD_LIFETIME_SECONDS), and the longest token minted from one to
+   * have expired), the revoked tokens from before status lists, and the kids an emergency
+   * rotation revoked.
    */
   cutoffs(now: number): Cutoffs {
-    const keep = staleRecordSeconds(this.#clientCacheSeconds()) + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
+    const keep = staleRecordSeconds(this.#clientCacheSeconds()) + KV_RECORD_LIFETIME_SECONDS + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
     return {
       clients: liveClientRevocations(this.#sql, now - keep),
       tokens: tables.legacyTokenRevocations(this.#sql, now),
@@ -137,7 +142,8 @@ export class StatusLists {
   async write(document: string): Promise<void> {
     const kv = this.#kv();
     const now = Math.floor(Date.now() / 1000);
-    if (document === CUTOFFS_KEY) return kv.put(CUTOFFS_KEY, JSON.stringify(this.cutoffs(now)));
+    const put = (payload: string, o?: { expiration: number }) => putAuthenticated(this.#sql, kv, this.#kekSecret(), document, payload, o);
+    if (document === CUTOFFS_KEY) return put(JSON.stringify(this.cutoffs(now)));
     if (document.startsWith(revokedTokenKey(""))) {
       const r = tables.tokenRevocation(this.#sql, document.slice(revokedTokenKey("").length));
       if (r) await putTokenRevocation(kv, { jti: r.jti, client_id: r.client_id, untilSeconds: r.until });
@@ -145,9 +151,13 @@ export class StatusLists {
     }
     const list = Number(document.slice(STATUS_LIST_PREFIX.length));
     const doc = await this.listDocument(list, now);
-    if (doc === null) return kv.delete(document);
+    if (doc === null) {
+      await kv.delete(document);
+      dropValue(this.#sql, document);
+      return;
+    }
     // KV drops it a minute after its last token expired, should the registry's deletion fail.
-    await kv.put(document, JSON.stringify(doc), { expiration: doc.retire_at + 60 });
+    await put(JSON.stringify(doc), { expiration: doc.retire_at + 60 });
   }
 
   /** When the alarm must next run for status (epoch ms): a list or an entry to drop. */

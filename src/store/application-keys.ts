@@ -1,14 +1,13 @@
 import { base64url } from "jose";
 import { randomBytes, toHex } from "../lib/random.ts";
 import { sha256 } from "../lib/sha256.ts";
-import { TtlCache } from "../lib/ttl-cache.ts";
 import { uuidv7 } from "../lib/uuidv7.ts";
 import type { Kv } from "./kv.ts";
-import { appKeyIdKey, CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./kv-keys.ts";
+import { appKeyIdKey } from "./kv-keys.ts";
 
 /**
- * Application keys (the reference's term; the OAuth client each key is): the record as stored,
- * how a new one is made, and how the token path reads one from KV. Platform-neutral (Web Crypto
+ * Application keys (the reference's term; the OAuth client each key is): the record as stored
+ * and how a new one is made (the token path reads them in store/key-records.ts). Platform-neutral (Web Crypto
  * only): the Worker's admin API and the Node CLI both build records here, so a key written by
  * either looks the same.
  */
@@ -138,37 +137,6 @@ export async function newSecret(): Promise<{ secret: string; hash: string }> {
  */
 export async function hashSecret(secret: string): Promise<string> {
   return base64url.encode(await sha256(secret));
-}
-
-/**
- * Records read on the token path, kept per isolate for CLIENT_CACHE_SECONDS: a KV read
- * costs more than everything else an issuance does. Only records that exist are cached, so a
- * new client works at once. A deleted client's record may linger in other isolates for the
- * TTL; the deletion revokes every token issued that long after it (see deleteApplicationKey).
- */
-const cache = new TtlCache<ApplicationKey>();
-
-/**
- * The record for a client_id, or null when there is none, it was deleted, or the id cannot be
- * one of ours. The tombstone is read only when a record exists: an unknown id costs one read.
- */
-export async function getApplicationKey(kv: Pick<Kv, "get">, clientId: string, cacheSeconds = 0): Promise<ApplicationKey | null> {
-  if (!CLIENT_ID_PATTERN.test(clientId)) return null;
-  const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
-  if (cached) return cached;
-  const record = await kv.get<ApplicationKey>(clientKey(clientId), "json");
-  if (!record || (await isDeleted(kv, clientId))) return null;
-  cache.set(clientId, record, cacheSeconds * 1000);
-  return record;
-}
-
-async function isDeleted(kv: Pick<Kv, "get">, clientId: string): Promise<boolean> {
-  return (await kv.get(deletedClientKey(clientId))) !== null;
-}
-
-/** Drops this isolate's copy after a change made here. */
-export function forgetApplicationKey(clientId: string): void {
-  cache.delete(clientId);
 }
 
 /** Whether any application key exists in KV's copy (the registry writes its id index through): one list call. */

@@ -4,23 +4,27 @@
  */
 
 /** CLIENTS: the application key, looked up on every token request. */
-export const clientKey = (clientId: string) => `client:${clientId}`;
+export const clientKey = (clientId: string) => `${CLIENT_PREFIX}${clientId}`;
+export const CLIENT_PREFIX = "client:";
 
 /**
  * CLIENTS: the permanent tombstone of a deleted client. KV has no conditional write, so a
  * record written back after a deletion (a racing update, a stale location) is an absence a
  * stale write can fill; the tombstone is what authentication, get and update honour.
  */
-export const deletedClientKey = (clientId: string) => `deleted:${clientId}`;
+export const deletedClientKey = (clientId: string) => `${DELETED_PREFIX}${clientId}`;
+export const DELETED_PREFIX = "deleted:";
 
 /** CLIENTS: application-key id → client_id, so a key is found by id without a scan. */
-export const appKeyIdKey = (id: string) => `appkey:${id}`;
+export const appKeyIdKey = (id: string) => `${APP_KEY_ID_PREFIX}${id}`;
+export const APP_KEY_ID_PREFIX = "appkey:";
 
 /**
- * REVOCATIONS: the signing keys, as issuing and verifying isolates and the JWKS read them: every
+ * CLIENTS: the signing keys, as issuing and verifying isolates and the JWKS read them: every
  * key in the JWKS with its state and public half, the ones that sign or will sign sealed under
- * SIGNING_KEY_KEK. Written by the registry alone. Beside the status documents: what a verifier
- * reads lives in this namespace.
+ * SIGNING_KEY_KEK. Written by the registry alone. In CLIENTS, which only edge-token binds: the
+ * sealed private halves stay out of REVOCATIONS, which consumers of earlier verifiers bound
+ * (docs/storage.md). Versions before this one kept it in REVOCATIONS; the registry deletes that copy.
  */
 export const SIGNING_KEYS_KEY = "signing-keys";
 

@@ -6,7 +6,7 @@ import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey, revokedToke
  * Keys written to KV by versions before the registry, read back so the registry can take them
  * in: live records (with whatever permissions they carry; a record from before scopes keeps
  * its legacy permissions), tombstones, and client-wide revocations. Read once, on the
- * registry's first use; a key looked up by id that the registry has never seen is read singly.
+ * registry's first use, and never again.
  */
 export interface LegacyKey {
   record: ApplicationKey;
@@ -72,21 +72,6 @@ export async function readLegacyKeys(clients: Kv, revocations: Kv): Promise<Lega
     }
   }
   return keys;
-}
-
-/** One key, by its application-key id, or undefined when KV has no such key. */
-export async function readLegacyKey(clients: Kv, revocations: Kv, id: string): Promise<LegacyKey | undefined> {
-  const clientId = await clients.get(appKeyIdKey(id));
-  if (clientId === null) return undefined;
-  const values = await clients.get([clientKey(clientId), deletedClientKey(clientId)], "text");
-  const stored = values.get(clientKey(clientId));
-  const tombstone = values.get(deletedClientKey(clientId));
-  const revocation = revocationOf(await revocations.get(revokedClientKey(clientId)));
-  if (tombstone) {
-    const { deleted_at } = JSON.parse(tombstone) as { deleted_at: string };
-    return { record: stored ? (JSON.parse(stored) as ApplicationKey) : tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation };
-  }
-  return stored ? { record: JSON.parse(stored) as ApplicationKey, deleted_at: null, revocation } : undefined;
 }
 
 /**

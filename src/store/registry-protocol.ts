@@ -20,13 +20,21 @@ export type Caller =
   /** A new deployment's first key: honoured only while the registry holds no key. */
   | { kind: "bootstrap" };
 
-/** What the rules need of a key-management token. */
+/**
+ * What the rules need of a key-management token, and what the registry checks it against in
+ * its own tables, whatever any KV copy says: its `jti` and place in a status list (revoked?),
+ * the `kid` that signed it (published, not revoked by an emergency rotation), and its key's
+ * cut-off (`key_version`, `iat`).
+ */
 export interface KeyManagerClaims {
   client_id: string;
   scope: string;
   grant_type: string;
   iat: number;
   key_version?: number | undefined;
+  jti: string;
+  kid: string;
+  status?: { list: number; idx: number } | undefined;
 }
 
 export interface Refusal {
@@ -74,6 +82,12 @@ export interface Change {
   revocation: Cutoff | undefined;
   /** false while the KV copy is behind (a failed write-through, retried by the registry's alarm). */
   propagated: boolean;
+}
+
+/** A key as the registry holds it, for an isolate whose KV copy does not check out: its record and the iat its copy states. */
+export interface KeyAnswer {
+  record: ApplicationKey;
+  iat: number;
 }
 
 /** Indices of a status list an isolate may give its next tokens: `start` to `start + count - 1`, until `until` (epoch ms). */

@@ -94,6 +94,14 @@ export function replaceKey(sql: SqlStorage, current: KeyRow, record: Application
   if (written !== 1) throw new TypeError(`application key ${current.id} changed since version ${current.version} was read`);
 }
 
+/** Every key's client_id, deleted ones included (their tombstones are in KV too). */
+export function allClientIds(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ client_id: string }>("SELECT client_id FROM application_keys")
+    .toArray()
+    .map((r) => r.client_id);
+}
+
 export function liveKeyCount(sql: SqlStorage): number {
   return sql.exec<{ n: number }>("SELECT count(*) AS n FROM application_keys WHERE deleted_at IS NULL").one().n;
 }

@@ -135,6 +135,16 @@ export function liveKidRevocations(sql: SqlStorage, now: number): Record<string,
   return Object.fromEntries(rows.map((r) => [r.kid, r.until]));
 }
 
+/**
+ * Whether tokens signed by `kid` may still act: it is in the JWKS (next, active or retiring: a
+ * kid the registry never published, or one gone from the JWKS, signs nothing that passes) and
+ * no emergency rotation revoked it.
+ */
+export function kidMayAct(sql: SqlStorage, kid: string, now: number): boolean {
+  const published = sql.exec("SELECT 1 FROM signing_keys WHERE kid = ? AND state != 'retired' AND revoked = 0", kid).toArray().length > 0;
+  return published && sql.exec("SELECT 1 FROM kid_revocations WHERE kid = ? AND until > ?", kid, now).toArray().length === 0;
+}
+
 /** Drops revocations that can revoke no live token; true when any went. */
 export function purgeKidRevocations(sql: SqlStorage, now: number): boolean {
   return sql.exec("DELETE FROM kid_revocations WHERE until <= ?", now).rowsWritten > 0;

@@ -1,13 +1,14 @@
 import type { Env } from "../config/settings.ts";
 import { SigningUnavailableError } from "../lib/errors.ts";
-import { revocationsKv } from "./bindings.ts";
-import type { Kv } from "./kv.ts";
+import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
+import { clientsKv } from "./bindings.ts";
 import { SIGNING_KEYS_KEY } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
 
 /**
- * The signing keys as KV holds them (docs/storage.md): written by the registry alone, read by
- * every isolate that signs or verifies, and by the JWKS endpoint.
+ * The signing keys as KV holds them (docs/storage.md): written by the registry alone, into
+ * CLIENTS (a namespace only edge-token binds), read by every isolate that signs or verifies,
+ * and by the JWKS endpoint.
  */
 
 /** What a key is doing: announced (in the JWKS, not signing yet), signing, or done signing (in the JWKS until its tokens expire). */
@@ -30,24 +31,21 @@ export interface SigningKeysDocument {
   keys: PublishedSigningKey[];
 }
 
-/** What the registry answers for the document: it, or why there are no keys to sign with yet. */
-export type SigningKeysAnswer = { document: SigningKeysDocument } | { unavailable: string };
-
-/** The document's text as KV holds it, or null where KV has none (yet). */
-export function readSigningKeysText(kv: Pick<Kv, "get">): Promise<string | null> {
-  return kv.get(SIGNING_KEYS_KEY);
-}
+/** What the registry answers for the document: it and the iat its KV copy states, or why there are no keys to sign with yet. */
+export type SigningKeysAnswer = { document: SigningKeysDocument; iat: number } | { unavailable: string };
 
 /**
- * The document as this location sees it, as text: KV's copy, or where KV has none yet (a new
- * deployment's first request, a location KV has not reached) the registry's, which makes the
- * first key when there is none.
+ * The document as this location sees it, as text: KV's copy once it checks out
+ * (store/authenticated-reads.ts), or the registry's where KV has none (a new deployment's first
+ * request, a location KV has not reached) or one that does not check out. The registry makes
+ * the first key when there is none.
  */
 export async function signingKeysText(env: Env): Promise<string> {
-  const text = await readSigningKeysText(revocationsKv(env));
-  if (text !== null) return text;
+  const checked = await readChecked(clientsKv(env), env.SIGNING_KEY_KEK, SIGNING_KEYS_KEY);
+  if ("stated" in checked) return checked.stated.payload;
   const answer = await registry(env).signingKeysDocument();
   if ("unavailable" in answer) throw new SigningUnavailableError(answer.unavailable);
+  takenFromRegistry(SIGNING_KEYS_KEY, answer.iat);
   return JSON.stringify(answer.document);
 }
 

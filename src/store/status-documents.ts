@@ -1,14 +1,15 @@
 import type { Env } from "../config/settings.ts";
 import { type Cutoffs, isCutoffs } from "../oauth/status.ts";
 import type { StatusListJson } from "../oauth/status-list.ts";
+import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
 import { revocationsKv } from "./bindings.ts";
-import type { Kv } from "./kv.ts";
 import { CUTOFFS_KEY, statusListKey } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
 
 /**
  * The status documents as KV holds them (docs/storage.md): written by the registry alone,
- * read by the service's own verifier and by the endpoints that sign them for everyone else.
+ * authenticated (store/authenticated.ts), read by the service's own verifier and by the
+ * endpoints that sign them for everyone else.
  */
 
 /** A status list as stored: its JSON form (§4.2) and when the last token naming it expires. */
@@ -17,26 +18,35 @@ export interface StatusListDocument extends StatusListJson {
   retire_at: number;
 }
 
-export async function readStatusListDocument(kv: Pick<Kv, "get">, list: number): Promise<StatusListDocument | null> {
-  return kv.get<StatusListDocument>(statusListKey(list), "json");
-}
-
-export async function readCutoffsDocument(kv: Pick<Kv, "get">): Promise<Cutoffs | null> {
-  const doc = await kv.get<unknown>(CUTOFFS_KEY, "json");
-  if (doc === null) return null;
-  if (!isCutoffs(doc)) throw new TypeError("the stored cut-offs document is malformed");
-  return doc;
+/** A document and the iat of the registry's change it carries (epoch ms): a reader never takes an older one after a newer. */
+export interface Versioned<T> {
+  value: T;
+  iat: number;
 }
 
 /**
- * A list as this location sees it: KV's copy, or, where KV does not have it yet (a list made
- * moments ago, not yet propagated), the registry's; null when there is none.
+ * A list as this location sees it: KV's copy once it checks out, or, where KV does not have it
+ * yet (a list made moments ago, not yet propagated) or has one that does not check out, the
+ * registry's; null when there is none.
  */
-export async function statusListDocument(env: Env, list: number): Promise<StatusListDocument | null> {
-  return (await readStatusListDocument(revocationsKv(env), list)) ?? (await registry(env).statusListDocument(list));
+export async function statusListDocument(env: Env, list: number): Promise<Versioned<StatusListDocument> | null> {
+  const key = statusListKey(list);
+  const checked = await readChecked(revocationsKv(env), env.SIGNING_KEY_KEK, key);
+  if ("stated" in checked) return { value: JSON.parse(checked.stated.payload) as StatusListDocument, iat: checked.stated.iat };
+  const answer = await registry(env).statusListDocument(list);
+  if (answer) takenFromRegistry(key, answer.iat);
+  return answer;
 }
 
-/** The cut-offs as this location sees them: KV's copy, or the registry's where KV has none yet. */
-export async function cutoffsDocument(env: Env): Promise<Cutoffs> {
-  return (await readCutoffsDocument(revocationsKv(env))) ?? (await registry(env).cutoffsDocument());
+/** The cut-offs as this location sees them: KV's copy once it checks out, or the registry's. */
+export async function cutoffsDocument(env: Env): Promise<Versioned<Cutoffs>> {
+  const checked = await readChecked(revocationsKv(env), env.SIGNING_KEY_KEK, CUTOFFS_KEY);
+  if ("stated" in checked) {
+    const value = JSON.parse(checked.stated.payload) as unknown;
+    if (!isCutoffs(value)) throw new TypeError("the stored cut-offs document is malformed");
+    return { value, iat: checked.stated.iat };
+  }
+  const answer = await registry(env).cutoffsDocument();
+  takenFromRegistry(CUTOFFS_KEY, answer.iat);
+  return answer;
 }

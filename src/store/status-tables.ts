@@ -111,6 +111,15 @@ export function legacyTokenRevocations(sql: SqlStorage, now: number): Record<str
   return Object.fromEntries(rows.toArray().map((r) => [r.jti, r.until]));
 }
 
+/** Whether a token is revoked: by its jti, or by its place in a status list. */
+export function isTokenRevoked(sql: SqlStorage, jti: string, status: { list: number; idx: number } | undefined): boolean {
+  if (tokenRevocation(sql, jti)) return true;
+  return (
+    status !== undefined &&
+    sql.exec("SELECT 1 FROM token_revocations WHERE list = ? AND idx = ?", status.list, status.idx).toArray().length > 0
+  );
+}
+
 export function tokenRevocation(sql: SqlStorage, jti: string): TokenRevocation | undefined {
   return sql.exec<TokenRevocation>("SELECT jti, client_id, until, list, idx FROM token_revocations WHERE jti = ?", jti).toArray()[0];
 }

@@ -28,12 +28,13 @@ export function remoteStatusSource(issuer: string, key: KeyLookup, fetcher: Stat
       if (listOfUri(issuer, uri) === undefined) return null;
       const claims = await signed(uri, STATUS_LIST_TYP);
       if (claims === null) return null;
-      return { value: await decodeList(claims.status_list, MAX_STATUS_LIST_BYTES), ttlSeconds: claims.ttl, expiresAt: claims.exp };
+      const value = await decodeList(claims.status_list, MAX_STATUS_LIST_BYTES);
+      return { value, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: claims.iat };
     },
     async cutoffs() {
       const claims = await signed(cutoffsUri(issuer), CUTOFFS_TYP);
       if (claims === null || !isCutoffs(claims.cutoffs)) throw new Error(`${cutoffsUri(issuer)} holds no cut-offs`);
-      return { value: claims.cutoffs, ttlSeconds: claims.ttl, expiresAt: claims.exp };
+      return { value: claims.cutoffs, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: claims.iat };
     },
   };
 }

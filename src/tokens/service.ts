@@ -63,17 +63,18 @@ function ownStatus(env: Env): StatusCheck {
   return check;
 }
 
-/** The status documents as this service holds them: in KV (the registry's copy where KV has none yet). Trusted storage: unsigned. */
+/** The status documents as this service holds them: in KV, authenticated (the registry's copy where KV has none yet, or one that does not check out). */
 function kvStatusSource(env: Env): StatusSource {
   const ttlSeconds = settings(env).revocationCacheSeconds;
   return {
     async list(uri, iss) {
       const list = listOfUri(iss, uri);
       const doc = list === undefined ? null : await statusListDocument(env, list);
-      return doc && { value: await decodeList(doc, MAX_STATUS_LIST_BYTES), ttlSeconds };
+      return doc && { value: await decodeList(doc.value, MAX_STATUS_LIST_BYTES), ttlSeconds, issuedAt: doc.iat };
     },
     async cutoffs() {
-      return { value: await cutoffsDocument(env), ttlSeconds };
+      const doc = await cutoffsDocument(env);
+      return { value: doc.value, ttlSeconds, issuedAt: doc.iat };
     },
   };
 }

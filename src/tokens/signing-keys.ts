@@ -1,12 +1,13 @@
 import { importJWK, type JWK } from "jose";
 import { type Env, settings } from "../config/settings.ts";
 import { SigningUnavailableError } from "../lib/errors.ts";
+import { kekOf } from "../lib/kek.ts";
 import { STATUS_MAX_STALE_SECONDS } from "../lib/limits.ts";
 import { OneFlight } from "../lib/one-flight.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
 import { parseSigningKeysDocument, type SigningKeysDocument, signingKeysText } from "../store/signing-keys-document.ts";
 import { type Algorithm, algorithmOf, type Signer, type VerificationKey } from "./algorithms.ts";
-import { kekOf, unseal } from "./key-seal.ts";
+import { unseal } from "./key-seal.ts";
 import { importPrivateKey, type PublicJwk } from "./signing-key-material.ts";
 import type { VerifiedTokens } from "./verify-access-token.ts";
 
@@ -49,28 +50,28 @@ const publicKeys = new Map<string, Promise<CryptoKey>>();
 const verified: VerifiedTokens = new TtlCache(5_000);
 
 export function signingKeys(env: Env): Promise<KeySet> {
-  const h = held.get(env.REVOCATIONS);
+  const h = held.get(env.CLIENTS);
   if (h && Date.now() < h.freshUntil) return h.ready;
   return refreshed(env);
 }
 
 async function refreshed(env: Env): Promise<KeySet> {
-  let flight = reading.get(env.REVOCATIONS);
+  let flight = reading.get(env.CLIENTS);
   if (!flight) {
     flight = new OneFlight();
-    reading.set(env.REVOCATIONS, flight);
+    reading.set(env.CLIENTS, flight);
   }
   await flight.run("signing-keys", () => refresh(env));
-  return held.get(env.REVOCATIONS)!.keys;
+  return held.get(env.CLIENTS)!.keys;
 }
 
 /** What a change made in this isolate (a rotation through the registry) makes stale at once. */
 export function forgetSigningKeys(env: Env): void {
-  held.delete(env.REVOCATIONS);
+  held.delete(env.CLIENTS);
 }
 
 async function refresh(env: Env): Promise<void> {
-  const h = held.get(env.REVOCATIONS);
+  const h = held.get(env.CLIENTS);
   let text: string;
   try {
     text = await signingKeysText(env);
@@ -89,12 +90,12 @@ async function refresh(env: Env): Promise<void> {
     return;
   }
   const keys = await keySetOf(parseSigningKeysDocument(text));
-  held.set(env.REVOCATIONS, { text, keys, ready: Promise.resolve(keys), freshUntil, readAt: now });
+  held.set(env.CLIENTS, { text, keys, ready: Promise.resolve(keys), freshUntil, readAt: now });
 }
 
 /** The key that signs now, as this Worker (its KEK) can open it. */
 export function activeSigner(env: Env): Promise<Signer> {
-  const h = held.get(env.REVOCATIONS);
+  const h = held.get(env.CLIENTS);
   if (h && Date.now() < h.freshUntil) return h.keys.signer(env.SIGNING_KEY_KEK);
   return refreshed(env).then((keys) => keys.signer(env.SIGNING_KEY_KEK));
 }

@@ -14,6 +14,12 @@ export interface Fetched<T> {
   ttlSeconds: number;
   /** epoch seconds past which it must not be relied on at all (its `exp`), if it says. */
   expiresAt?: number | undefined;
+  /**
+   * When its source made it (a status token's `iat`, a KV copy's change time), if it says: a
+   * copy older than one already taken is refused, so that nothing on the way (a cache, a proxy,
+   * someone who kept an old copy) can take a revocation back.
+   */
+  issuedAt?: number | undefined;
 }
 
 /** Where a verifier gets status documents: KV for the service itself, the issuer's endpoints for everyone else. */
@@ -30,6 +36,8 @@ interface Held<T> {
   freshUntil: number;
   /** epoch ms: used, when no fresh copy can be had, until then. */
   usableUntil: number;
+  /** The newest `issuedAt` taken for this document. */
+  issuedAt: number | undefined;
 }
 
 /** The cut-offs as a verifier looks them up: Maps, so that no client_id, jti or kid can name an Object member. */
@@ -110,11 +118,15 @@ export class StatusCheck implements RevocationChecker {
     try {
       await this.#asking.run(key, async () => {
         const got = await load();
+        const taken = held.get(key)?.issuedAt;
+        // Older than what this verifier has: refused like a copy that could not be had.
+        if (got.issuedAt !== undefined && taken !== undefined && got.issuedAt < taken) throw new Error(`${key}: older than the copy held`);
         const fetchedAt = Date.now();
         const stale = fetchedAt + STATUS_MAX_STALE_SECONDS * 1000;
         const usableUntil = got.expiresAt === undefined ? stale : Math.min(stale, got.expiresAt * 1000);
+        const freshUntil = fetchedAt + Math.min(this.#cacheSeconds, got.ttlSeconds) * 1000;
         if (held.size >= MAX_HELD_LISTS) held.delete(held.keys().next().value!);
-        held.set(key, { value: got.value, freshUntil: fetchedAt + Math.min(this.#cacheSeconds, got.ttlSeconds) * 1000, usableUntil });
+        held.set(key, { value: got.value, freshUntil, usableUntil, issuedAt: got.issuedAt ?? taken });
       });
     } catch (error) {
       cause = error;

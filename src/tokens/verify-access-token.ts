@@ -32,7 +32,8 @@ export type FailureCode =
   | "status_unavailable";
 
 export type VerifyOutcome =
-  | { ok: true; claims: AccessTokenClaims }
+  /** `kid`: the key that signed it. */
+  | { ok: true; claims: AccessTokenClaims; kid: string }
   | { ok: false; code: FailureCode }
   /** Why the status could not be had (for the service's own log line; never in a response). */
   | { ok: false; code: "status_unavailable"; cause: unknown };
@@ -146,7 +147,7 @@ async function checkClaims(claims: AccessTokenClaims, kid: string, o: VerifyOpti
       throw error;
     }
   }
-  return { ok: true, claims };
+  return { ok: true, claims, kid };
 }
 
 const fail = (code: FailureCode): VerifyOutcome => ({ ok: false, code });

@@ -14,6 +14,7 @@ import {
   signWith,
   tokenFor,
 } from "../support/helpers.ts";
+import { payloadIn } from "../support/kv-values.ts";
 
 const KEYS = "/v2/application-keys";
 afterEach(() => vi.restoreAllMocks());
@@ -77,7 +78,7 @@ describe("POST /v2/application-keys", () => {
     // Stored as a digest only, found by id and by client_id without a scan.
     const stored = await env.CLIENTS.get(`client:${data.client_id}`);
     expect(stored).not.toContain(data.client_secret);
-    expect(await env.CLIENTS.get(`appkey:${data.id}`)).toBe(data.client_id);
+    expect(await payloadIn(env.CLIENTS, `appkey:${data.id}`)).toBe(data.client_id);
   });
 
   const bad: [string, BodyInit, string | undefined, string][] = [

@@ -43,9 +43,9 @@ async function registryKv(overrides: Partial<Env>) {
   });
 }
 
-/** The REVOCATIONS keys of the signing keys' document, and of everything else (the status documents). */
+/** The CLIENTS key of the signing keys' document, and every other key (the key records). */
 const signingKeys = (key: unknown) => key === "signing-keys";
-const statusDocuments = (key: unknown) => key !== "signing-keys";
+const records = (key: unknown) => key !== "signing-keys";
 
 const causeOf = (mode: Mode) => (mode === "throw" ? "KV is unavailable (injected)" : "KvTimeoutError");
 
@@ -89,10 +89,10 @@ for (const mode of ["throw", "hang"] as const) {
       await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("CLIENTS", ["get"])), causeOf(mode));
       expect(await bitInKv(token)).toBe(0);
       // Nor when it cannot read the signing keys it checks the token with.
-      await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get"], signingKeys)), causeOf(mode));
+      await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("CLIENTS", ["get"], signingKeys)), causeOf(mode));
       expect(await bitInKv(token)).toBe(0);
-      // The registry records the revocation and writes KV: this Worker's REVOCATIONS is read for the keys alone.
-      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"], statusDocuments))).status).toBe(
+      // The registry records the revocation and writes KV: this Worker's REVOCATIONS is not read to revoke.
+      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"]))).status).toBe(
         200,
       );
       expect(await bitInKv(token)).toBe(1);
@@ -103,8 +103,8 @@ for (const mode of ["throw", "hang"] as const) {
       const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
       const body = JSON.stringify({ data: { type: "application_key", name: "x" } });
       await expect500(await call("/v2/application-keys", { headers: auth }, faults("REVOCATIONS", ["get"])), causeOf(mode));
-      // Keys are read from and written through the registry, not this Worker's KV bindings.
-      const broken = faults("CLIENTS", ["get", "put", "list", "delete"]);
+      // Keys are read from and written through the registry, not this Worker's KV bindings (but for the signing keys the token is checked with).
+      const broken = faults("CLIENTS", ["get", "put", "list", "delete"], records);
       const made = await call("/v2/application-keys", { method: "POST", headers: auth, body }, broken);
       expect(made.status).toBe(201);
       const { id } = ((await made.json()) as { data: { id: string } }).data;
@@ -155,10 +155,10 @@ for (const mode of ["throw", "hang"] as const) {
     it("the RPC entrypoint fails closed: a token whose status it cannot learn is refused, never answered valid", async () => {
       const client = await createApplicationKey();
       const token = await tokenFor(client);
-      const verifier = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"], statusDocuments) } as Env);
+      const verifier = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"]) } as Env);
       expect(await verifier.verify(token)).toStrictEqual({ valid: false, status: 401, error: "status_unavailable" });
       // An isolate that cannot read the keys at all has nothing to check a signature with: the call fails, it never says valid.
-      const keyless = new TokenVerifier(createExecutionContext(), { ...env, ...faults("REVOCATIONS", ["get"], signingKeys) } as Env);
+      const keyless = new TokenVerifier(createExecutionContext(), { ...env, ...faults("CLIENTS", ["get"], signingKeys) } as Env);
       await expect(keyless.verify(token)).rejects.toThrow(mode === "throw" ? "KV is unavailable (injected)" : "did not answer");
     });
   });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import * as oauth from "oauth4webapi";
 import { describe, expect, it } from "vitest";
 import { call, claimsOf, createAdmin, createApplicationKey, error, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { jsonIn } from "../support/kv-values.ts";
 import { assertion, type ClientKey, clientKey, hmacJwt, unsignedJwt } from "../support/possession.ts";
 
 /**
@@ -50,7 +51,7 @@ describe("keys that hold no secret", () => {
     });
     const got = (await (await call(`${KEYS}/${data.id}`, { headers: { Authorization: `Bearer ${admin}` } })).json()) as { data: unknown };
     expect(got.data).toStrictEqual(data);
-    expect(JSON.parse((await env.CLIENTS.get(`client:${data.client_id}`))!)).not.toHaveProperty("secret_hash");
+    expect(await jsonIn(env.CLIENTS, `client:${data.client_id}`)).not.toHaveProperty("secret_hash");
   });
 
   const bad: [string, unknown, string][] = [

@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TokenVerifier } from "../../src/index.ts";
 import { claimsOf, createAdmin, createApplicationKey, ORIGIN } from "../support/helpers.ts";
+import { jsonIn } from "../support/kv-values.ts";
 import { adminAt, type Key, lagAtB, recordKeys, tokenAt } from "../support/locations.ts";
+import { cutoffsInKv } from "../support/status.ts";
 
 /**
  * Three ways a stale read used to undo a key-management change, each played out between two
@@ -50,7 +52,7 @@ describe("a stale read cannot undo a key-management change", () => {
     await aSecond();
     // Whatever B still mints for the deleted key from its stale copy never verifies, at A
     // (which made the deletion) or anywhere that learns revocations from KV.
-    expect((await env.REVOCATIONS.get<{ clients: Record<string, unknown> }>("cutoffs", "json"))!.clients[key.client_id]).toStrictEqual({
+    expect((await cutoffsInKv())!.clients[key.client_id]).toStrictEqual({
       v: Number.MAX_SAFE_INTEGER,
       t: 253402300799,
     });
@@ -97,7 +99,7 @@ describe("a stale read cannot undo a key-management change", () => {
       data: { name: string; scope: string };
     };
     expect(got.data).toMatchObject({ name: "renamed at B", scope: "read" });
-    const stored = JSON.parse((await env.CLIENTS.get(`client:${key.client_id}`))!) as { name: string; scope: string };
+    const stored = (await jsonIn<{ name: string; scope: string }>(env.CLIENTS, `client:${key.client_id}`))!;
     expect([stored.name, stored.scope]).toStrictEqual(["renamed at B", "read"]);
   });
 });

@@ -6,6 +6,7 @@ import { createVerifier, unauthorized, type VerifyResult } from "../../src/verif
 import { claimsOf, createAdmin, createApplicationKey, ORIGIN, post } from "../support/helpers.ts";
 import { adminAt, check, failAtB, type Key, lagAtB, listKeyOf, recordKeys, tokenAt } from "../support/locations.ts";
 import { signerOf } from "../support/signer.ts";
+import { cutoffsInKv } from "../support/status.ts";
 
 /**
  * Revocation by key version and by status list, played out between location A (this runner) and
@@ -78,7 +79,7 @@ describe("a delete", () => {
     expect(tokens.length).toBeGreaterThan(0);
     expect((await tokenAt("A", key)).status).toBe(401);
     // The cut-off names every version, for good, in the one shared document.
-    const cutoffs = (await env.REVOCATIONS.get<{ clients: Record<string, unknown> }>("cutoffs", "json"))!;
+    const cutoffs = (await cutoffsInKv())!;
     expect(cutoffs.clients[key.client_id]).toStrictEqual({ v: Number.MAX_SAFE_INTEGER, t: 253402300799 });
     for (const t of tokens) expect(await check("A", t)).toBe("revoked");
     await lagAtB({ CLIENTS: [], REVOCATIONS: [] });

@@ -4,6 +4,7 @@ import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { type Cutoffs, listOfUri } from "../../src/oauth/status.ts";
 import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
 import { claimsOf } from "./helpers.ts";
+import { jsonIn } from "./kv-values.ts";
 
 /**
  * A token's status as KV holds it: what every location reads once KV has propagated.
@@ -13,12 +14,12 @@ import { claimsOf } from "./helpers.ts";
 export async function bitInKv(token: string, kv: KVNamespace = env.REVOCATIONS): Promise<number | undefined> {
   const { iss, status } = claimsOf(token);
   const ref = status!.status_list;
-  const doc = await kv.get(`status-list:${listOfUri(iss, ref.uri)}`, "json");
+  const doc = await jsonIn(kv, `status-list:${listOfUri(iss, ref.uri)}`);
   return doc === null ? undefined : statusAt(await decodeList(doc, MAX_STATUS_LIST_BYTES), ref.idx);
 }
 
 export async function cutoffsInKv(kv: KVNamespace = env.REVOCATIONS): Promise<Cutoffs | null> {
-  return kv.get<Cutoffs>("cutoffs", "json");
+  return jsonIn<Cutoffs>(kv, "cutoffs");
 }
 
 /**
