@@ -96,6 +96,7 @@ function otherMethod(request: Request, allowed: string[]): Response {
 function toErrorResponse(error: unknown, c: RequestContext): Response {
   if (error instanceof HttpError) {
     c.outcome ??= error.code;
+    if (error.cause !== undefined) c.error = error;
     return error.toResponse();
   }
   if (error instanceof SigningUnavailableError) {

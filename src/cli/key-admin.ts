@@ -200,7 +200,7 @@ type RegistryStub = {
 function localKeyAdmin(registry: RegistryStub, close: () => Promise<void>): KeyAdmin {
   const ok = <T>(answer: Answer<T>): T => {
     if (answer.ok) return answer.value;
-    throw new Error(answer.refusal.detail);
+    throw new Error(answer.refusal.reason ?? answer.refusal.detail);
   };
   return {
     async create(attributes) {

@@ -93,8 +93,9 @@ function outcome<T extends Change>(request: Request, env: Env, answer: Answer<T>
 
 export function answered<T>(answer: Answer<T>): T {
   if (answer.ok) return answer.value;
-  const { status, code, detail, headers } = answer.refusal;
-  throw new HttpError(status, code, detail, { headers });
+  const { status, code, detail, headers, reason } = answer.refusal;
+  // A reason is the operator's: it rides as the cause, which the log line shows and no response does.
+  throw new HttpError(status, code, detail, { headers, cause: reason === undefined ? undefined : new Error(reason) });
 }
 
 export function pageMeta(limit: number, offset: number, total: number) {

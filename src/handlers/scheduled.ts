@@ -18,7 +18,7 @@ export async function runSchedule(controller: ScheduledController, env: Env): Pr
   if (answer.ok && answer.value.changes.length > 0) forgetSigningKeys(env);
   const line = answer.ok
     ? { level: "info", schedule: controller.cron, advance, changes: answer.value.changes }
-    : { level: "error", schedule: controller.cron, advance, error: answer.refusal.detail };
+    : { level: "error", schedule: controller.cron, advance, error: answer.refusal.reason ?? answer.refusal.detail };
   (answer.ok ? console.log : console.error)(JSON.stringify(line));
 }
 

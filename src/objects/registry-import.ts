@@ -15,6 +15,7 @@ import { insertTokenRevocation } from "../store/status-tables.ts";
 export interface ImportContext {
   sql: SqlStorage;
   storage: DurableObjectStorage;
+  kekSecret: string | undefined;
   clients: Kv;
   revocations: Kv;
 }
@@ -22,7 +23,7 @@ export interface ImportContext {
 /** Every key KV holds, the first time the registry runs. */
 export async function importLegacyKeys(c: ImportContext): Promise<void> {
   if (tables.metaValue(c.sql, "legacy_import") !== undefined) return;
-  const legacy = await readLegacyKeys(c.clients, c.revocations);
+  const legacy = await readLegacyKeys(c.clients, c.revocations, c.kekSecret);
   c.storage.transactionSync(() => {
     for (const k of legacy) adopt(c.sql, k);
     tables.setMetaValue(c.sql, "legacy_import", new Date().toISOString());

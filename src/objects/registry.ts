@@ -456,6 +456,12 @@ export class Registry extends DurableObject<Env> {
   }
 
   #imports(): ImportContext {
-    return { sql: this.#sql, storage: this.ctx.storage, clients: this.#kv("CLIENTS"), revocations: this.#kv("REVOCATIONS") };
+    return {
+      sql: this.#sql,
+      storage: this.ctx.storage,
+      kekSecret: this.env.SIGNING_KEY_KEK,
+      clients: this.#kv("CLIENTS"),
+      revocations: this.#kv("REVOCATIONS"),
+    };
   }
 }

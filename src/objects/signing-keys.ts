@@ -180,8 +180,6 @@ export class SigningKeys {
         await change(changes);
       } catch (error) {
         if (!(error instanceof SigningUnavailableError || error instanceof ConfigError)) throw error;
-        // The reason names KEK fingerprints: the operator's, on the log line, never the caller's.
-        console.error(JSON.stringify({ level: "error", registry: "signing keys unavailable", actor, reason: error.message }));
         return {
           ok: false,
           refusal: {
@@ -189,6 +187,8 @@ export class SigningKeys {
             code: "temporarily_unavailable",
             detail: SIGNING_UNAVAILABLE_DETAIL,
             headers: { "Retry-After": String(SIGNING_RETRY_AFTER_SECONDS) },
+            // The reason names KEK fingerprints: the operator's, on the log line, never the caller's.
+            reason: error.message,
           },
         };
       }

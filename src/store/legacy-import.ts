@@ -1,4 +1,7 @@
+import { kekOf } from "../lib/kek.ts";
+import { nowSeconds } from "../lib/time.ts";
 import type { ApplicationKey } from "./application-keys.ts";
+import { open } from "./authenticated.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey, revokedTokenKey } from "./kv-keys.ts";
 
@@ -39,11 +42,43 @@ async function getMany(kv: Kv, keys: string[]): Promise<Map<string, string | nul
 
 const revocationOf = (value: string | null | undefined) => (value == null || !/^\d+$/.test(value) ? undefined : Number(value));
 
+/**
+ * The values at `keys`, as versions before the registry wrote them (plain JSON, taken as they
+ * are: KV was the authority then), or as this version writes them (an envelope, taken only when
+ * it checks out under the KEK: a registry made anew over KV this version wrote believes only
+ * what a registry wrote). Anything else is left out.
+ */
+async function valuesOf(kv: Kv, keys: string[], kekSecret: string | undefined): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const now = nowSeconds();
+  const kek = kekSecret ? await kekOf(kekSecret).catch(() => undefined) : undefined;
+  for (const [key, text] of await getMany(kv, keys)) {
+    if (text === null) continue;
+    if (!text.startsWith("et1.")) {
+      out.set(key, text);
+      continue;
+    }
+    const opened = kek ? await open(kek, key, text, now) : undefined;
+    if (opened?.ok) out.set(key, opened.stated.payload);
+  }
+  return out;
+}
+
+/** JSON.parse, or undefined for a value no version wrote. */
+function parsed<T>(text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every key KV holds: through the id index, with the records, tombstones and revocations. */
-export async function readLegacyKeys(clients: Kv, revocations: Kv): Promise<LegacyKey[]> {
+export async function readLegacyKeys(clients: Kv, revocations: Kv, kekSecret: string | undefined): Promise<LegacyKey[]> {
   const index = await listAll(clients, appKeyIdKey(""));
   const unlabelled = index.filter((k) => !k.metadata?.client_id).map((k) => k.name);
-  const labels = await getMany(clients, unlabelled);
+  const labels = await valuesOf(clients, unlabelled, kekSecret);
   const ids = new Map<string, string>(); // client_id → id
   for (const k of index) {
     const clientId = k.metadata?.client_id ?? labels.get(k.name);
@@ -52,23 +87,23 @@ export async function readLegacyKeys(clients: Kv, revocations: Kv): Promise<Lega
   // Deleted keys have no index entry any more: their tombstones name them.
   const tombstones = await listAll(clients, deletedClientKey(""));
   const clientIds = [...new Set([...ids.keys(), ...tombstones.map((t) => t.name.slice(deletedClientKey("").length))])];
-  const values = await getMany(
+  const values = await valuesOf(
     clients,
     clientIds.flatMap((c) => [clientKey(c), deletedClientKey(c)]),
+    kekSecret,
   );
   const revoked = await getMany(revocations, clientIds.map(revokedClientKey));
 
   const keys: LegacyKey[] = [];
   for (const clientId of clientIds) {
-    const tombstone = values.get(deletedClientKey(clientId));
-    const stored = values.get(clientKey(clientId));
+    const tombstone = parsed<{ id: string; deleted_at: string }>(values.get(deletedClientKey(clientId)));
+    const stored = parsed<ApplicationKey>(values.get(clientKey(clientId)));
     const revocation = revocationOf(revoked.get(revokedClientKey(clientId)));
     if (tombstone) {
-      const { id, deleted_at } = JSON.parse(tombstone) as { id: string; deleted_at: string };
-      const record = stored ? (JSON.parse(stored) as ApplicationKey) : tombstoneRecord(id, clientId, deleted_at);
-      keys.push({ record, deleted_at, revocation });
+      const { id, deleted_at } = tombstone;
+      keys.push({ record: stored ?? tombstoneRecord(id, clientId, deleted_at), deleted_at, revocation });
     } else if (stored) {
-      keys.push({ record: JSON.parse(stored) as ApplicationKey, deleted_at: null, revocation });
+      keys.push({ record: stored, deleted_at: null, revocation });
     }
   }
   return keys;

@@ -42,6 +42,8 @@ export interface Refusal {
   code: ErrorCode;
   detail: string;
   headers: Record<string, string>;
+  /** Why, for the operator's log line only: never rendered to the caller (it may name KEK fingerprints). */
+  reason?: string;
 }
 
 export type Answer<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };

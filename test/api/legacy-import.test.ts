@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TokenVerifier } from "../../src/index.ts";
 import { newApplicationKey } from "../../src/store/application-keys.ts";
 import { call, createAdmin, issueAt, nowSeconds, post, tokenFor } from "../support/helpers.ts";
+import { jsonIn } from "../support/kv-values.ts";
 
 /**
  * Keys that versions before the registry wrote straight into KV are taken into the registry on
@@ -64,6 +65,15 @@ describe("keys from before the registry", () => {
       meta: { legacy_permissions: true },
     });
     expect(list.data[2]).toMatchObject({ id: scoped.id, scope: "read write" });
+    // Its tokens carry the powers it had: every scope for its backend, the public ones for a browser.
+    const cc = await post("/oauth/access_token", {
+      grant_type: "client_credentials",
+      client_id: old.client_id,
+      client_secret: old.client_secret!,
+    });
+    expect(((await cc.json()) as { scope: string }).scope).toBe("read write application_keys");
+    const implicit = await post("/oauth/access_token", { grant_type: "implicit", client_id: old.client_id });
+    expect(((await implicit.json()) as { scope: string }).scope).toBe("read");
     expect((await call(`${KEYS}/${gone.id}`, auth)).status).toBe(404);
 
     // A revocation the import found is only ever raised: the deleted key's stays "every token".
@@ -76,7 +86,7 @@ describe("keys from before the registry", () => {
       body: JSON.stringify({ data: { type: "application_key", name: "renamed" } }),
     });
     expect(((await renamed.json()) as { data: unknown }).data).toMatchObject({ name: "renamed", scope: "read write application_keys" });
-    expect(JSON.parse((await env.CLIENTS.get(`client:${old.client_id}`))!)).toMatchObject({
+    expect(await jsonIn(env.CLIENTS, `client:${old.client_id}`)).toMatchObject({
       scope: "read write application_keys",
       version: 2,
     });
@@ -88,7 +98,7 @@ describe("keys from before the registry", () => {
     expect((await rpc.verify(earlier.live, { method: "GET" })).valid).toBe(true);
     expect(await rpc.verify(earlier.revoked, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
     // taken into the cut-offs document, which every verifier reads, once, on the registry's first use
-    const cutoffs = (await env.REVOCATIONS.get<{ tokens: Record<string, number> }>("cutoffs", "json"))!;
+    const cutoffs = (await jsonIn<{ tokens: Record<string, number> }>(env.REVOCATIONS, "cutoffs"))!;
     expect(Object.keys(cutoffs.tokens)).toContain(earlier.revokedJti);
   });
 });

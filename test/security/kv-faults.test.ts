@@ -92,9 +92,7 @@ for (const mode of ["throw", "hang"] as const) {
       await expect500(await post("/oauth/revoke", { token, ...creds }, {}, faults("CLIENTS", ["get"], signingKeys)), causeOf(mode));
       expect(await bitInKv(token)).toBe(0);
       // The registry records the revocation and writes KV: this Worker's REVOCATIONS is not read to revoke.
-      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"]))).status).toBe(
-        200,
-      );
+      expect((await post("/oauth/revoke", { token, ...creds }, {}, faults("REVOCATIONS", ["get", "put"]))).status).toBe(200);
       expect(await bitInKv(token)).toBe(1);
     });
 

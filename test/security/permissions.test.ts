@@ -3,7 +3,6 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
-import { newApplicationKey } from "../../src/store/application-keys.ts";
 import { call, claimsOf, createAdmin, createApplicationKey, error, post } from "../support/helpers.ts";
 
 /**
@@ -215,28 +214,6 @@ describe("keys carry scope and grant_types", () => {
         'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
       ),
     );
-  });
-
-  it("a record stored before keys had scopes keeps the powers it had, and says so when read", async () => {
-    const { record, clientSecret } = await newApplicationKey({ name: "old", scope: "x", grant_types: [], created_by: "x" });
-    const { scope: _s, grant_types: _g, created_by: _c, ...legacy } = record;
-    // as a version before scopes wrote it, straight into KV; the registry takes it in when first asked for it
-    await env.CLIENTS.put(`client:${record.client_id}`, JSON.stringify(legacy));
-    await env.CLIENTS.put(`appkey:${record.id}`, record.client_id, { metadata: { client_id: record.client_id } });
-    const old = { client_id: record.client_id, client_secret: clientSecret! };
-
-    const body = await tokenOf(cc(old));
-    expect(body.scope).toBe("read write application_keys");
-    expect((await tokenOf(implicit(old))).scope).toBe("read");
-    const got = ((await (await api(`${KEYS}/${record.id}`, body.access_token)).json()) as any).data;
-    expect(got).toMatchObject({ scope: "read write application_keys", grant_types: BOTH, meta: { legacy_permissions: true } });
-    expect(got.meta).not.toHaveProperty("created_by");
-    // once updated, its permissions are written out and the flag goes
-    const admin = (await tokenOf(cc(await createAdmin()))).access_token;
-    const renamed = ((await (await api(`${KEYS}/${record.id}`, admin, { method: "PUT", body: key({ name: "renamed" }) })).json()) as any)
-      .data;
-    expect(renamed).toMatchObject({ name: "renamed", scope: "read write application_keys", grant_types: BOTH });
-    expect(renamed.meta).not.toHaveProperty("legacy_permissions");
   });
 });
 

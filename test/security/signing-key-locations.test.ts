@@ -12,7 +12,7 @@ import { check, type Key, lagAtB, tokenAt, type Where } from "../support/locatio
  * own: it rotates the keys every other suite signs with.
  */
 afterEach(async () => {
-  await lagAtB({ REVOCATIONS: [] });
+  await lagAtB({ CLIENTS: [] });
 });
 
 const SIGNING_KEYS = "signing-keys"; // its KV key (src/store/kv-keys.ts)
@@ -41,7 +41,7 @@ describe("a scheduled rotation", () => {
     const first = await burst(key);
     const [k0] = await jwksAt("A");
     expect(new Set([...first.A, ...first.B].map(kidOf))).toStrictEqual(new Set([k0]));
-    await lagAtB({ REVOCATIONS: [SIGNING_KEYS] }); // B's copy: k0 alone
+    await lagAtB({ CLIENTS: [SIGNING_KEYS] }); // B's copy: k0 alone
 
     // Publish (the schedule's step, at once): tokens are issued and checked while it happens.
     const [published, during] = await Promise.all([registry(env).runSigningKeySchedule({ advance: true }), burst(key)]);
@@ -55,8 +55,8 @@ describe("a scheduled rotation", () => {
     }
 
     // The lead time passes: B's KV has the next key (and holds that copy while the switch happens).
-    await lagAtB({ REVOCATIONS: [] });
-    await lagAtB({ REVOCATIONS: [SIGNING_KEYS] });
+    await lagAtB({ CLIENTS: [] });
+    await lagAtB({ CLIENTS: [SIGNING_KEYS] });
     expect(await jwksAt("B")).toStrictEqual([k0, k1]);
 
     // Activate: A signs with k1 at once, B with k0 until its KV catches up; each verifies the other's.
@@ -72,7 +72,7 @@ describe("a scheduled rotation", () => {
     for (const t of [...switching.A, ...switching.B, ...after.A, ...after.B, ...first.A])
       expect([kidOf(t), ...(await everywhere(t))]).toStrictEqual([kidOf(t), "valid", "valid", "valid"]);
 
-    await lagAtB({ REVOCATIONS: [] });
+    await lagAtB({ CLIENTS: [] });
     const caught = await burst(key);
     expect(new Set([...caught.A, ...caught.B].map(kidOf))).toStrictEqual(new Set([k1]));
     expect(await jwksAt("B")).toStrictEqual([k1, k0]);
@@ -87,7 +87,7 @@ describe("an emergency rotation", () => {
     const before = await burst(key, 2);
     const [old] = await jwksAt("A");
     const bearer = (await tokenAt("A", manager)).token;
-    await lagAtB({ REVOCATIONS: [SIGNING_KEYS] });
+    await lagAtB({ CLIENTS: [SIGNING_KEYS] });
 
     const res = await call("/v2/signing-keys/rotate", {
       method: "POST",
@@ -113,7 +113,7 @@ describe("an emergency rotation", () => {
     expect(kidOf(now.token)).toBe(fresh);
     expect(await everywhere(now.token)).toStrictEqual(["valid", "unknown_kid", "unknown_kid"]);
 
-    await lagAtB({ REVOCATIONS: [] });
+    await lagAtB({ CLIENTS: [] });
     expect(await jwksAt("B")).toStrictEqual([fresh]);
     const later = await tokenAt("B", key);
     expect(kidOf(later.token)).toBe(fresh);

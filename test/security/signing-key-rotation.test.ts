@@ -9,6 +9,7 @@ import { registry } from "../../src/store/registry.ts";
 import type { SigningKeyView } from "../../src/store/registry-protocol.ts";
 import { createVerifier, type JwksFetcher } from "../../src/verify.ts";
 import { call, createApplicationKey, issueAt, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { jsonIn } from "../support/kv-values.ts";
 
 /**
  * The signing-key schedule as the Cron Trigger runs it (src/handlers/scheduled.ts), on a clock
@@ -245,7 +246,15 @@ describe("SIGNING_KEYS from an earlier version", () => {
     const older = await (await import("../../src/tokens/signing-key-material.ts")).generateSigningKey("EdDSA");
     const legacy = JSON.stringify({ keys: [...own, older] });
     // Its KV documents under a prefix of their own: this registry is not the one the suite's Worker reads.
-    await registryEnv({ ...env, SIGNING_KEYS: legacy, REVOCATIONS: prefixed(env.REVOCATIONS, "elsewhere/") } as Env, stub);
+    await registryEnv(
+      {
+        ...env,
+        SIGNING_KEYS: legacy,
+        CLIENTS: prefixed(env.CLIENTS, "elsewhere/"),
+        REVOCATIONS: prefixed(env.REVOCATIONS, "elsewhere/"),
+      } as Env,
+      stub,
+    );
     const made = Date.now();
     const { keys, kek_matches } = await stub.signingKeyState({ make: true });
     expect(kek_matches).toBe(true);
@@ -259,9 +268,9 @@ describe("SIGNING_KEYS from an earlier version", () => {
     const retiring = keys.find((k) => k.state === "retiring")!;
     expect(Date.parse(retiring.retire_at!) - made).toBeGreaterThanOrEqual(RETIRING - 2000);
     expect(Date.parse(retiring.retire_at!) - made).toBeLessThanOrEqual(RETIRING + 2000);
-    const doc = (await env.REVOCATIONS.get<{ keys: { kid: string; state: string; sealed?: string; jwk: Record<string, string> }[] }>(
-      "elsewhere/signing-keys",
-      "json",
+    const doc = (await jsonIn<{ keys: { kid: string; state: string; sealed?: string; jwk: Record<string, string> }[] }>(
+      prefixed(env.CLIENTS, "elsewhere/"),
+      "signing-keys",
     ))!;
     expect(doc.keys.map((k) => [k.kid, k.state, typeof k.sealed])).toStrictEqual(
       expect.arrayContaining([
@@ -273,7 +282,15 @@ describe("SIGNING_KEYS from an earlier version", () => {
     expect(doc.keys.every((k) => k.jwk.d === undefined)).toBe(true);
 
     // The secret is not read again: another value (or none) changes nothing.
-    await registryEnv({ ...env, SIGNING_KEYS: "", REVOCATIONS: prefixed(env.REVOCATIONS, "elsewhere/") } as Env, stub);
+    await registryEnv(
+      {
+        ...env,
+        SIGNING_KEYS: "",
+        CLIENTS: prefixed(env.CLIENTS, "elsewhere/"),
+        REVOCATIONS: prefixed(env.REVOCATIONS, "elsewhere/"),
+      } as Env,
+      stub,
+    );
     expect((await stub.signingKeyState({ make: true })).keys).toStrictEqual(keys);
   });
 });
