@@ -5,7 +5,21 @@ import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
 import { CLOCK_SKEW_SECONDS, KV_MIN_EXPIRATION_TTL_SECONDS } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
-import { basic, claimsOf, createApplicationKey, error, faulty, issueAt, nowSeconds, post, tokenFor } from "../support/helpers.ts";
+import {
+  basic,
+  call,
+  claimsOf,
+  createAdmin,
+  createApplicationKey,
+  error,
+  faulty,
+  issueAt,
+  nowSeconds,
+  ORIGIN,
+  post,
+  tokenFor,
+} from "../support/helpers.ts";
+import { clientKey, proof } from "../support/possession.ts";
 import { bitInKv, cutoffsInKv, faultyRegistry } from "../support/status.ts";
 
 const REVOKE = "/oauth/revoke";
@@ -14,6 +28,8 @@ afterEach(() => vi.restoreAllMocks());
 const creds = (c: { client_id: string; client_secret: string }) => ({ client_id: c.client_id, client_secret: c.client_secret });
 const introspect = async (token: string, c: { client_id: string; client_secret: string }) =>
   (await (await post("/oauth/introspect", { token, ...creds(c) })).json()) as { active: boolean };
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 const listOf = (token: string) => Number(claimsOf(token).status!.status_list.uri.split("/").at(-1));
 const idxOf = (token: string) => claimsOf(token).status!.status_list.idx;
@@ -175,5 +191,93 @@ describe("POST /oauth/revoke", () => {
     }
     expect(await runDurableObjectAlarm(registry(env))).toBe(true);
     expect(await bitInKv(token)).toBe(1);
+  });
+});
+
+describe("POST /oauth/revoke by the token's bearer (no client credentials)", () => {
+  it("revokes the bearer's own admin token: 200, inactive at introspection, refused by the admin API", async () => {
+    const admin = await createAdmin();
+    const other = await createApplicationKey();
+    const token = await tokenFor(admin);
+    const keys = () => call("/v2/application-keys", { headers: bearer(token) });
+    expect((await keys()).status).toBe(200);
+
+    const res = await post(REVOKE, { token }, bearer(token));
+    expect([res.status, await res.text(), res.headers.get("Cache-Control")]).toStrictEqual([200, "", "no-store"]);
+
+    // Any confidential client may introspect: another key's credentials.
+    expect(await introspect(token, other)).toStrictEqual({ active: false });
+    expect(await bitInKv(token)).toBe(1);
+    const refused = await keys();
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toStrictEqual(
+      error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."),
+    );
+  });
+
+  it("revokes the bearer's own implicit token", async () => {
+    const client = await createApplicationKey();
+    const token = await tokenFor(client, "implicit");
+    expect((await post(REVOKE, { token, token_type_hint: "access_token" }, bearer(token))).status).toBe(200);
+    expect(await introspect(token, client)).toStrictEqual({ active: false });
+  });
+
+  it("revokes a DPoP-bound token presented as Bearer, without a proof: revoking only takes rights away", async () => {
+    const client = await createApplicationKey();
+    const k = await clientKey();
+    const issued = await post(
+      "/oauth/access_token",
+      { grant_type: "client_credentials", ...creds(client) },
+      { DPoP: await proof(k, "POST", `${ORIGIN}/oauth/access_token`) },
+    );
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    expect(claimsOf(token).cnf?.jkt).toBeDefined();
+    expect((await post(REVOKE, { token }, bearer(token))).status).toBe(200);
+    expect(await introspect(token, client)).toStrictEqual({ active: false });
+  });
+
+  it("400 when the form's token is not the Bearer token, and neither is revoked", async () => {
+    const client = await createApplicationKey();
+    const mine = await tokenFor(client);
+    const theirs = await tokenFor(await createApplicationKey());
+    const res = await post(REVOKE, { token: theirs }, bearer(mine));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toStrictEqual(
+      error(400, "Bad Request", "invalid_request", 'The parameter "token" must be the Bearer token: a bearer revokes its own token only.'),
+    );
+    expect((await introspect(mine, client)).active).toBe(true);
+    expect((await introspect(theirs, client)).active).toBe(true);
+  });
+
+  it("400 without token, and 400 for a Bearer token beside client credentials", async () => {
+    const client = await createApplicationKey();
+    const token = await tokenFor(client);
+    const missing = await post(REVOKE, {}, bearer(token));
+    expect([missing.status, await missing.json()]).toStrictEqual([
+      400,
+      error(400, "Bad Request", "invalid_request", 'The parameter "token" is required.'),
+    ]);
+    for (const params of [creds(client), { client_id: client.client_id }]) {
+      const res = await post(REVOKE, { token, ...params }, bearer(token));
+      expect([res.status, await res.json()]).toStrictEqual([
+        400,
+        error(400, "Bad Request", "invalid_request", "Send either client credentials or a Bearer token, not both."),
+      ]);
+    }
+    expect((await introspect(token, client)).active).toBe(true);
+  });
+
+  it("answers 200 for a garbage, forged or expired bearer token, revoking nothing", async () => {
+    const client = await createApplicationKey();
+    const live = await tokenFor(client);
+    const expired = await issueAt(client, nowSeconds() - 7200);
+    const revokeToken = vi.fn();
+    const watched = { getByName: (name: string) => ({ revokeToken: (...a: unknown[]) => revokeToken(name, ...a) }) };
+    for (const t of ["garbage", "a.b.c", `${live.slice(0, -2)}xx`, expired.token]) {
+      const res = await post(REVOKE, { token: t }, bearer(t), { REGISTRY: watched as unknown as Env["REGISTRY"] });
+      expect([t, res.status, await res.text()]).toStrictEqual([t, 200, ""]);
+    }
+    expect(revokeToken).not.toHaveBeenCalled();
+    expect((await introspect(live, client)).active).toBe(true);
   });
 });

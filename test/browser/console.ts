@@ -2,10 +2,11 @@
  * `npm run test:browser` (with storefront.ts): the operator's console (docs/console.md) in
  * headless Chromium, served by edge-token itself in one workerd. Keyboard first: sign in, create
  * a key and copy its secret, get a token with it from the page's origin, narrow it, read the
- * audit trail and the quota bar, delete it, sign out; then a token without application_keys,
- * whose controls are disabled. Any Content-Security-Policy violation, console error the test did
- * not cause, or layout shift over 0.1 fails the run. Screenshots of the list and the create form
- * at 360 px and 1280 px go into docs/ (docs/console.md shows them). Exits 1 on any difference.
+ * audit trail and the quota bar, delete it, sign out (the page's token revoked: inactive at
+ * introspection); then a token without application_keys, whose controls are disabled. Any
+ * Content-Security-Policy violation, console error the test did not cause, or layout shift over
+ * 0.1 fails the run. Screenshots of the list and the create form at 360 px and 1280 px go into
+ * docs/ (docs/console.md shows them). Exits 1 on any difference.
  */
 import { mkdirSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
@@ -99,7 +100,10 @@ async function main(): Promise<number> {
       await page.keyboard.type(operator.client_id);
       await page.keyboard.press("Tab");
       await page.keyboard.type(operator.client_secret);
+      // The token the page gets: it keeps it in its script's scope only, so it is read off the wire.
+      const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === "/oauth/access_token");
       await page.keyboard.press("Enter");
+      const held = String(((await (await signedIn).json()) as { access_token: string }).access_token);
       await page.waitForSelector("#key-rows tr td:has-text('operator')");
       await page.screenshot({ path: `docs/console-list-${size}.png`, fullPage: false });
       expectEqual(
@@ -227,10 +231,25 @@ async function main(): Promise<number> {
         [`Created Billing machine ${size}: it holds no secret, and proves itself with its keys.`, false],
       );
 
-      // Sign out: nothing kept.
+      // Sign out: the token revoked, then forgotten; nothing kept.
       await step(page, "Sign out: nothing");
+      const heldActive = () =>
+        formPost(page, "/oauth/introspect", { token: held, client_id: reader.client_id, client_secret: reader.client_secret });
+      expectEqual(`${size}: the console's token, active before sign-out`, (await heldActive()).body.active, true);
+      const revoked = page.waitForResponse((r) => new URL(r.url()).pathname === "/oauth/revoke");
       await page.click("#sign-out");
       await page.waitForSelector("#signin:not([hidden])");
+      const revocation = await revoked;
+      expectEqual(
+        `${size}: sign-out revokes the token as its bearer`,
+        [
+          revocation.status(),
+          revocation.request().headers().authorization === `Bearer ${held}`,
+          revocation.request().postData() === `token=${held}`,
+        ],
+        [200, true, true],
+      );
+      expectEqual(`${size}: the console's token, inactive after sign-out`, (await heldActive()).body, { active: false });
       expectEqual(
         `${size}: nothing stored`,
         await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie, document.getElementById("app")!.hidden]),

@@ -8,7 +8,7 @@ import { retiringKeySeconds } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
 import type { SigningKeyView } from "../../src/store/registry-protocol.ts";
 import { createVerifier, type JwksFetcher } from "../../src/verify.ts";
-import { call, createApplicationKey, issueAt, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { call, createApplicationKey, error, issueAt, ORIGIN, post, tokenFor } from "../support/helpers.ts";
 import { jsonIn } from "../support/kv-values.ts";
 
 /**
@@ -206,6 +206,7 @@ describe("the schedule", () => {
 describe("a KEK that does not match", () => {
   it("is refused by the schedule with a clear error, not acted on; an emergency rotation under the new KEK starts over", async () => {
     const client = await createApplicationKey("kek");
+    const manager = await tokenFor(await createApplicationKey("kek manager", { scope: "signing_keys" }));
     const before = await published();
     const other = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
     const changed = { ...env, SIGNING_KEY_KEK: other } as Env;
@@ -227,6 +228,24 @@ describe("a KEK that does not match", () => {
     expect((await registry(env).signingKeyState()).kek_matches).toBe(false);
     // A Worker holding the new KEK cannot sign with keys sealed under the old one: a 503 that says so, never a 500.
     expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: client.client_id }, {}, changed)).status).toBe(503);
+    // Nor can it rotate: the caller gets the documented detail, the log line the reason with both fingerprints.
+    const rotate = await call(
+      "/v2/signing-keys/rotate",
+      {
+        method: "POST",
+        headers: { Authorization: `Bearer ${manager}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ data: { type: "signing_key_rotation", emergency: false } }),
+      },
+      changed,
+    );
+    expect([rotate.status, rotate.headers.get("Retry-After"), await rotate.json()]).toStrictEqual([
+      503,
+      "60",
+      error(503, "Service Unavailable", "temporarily_unavailable", "The service cannot sign tokens at the moment."),
+    ]);
+    const rotateLine = logged.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.path === "/v2/signing-keys/rotate");
+    expect(rotateLine).toMatchObject({ level: "error", status: 503, outcome: "temporarily_unavailable" });
+    expect(rotateLine.error.cause.message).toMatch(/^SIGNING_KEY_KEK does not match: the signing keys are sealed with KEK [0-9a-f]{16}/);
 
     const answer = await registry(env).rotateSigningKeys({ kind: "operator", actor: "cli" }, { emergency: true });
     expect(answer.ok).toBe(true);
