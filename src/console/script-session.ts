@@ -1,11 +1,14 @@
 /**
  * The console script's ground (docs/console.md): calls to the admin API with the token held in
  * this module's variable only (no storage, no cookie), errors shown by the field they name,
- * signing in (the secret sent once and its field cleared) and out, and the token's rights.
+ * signing in (the secret sent once and its field cleared) and out (the token revoked, then
+ * forgotten), and the token's rights.
  */
 export const SESSION_JS = String.raw`const $ = (id) => document.getElementById(id);
 const PAGE = 10;
 const NEEDED = "application_keys";
+// How long "Sign out" waits for the revocation before it forgets the token anyway.
+const REVOKE_WAIT_MS = 3000;
 let session = null;
 let keysPage = 0;
 let current = null;
@@ -143,7 +146,32 @@ function signOut(why) {
   $("signin-error").textContent = why || "";
   $("signin-id").focus();
 }
-$("sign-out").addEventListener("click", () => signOut("Signed out."));
+
+/**
+ * Revokes the token the page holds, as its bearer (RFC 7009: the holder of a token may revoke
+ * it), waiting a few seconds at most. Signing out never hangs on it: a page offline or a service
+ * that does not answer still forgets the token, which then lives until its exp.
+ */
+async function revokeHeld(token) {
+  try {
+    await request("/oauth/revoke", {
+      method: "POST",
+      headers: { Authorization: "Bearer " + token, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: token }),
+      signal: AbortSignal.timeout(REVOKE_WAIT_MS),
+    });
+  } catch {
+    // Aborted or unreachable: forgotten all the same.
+  }
+}
+
+$("sign-out").addEventListener("click", async () => {
+  const held = session;
+  if (!held) return;
+  await revokeHeld(held.token);
+  // The token may have expired while the revocation was on its way: that sign-out says why.
+  if (session === held) signOut("Signed out.");
+});
 
 /** Controls the token's scope does not allow: disabled, with the reason. The API decides regardless. */
 function applyRights() {
