@@ -5,6 +5,7 @@ import { HttpError } from "../lib/errors.ts";
 import { adminAudience } from "../oauth/resource.ts";
 import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
 import { listOfUri } from "../oauth/status.ts";
+import { registry } from "../store/registry.ts";
 import type { Caller } from "../store/registry-protocol.ts";
 import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 import { secretMatches } from "./secret.ts";
@@ -57,4 +58,15 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   const list = ref && listOfUri(claims.iss, ref.uri);
   const status = list === undefined ? undefined : { list, idx: ref!.idx };
   return { kind: "key", claims: { client_id, scope, grant_type, iat, key_version, jti, kid: outcome.kid, status } };
+}
+
+/**
+ * The caller of a read of the admin API (a listing, a key, its usage, an audit trail, the
+ * signing keys): checked as adminCallerOf checks it, and then by the registry from its own
+ * tables (the caller's key, cut-off, revoked jti, status bit and kid), as every change is, so
+ * that a location whose KV copy is stale or was put back shows nothing to a revoked token.
+ */
+export async function adminReaderOf(request: Request, env: Env, o: { scope?: string } = {}): Promise<void> {
+  const caller = await adminCallerOf(request, env, o);
+  if (!(await registry(env).callerIsLive(caller))) throw invalidToken(REALM);
 }

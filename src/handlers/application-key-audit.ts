@@ -1,4 +1,4 @@
-import { adminCallerOf } from "../auth/admin-caller.ts";
+import { adminReaderOf } from "../auth/admin-caller.ts";
 import type { Env } from "../config/settings.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
@@ -12,7 +12,7 @@ import { pageMeta } from "./application-keys.ts";
  * changes, oldest first, in the JSON:API shape of the key listing. For key managers.
  */
 export async function listAuditEntries(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env);
+  await adminReaderOf(request, env);
   const query = new URL(request.url).searchParams;
   const { limit, offset } = pageOf(query);
   const filters = query.getAll("filter[key_id]");

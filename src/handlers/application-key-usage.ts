@@ -1,4 +1,4 @@
-import { adminCallerOf } from "../auth/admin-caller.ts";
+import { adminReaderOf } from "../auth/admin-caller.ts";
 import type { Env } from "../config/settings.ts";
 import { routeParam } from "../http/context.ts";
 import { json, NO_STORE } from "../http/response.ts";
@@ -16,7 +16,7 @@ const DAY = 86_400_000;
  * nothing is reserved or changed.
  */
 export async function getApplicationKeyUsage(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env);
+  await adminReaderOf(request, env);
   const id = routeParam(request, "id");
   const record = answered(await registry(env).get(id));
   const quota = record.token_quota;

@@ -1,4 +1,4 @@
-import { adminCallerOf } from "../auth/admin-caller.ts";
+import { adminCallerOf, adminReaderOf } from "../auth/admin-caller.ts";
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { context, routeParam } from "../http/context.ts";
 import { readJson } from "../http/json.ts";
@@ -42,14 +42,14 @@ export async function createApplicationKey(request: Request, env: Env): Promise<
 }
 
 export async function listApplicationKeys(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env);
+  await adminReaderOf(request, env);
   const { limit, offset } = pageOf(new URL(request.url).searchParams);
   const { records, total } = await registry(env).list(limit, offset);
   return json({ data: records.map((r) => resource(r)), meta: pageMeta(limit, offset, total) }, 200, NO_STORE);
 }
 
 export async function getApplicationKey(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env);
+  await adminReaderOf(request, env);
   const record = answered(await registry(env).get(keyId(request)));
   return json({ data: resource(record) }, 200, NO_STORE);
 }

@@ -14,13 +14,15 @@ import { signedKey, signedOnce, statusHeaders, statusTtl } from "./status-lists.
 export async function getCutoffs(request: Request, env: Env): Promise<Response> {
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
-  const jwt = await signedOnce(env, signedKey(issuer, "cutoffs"), async () =>
-    signStatusToken(await activeSigner(env), CUTOFFS_TYP, {
+  const jwt = await signedOnce(env, signedKey(issuer, "cutoffs"), async () => {
+    const doc = await cutoffsDocument(env);
+    return signStatusToken(await activeSigner(env), CUTOFFS_TYP, {
       issuer,
       subject: cutoffsUri(issuer),
       ttlSeconds,
-      claims: { cutoffs: (await cutoffsDocument(env)).value },
-    }),
-  );
+      claims: { cutoffs: doc.value },
+      changedAt: Math.floor(doc.iat / 1000),
+    });
+  });
   return new Response(jwt!, { headers: statusHeaders("application/jwt", ttlSeconds) });
 }

@@ -1,4 +1,4 @@
-import { adminCallerOf } from "../auth/admin-caller.ts";
+import { adminCallerOf, adminReaderOf } from "../auth/admin-caller.ts";
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { context } from "../http/context.ts";
 import { readJson } from "../http/json.ts";
@@ -29,7 +29,7 @@ import { forgetSigned } from "./status-lists.ts";
 
 /** GET /v2/signing-keys: every key the deployment has had, newest first, with its state and times. */
 export async function listSigningKeys(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env, { scope: SIGNING_KEYS_SCOPE });
+  await adminReaderOf(request, env, { scope: SIGNING_KEYS_SCOPE });
   const { limit, offset } = pageOf(new URL(request.url).searchParams);
   const { keys, kek_matches } = await registry(env).signingKeyState();
   return json(
@@ -71,7 +71,7 @@ export async function rotateSigningKeys(request: Request, env: Env): Promise<Res
 
 /** GET /v2/signing-keys/audit: every rotation step, oldest first: who moved which key from what state to what. */
 export async function listSigningKeyEvents(request: Request, env: Env): Promise<Response> {
-  await adminCallerOf(request, env, { scope: SIGNING_KEYS_SCOPE });
+  await adminReaderOf(request, env, { scope: SIGNING_KEYS_SCOPE });
   const { limit, offset } = pageOf(new URL(request.url).searchParams);
   const { entries, total } = await registry(env).signingKeyEvents(limit, offset);
   const data = entries.map(({ seq, ...e }) => ({ id: String(seq), type: "signing_key_event", ...e }));

@@ -21,13 +21,14 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
   const jwt = await signedOnce(env, signedKey(issuer, list), async () => {
-    const doc = (await statusListDocument(env, list))?.value;
-    if (doc === undefined) return undefined;
+    const doc = await statusListDocument(env, list);
+    if (doc === null || doc === undefined) return undefined;
     return signStatusToken(await activeSigner(env), STATUS_LIST_TYP, {
       issuer,
       subject: statusListUri(issuer, list),
       ttlSeconds,
-      claims: { status_list: { bits: doc.bits, lst: doc.lst } },
+      claims: { status_list: { bits: doc.value.bits, lst: doc.value.lst } },
+      changedAt: Math.floor(doc.iat / 1000),
     });
   });
   if (jwt === undefined) throw noSuchList();

@@ -56,6 +56,13 @@ export interface Cutoffs {
    * until which the entry matters. A document from before emergency rotations has none.
    */
   kids?: Record<string, number>;
+  /**
+   * Per client_id, the change time (epoch ms, the envelope's `iat`) below which a copy of its
+   * key record in KV is stale and not used (the registry is asked instead): every change of a
+   * key, its deletion included, for as long as an earlier copy could still be put back
+   * (docs/storage.md). A document from before has none.
+   */
+  records?: Record<string, number>;
 }
 
 /** Whether a client's cut-off revokes this token. */
@@ -81,6 +88,10 @@ export function isCutoffs(value: unknown): value is Cutoffs {
   }
   const kids = (value as Partial<Cutoffs>).kids;
   if (kids !== undefined && (typeof kids !== "object" || kids === null || !Object.values(kids).every((u) => Number.isSafeInteger(u)))) {
+    return false;
+  }
+  const records = (value as Partial<Cutoffs>).records;
+  if (records !== undefined && (typeof records !== "object" || records === null || !Object.values(records).every(Number.isSafeInteger))) {
     return false;
   }
   return Object.values(tokens).every((until) => Number.isSafeInteger(until));

@@ -29,14 +29,22 @@ export function withChanges(current: ApplicationKey, changes: KeyChanges, now: D
 
 /**
  * Whether `next` takes away a way its earlier tokens could be had or used: a secret that stops
- * working, or DPoP newly required (a bearer token it holds would still work). Like a
- * narrowing, it revokes them.
+ * working, an assertion key taken out of its `jwks` (a retired or leaked key), or DPoP newly
+ * required (a bearer token it holds would still work). Like a narrowing, it revokes them, so
+ * that no copy of the earlier record (an isolate's, or one put back in KV) mints a token any
+ * verifier or the registry takes.
  */
 export function tightensPossession(current: ApplicationKey, next: ApplicationKey): boolean {
   return (
     (authMethodOf(current) !== "private_key_jwt" && authMethodOf(next) === "private_key_jwt") ||
+    (authMethodOf(next) === "private_key_jwt" && dropsAssertionKey(current, next)) ||
     (!current.dpop_bound_access_tokens && next.dpop_bound_access_tokens === true)
   );
+}
+
+function dropsAssertionKey(current: ApplicationKey, next: ApplicationKey): boolean {
+  const kept = new Set((next.jwks?.keys ?? []).map((k) => JSON.stringify(k)));
+  return (current.jwks?.keys ?? []).some((k) => !kept.has(JSON.stringify(k)));
 }
 
 /** A change that only renames is a rename; anything else about the key is an update. */

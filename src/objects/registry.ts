@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import { kekOf } from "../lib/kek.ts";
-import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
+import {
+  acceptedUntil,
+  KV_RECORD_LIFETIME_SECONDS,
+  MAX_INDEX_LEASE,
+  MAX_TOKEN_TTL_SECONDS,
+  retiringKeySeconds,
+  staleRecordSeconds,
+} from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
@@ -11,6 +18,7 @@ import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
 import { CLIENT_PREFIX, CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
 import * as values from "../store/kv-values.ts";
+import { createRecordFloorTable, raiseRecordFloor } from "../store/record-floors.ts";
 import type {
   Answer,
   AuditLine,
@@ -104,6 +112,7 @@ export class Registry extends DurableObject<Env> {
       createStatusTables(this.#sql);
       createSigningKeyTables(this.#sql);
       values.createKvValueTable(this.#sql);
+      createRecordFloorTable(this.#sql);
       tables.migrateClientRevocations(this.#sql, nowSeconds());
       await importLegacyKeys(this.#imports());
       if (await importLegacyTokenRevocations(this.#imports())) {
@@ -407,6 +416,21 @@ export class Registry extends DurableObject<Env> {
    * bit), or signed by a kid that is not published or that an emergency rotation revoked: it
    * acts no more.
    */
+  /**
+   * Whether a key-management caller's token is live by this object's own tables, whatever a
+   * location's KV copy says: the admin API's reads ask it; every change checks the same inside
+   * its transaction.
+   */
+  callerIsLive(caller: Caller): boolean {
+    if (caller.kind !== "key") return true;
+    try {
+      this.#assertLive(caller);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   #assertLive(caller: Extract<Caller, { kind: "key" }>): void {
     const c = caller.claims;
     const row = tables.keyByClientId(this.#sql, c.client_id);
@@ -439,6 +463,14 @@ export class Registry extends DurableObject<Env> {
     tables.purgeAudit(this.#sql, now - settings(this.env).auditRetentionDays * 86_400_000);
     tables.markBehind(this.#sql, clientId);
     values.changed(this.#sql, after === null ? deletedClientKey(clientId) : clientKey(clientId), now);
+    if (before !== null) {
+      // Every copy of the record from before this change is stale from now on, wherever it is
+      // (an isolate's, or one put back in KV): the cut-offs say so (docs/storage.md).
+      const recordIat = values.iatOf(this.#sql, clientKey(clientId), now);
+      const floor = after === null ? Math.max(now, recordIat + 1) : recordIat;
+      raiseRecordFloor(this.#sql, clientId, floor, Math.floor(now / 1000) + KV_RECORD_LIFETIME_SECONDS);
+      this.#status.mark(CUTOFFS_KEY);
+    }
     const record = tables.keyById(this.#sql, id)!.record;
     const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);
     return { record, audit, revocation, propagated: false };
@@ -451,6 +483,9 @@ export class Registry extends DurableObject<Env> {
       rememberCutoff(change.record.client_id, change.revocation);
       // The cut-offs reach KV before the record that needs them does.
       await this.#published();
+    } else {
+      // The record floor the change raised goes out with the next cut-offs the alarm writes.
+      await this.#wake(Date.now());
     }
     return { ...change, propagated: await this.#copies.write(change.record.client_id) };
   }

@@ -13,6 +13,7 @@ import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, revokedTokenKey, STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
 import { dropValue, putAuthenticated } from "../store/kv-values.ts";
 import { putTokenRevocation } from "../store/legacy-revocations.ts";
+import { liveRecordFloors } from "../store/record-floors.ts";
 import type { IndexLease } from "../store/registry-protocol.ts";
 import { liveClientRevocations } from "../store/registry-tables.ts";
 import { liveKidRevocations, purgeKidRevocations } from "../store/signing-key-tables.ts";
@@ -127,7 +128,7 @@ export class StatusLists {
    * change has been in KV long enough for every stale copy to be gone, a copy of the record put
    * back to have lapsed (KV_RECORD_LIFETIME_SECONDS), and the longest token minted from one to
    * have expired), the revoked tokens from before status lists, and the kids an emergency
-   * rotation revoked.
+   * rotation revoked, and the record floors (store/record-floors.ts).
    */
   cutoffs(now: number): Cutoffs {
     const keep = staleRecordSeconds(this.#clientCacheSeconds()) + KV_RECORD_LIFETIME_SECONDS + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
@@ -135,6 +136,7 @@ export class StatusLists {
       clients: liveClientRevocations(this.#sql, now - keep),
       tokens: tables.legacyTokenRevocations(this.#sql, now),
       kids: liveKidRevocations(this.#sql, now),
+      records: liveRecordFloors(this.#sql, now),
     };
   }
 

@@ -21,7 +21,11 @@ const MAX_KEYS = 20_000;
 /** Values refused and logged already, by a digest of key and value. */
 const logged = new TtlCache<true>(1_000);
 
-export async function readChecked(kv: Pick<Kv, "get">, kekSecret: string | undefined, key: string): Promise<Checked> {
+/**
+ * The value at `key`, checked. `notBefore` (epoch ms): a change time below which a copy is stale
+ * whatever this isolate has seen (the record floors the cut-offs publish).
+ */
+export async function readChecked(kv: Pick<Kv, "get">, kekSecret: string | undefined, key: string, notBefore = 0): Promise<Checked> {
   const text = await kv.get(key);
   if (text === null) return { absent: true };
   let kek: Kek;
@@ -33,7 +37,7 @@ export async function readChecked(kv: Pick<Kv, "get">, kekSecret: string | undef
   }
   const opened = await open(kek, key, text, nowSeconds());
   if (!opened.ok) return refuse(key, text, opened.why);
-  if (opened.stated.iat < (newest.get(key) ?? 0)) return refuse(key, text, "older");
+  if (opened.stated.iat < Math.max(notBefore, newest.get(key) ?? 0)) return refuse(key, text, "older");
   taken(key, opened.stated.iat);
   return { stated: opened.stated };
 }

@@ -5,6 +5,7 @@ import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
 import { clientsKv } from "./bindings.ts";
 import { CLIENT_ID_PATTERN, clientKey, deletedClientKey } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
+import { cutoffsDocument } from "./status-documents.ts";
 
 /**
  * Application keys as the token path reads them: KV's copy, authenticated (a record someone
@@ -27,7 +28,8 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
   const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
   if (cached !== undefined) return cached;
   const kv = clientsKv(env);
-  const record = await readChecked(kv, env.SIGNING_KEY_KEK, clientKey(clientId));
+  const floor = (await recordFloors(env, cacheSeconds))[clientId] ?? 0;
+  const record = await readChecked(kv, env.SIGNING_KEY_KEK, clientKey(clientId), floor);
   if ("absent" in record) return null;
   if ("stated" in record) {
     const tombstone = await readChecked(kv, env.SIGNING_KEY_KEK, deletedClientKey(clientId));
@@ -43,6 +45,24 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
   const found = answer?.record ?? null;
   cache.set(clientId, found, cacheSeconds * 1000);
   return found;
+}
+
+/**
+ * The record floors the cut-offs publish (oauth/status.ts `records`), read with the cut-offs
+ * and kept as long as a record is. Without a readable copy (KV failing), none: the record's
+ * own checks still hold, and authentication keeps working.
+ */
+const floors = new WeakMap<object, { value: Record<string, number>; until: number }>();
+async function recordFloors(env: Env, cacheSeconds: number): Promise<Record<string, number>> {
+  const held = floors.get(env.REVOCATIONS);
+  if (held && Date.now() < held.until) return held.value;
+  try {
+    const value = (await cutoffsDocument(env)).value.records ?? {};
+    floors.set(env.REVOCATIONS, { value, until: Date.now() + cacheSeconds * 1000 });
+    return value;
+  } catch {
+    return {};
+  }
 }
 
 /** Drops this isolate's copy after a change made here. */

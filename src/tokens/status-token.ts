@@ -9,7 +9,7 @@ import { isLowS, withLowS } from "./low-s.ts";
  * `statuslist+jwt`, its list in `status_list`) and the cut-offs token (`typ` `cutoffs+jwt`,
  * its document in `cutoffs`), signed with the service's signing key like its access tokens and
  * verified with the same JWKS. Each names what it is (`sub`, §5.1: the URI it was fetched from),
- * who made it (`iss`), when (`iat`), how long to cache it (`ttl`, §13.7) and until when to rely
+ * who made it (`iss`), when its content last changed (`iat`), how long to cache it (`ttl`, §13.7) and until when to rely
  * on a copy that cannot be refreshed (`exp`).
  */
 export const STATUS_LIST_TYP = "statuslist+jwt";
@@ -28,14 +28,17 @@ export interface StatusTokenClaims {
 export async function signStatusToken(
   signer: Signer,
   typ: StatusTokenType,
-  o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown> },
+  o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown>; changedAt?: number },
   now = nowSeconds(),
 ): Promise<string> {
   const jws = await new SignJWT({
     ...o.claims,
     iss: o.issuer,
     sub: o.subject,
-    iat: now,
+    // When the registry last changed the document, not when this copy was signed: a verifier
+    // keeps the newest it has taken, so an older document served anew (a copy put back in KV,
+    // a cache on the way) cannot take a revocation back from it.
+    iat: Math.min(o.changedAt ?? now, now),
     exp: now + STATUS_MAX_STALE_SECONDS,
     ttl: o.ttlSeconds,
   })
