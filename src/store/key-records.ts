@@ -52,13 +52,13 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
  * and kept as long as a record is. Without a readable copy (KV failing), none: the record's
  * own checks still hold, and authentication keeps working.
  */
-const floors = new WeakMap<object, { value: Record<string, number>; until: number }>();
+const floors = new WeakMap<object, { value: Record<string, number>; readAt: number }>();
 async function recordFloors(env: Env, cacheSeconds: number): Promise<Record<string, number>> {
   const held = floors.get(env.REVOCATIONS);
-  if (held && Date.now() < held.until) return held.value;
+  if (held && Date.now() < held.readAt + cacheSeconds * 1000) return held.value;
   try {
     const value = (await cutoffsDocument(env)).value.records ?? {};
-    floors.set(env.REVOCATIONS, { value, until: Date.now() + cacheSeconds * 1000 });
+    floors.set(env.REVOCATIONS, { value, readAt: Date.now() });
     return value;
   } catch {
     return {};

@@ -1,17 +1,20 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { exportJWK, generateKeyPair } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../../src/index.ts";
 import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { decodeList, encodeList } from "../../src/oauth/status-list.ts";
 import { registry } from "../../src/store/registry.ts";
 import { forgetSigningKeys } from "../../src/tokens/signing-keys.ts";
+import { STATUS_LIST_TYP, signStatusToken } from "../../src/tokens/status-token.ts";
 import { createVerifier } from "../../src/verify.ts";
 import { call, claimsOf, createAdmin, createApplicationKey, ORIGIN, post, signWith, tokenFor } from "../support/helpers.ts";
 import { jsonIn, statedIn } from "../support/kv-values.ts";
 import { adminAt, check, type Key, lagAtB, listKeyOf, tokenAt } from "../support/locations.ts";
-import { bitInKv } from "../support/status.ts";
+import { assertion, clientKey } from "../support/possession.ts";
+import { signerOf } from "../support/signer.ts";
+import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 /**
  * KV is a cache the edge checks, never an authority (docs/security.md, "Who can write what"):
@@ -29,6 +32,7 @@ const KEYS = "/v2/application-keys";
 /** This location with its isolate caches off, so that every request reads KV as B's do. */
 const UNCACHED = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
 const SIGNING_KEYS = "signing-keys";
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /** Every console.error line logged while `run` ran, parsed. */
 async function errorLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
@@ -197,6 +201,137 @@ describe("a writer of KV without the KEK", () => {
   });
 });
 
+describe("a writer of KV who kept an earlier copy", () => {
+  const put = (bearer: string, id: string, data: Record<string, unknown>) =>
+    call(`${KEYS}/${id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ data: { type: "application_key", ...data } }),
+    });
+
+  it("puts back a private_key_jwt key's record from before an assertion key was taken out of its jwks: the old key gets nothing", async () => {
+    const manager = await tokenFor(await createAdmin("jwks manager"));
+    const [a1, a2] = [await clientKey("EdDSA"), await clientKey("EdDSA")];
+    const created = await call(KEYS, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${manager}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        data: {
+          type: "application_key",
+          name: "assertion admin",
+          scope: "read application_keys",
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks: { keys: [a1.jwk] },
+        },
+      }),
+    });
+    const key = ((await created.json()) as { data: { id: string; client_id: string } }).data;
+    const withKey = async (k: typeof a1) =>
+      post(
+        "/oauth/access_token",
+        {
+          grant_type: "client_credentials",
+          client_assertion_type: JWT_BEARER,
+          client_assertion: await assertion(k, key.client_id, ORIGIN),
+        },
+        {},
+        UNCACHED,
+      );
+    const before = await withKey(a1);
+    expect(before.status).toBe(200);
+    const earlier = ((await before.json()) as { access_token: string }).access_token;
+    const kept = (await env.CLIENTS.get(`client:${key.client_id}`))!;
+    expect((await put(manager, key.id, { jwks: { keys: [a2.jwk] } })).status).toBe(200);
+    await vi.waitFor(async () => expect(Object.keys((await cutoffsInKv())?.records ?? {})).toContain(key.client_id), {
+      timeout: 5000,
+      interval: 100,
+    });
+
+    await env.CLIENTS.put(`client:${key.client_id}`, kept);
+    expect((await withKey(a1)).status).toBe(401); // the floor in the cut-offs: the registry's record decides
+    expect((await withKey(a2)).status).toBe(200);
+    // a token the old key got before is revoked like a narrowing's, and the registry refuses it, reads included
+    expect(await introspect(await createAdmin("jwks introspector"), earlier)).toStrictEqual({ active: false });
+    expect((await call(KEYS, { headers: { Authorization: `Bearer ${earlier}` } })).status).toBe(401);
+  });
+
+  it("puts back a record from before a quota: the quota still holds", async () => {
+    const manager = await tokenFor(await createAdmin("quota manager"));
+    const k = await createApplicationKey("metered later");
+    await tokenFor(k);
+    const kept = (await env.CLIENTS.get(`client:${k.client_id}`))!;
+    expect((await put(manager, k.id, { token_quota: { per_hour: 2 } })).status).toBe(200);
+    await vi.waitFor(async () => expect(Object.keys((await cutoffsInKv())?.records ?? {})).toContain(k.client_id), {
+      timeout: 5000,
+      interval: 100,
+    });
+    await env.CLIENTS.put(`client:${k.client_id}`, kept);
+    const cc = { grant_type: "client_credentials", client_id: k.client_id, client_secret: k.client_secret };
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post("/oauth/access_token", cc, {}, UNCACHED)).status);
+    expect(statuses).toStrictEqual([200, 200, 429, 429]);
+  });
+
+  it("puts back a deleted key's record and removes its tombstone: the key stays deleted", async () => {
+    const manager = await tokenFor(await createAdmin("deleting manager"));
+    const k = await createApplicationKey("deleted, then put back");
+    await tokenFor(k);
+    const kept = (await env.CLIENTS.get(`client:${k.client_id}`))!;
+    expect((await call(`${KEYS}/${k.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${manager}` } })).status).toBe(204);
+    await vi.waitFor(async () => expect(Object.keys((await cutoffsInKv())?.records ?? {})).toContain(k.client_id), {
+      timeout: 5000,
+      interval: 100,
+    });
+    await env.CLIENTS.put(`client:${k.client_id}`, kept);
+    await env.CLIENTS.delete(`deleted:${k.client_id}`);
+    const cc = { grant_type: "client_credentials", client_id: k.client_id, client_secret: k.client_secret };
+    expect((await post("/oauth/access_token", cc, {}, UNCACHED)).status).toBe(401);
+    expect((await tokenAt("B", k)).status).toBe(401);
+  });
+
+  it("serves an older status list anew, signed now: its iat is its change time, so a verifier that saw the newer one refuses it", async () => {
+    const holder = await createApplicationKey("holder for a re-signed list");
+    const token = await tokenFor(holder);
+    const listKey = listKeyOf(token);
+    await vi.waitFor(async () => expect(await bitInKv(token)).toBe(0), { timeout: 5000, interval: 100 });
+    const served = async () => (await env.EDGE_TOKEN.fetch(claimsOf(token).status!.status_list.uri)).text();
+    const first = await served();
+    expect(decodeJwt(first).iat).toBe(Math.floor((await statedIn(env.REVOCATIONS, listKey))!.iat / 1000));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post("/oauth/revoke", { token, client_id: holder.client_id, client_secret: holder.client_secret })).status).toBe(200);
+    await vi.waitFor(async () => expect(await bitInKv(token)).toBe(1), { timeout: 5000, interval: 100 });
+    const second = await served();
+    expect(decodeJwt(second).iat).toBeGreaterThan(decodeJwt(first).iat!);
+    // What a location would serve from a put-back copy: the older list, signed at this moment.
+    const signer = await signerOf(env.SIGNING_KEYS);
+    const { iss, sub, ttl, status_list, iat } = decodeJwt(first) as {
+      iss: string;
+      sub: string;
+      ttl: number;
+      iat: number;
+      status_list: unknown;
+    };
+    const resigned = await signStatusToken(signer, STATUS_LIST_TYP, {
+      issuer: iss,
+      subject: sub,
+      ttlSeconds: ttl,
+      claims: { status_list },
+      changedAt: iat,
+    });
+    let replay = false;
+    const fetcher = {
+      fetch: (url: string, init?: RequestInit) =>
+        replay && url.includes("/oauth/status-lists/")
+          ? Promise.resolve(new Response(resigned, { headers: { "Content-Type": "application/statuslist+jwt" } }))
+          : env.EDGE_TOKEN.fetch(url, init),
+    };
+    const verifier = createVerifier({ issuer: ORIGIN, jwks: fetcher, revocationCacheSeconds: 0 });
+    expect(await verifier.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+    replay = true;
+    expect(await verifier.verify(token, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+  });
+});
+
 describe("a verifier never moves back in time", () => {
   it("the service's isolates (RPC, introspection) refuse an older copy of a status list put back in KV", async () => {
     const admin = await createAdmin("put-back admin");
@@ -261,6 +396,7 @@ describe("the registry honours what verifiers honour, from its own tables", () =
       200,
     );
     expect((await introspectAtB(admin, bearer)).active).toBe(true); // B's KV is behind: its isolates still take the token
+    expect((await adminAt("B", bearer, KEYS, "GET")).status).toBe(401); // reads too: the registry decides
     const res = await adminAt("B", bearer, KEYS, "POST", { name: "made with a revoked token" });
     expect(res.status).toBe(401);
     expect((await res.json()) as unknown).toMatchObject({ errors: [{ status: "401", code: "invalid_token" }] });
@@ -281,6 +417,7 @@ describe("the registry honours what verifiers honour, from its own tables", () =
     });
     expect(rotated.status).toBe(200);
     expect((await introspectAtB(admin, bearer)).active).toBe(true); // B still has the old key and cut-offs
+    expect((await adminAt("B", bearer, "/v2/signing-keys", "GET")).status).toBe(401);
     const res = await adminAt("B", bearer, KEYS, "POST", { name: "made with an old kid" });
     expect(res.status).toBe(401);
     expect((await res.json()) as unknown).toMatchObject({ errors: [{ status: "401", code: "invalid_token" }] });
