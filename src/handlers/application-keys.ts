@@ -76,7 +76,7 @@ export async function deleteApplicationKey(request: Request, env: Env): Promise<
 /** A change the registry made: this isolate learns it at once, and the log line carries it. */
 function outcome<T extends Change>(request: Request, env: Env, answer: Answer<T>): T {
   const change = answered(answer);
-  forgetApplicationKey(change.record.client_id);
+  forgetApplicationKey(change.record.client_id, change.floor);
   if (change.revocation !== undefined) {
     rememberCutoff(change.record.client_id, change.revocation);
     forgetSigned(issuerFor(request, settings(env)), "cutoffs");

@@ -21,7 +21,7 @@ export async function getCutoffs(request: Request, env: Env): Promise<Response> 
       subject: cutoffsUri(issuer),
       ttlSeconds,
       claims: { cutoffs: doc.value },
-      changedAt: Math.floor(doc.iat / 1000),
+      changedAtMs: doc.iat,
     });
   });
   return new Response(jwt!, { headers: statusHeaders("application/jwt", ttlSeconds) });

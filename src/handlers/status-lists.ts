@@ -28,7 +28,7 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
       subject: statusListUri(issuer, list),
       ttlSeconds,
       claims: { status_list: { bits: doc.value.bits, lst: doc.value.lst } },
-      changedAt: Math.floor(doc.iat / 1000),
+      changedAtMs: doc.iat,
     });
   });
   if (jwt === undefined) throw noSuchList();

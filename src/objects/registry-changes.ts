@@ -22,21 +22,23 @@ export function withChanges(current: ApplicationKey, changes: KeyChanges, now: D
     next.token_endpoint_auth_method = "private_key_jwt";
     delete next.secret_hash;
   } else if (changes.token_endpoint_auth_method === "client_secret_basic") {
+    // Its assertion keys stop working: they go with the method, so no copy of them lingers.
     delete next.token_endpoint_auth_method;
+    delete next.jwks;
   }
   return next;
 }
 
 /**
- * Whether `next` takes away a way its earlier tokens could be had or used: a secret that stops
- * working, an assertion key taken out of its `jwks` (a retired or leaked key), or DPoP newly
- * required (a bearer token it holds would still work). Like a narrowing, it revokes them, so
- * that no copy of the earlier record (an isolate's, or one put back in KV) mints a token any
- * verifier or the registry takes.
+ * Whether `next` takes away a way its earlier tokens could be had or used: a change of how it
+ * proves itself (a secret that stops working, or assertion keys that do), an assertion key taken
+ * out of its `jwks` (a retired or leaked key), or DPoP newly required (a bearer token it holds
+ * would still work). Like a narrowing, it revokes them, so that no copy of the earlier record (an
+ * isolate's, or one put back in KV) mints a token any verifier or the registry takes.
  */
 export function tightensPossession(current: ApplicationKey, next: ApplicationKey): boolean {
   return (
-    (authMethodOf(current) !== "private_key_jwt" && authMethodOf(next) === "private_key_jwt") ||
+    authMethodOf(current) !== authMethodOf(next) ||
     (authMethodOf(next) === "private_key_jwt" && dropsAssertionKey(current, next)) ||
     (!current.dpop_bound_access_tokens && next.dpop_bound_access_tokens === true)
   );

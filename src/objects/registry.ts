@@ -463,22 +463,23 @@ export class Registry extends DurableObject<Env> {
     tables.purgeAudit(this.#sql, now - settings(this.env).auditRetentionDays * 86_400_000);
     tables.markBehind(this.#sql, clientId);
     values.changed(this.#sql, after === null ? deletedClientKey(clientId) : clientKey(clientId), now);
+    let floor: number | undefined;
     if (before !== null) {
       // Every copy of the record from before this change is stale from now on, wherever it is
       // (an isolate's, or one put back in KV): the cut-offs say so (docs/storage.md).
       const recordIat = values.iatOf(this.#sql, clientKey(clientId), now);
-      const floor = after === null ? Math.max(now, recordIat + 1) : recordIat;
+      floor = after === null ? Math.max(now, recordIat + 1) : recordIat;
       raiseRecordFloor(this.#sql, clientId, floor, Math.floor(now / 1000) + KV_RECORD_LIFETIME_SECONDS);
       this.#status.mark(CUTOFFS_KEY);
     }
     const record = tables.keyById(this.#sql, id)!.record;
     const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);
-    return { record, audit, revocation, propagated: false };
+    return { record, audit, revocation, propagated: false, floor };
   }
 
   async #propagated<T extends Change>(change: T): Promise<T> {
     // The isolate this object runs in learns the change at once, as the one that asked does.
-    forgetApplicationKey(change.record.client_id);
+    forgetApplicationKey(change.record.client_id, change.floor);
     if (change.revocation !== undefined) {
       rememberCutoff(change.record.client_id, change.revocation);
       // The cut-offs reach KV before the record that needs them does.

@@ -1,9 +1,10 @@
 import { base64url } from "jose";
 import { type Kek, kekOf } from "../lib/kek.ts";
+import { KV_DOCUMENT_LIFETIME_SECONDS } from "../lib/limits.ts";
 import { sha256 } from "../lib/sha256.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
-import { open, type Refusal, type Stated } from "./authenticated.ts";
+import { open, purposeOf, type Refusal, type Stated } from "./authenticated.ts";
 import type { Kv } from "./kv.ts";
 
 /**
@@ -15,9 +16,17 @@ import type { Kv } from "./kv.ts";
  */
 export type Checked = { stated: Stated } | { absent: true } | { refused: Refusal | "older" | "no_kek" };
 
-/** The newest iat taken per KV key. Bounded: an isolate forgetting one only takes an older copy that is still within its `exp`. */
+/**
+ * The newest iat taken per KV key. Key records are bounded (an isolate forgetting one only
+ * takes an older copy that is still within its `exp`, and not below the record floors); the
+ * shared documents (the signing keys, the cut-offs, the status lists) are few and kept apart,
+ * so that no flood of client_ids can push them out.
+ */
 const newest = new Map<string, number>();
+const newestDocuments = new Map<string, number>();
 const MAX_KEYS = 20_000;
+const MAX_DOCUMENTS = 2_000;
+const mapOf = (key: string) => (purposeOf(key).lifetimeSeconds === KV_DOCUMENT_LIFETIME_SECONDS ? newestDocuments : newest);
 /** Values refused and logged already, by a digest of key and value. */
 const logged = new TtlCache<true>(1_000);
 
@@ -37,22 +46,24 @@ export async function readChecked(kv: Pick<Kv, "get">, kekSecret: string | undef
   }
   const opened = await open(kek, key, text, nowSeconds());
   if (!opened.ok) return refuse(key, text, opened.why);
-  if (opened.stated.iat < Math.max(notBefore, newest.get(key) ?? 0)) return refuse(key, text, "older");
+  if (opened.stated.iat < Math.max(notBefore, mapOf(key).get(key) ?? 0)) return refuse(key, text, "older");
   taken(key, opened.stated.iat);
   return { stated: opened.stated };
 }
 
 /** The registry's own copy: the authority, so whatever it says is the newest from now on. */
 export function takenFromRegistry(key: string, iat: number): void {
-  newest.delete(key);
+  mapOf(key).delete(key);
   taken(key, iat);
 }
 
 function taken(key: string, iat: number): void {
-  if (iat <= (newest.get(key) ?? 0)) return;
-  newest.delete(key); // the newest entry last, in the Map's insertion order
-  if (newest.size >= MAX_KEYS) for (const k of [...newest.keys()].slice(0, MAX_KEYS / 10)) newest.delete(k);
-  newest.set(key, iat);
+  const map = mapOf(key);
+  const max = map === newest ? MAX_KEYS : MAX_DOCUMENTS;
+  if (iat <= (map.get(key) ?? 0)) return;
+  map.delete(key); // the newest entry last, in the Map's insertion order
+  if (map.size >= max) for (const k of [...map.keys()].slice(0, max / 10)) map.delete(k);
+  map.set(key, iat);
 }
 
 async function refuse(key: string, text: string, why: Refusal | "older"): Promise<Checked> {

@@ -1,4 +1,5 @@
 import type { Env } from "../config/settings.ts";
+import { KV_RECORD_LIFETIME_SECONDS } from "../lib/limits.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
 import type { ApplicationKey } from "./application-keys.ts";
 import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
@@ -28,7 +29,7 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
   const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
   if (cached !== undefined) return cached;
   const kv = clientsKv(env);
-  const floor = (await recordFloors(env, cacheSeconds))[clientId] ?? 0;
+  const floor = Math.max((await recordFloors(env, cacheSeconds))[clientId] ?? 0, floorsHere.get(clientId) ?? 0);
   const record = await readChecked(kv, env.SIGNING_KEY_KEK, clientKey(clientId), floor);
   if ("absent" in record) return null;
   if ("stated" in record) {
@@ -65,7 +66,11 @@ async function recordFloors(env: Env, cacheSeconds: number): Promise<Record<stri
   }
 }
 
-/** Drops this isolate's copy after a change made here. */
-export function forgetApplicationKey(clientId: string): void {
+/** The record floors of changes made through this isolate: known here before the cut-offs carry them. */
+const floorsHere = new TtlCache<number>(10_000);
+
+/** Drops this isolate's copy after a change made here, and takes no copy from before it (`floor`, epoch ms) from then on. */
+export function forgetApplicationKey(clientId: string, floor?: number): void {
   cache.delete(clientId);
+  if (floor !== undefined) floorsHere.set(clientId, Math.max(floor, floorsHere.get(clientId) ?? 0), KV_RECORD_LIFETIME_SECONDS * 1000);
 }

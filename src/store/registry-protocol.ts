@@ -84,6 +84,8 @@ export interface Change {
   revocation: Cutoff | undefined;
   /** false while the KV copy is behind (a failed write-through, retried by the registry's alarm). */
   propagated: boolean;
+  /** The record floor the change raised (epoch ms), for this isolate to take no earlier copy at once. */
+  floor?: number | undefined;
 }
 
 /** A key as the registry holds it, for an isolate whose KV copy does not check out: its record and the iat its copy states. */

@@ -29,12 +29,16 @@ export function remoteStatusSource(issuer: string, key: KeyLookup, fetcher: Stat
       const claims = await signed(uri, STATUS_LIST_TYP);
       if (claims === null) return null;
       const value = await decodeList(claims.status_list, MAX_STATUS_LIST_BYTES);
-      return { value, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: claims.iat };
+      return { value, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: revisionOf(claims) };
     },
     async cutoffs() {
       const claims = await signed(cutoffsUri(issuer), CUTOFFS_TYP);
       if (claims === null || !isCutoffs(claims.cutoffs)) throw new Error(`${cutoffsUri(issuer)} holds no cut-offs`);
-      return { value: claims.cutoffs, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: claims.iat };
+      return { value: claims.cutoffs, ttlSeconds: claims.ttl, expiresAt: claims.exp, issuedAt: revisionOf(claims) };
     },
   };
 }
+
+/** When the document last changed, in ms: its `rev`, or from an issuer before `rev` its `iat`. */
+const revisionOf = (claims: { iat: number; rev?: unknown }): number =>
+  typeof claims.rev === "number" && Number.isSafeInteger(claims.rev) ? claims.rev : claims.iat * 1000;

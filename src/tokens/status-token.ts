@@ -28,7 +28,7 @@ export interface StatusTokenClaims {
 export async function signStatusToken(
   signer: Signer,
   typ: StatusTokenType,
-  o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown>; changedAt?: number },
+  o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown>; changedAtMs?: number },
   now = nowSeconds(),
 ): Promise<string> {
   const jws = await new SignJWT({
@@ -37,8 +37,10 @@ export async function signStatusToken(
     sub: o.subject,
     // When the registry last changed the document, not when this copy was signed: a verifier
     // keeps the newest it has taken, so an older document served anew (a copy put back in KV,
-    // a cache on the way) cannot take a revocation back from it.
-    iat: Math.min(o.changedAt ?? now, now),
+    // a cache on the way) cannot take a revocation back from it. `rev`, the same in ms: two
+    // changes within a second are still told apart.
+    iat: Math.min(o.changedAtMs === undefined ? now : Math.floor(o.changedAtMs / 1000), now),
+    ...(o.changedAtMs === undefined ? {} : { rev: o.changedAtMs }),
     exp: now + STATUS_MAX_STALE_SECONDS,
     ttl: o.ttlSeconds,
   })

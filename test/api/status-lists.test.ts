@@ -23,14 +23,19 @@ describe("GET /oauth/status-lists/:list", () => {
     expect(res.headers.get("Content-Type")).toBe("application/statuslist+jwt");
     expect(res.headers.get("Cache-Control")).toBe("public, max-age=10");
     const claims = await verified(res, "statuslist+jwt");
+    // iat and rev: when the list last changed (s, ms); exp: 300 s after this copy was signed.
+    const signedAt = Math.floor(Date.now() / 1000);
     expect(claims).toStrictEqual({
       iss: ORIGIN,
       sub: uri,
-      iat: claims.iat,
-      exp: claims.iat! + 300,
+      iat: Math.floor((claims.rev as number) / 1000),
+      rev: expect.any(Number),
+      exp: expect.any(Number),
       ttl: 10,
       status_list: { bits: 1, lst: expect.stringMatching(/^[A-Za-z0-9_-]+$/) },
     });
+    expect(claims.iat!).toBeLessThanOrEqual(signedAt);
+    expect(Math.abs(claims.exp! - (signedAt + 300))).toBeLessThanOrEqual(1);
     expect(statusAt(await decodeList(claims.status_list, MAX_STATUS_LIST_BYTES), idx)).toBe(0);
 
     expect((await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret })).status).toBe(200);
@@ -76,7 +81,8 @@ describe("GET /oauth/cutoffs", () => {
       "public, max-age=10",
     ]);
     const claims = await verified(res, "cutoffs+jwt");
-    expect(claims).toMatchObject({ iss: ORIGIN, sub: `${ORIGIN}/oauth/cutoffs`, exp: claims.iat! + 300, ttl: 10 });
+    expect(claims).toMatchObject({ iss: ORIGIN, sub: `${ORIGIN}/oauth/cutoffs`, iat: Math.floor((claims.rev as number) / 1000), ttl: 10 });
+    expect(Math.abs(claims.exp! - (Math.floor(Date.now() / 1000) + 300))).toBeLessThanOrEqual(1);
     const { clients, tokens } = claims.cutoffs as { clients: Record<string, { v: number; t: number }>; tokens: Record<string, number> };
     expect(clients[client.client_id]!.v).toBe(2);
     expect(typeof tokens).toBe("object");

@@ -152,10 +152,17 @@ describe("keys that hold no secret", () => {
       async (m) => new m.TokenVerifier((await import("cloudflare:test")).createExecutionContext(), env),
     );
     expect(await rpc.verify(before, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
+    const assertion_ = await assertion(k, key.client_id, ORIGIN);
+    const asserted = await post(TOKEN, { grant_type: "client_credentials", client_assertion_type: TYPE, client_assertion: assertion_ });
+    const byAssertion = ((await asserted.json()) as { access_token: string }).access_token;
+    expect(await rpc.verify(byAssertion, { method: "GET" })).toMatchObject({ valid: true });
 
     const back = (await (await put({ token_endpoint_auth_method: "client_secret_basic" })).json()) as { data: Record<string, string> };
     expect(back.data.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(back.data.token_endpoint_auth_method).toBe("client_secret_basic");
+    // Back to a secret, the assertion keys go with the method, and what they got is revoked as well.
+    expect(back.data).not.toHaveProperty("jwks");
+    expect(await rpc.verify(byAssertion, { method: "GET" })).toStrictEqual({ valid: false, status: 401, error: "revoked" });
     const again = (await (await call(`${KEYS}/${key.id}`, { headers: { Authorization: `Bearer ${admin}` } })).json()) as {
       data: Record<string, unknown>;
     };
