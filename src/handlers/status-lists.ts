@@ -20,9 +20,16 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
   if (list === undefined) throw noSuchList();
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
-  const jwt = await signedOnce(env, signedKey(issuer, list), async () => {
+  const key = signedKey(issuer, list);
+  // A number that names no list is answered from this isolate's memory for a ttl: asking KV and
+  // the registry again for every such request is what anyone could make this endpoint cost.
+  if (absent.get(key)) throw noSuchList();
+  const jwt = await signedOnce(env, key, async () => {
     const doc = await statusListDocument(env, list);
-    if (doc === null || doc === undefined) return undefined;
+    if (doc === null || doc === undefined) {
+      absent.set(key, true, ttlSeconds * 1000);
+      return undefined;
+    }
     return signStatusToken(await activeSigner(env), STATUS_LIST_TYP, {
       issuer,
       subject: statusListUri(issuer, list),
@@ -36,6 +43,9 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
 }
 
 const noSuchList = () => new HttpError(404, "not_found", "There is no status list with this number.");
+
+/** List numbers found to name no list, by issuer and number: each for the lists' ttl. Bounded like the signed copies. */
+const absent = new TtlCache<true>(1_000);
 
 /**
  * Signed status documents, reused for a second (never longer than REVOCATION_CACHE_SECONDS):
@@ -56,9 +66,25 @@ export async function signedOnce(env: Env, key: string, make: () => Promise<stri
   return jwt;
 }
 
-/** GET /oauth/status-lists: the Status List Aggregation (§9.3), every list still published. */
+/**
+ * GET /oauth/status-lists: the Status List Aggregation (§9.3), every list still published. Kept
+ * per isolate for the lists' ttl: a KV list per request would spend the free plan's 1,000 lists
+ * a day on whoever asks.
+ */
 export async function listStatusLists(request: Request, env: Env): Promise<Response> {
   const issuer = issuerFor(request, settings(env));
+  const ttlSeconds = statusTtl(env);
+  let body = aggregations.get(issuer);
+  if (body === undefined) {
+    body = JSON.stringify(await aggregation(env, issuer));
+    aggregations.set(issuer, body, ttlSeconds * 1000);
+  }
+  return new Response(body, { headers: statusHeaders("application/json", ttlSeconds) });
+}
+
+const aggregations = new TtlCache<string>(100);
+
+async function aggregation(env: Env, issuer: string): Promise<{ status_lists: string[] }> {
   const kv = revocationsKv(env);
   const lists: number[] = [];
   let cursor: string | undefined;
@@ -70,8 +96,7 @@ export async function listStatusLists(request: Request, env: Env): Promise<Respo
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
-  const body = { status_lists: lists.sort((a, b) => a - b).map((n) => statusListUri(issuer, n)) };
-  return new Response(JSON.stringify(body), { headers: statusHeaders("application/json", statusTtl(env)) });
+  return { status_lists: lists.sort((a, b) => a - b).map((n) => statusListUri(issuer, n)) };
 }
 
 /** A status document's `ttl`: what the service's own verifier waits; positive, as §5.1 requires. */

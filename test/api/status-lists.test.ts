@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
 import { registry } from "../../src/store/registry.ts";
-import { call, claimsOf, createApplicationKey, error, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { call, claimsOf, createApplicationKey, error, faulty, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { faultyRegistry } from "../support/status.ts";
 
 /** The status documents as anyone fetches them: signed, public, cacheable (draft-ietf-oauth-status-list §8.1, §8.2). */
 async function verified(res: Response, typ: string) {
@@ -53,6 +54,31 @@ describe("GET /oauth/status-lists/:list", () => {
         error(404, "Not Found", "not_found", "There is no status list with this number."),
       ]);
     }
+  });
+});
+
+describe("what a status-list number costs", () => {
+  it("a number that names no list is answered 404 from the isolate's memory after the first time: no KV read, no registry call", async () => {
+    const n = String(900_000 + Math.floor(Math.random() * 90_000));
+    expect((await call(`/oauth/status-lists/${n}`)).status).toBe(404);
+    // KV and the registry failing for it now: asking either would be a 500
+    const broken = { REVOCATIONS: faulty(env.REVOCATIONS, ["get"], "throw"), REGISTRY: faultyRegistry(["statusListDocument"]) };
+    for (let i = 0; i < 3; i++) {
+      const res = await call(`/oauth/status-lists/${n}`, {}, broken);
+      expect([res.status, await res.json()]).toStrictEqual([
+        404,
+        error(404, "Not Found", "not_found", "There is no status list with this number."),
+      ]);
+    }
+  });
+
+  it("the aggregation is kept for its ttl: one KV list, however many ask", async () => {
+    const first = await call("/oauth/status-lists");
+    expect(first.status).toBe(200);
+    const body = await first.text();
+    const broken = { REVOCATIONS: faulty(env.REVOCATIONS, ["list"], "throw") };
+    const again = await call("/oauth/status-lists", {}, broken);
+    expect([again.status, await again.text()]).toStrictEqual([200, body]);
   });
 });
 
