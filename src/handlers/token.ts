@@ -44,7 +44,9 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const signer = await activeSigner(env);
   // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
   await assertIssuanceAllowed(env, request, client.client_id, grant);
-  await takeFromQuota(env, client);
+  // The key's quota is its owner's: spent only by requests that proved they are the key. An
+  // implicit request needs nothing but the public client_id, and is limited per caller instead.
+  if (grant === "client_credentials") await takeFromQuota(env, client);
   const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);
 
   const { token, claims } = await signAccessToken(signer, {

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { call, createAdmin, createApplicationKey, error, tokenFor } from "../support/helpers.ts";
+import { call, createAdmin, createApplicationKey, error, post, randomIp, tokenFor } from "../support/helpers.ts";
 
 /**
  * GET /v2/application-keys/:id/usage: a key's use of its token_quota in the current UTC hour
  * and day, as its ledger counts it across all locations, for key managers (application_keys).
  */
 const KEYS = "/v2/application-keys";
+const tokenForStatus = (k: { client_id: string; client_secret: string }) =>
+  post("/oauth/access_token", { grant_type: "client_credentials", client_id: k.client_id, client_secret: k.client_secret });
 const get = (path: string, bearer?: string) => call(path, bearer === undefined ? {} : { headers: { Authorization: `Bearer ${bearer}` } });
 
 describe("GET /v2/application-keys/:id/usage", () => {
@@ -55,6 +57,25 @@ describe("GET /v2/application-keys/:id/usage", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("is spent only by requests that authenticated as the key: implicit requests with its public client_id leave it whole", async () => {
+    const admin = await tokenFor(await createAdmin());
+    const key = await createApplicationKey("storefront and backend", { token_quota: { per_hour: 2 } });
+    for (let i = 0; i < 5; i++) {
+      const res = await post(
+        "/oauth/access_token",
+        { grant_type: "implicit", client_id: key.client_id },
+        { "CF-Connecting-IP": randomIp() },
+      );
+      expect(res.status).toBe(200);
+    }
+    const usage = (await (await get(`${KEYS}/${key.id}/usage`, admin)).json()) as { data: { hour: { used: number } } };
+    expect(usage.data.hour.used).toBe(0);
+    // its backend's correct secret is never refused for what others sent
+    expect((await tokenForStatus(key)).status).toBe(200);
+    expect((await tokenForStatus(key)).status).toBe(200);
+    expect((await tokenForStatus(key)).status).toBe(429);
   });
 
   it("a key with only a daily quota has only the day; a key without one is counted nowhere", async () => {
