@@ -1,4 +1,5 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
+import { assertRevocationAllowed } from "../auth/revocation-limits.ts";
 import type { Env } from "../config/settings.ts";
 import { bearerToken } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
@@ -32,6 +33,7 @@ export async function revokeToken(request: Request, env: Env): Promise<Response>
     return revokeOwnToken(request, env, bearer, form);
   }
   const { client, confidential } = await authenticateClient(request, env, presented, "either");
+  await assertRevocationAllowed(env, request, confidential ? { confidential, clientId: client.client_id } : { confidential });
   const token = requiredToken(form);
   // token_type_hint is optional and only a hint (RFC 7009 §2.1): every token here is an access token.
 
@@ -60,6 +62,7 @@ export async function revokeToken(request: Request, env: Env): Promise<Response>
  */
 async function revokeOwnToken(request: Request, env: Env, bearer: string, form: Form): Promise<Response> {
   const token = requiredToken(form);
+  await assertRevocationAllowed(env, request, { confidential: false });
   if (token !== bearer) throw badRequest('The parameter "token" must be the Bearer token: a bearer revokes its own token only.');
   const outcome = await verifyOwnToken(env, token, { acceptAdmin: true, status: false });
   if (!outcome.ok) return revoked();

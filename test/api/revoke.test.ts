@@ -17,6 +17,7 @@ import {
   nowSeconds,
   ORIGIN,
   post,
+  randomIp,
   tokenFor,
 } from "../support/helpers.ts";
 import { clientKey, proof } from "../support/possession.ts";
@@ -279,5 +280,47 @@ describe("POST /oauth/revoke by the token's bearer (no client credentials)", () 
     }
     expect(revokeToken).not.toHaveBeenCalled();
     expect((await introspect(live, client)).active).toBe(true);
+  });
+});
+
+describe("POST /oauth/revoke is limited (issue 32): the public per address, a confidential client per client_id", () => {
+  const tooMany = (detail: string) => error(429, "Too Many Requests", "rate_limited", detail);
+
+  it("a storm from one address with a public client_id meets 429 with Retry-After; a backend revoking its own tokens from the same address does not", async () => {
+    const storefront = await createApplicationKey("storefront under a storm", { scope: "read" });
+    const backend = await createApplicationKey("backend beside the storm");
+    const ip = randomIp();
+    const from = { "CF-Connecting-IP": ip };
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++)
+      statuses.push((await post(REVOKE, { token: `garbage-${i}`, client_id: storefront.client_id }, from)).status);
+    expect(statuses).toStrictEqual(Array(30).fill(200));
+    const limited = await post(REVOKE, { token: "one more", client_id: storefront.client_id }, from);
+    expect([limited.status, limited.headers.get("Retry-After"), await limited.json()]).toStrictEqual([
+      429,
+      "60",
+      tooMany("Too many revocations from this address; try again later."),
+    ]);
+    // a bearer's own revocation proves no client: counted per address too
+    const held = await tokenFor(storefront, "implicit");
+    expect((await post(REVOKE, { token: held }, { ...from, ...bearer(held) })).status).toBe(429);
+    // the backend's bucket is its own
+    const own = await tokenFor(backend);
+    expect((await post(REVOKE, { token: own, ...creds(backend) }, from)).status).toBe(200);
+    expect(await introspect(own, backend)).toStrictEqual({ active: false });
+    // and another address is not limited by this one
+    expect((await post(REVOKE, { token: held, client_id: storefront.client_id }, { "CF-Connecting-IP": randomIp() })).status).toBe(200);
+  });
+
+  it("a confidential client over its own limit meets 429; another client's revocations pass", async () => {
+    const busy = await createApplicationKey("busy revoker");
+    const other = await createApplicationKey("quiet revoker");
+    const results = await Promise.all(
+      Array.from({ length: 601 }, (_, i) => post(REVOKE, { token: `garbage-${i}`, ...creds(busy) }).then((r) => r.status)),
+    );
+    expect([results.filter((s) => s === 200).length, results.filter((s) => s === 429).length]).toStrictEqual([600, 1]);
+    const res = await post(REVOKE, { token: "x", ...creds(busy) });
+    expect([res.status, await res.json()]).toStrictEqual([429, tooMany("Too many revocations for this client; try again later.")]);
+    expect((await post(REVOKE, { token: "x", ...creds(other) })).status).toBe(200);
   });
 });
