@@ -94,9 +94,6 @@ export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 /** The audit trail keeps every entry at least this long (AUDIT_RETENTION_DAYS, default and least). */
 export const MIN_AUDIT_RETENTION_DAYS = 90;
 
-/** KV refuses an expiration less than 60 seconds from now. */
-export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
-
 /**
  * A token expiring at `exp` passes a check while now < this (epoch seconds). Anything that must
  * outlive a token (a revocation entry, a cached "revoked") lives at least until then.

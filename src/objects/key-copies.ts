@@ -31,8 +31,7 @@ export class KeyCopies {
       if (!row || !tables.behind(this.#sql).includes(clientId)) return true;
       const version = row.version;
       try {
-        const revocation = tables.clientRevocation(this.#sql, clientId)?.t;
-        await writeThrough(this.#writer(), { ...row, revocation });
+        await writeThrough(this.#writer(), row);
       } catch (error) {
         console.error(
           JSON.stringify({

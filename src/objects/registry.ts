@@ -104,7 +104,7 @@ export class Registry extends DurableObject<Env> {
     });
     this.#copies = new KeyCopies(
       this.#sql,
-      () => ({ sql: this.#sql, kekSecret: this.env.SIGNING_KEY_KEK, clients: this.#kv("CLIENTS"), revocations: this.#kv("REVOCATIONS") }),
+      () => ({ sql: this.#sql, kekSecret: this.env.SIGNING_KEY_KEK, clients: this.#kv("CLIENTS") }),
       (at) => this.#wake(at),
     );
     void ctx.blockConcurrencyWhile(async () => {

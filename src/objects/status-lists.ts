@@ -12,7 +12,6 @@ import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, revokedTokenKey, STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
 import { dropValue, putAuthenticated } from "../store/kv-values.ts";
-import { putTokenRevocation } from "../store/legacy-revocations.ts";
 import { liveRecordFloors } from "../store/record-floors.ts";
 import type { IndexLease } from "../store/registry-protocol.ts";
 import { liveClientRevocations } from "../store/registry-tables.ts";
@@ -94,8 +93,8 @@ export class StatusLists {
   revoke(r: tables.TokenRevocation): boolean {
     if (r.list !== null && (!tables.listRow(this.#sql, r.list) || r.idx === null || r.idx >= STATUS_LIST_CAPACITY)) return false;
     if (!tables.insertTokenRevocation(this.#sql, r)) return false;
+    // One document per revocation, however many it carries: no KV key per token (docs/storage.md).
     this.mark(r.list === null ? CUTOFFS_KEY : statusListKey(r.list));
-    this.mark(revokedTokenKey(r.jti)); // for verifiers of earlier versions
     return true;
   }
 
@@ -146,11 +145,8 @@ export class StatusLists {
     const now = Math.floor(Date.now() / 1000);
     const put = (payload: string, o?: { expiration: number }) => putAuthenticated(this.#sql, kv, this.#kekSecret(), document, payload, o);
     if (document === CUTOFFS_KEY) return put(JSON.stringify(this.cutoffs(now)));
-    if (document.startsWith(revokedTokenKey(""))) {
-      const r = tables.tokenRevocation(this.#sql, document.slice(revokedTokenKey("").length));
-      if (r) await putTokenRevocation(kv, { jti: r.jti, client_id: r.client_id, untilSeconds: r.until });
-      return;
-    }
+    // Marked by versions that wrote a key per revoked token for earlier verifiers: nothing to write now.
+    if (document.startsWith(revokedTokenKey(""))) return;
     const list = Number(document.slice(STATUS_LIST_PREFIX.length));
     const doc = await this.listDocument(list, now);
     if (doc === null) {

@@ -2,7 +2,6 @@ import type { ApplicationKey } from "./application-keys.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey } from "./kv-keys.ts";
 import { dropValue, putAuthenticated } from "./kv-values.ts";
-import { putClientRevocation } from "./legacy-revocations.ts";
 
 /** A key as the registry holds it: what its KV copy must show. */
 export interface KeyState {
@@ -11,8 +10,6 @@ export interface KeyState {
   record: ApplicationKey;
   version: number;
   deleted_at: string | null;
-  /** The time part of the client's cut-off, if it has one: what verifiers of earlier versions read. */
-  revocation: number | undefined;
 }
 
 /** Where the registry writes: its own table of authenticated values, the KEK, and the namespaces. */
@@ -20,19 +17,17 @@ export interface KeyWriter {
   sql: SqlStorage;
   kekSecret: string | undefined;
   clients: Kv;
-  revocations: Kv;
 }
 
 /**
  * Writes a key's state from the registry into KV, in the schema every reader knows
  * (docs/storage.md), each value authenticated (store/authenticated.ts), in the order that is
- * safe to stop at any point: the revocation earlier verifiers read first; for a deletion the
- * tombstone before the record goes. (This version's verifiers read the cut-offs document, which
- * the registry writes before calling this.) Every write states the whole current value, so
+ * safe to stop at any point: for a deletion the tombstone before the record goes. (Verifiers read
+ * the cut-offs document, which the registry writes before calling this; the per-client key
+ * verifiers before status lists read is no longer written.) Every write states the whole current value, so
  * writing the same state twice is harmless and the latest write wins.
  */
 export async function writeThrough(w: KeyWriter, k: KeyState): Promise<void> {
-  if (k.revocation !== undefined) await putClientRevocation(w.revocations, k.client_id, k.revocation);
   const put = (key: string, payload: string, o?: Parameters<typeof putAuthenticated>[5]) =>
     putAuthenticated(w.sql, w.clients, w.kekSecret, key, payload, o);
   if (k.deleted_at !== null) {

@@ -90,7 +90,11 @@ describe("npm run keys (local KV)", () => {
     expect([deleted.code, JSON.parse(deleted.stdout)]).toStrictEqual([0, { deleted: key.id }]);
     expect(JSON.parse((await keys("list")).stdout)).toStrictEqual([]);
     expect(await readKv("CLIENTS", `client:${key.client_id}`)).toBeNull();
-    expect(typeof (await readKv("REVOCATIONS", `client:${key.client_id}`))).toBe("number");
+    // every token it had is revoked through the cut-offs (no key per client any more)
+    expect((await readKv<{ clients: Record<string, unknown> }>("REVOCATIONS", "cutoffs"))?.clients[key.client_id]).toStrictEqual({
+      v: Number.MAX_SAFE_INTEGER,
+      t: 253_402_300_799,
+    });
 
     const again = await keys("delete", key.id);
     expect(again.code).toBe(1);

@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
+import { ALL_TOKENS, ALL_VERSIONS } from "../../src/oauth/status.ts";
 import { registry } from "../../src/store/registry.ts";
 import { basic, call, createAdmin, createApplicationKey, error, faulty, type KvOp as Op, post, tokenFor } from "../support/helpers.ts";
-import { bitInKv } from "../support/status.ts";
+import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 type Mode = "throw" | "hang";
 
@@ -147,7 +148,7 @@ for (const mode of ["throw", "hang"] as const) {
       );
       expect(await introspected.json()).toStrictEqual({ active: false });
       expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: key.client_id }, {}, FAST)).status).toBe(401);
-      expect(await env.REVOCATIONS.get(`client:${key.client_id}`)).toBe("253402300799");
+      expect((await cutoffsInKv())?.clients[key.client_id]).toStrictEqual({ v: ALL_VERSIONS, t: ALL_TOKENS });
     });
 
     it("the RPC entrypoint fails closed: a token whose status it cannot learn is refused, never answered valid", async () => {
