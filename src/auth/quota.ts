@@ -24,26 +24,32 @@ const held = new Map<string, HeldLease>();
 /** One ledger request at a time per client and isolate: requests that find the lease spent wait for it. */
 const asking = new OneFlight();
 
-/** Takes one token from the client's quota, or throws 429 rate_limited with Retry-After. */
-export async function takeFromQuota(env: Env, client: ApplicationKey): Promise<void> {
-  const quota = client.token_quota;
+/**
+ * Takes one token from the client's quota, or throws 429 rate_limited with Retry-After. `token`:
+ * its `token_quota`, which only requests that authenticated as the key spend; `implicit`: its
+ * `implicit_quota`, spent by implicit requests (its public client_id alone) and counted apart, in
+ * a ledger of its own, so that no stranger can spend what the key's backend relies on.
+ */
+export async function takeFromQuota(env: Env, client: ApplicationKey, kind: "token" | "implicit"): Promise<void> {
+  const quota = kind === "token" ? client.token_quota : client.implicit_quota;
   if (quota === undefined) return;
   const version = client.version ?? 0;
+  const name = ledgerName(client.client_id, kind);
   for (;;) {
-    const lease = held.get(client.client_id);
+    const lease = held.get(name);
     const now = Date.now();
     if (lease && lease.version === version) {
       if (lease.left > 0 && lease.until > now) {
         lease.left--;
         return;
       }
-      if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000));
+      if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000), kind);
     }
-    await asking.run(client.client_id, async () => {
-      const fresh = await ledger(env, client.client_id).lease(quota, version);
+    await asking.run(name, async () => {
+      const fresh = await ledger(env, name).lease(quota, version);
       if (held.size >= MAX_TRACKED_CLIENTS) held.clear();
       held.set(
-        client.client_id,
+        name,
         fresh.granted > 0
           ? { left: fresh.granted, until: fresh.until, version }
           : { left: 0, until: 0, version, spentUntil: Date.now() + (fresh.retry_after ?? 60) * 1000 },
@@ -52,7 +58,10 @@ export async function takeFromQuota(env: Env, client: ApplicationKey): Promise<v
   }
 }
 
-const quotaSpent = (retryAfter: number) =>
-  new HttpError(429, "rate_limited", "This client has used its token quota; try again later.", {
+/** The ledger that counts a key's tokens of that kind: its client_id for its token_quota. */
+export const ledgerName = (clientId: string, kind: "token" | "implicit"): string => (kind === "token" ? clientId : `implicit:${clientId}`);
+
+const quotaSpent = (retryAfter: number, kind: "token" | "implicit") =>
+  new HttpError(429, "rate_limited", `This client has used its ${kind === "token" ? "token" : "implicit"} quota; try again later.`, {
     headers: { "Retry-After": String(retryAfter) },
   });

@@ -191,6 +191,7 @@ async function openKey(id) {
     ["Auth method", k.token_endpoint_auth_method],
     ["DPoP-bound", k.dpop_bound_access_tokens ? "yes" : "no"],
     ["Quota", quotaText(k.token_quota)],
+    ["Implicit quota", quotaText(k.implicit_quota)],
     ["Created", day(k.meta.timestamps.created_at) + (k.meta.created_by ? " by " + k.meta.created_by : "")],
     ["Updated", day(k.meta.timestamps.updated_at)],
   ];
@@ -206,14 +207,22 @@ async function openKey(id) {
 }
 
 async function loadUsage(k) {
-  $("usage").hidden = !k.token_quota;
+  $("usage").hidden = !k.token_quota && !k.implicit_quota;
   $("usage-bars").replaceChildren();
-  if (!k.token_quota) return;
+  if (!k.token_quota && !k.implicit_quota) return;
   try {
     const { data } = await api("/v2/application-keys/" + encodeURIComponent(k.id) + "/usage");
-    for (const [name, w] of [["This hour", data.hour], ["Today (UTC)", data.day]]) {
+    // Both quotas, each counted apart: the backend's (authenticated requests) and the storefront's (implicit).
+    const implicit = data.implicit || {};
+    const windows = [
+      ["This hour", data.hour],
+      ["Today (UTC)", data.day],
+      ["Implicit, this hour", implicit.hour],
+      ["Implicit, today (UTC)", implicit.day],
+    ];
+    for (const [i, [name, w]] of windows.entries()) {
       if (!w) continue;
-      const id = "usage-" + name.length;
+      const id = "usage-" + i;
       const label = el("label", name + ": " + w.used + " of " + w.limit + " tokens (starts over " + day(w.resets_at) + ")", { for: id });
       const bar = el("progress", null, { id: id, max: String(w.limit), value: String(Math.min(w.used, w.limit)), class: "bar" });
       $("usage-bars").append(label, bar);

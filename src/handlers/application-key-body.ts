@@ -9,6 +9,7 @@ import { usableJwks } from "../tokens/client-keys.ts";
 export type KeyAttributes = Partial<Permissions> & {
   name?: string;
   token_quota?: TokenQuota | null;
+  implicit_quota?: TokenQuota | null;
   token_endpoint_auth_method?: AuthMethodName;
   jwks?: ClientJwks;
   dpop_bound_access_tokens?: boolean;
@@ -29,7 +30,8 @@ export async function keyAttributes(body: unknown, s: Settings, mode: "create" |
   if (mode === "create" || data.name !== undefined) out.name = nameOf(data.name);
   if (data.scope !== undefined) out.scope = scopeOf(data.scope, s);
   if (data.grant_types !== undefined) out.grant_types = grantTypesOf(data.grant_types);
-  if (data.token_quota !== undefined) out.token_quota = tokenQuotaOf(data.token_quota);
+  if (data.token_quota !== undefined) out.token_quota = tokenQuotaOf(data.token_quota, "token_quota");
+  if (data.implicit_quota !== undefined) out.implicit_quota = tokenQuotaOf(data.implicit_quota, "implicit_quota");
   if (data.token_endpoint_auth_method !== undefined) out.token_endpoint_auth_method = authMethodOf(data.token_endpoint_auth_method);
   if (data.jwks !== undefined) out.jwks = await jwksOf(data.jwks);
   if (data.dpop_bound_access_tokens !== undefined) {
@@ -39,7 +41,7 @@ export async function keyAttributes(body: unknown, s: Settings, mode: "create" |
   }
   if (Object.keys(out).length === 0) {
     throw badRequest(
-      'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
+      'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.implicit_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
     );
   }
   return out;
@@ -80,10 +82,10 @@ function grantTypesOf(value: unknown): string[] {
 const MAX_QUOTA = 1_000_000_000;
 
 /** `{"per_hour": n, "per_day": n}`, either or both, or null (no quota: unlimited). */
-function tokenQuotaOf(value: unknown): TokenQuota | null {
+function tokenQuotaOf(value: unknown, field: "token_quota" | "implicit_quota"): TokenQuota | null {
   if (value === null) return null;
   const invalid = () =>
-    badRequest('The field "data.token_quota" must be {"per_hour":n,"per_day":n} (either or both, integers from 1), or null for none.');
+    badRequest(`The field "data.${field}" must be {"per_hour":n,"per_day":n} (either or both, integers from 1), or null for none.`);
   if (!isObject(value)) throw invalid();
   const keys = Object.keys(value);
   if (keys.length === 0 || !keys.every((k) => k === "per_hour" || k === "per_day")) throw invalid();

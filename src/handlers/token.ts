@@ -46,7 +46,7 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   await assertIssuanceAllowed(env, request, client.client_id, grant);
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
   // implicit request needs nothing but the public client_id, and is limited per caller instead.
-  if (grant === "client_credentials") await takeFromQuota(env, client);
+  await takeFromQuota(env, client, grant === "client_credentials" ? "token" : "implicit");
   const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);
 
   const { token, claims } = await signAccessToken(signer, {

@@ -14,6 +14,8 @@ export function withChanges(current: ApplicationKey, changes: KeyChanges, now: D
   if (changes.grant_types !== undefined) next.grant_types = changes.grant_types;
   if (changes.token_quota === null) delete next.token_quota;
   else if (changes.token_quota !== undefined) next.token_quota = changes.token_quota;
+  if (changes.implicit_quota === null) delete next.implicit_quota;
+  else if (changes.implicit_quota !== undefined) next.implicit_quota = changes.implicit_quota;
   if (changes.jwks !== undefined) next.jwks = changes.jwks;
   if (changes.dpop_bound_access_tokens === true) next.dpop_bound_access_tokens = true;
   else if (changes.dpop_bound_access_tokens === false) delete next.dpop_bound_access_tokens;
@@ -62,6 +64,7 @@ export function auditSnapshot(r: ApplicationKey | null): AuditSnapshot | null {
     scope,
     grant_types,
     ...(r.token_quota ? { token_quota: r.token_quota } : {}),
+    ...(r.implicit_quota ? { implicit_quota: r.implicit_quota } : {}),
     token_endpoint_auth_method: authMethodOf(r),
     ...(r.jwks ? { jwks_kids: r.jwks.keys.map((k) => k.kid) } : {}),
     dpop_bound_access_tokens: r.dpop_bound_access_tokens === true,

@@ -126,6 +126,7 @@ export class Registry extends DurableObject<Env> {
   async create(caller: Caller, attributes: NewKey): Promise<Answer<Change>> {
     const { record, clientSecret } = await newApplicationKey({ ...attributes, created_by: actorOf(caller) });
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
+    if (attributes.implicit_quota) record.implicit_quota = attributes.implicit_quota;
     const answer = this.#transaction(() => {
       if (caller.kind === "bootstrap" && tables.liveKeyCount(this.#sql) > 0) {
         throw new HttpError(409, "conflict", "This deployment already has application keys: the bootstrap secret is spent.");

@@ -30,8 +30,10 @@ export interface ApplicationKey {
   grant_types?: string[];
   /** Who created it: the client_id of the acting key, or "cli". Absent on older records. */
   created_by?: string;
-  /** Global issuance limits (tokens per hour and/or per UTC day); absent: unlimited. */
+  /** Global issuance limits (tokens per hour and/or per UTC day) for requests that authenticate as the key; absent: unlimited. */
   token_quota?: TokenQuota;
+  /** The same for implicit requests (its public client_id alone), counted apart; absent: only the per-address limit. */
+  implicit_quota?: TokenQuota;
   /** The registry's version of this record, raised by every change. Absent on older records. */
   version?: number;
   /** Absent: client_secret_basic (client_secret_post accepted too). */

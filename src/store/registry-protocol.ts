@@ -52,15 +52,17 @@ export type Answer<T> = { ok: true; value: T } | { ok: false; refusal: Refusal }
 export interface NewKey extends Permissions {
   name: string;
   token_quota?: TokenQuota | undefined;
+  implicit_quota?: TokenQuota | undefined;
   token_endpoint_auth_method?: AuthMethodName | undefined;
   jwks?: ClientJwks | undefined;
   dpop_bound_access_tokens?: boolean | undefined;
 }
 
-/** What a PUT may change; `token_quota: null` removes the quota. */
+/** What a PUT may change; `token_quota: null` (or `implicit_quota: null`) removes the quota. */
 export type KeyChanges = Partial<Permissions> & {
   name?: string;
   token_quota?: TokenQuota | null;
+  implicit_quota?: TokenQuota | null;
   token_endpoint_auth_method?: AuthMethodName;
   jwks?: ClientJwks;
   dpop_bound_access_tokens?: boolean;
@@ -119,6 +121,7 @@ export interface AuditSnapshot {
   scope: string;
   grant_types: string[];
   token_quota?: TokenQuota;
+  implicit_quota?: TokenQuota;
   token_endpoint_auth_method: AuthMethodName;
   /** The kids of its registered keys (private_key_jwt). */
   jwks_kids?: string[];

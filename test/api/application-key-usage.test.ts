@@ -78,6 +78,54 @@ describe("GET /v2/application-keys/:id/usage", () => {
     expect((await tokenForStatus(key)).status).toBe(429);
   });
 
+  it("an implicit_quota of its own limits implicit requests, counted apart: the backend's token_quota stays whole", async () => {
+    const admin = await tokenFor(await createAdmin());
+    const key = await createApplicationKey("metered storefront", { token_quota: { per_hour: 5 } });
+    const put = await call(`${KEYS}/${key.id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ data: { type: "application_key", implicit_quota: { per_hour: 2 } } }),
+    });
+    expect(((await put.json()) as { data: Record<string, unknown> }).data).toMatchObject({
+      token_quota: { per_hour: 5 },
+      implicit_quota: { per_hour: 2 },
+    });
+    const implicit = async () =>
+      (await post("/oauth/access_token", { grant_type: "implicit", client_id: key.client_id }, { "CF-Connecting-IP": randomIp() })).status;
+    expect([await implicit(), await implicit()]).toStrictEqual([200, 200]);
+    const spent = await post(
+      "/oauth/access_token",
+      { grant_type: "implicit", client_id: key.client_id },
+      { "CF-Connecting-IP": randomIp() },
+    );
+    expect([spent.status, await spent.json()]).toStrictEqual([
+      429,
+      error(429, "Too Many Requests", "rate_limited", "This client has used its implicit quota; try again later."),
+    ]);
+    expect((await tokenForStatus(key)).status).toBe(200);
+    const usage = (await (await get(`${KEYS}/${key.id}/usage`, admin)).json()) as {
+      data: { hour: { used: number; limit: number }; implicit_quota: unknown; implicit: { hour: { used: number; limit: number } } };
+    };
+    expect([usage.data.hour.used, usage.data.hour.limit]).toStrictEqual([1, 5]);
+    expect(usage.data.implicit_quota).toStrictEqual({ per_hour: 2 });
+    expect([usage.data.implicit.hour.used, usage.data.implicit.hour.limit]).toStrictEqual([2, 2]);
+    // 400 naming the field for a bad one
+    const bad = await call(`${KEYS}/${key.id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ data: { type: "application_key", implicit_quota: { per_minute: 1 } } }),
+    });
+    expect([bad.status, await bad.json()]).toStrictEqual([
+      400,
+      error(
+        400,
+        "Bad Request",
+        "invalid_request",
+        'The field "data.implicit_quota" must be {"per_hour":n,"per_day":n} (either or both, integers from 1), or null for none.',
+      ),
+    ]);
+  });
+
   it("a key with only a daily quota has only the day; a key without one is counted nowhere", async () => {
     const admin = await tokenFor(await createAdmin());
     const daily = await createApplicationKey("daily", { token_quota: { per_day: 1000 } });

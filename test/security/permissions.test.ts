@@ -211,7 +211,7 @@ describe("keys carry scope and grant_types", () => {
         400,
         "Bad Request",
         "invalid_request",
-        'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
+        'Nothing to update: give "data.name", "data.scope", "data.grant_types", "data.token_quota", "data.implicit_quota", "data.token_endpoint_auth_method", "data.jwks" or "data.dpop_bound_access_tokens".',
       ),
     );
   });
