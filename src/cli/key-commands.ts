@@ -14,6 +14,7 @@ export interface CreatedApplicationKey extends Permissions {
   client_secret?: string;
   name: string;
   token_quota?: TokenQuota;
+  implicit_quota?: TokenQuota;
   token_endpoint_auth_method?: AuthMethodName;
   dpop_bound_access_tokens?: boolean;
 }
@@ -51,6 +52,7 @@ export function createApplicationKey(a: NewKey, target: Target): Promise<Created
       scope: a.scope,
       grant_types: a.grant_types,
       ...(record.token_quota ? { token_quota: record.token_quota } : {}),
+      ...(record.implicit_quota ? { implicit_quota: record.implicit_quota } : {}),
       ...(record.token_endpoint_auth_method ? { token_endpoint_auth_method: record.token_endpoint_auth_method } : {}),
       ...(record.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
     };
@@ -61,7 +63,7 @@ export function listApplicationKeys(target: Target) {
   return withKeyAdmin(target, async (admin) =>
     (await admin.list()).map((r) => {
       const { scope, grant_types, legacy } = permissionsOf(r);
-      const { id, client_id, name, created_at, updated_at, created_by, token_quota } = r;
+      const { id, client_id, name, created_at, updated_at, created_by, token_quota, implicit_quota } = r;
       return {
         id,
         client_id,
@@ -69,6 +71,7 @@ export function listApplicationKeys(target: Target) {
         scope,
         grant_types,
         ...(token_quota ? { token_quota } : {}),
+        ...(implicit_quota ? { implicit_quota } : {}),
         created_at,
         updated_at,
         created_by,

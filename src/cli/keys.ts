@@ -2,7 +2,7 @@
  * `npm run keys -- <command>`: application keys and signing keys, for operators.
  *
  *   create --name NAME [--scope "S …"] [--grant-types client_credentials,implicit]
- *          [--quota-per-hour N] [--quota-per-day N]
+ *          [--quota-per-hour N] [--quota-per-day N] [--implicit-quota-per-hour N] [--implicit-quota-per-day N]
  *          [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
  *                             create a key (default scope: DEFAULT_SCOPE; grants: DEFAULT_GRANT_TYPES);
  *                             prints {"id","client_id","client_secret","name","scope","grant_types"};
@@ -37,6 +37,7 @@ import { auditTrail, createApplicationKey, deleteApplicationKey, listApplication
 import { signing, UsageError } from "./rotation.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
+                                  [--implicit-quota-per-hour N] [--implicit-quota-per-day N]
                                   [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
        npm run keys -- list | delete ID | audit [--key ID]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
@@ -54,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       "grant-types": { type: "string" },
       "quota-per-hour": { type: "string" },
       "quota-per-day": { type: "string" },
+      "implicit-quota-per-hour": { type: "string" },
+      "implicit-quota-per-day": { type: "string" },
       key: { type: "string" },
       verbose: { type: "boolean", default: false },
       "auth-method": { type: "string" },
@@ -97,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
       if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
       const quota = quotaOf(values["quota-per-hour"], values["quota-per-day"]);
       if (quota === false) return fail("--quota-per-hour and --quota-per-day must be whole numbers from 1");
+      const implicitQuota = quotaOf(values["implicit-quota-per-hour"], values["implicit-quota-per-day"]);
+      if (implicitQuota === false) return fail("--implicit-quota-per-hour and --implicit-quota-per-day must be whole numbers from 1");
       const method = values["auth-method"];
       if (method !== undefined && method !== "client_secret_basic" && method !== "private_key_jwt") {
         return fail("--auth-method must be client_secret_basic or private_key_jwt");
@@ -111,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
             scope,
             grant_types: grantTypes,
             ...(quota ? { token_quota: quota } : {}),
+            ...(implicitQuota ? { implicit_quota: implicitQuota } : {}),
             ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
             ...(jwks ? { jwks } : {}),
             ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
