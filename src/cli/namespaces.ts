@@ -7,12 +7,15 @@ import { wrangler } from "./wrangler.ts";
 /** The subset of KV the store uses, over `wrangler kv` commands (`targetArgs` picks the namespace). */
 export function wranglerKv(binding: string, targetArgs: string[]): Kv {
   const run = (args: string[]) => wrangler(["kv", ...args, "--binding", binding, ...targetArgs]);
+  // A read that met a server error (KV's API, or the local one under load) is asked once more: it changes nothing.
+  const read = (args: string[]) =>
+    run(args).catch((error: Error) => (/failed: 5\d\d/.test(error.message) ? run(args) : Promise.reject(error)));
 
   async function bulkGet(keys: string[]): Promise<Map<string, string | null>> {
     const dir = await mkdtemp(join(tmpdir(), "edge-token-"));
     try {
       await writeFile(join(dir, "keys.json"), JSON.stringify(keys));
-      const out = JSON.parse(await run(["bulk", "get", join(dir, "keys.json")])) as Record<string, { value: string | null }>;
+      const out = JSON.parse(await read(["bulk", "get", join(dir, "keys.json")])) as Record<string, { value: string | null }>;
       return new Map(keys.map((k) => [k, out[k]?.value ?? null]));
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -38,7 +41,7 @@ export function wranglerKv(binding: string, targetArgs: string[]): Kv {
       await run(["key", "delete", key]);
     },
     async list(options: { prefix?: string } = {}) {
-      const keys = JSON.parse(await run(["key", "list", ...(options.prefix ? ["--prefix", options.prefix] : [])]));
+      const keys = JSON.parse(await read(["key", "list", ...(options.prefix ? ["--prefix", options.prefix] : [])]));
       return { keys, list_complete: true, cacheStatus: null };
     },
   };
