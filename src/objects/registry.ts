@@ -11,7 +11,7 @@ import {
   staleRecordSeconds,
 } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs, revokedByCutoff } from "../oauth/status.ts";
+import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
@@ -34,13 +34,14 @@ import type {
   SigningKeyView,
 } from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
-import { createSigningKeyTables, kidMayAct, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
+import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { createStatusTables, isTokenRevoked, lists, longestLeasedTtl } from "../store/status-tables.ts";
+import { createStatusTables, lists, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
 import { KeyCopies } from "./key-copies.ts";
+import { isLive } from "./live-caller.ts";
 import { Outbox } from "./outbox.ts";
 import {
   actorOf,
@@ -412,37 +413,16 @@ export class Registry extends DurableObject<Env> {
   }
 
   /**
-   * The acting token as the registry knows it now, from its own tables whatever any KV copy
-   * says: its key deleted, the token below its key's cut-off, revoked (by jti or its status
-   * bit), or signed by a kid that is not published or that an emergency rotation revoked: it
-   * acts no more.
-   */
-  /**
    * Whether a key-management caller's token is live by this object's own tables, whatever a
    * location's KV copy says: the admin API's reads ask it; every change checks the same inside
    * its transaction.
    */
   callerIsLive(caller: Caller): boolean {
-    if (caller.kind !== "key") return true;
-    try {
-      this.#assertLive(caller);
-      return true;
-    } catch {
-      return false;
-    }
+    return caller.kind !== "key" || isLive(this.#sql, caller);
   }
 
   #assertLive(caller: Extract<Caller, { kind: "key" }>): void {
-    const c = caller.claims;
-    const row = tables.keyByClientId(this.#sql, c.client_id);
-    const cutoff = tables.clientRevocation(this.#sql, c.client_id);
-    const dead =
-      !row ||
-      row.deleted_at !== null ||
-      revokedByCutoff(c, cutoff) ||
-      isTokenRevoked(this.#sql, c.jti, c.status) ||
-      !kidMayAct(this.#sql, c.kid, nowSeconds());
-    if (dead) throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
+    if (!isLive(this.#sql, caller)) throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
   }
 
   /** The audit entry and the write-through mark, in the change's own transaction. */
