@@ -20,6 +20,8 @@ export class Outbox {
   readonly #written = new Map<string, number>();
   readonly #failed = new Set<string>();
   readonly #publishing = new Mutex();
+  /** The write of each document under way, if any: one at a time per document. */
+  readonly #writing = new Map<string, Promise<void>>();
   readonly #sql: SqlStorage;
   readonly #write: (document: string) => Promise<void>;
 
@@ -45,27 +47,50 @@ export class Outbox {
     return this.#publishing.run(() => this.#pass());
   }
 
+  /**
+   * Writes `document` if it is marked, and nothing else: what a caller that needs only it waits
+   * for (a lease, its list), never behind a pass writing other documents. One write of a
+   * document at a time, whoever asks.
+   */
+  async publishOnly(document: string): Promise<void> {
+    if (tables.unpublished(this.#sql).includes(document)) await this.#publishOne(document);
+  }
+
   async #pass(): Promise<void> {
-    for (const document of tables.unpublished(this.#sql)) {
-      // At most a second, whatever the clock did meanwhile.
-      const wait = Math.min(KV_WRITE_INTERVAL_MS, (this.#written.get(document) ?? 0) + KV_WRITE_INTERVAL_MS - Date.now());
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (!tables.unpublished(this.#sql).includes(document)) continue;
-      const seen = this.#changes.get(document) ?? 0;
-      try {
-        await this.#write(document);
-        this.#failed.delete(document);
-      } catch (error) {
-        this.#failed.add(document);
-        console.error(
-          JSON.stringify({ level: "error", registry: "document not written to KV; retried by the alarm", document, error: String(error) }),
-        );
-        continue;
-      } finally {
-        this.#written.set(document, Date.now());
-      }
-      if ((this.#changes.get(document) ?? 0) === seen) tables.markPublished(this.#sql, document);
+    for (const document of tables.unpublished(this.#sql)) await this.#publishOne(document);
+  }
+
+  /** Writes one marked document once its second is up, after any write of it already under way. */
+  async #publishOne(document: string): Promise<void> {
+    for (let running = this.#writing.get(document); running; running = this.#writing.get(document)) await running;
+    const done = this.#writeOnce(document);
+    this.#writing.set(document, done);
+    try {
+      await done;
+    } finally {
+      if (this.#writing.get(document) === done) this.#writing.delete(document);
     }
+  }
+
+  async #writeOnce(document: string): Promise<void> {
+    // At most a second, whatever the clock did meanwhile.
+    const wait = Math.min(KV_WRITE_INTERVAL_MS, (this.#written.get(document) ?? 0) + KV_WRITE_INTERVAL_MS - Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (!tables.unpublished(this.#sql).includes(document)) return;
+    const seen = this.#changes.get(document) ?? 0;
+    try {
+      await this.#write(document);
+      this.#failed.delete(document);
+    } catch (error) {
+      this.#failed.add(document);
+      console.error(
+        JSON.stringify({ level: "error", registry: "document not written to KV; retried by the alarm", document, error: String(error) }),
+      );
+      return;
+    } finally {
+      this.#written.set(document, Date.now());
+    }
+    if ((this.#changes.get(document) ?? 0) === seen) tables.markPublished(this.#sql, document);
   }
 
   /** When the alarm must next run for the outbox (epoch ms): a document due, or one to retry. */

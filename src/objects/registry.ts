@@ -229,7 +229,10 @@ export class Registry extends DurableObject<Env> {
 
   /**
    * Up to `want` status list indices for this isolate's next tokens, which live at most
-   * `ttlSeconds`. A list made for it is in KV before the lease is answered.
+   * `ttlSeconds`. A list handed out for the first time is in KV before the lease is answered;
+   * nothing else is waited for (revocations' bits, the cut-offs, a next list made ahead of need):
+   * the alarm writes those, so no storm of revocations stands between a token request and its
+   * index.
    */
   async leaseStatusIndices(want: number, ttlSeconds: number): Promise<IndexLease> {
     if (!Number.isInteger(want) || want < 1 || want > MAX_INDEX_LEASE || !Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
@@ -237,7 +240,10 @@ export class Registry extends DurableObject<Env> {
     }
     const ttl = Math.min(ttlSeconds, MAX_TOKEN_TTL_SECONDS);
     const lease = this.ctx.storage.transactionSync(() => this.#status.lease(want, ttl, nowSeconds()));
-    await this.#published();
+    // A list KV already has serves as it is: its newer bits follow with the alarm's writes.
+    const listKey = statusListKey(lease.list);
+    if (!values.everWritten(this.#sql, listKey)) await this.#outbox.publishOnly(listKey);
+    await this.#wake(Date.now());
     return lease;
   }
 

@@ -64,7 +64,7 @@ export async function putAuthenticated(
   o: KvPutOptions & { once?: boolean } = {},
 ): Promise<void> {
   const { once, ...options } = o;
-  if (once && sql.exec("SELECT 1 FROM kv_values WHERE key = ? AND written_at IS NOT NULL", key).toArray().length > 0) return;
+  if (once && everWritten(sql, key)) return;
   const kek = await kekOf(kekSecret);
   const now = nowSeconds();
   const value = stated(sql, key, payload, now);
@@ -81,6 +81,11 @@ export async function putAuthenticated(
 /** The value at `key` is gone from KV for good. */
 export function dropValue(sql: SqlStorage, key: string): void {
   sql.exec("DELETE FROM kv_values WHERE key = ?", key);
+}
+
+/** Whether a copy of the value at `key` has been written to KV (under the current KEK). */
+export function everWritten(sql: SqlStorage, key: string): boolean {
+  return sql.exec("SELECT 1 FROM kv_values WHERE key = ? AND written_at IS NOT NULL", key).toArray().length > 0;
 }
 
 /** Copies due to be written again (halfway through their lifetime), oldest first. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { KV_DOCUMENT_LIFETIME_SECONDS, KV_RECORD_LIFETIME_SECONDS } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
-import { call, claimsOf, createApplicationKey, post, tokenFor } from "../support/helpers.ts";
+import { call, claimsOf, createApplicationKey, faulty, post, tokenFor } from "../support/helpers.ts";
 import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 /**
@@ -37,6 +37,40 @@ function recording(kv: KVNamespace, puts: { key: string; at: number }[]): KVName
 }
 
 describe("the registry's status lists", () => {
+  it("a lease waits for no KV write but a new list's: revocations whose list KV will not take do not stand in its way", async () => {
+    const client = await createApplicationKey("leasing beside a stuck list");
+    const tokens = await Promise.all(Array.from({ length: 3 }, () => tokenFor(client)));
+    const listKey = `status-list:${claimsOf(tokens[0]!).status!.status_list.uri.split("/").at(-1)}`;
+    // KV takes no write of that list now: each hangs until the registry's KV timeout
+    await registryEnv({
+      ...env,
+      KV_TIMEOUT_MS: "4000",
+      REVOCATIONS: faulty(env.REVOCATIONS, ["put"], "hang", (k) => k === listKey),
+    } as Env);
+    const revocations = tokens.map((token) =>
+      post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret }),
+    );
+    // Once the registry holds them (their list marked for KV), and while each still waits on its list's write…
+    await vi.waitFor(
+      async () => {
+        const marked = await runInDurableObject(registry(env), (_, state) =>
+          state.storage.sql.exec("SELECT count(*) AS n FROM token_revocations WHERE client_id = ?", client.client_id).one(),
+        );
+        expect(marked.n).toBe(3);
+      },
+      { timeout: 3000, interval: 20 },
+    );
+    // …a lease is answered before any of them.
+    const first = await Promise.race([
+      registry(env)
+        .leaseStatusIndices(1, 3600)
+        .then(() => "lease"),
+      Promise.race(revocations).then(() => "a revocation"),
+    ]);
+    expect(first).toBe("lease");
+    expect((await Promise.all(revocations)).map((r) => r.status)).toStrictEqual([200, 200, 200]);
+  }, 40_000);
+
   it("a burst of revocations: KV's copy of the list written at most once a second, every bit set, each answered within about a second", async () => {
     const client = await createApplicationKey();
     const tokens = await Promise.all(Array.from({ length: 40 }, () => tokenFor(client)));
