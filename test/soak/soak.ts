@@ -20,7 +20,9 @@
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
+import { kekOf } from "../../src/lib/kek.ts";
 import { adminAudience } from "../../src/oauth/resource.ts";
+import { open } from "../../src/store/authenticated.ts";
 import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 const { values } = parseArgs({
@@ -170,8 +172,15 @@ async function main() {
     const tokens: Token[] = [];
     const live = () => keys.filter((k) => !k.deleted && !k.busy);
     const clientsKv = await mf.getKVNamespace("CLIENTS", "edge-token");
-    /** The registry's version of a key's record, as its write-through left it in KV. */
-    const versionOf = async (k: Key) => ((await clientsKv.get(`client:${k.client_id}`, "json")) as { version: number } | null)?.version;
+    /** The registry's version of a key's record, as its write-through left it in KV (checked under the KEK, as an isolate checks it). */
+    const versionOf = async (k: Key) => {
+      const key = `client:${k.client_id}`;
+      const text = await clientsKv.get(key);
+      if (text === null) return undefined;
+      const opened = await open(await kekOf(RUN_KEK), key, text, Math.floor(Date.now() / 1000));
+      if (!opened.ok) throw new Error(`${key} in KV does not check out: ${opened.why}`);
+      return (JSON.parse(opened.stated.payload) as { version: number }).version;
+    };
 
     const create = async () => {
       const where = Math.random() < 0.5 ? "A" : "B";
