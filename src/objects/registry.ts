@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { kekOf } from "../lib/kek.ts";
 import {
   acceptedUntil,
   KV_RECORD_LIFETIME_SECONDS,
@@ -16,7 +15,7 @@ import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narro
 import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
-import { CLIENT_PREFIX, CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
+import { CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
 import * as values from "../store/kv-values.ts";
 import { createRecordFloorTable, raiseRecordFloor } from "../store/record-floors.ts";
 import type {
@@ -37,10 +36,11 @@ import * as tables from "../store/registry-tables.ts";
 import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { createStatusTables, lists, longestLeasedTtl } from "../store/status-tables.ts";
+import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
 import { KeyCopies } from "./key-copies.ts";
+import { authenticateKv, markDueForRefresh, type Rewrite } from "./kv-rewrite.ts";
 import { isLive } from "./live-caller.ts";
 import { Outbox } from "./outbox.ts";
 import {
@@ -55,9 +55,6 @@ import {
 import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { SigningKeys } from "./signing-keys.ts";
 import { StatusLists } from "./status-lists.ts";
-
-/** registry_meta: the fingerprint of the KEK every value in KV is authenticated under. */
-const KV_KEK_META = "kv_kek";
 
 /**
  * The one writer of application keys, their tombstones, client-wide cut-offs and token
@@ -120,7 +117,7 @@ export class Registry extends DurableObject<Env> {
         this.ctx.storage.transactionSync(() => this.#status.mark(CUTOFFS_KEY));
         await this.#wake(Date.now());
       }
-      await this.#authenticateKv();
+      if (await authenticateKv(this.#rewrite(), this.env.SIGNING_KEY_KEK)) await this.#wake(Date.now());
     });
   }
 
@@ -338,10 +335,8 @@ export class Registry extends DurableObject<Env> {
    * their lifetime, drops what has expired, and sleeps until there is more to do.
    */
   override async alarm(): Promise<void> {
-    await this.#authenticateKv();
-    this.ctx.storage.transactionSync(() => {
-      for (const key of values.dueForRefresh(this.#sql, nowSeconds())) this.#markForWriting(key);
-    });
+    await authenticateKv(this.#rewrite(), this.env.SIGNING_KEY_KEK);
+    markDueForRefresh(this.#rewrite(), nowSeconds());
     await this.#copies.retry();
     this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
     await this.#published();
@@ -357,39 +352,8 @@ export class Registry extends DurableObject<Env> {
     if (times.length > 0) await this.#wake(Math.min(...times));
   }
 
-  /**
-   * Every value in KV authenticated under this Worker's KEK: on the first start of a version
-   * that authenticates them (values from before are upgraded in place) and after the KEK
-   * changed, every key, tombstone and document is marked to be written again (the alarm writes
-   * them; meanwhile isolates refuse the old copies and ask the registry). Without a usable KEK
-   * nothing is written: isolates keep asking the registry.
-   */
-  async #authenticateKv(): Promise<void> {
-    let fingerprint: string;
-    try {
-      fingerprint = (await kekOf(this.env.SIGNING_KEY_KEK)).fingerprint;
-    } catch {
-      return;
-    }
-    if (tables.metaValue(this.#sql, KV_KEK_META) === fingerprint) return;
-    this.ctx.storage.transactionSync(() => {
-      values.forgetWritten(this.#sql);
-      for (const clientId of tables.allClientIds(this.#sql)) {
-        tables.markBehind(this.#sql, clientId);
-        values.changed(this.#sql, clientKey(clientId));
-      }
-      this.#outbox.mark(CUTOFFS_KEY);
-      for (const l of lists(this.#sql)) this.#outbox.mark(statusListKey(l.list));
-      if (this.#signing.hasKeys()) this.#outbox.mark(SIGNING_KEYS_KEY);
-      tables.setMetaValue(this.#sql, KV_KEK_META, fingerprint);
-    });
-    await this.#wake(Date.now());
-  }
-
-  /** A KV value is to be written again: a key's through its write-through, a document through the outbox. */
-  #markForWriting(key: string): void {
-    if (key.startsWith(CLIENT_PREFIX)) tables.markBehind(this.#sql, key.slice(CLIENT_PREFIX.length));
-    else this.#outbox.mark(key);
+  #rewrite(): Rewrite {
+    return { sql: this.#sql, storage: this.ctx.storage, outbox: this.#outbox, hasSigningKeys: () => this.#signing.hasKeys() };
   }
 
   /** The alarm runs by `at` (epoch ms): an earlier one stays. */

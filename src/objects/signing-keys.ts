@@ -5,22 +5,19 @@ import { KV_DOCUMENT_LIFETIME_SECONDS, NEXT_SIGNING_KEY_LEAD_SECONDS, SIGNING_RE
 import { Mutex } from "../lib/mutex.ts";
 import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
-import { iatOf, putAuthenticated } from "../store/kv-values.ts";
+import { iatOf } from "../store/kv-values.ts";
 import type { Answer, RotationChange, RotationResult, SigningKeyView } from "../store/registry-protocol.ts";
 import { metaValue, setMetaValue } from "../store/registry-tables.ts";
 import * as tables from "../store/signing-key-tables.ts";
-import type { SigningKeysAnswer, SigningKeysDocument } from "../store/signing-keys-document.ts";
+import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { Algorithm } from "../tokens/algorithms.ts";
 import { seal } from "../tokens/key-seal.ts";
 import { generateSigningKey, type PrivateJwk, parseSigningKeysSecret, privateMembers, publicHalf } from "../tokens/signing-key-material.ts";
 import type { Outbox } from "./outbox.ts";
+import { KEK_META, signingKeysDocumentOf, writeSigningKeysCopy } from "./signing-keys-copy.ts";
 
-/** registry_meta: the fingerprint of the KEK the signing keys are sealed with. */
-const KEK_META = "signing_kek";
 /** registry_meta: the first keys are made (or imported from SIGNING_KEYS); SIGNING_KEYS is never read again. */
 const KEYS_META = "signing_keys_made";
-/** registry_meta: the copy earlier versions kept in REVOCATIONS (private halves sealed) is deleted. */
-const MOVED_META = "signing_keys_moved";
 
 /** What a caller is told when the keys cannot be made or opened; the reason goes to the log line only. */
 export const SIGNING_UNAVAILABLE_DETAIL = "The service cannot sign tokens at the moment.";
@@ -67,7 +64,7 @@ export class SigningKeys {
         if (error instanceof SigningUnavailableError || error instanceof ConfigError) return { unavailable: error.message };
         throw error;
       }
-      const document = this.#document();
+      const document = signingKeysDocumentOf(this.#c.sql);
       return { document, iat: iatOf(this.#c.sql, SIGNING_KEYS_KEY) };
     });
   }
@@ -157,15 +154,10 @@ export class SigningKeys {
     }
   }
 
-  /** Puts the document into KV, authenticated (the outbox's writer for it), and deletes the copy earlier versions kept. */
-  async write(): Promise<void> {
-    if (tables.publishedKeyRows(this.#c.sql).length === 0) return;
-    const doc = JSON.stringify(this.#document());
-    await putAuthenticated(this.#c.sql, this.#c.clients(), this.#c.env().SIGNING_KEY_KEK, SIGNING_KEYS_KEY, doc);
-    if (metaValue(this.#c.sql, MOVED_META) === undefined) {
-      await this.#c.revocations().delete(SIGNING_KEYS_KEY);
-      setMetaValue(this.#c.sql, MOVED_META, new Date().toISOString());
-    }
+  /** Puts the document into KV (the outbox's writer for it). */
+  write(): Promise<void> {
+    const c = this.#c;
+    return writeSigningKeysCopy({ sql: c.sql, kekSecret: c.env().SIGNING_KEY_KEK, clients: c.clients(), revocations: c.revocations() });
   }
 
   /**
@@ -305,18 +297,5 @@ export class SigningKeys {
 
   #inState(state: "next" | "active"): tables.SigningKeyRow | undefined {
     return tables.publishedKeyRows(this.#c.sql).find((k) => k.state === state);
-  }
-
-  #document(): SigningKeysDocument {
-    return {
-      kek: metaValue(this.#c.sql, KEK_META) ?? "",
-      keys: tables.publishedKeyRows(this.#c.sql).map((k) => ({
-        kid: k.kid,
-        alg: k.alg,
-        state: k.state as "next" | "active" | "retiring",
-        jwk: k.public_jwk,
-        ...(k.sealed !== null && (k.state === "next" || k.state === "active") ? { sealed: k.sealed } : {}),
-      })),
-    };
   }
 }
