@@ -1,5 +1,5 @@
 import { base64url } from "jose";
-import type { Kek } from "../lib/kek.ts";
+import { type Kek, kekOf } from "../lib/kek.ts";
 import { KV_DOCUMENT_LIFETIME_SECONDS, KV_RECORD_LIFETIME_SECONDS } from "../lib/limits.ts";
 import { APP_KEY_ID_PREFIX, CLIENT_PREFIX, CUTOFFS_KEY, DELETED_PREFIX, SIGNING_KEYS_KEY, STATUS_LIST_PREFIX } from "./kv-keys.ts";
 
@@ -86,6 +86,17 @@ export async function open(kek: Kek, key: string, text: string, now: number): Pr
   if (!good) return { ok: false, why: "unauthentic" };
   if (s.exp !== 0 && now > s.exp) return { ok: false, why: "expired" };
   return { ok: true, stated: s };
+}
+
+/**
+ * The payload `text` states at `key` when it checks out under the KEK `secret` at `now`;
+ * undefined when it does not, or there is no usable KEK. For readers outside an isolate's
+ * request path: the registry's first-start import, the CLI, the tests.
+ */
+export async function checkedPayload(secret: string | undefined, key: string, text: string, now: number): Promise<string | undefined> {
+  const kek = await kekOf(secret).catch(() => undefined);
+  const opened = kek && (await open(kek, key, text, now));
+  return opened?.ok ? opened.stated.payload : undefined;
 }
 
 /** The KV key is in what is signed: a value cannot be moved to another key. No key holds a newline. */

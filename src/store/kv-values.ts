@@ -69,13 +69,9 @@ export async function putAuthenticated(
   const now = nowSeconds();
   const value = stated(sql, key, payload, now);
   await kv.put(key, await seal(kek, key, value), options);
-  const { lifetimeSeconds } = purposeOf(key);
-  sql.exec(
-    "UPDATE kv_values SET written_at = ?, refresh_at = ? WHERE key = ?",
-    now,
-    lifetimeSeconds === 0 ? null : now + Math.floor(lifetimeSeconds / 2),
-    key,
-  );
+  // Written again halfway through its lifetime, so that a live value never lapses in KV.
+  const refreshAt = value.exp === 0 ? null : now + Math.floor((value.exp - now) / 2);
+  sql.exec("UPDATE kv_values SET written_at = ?, refresh_at = ? WHERE key = ?", now, refreshAt, key);
 }
 
 /** The value at `key` is gone from KV for good. */

@@ -1,7 +1,6 @@
-import { kekOf } from "../lib/kek.ts";
 import { nowSeconds } from "../lib/time.ts";
 import type { ApplicationKey } from "./application-keys.ts";
-import { open } from "./authenticated.ts";
+import { checkedPayload } from "./authenticated.ts";
 import type { Kv } from "./kv.ts";
 import { appKeyIdKey, clientKey, deletedClientKey, revokedClientKey, revokedTokenKey } from "./kv-keys.ts";
 
@@ -51,15 +50,10 @@ const revocationOf = (value: string | null | undefined) => (value == null || !/^
 async function valuesOf(kv: Kv, keys: string[], kekSecret: string | undefined): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const now = nowSeconds();
-  const kek = kekSecret ? await kekOf(kekSecret).catch(() => undefined) : undefined;
   for (const [key, text] of await getMany(kv, keys)) {
     if (text === null) continue;
-    if (!text.startsWith("et1.")) {
-      out.set(key, text);
-      continue;
-    }
-    const opened = kek ? await open(kek, key, text, now) : undefined;
-    if (opened?.ok) out.set(key, opened.stated.payload);
+    const payload = text.startsWith("et1.") ? await checkedPayload(kekSecret, key, text, now) : text;
+    if (payload !== undefined) out.set(key, payload);
   }
   return out;
 }

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getPlatformProxy } from "wrangler";
 import { ensureDevVar } from "../../src/cli/dev-vars.ts";
 import { closeKeptKeyAdmins, keepKeyAdminsOpen } from "../../src/cli/key-admin.ts";
-import { kekOf } from "../../src/lib/kek.ts";
 import { hashSecret } from "../../src/store/application-keys.ts";
-import { isAuthenticated, open } from "../../src/store/authenticated.ts";
+import { checkedPayload, isAuthenticated } from "../../src/store/authenticated.ts";
 import { keysCommand } from "../support/keys-cli.ts";
 
 /**
@@ -29,9 +28,9 @@ async function readKv<T>(binding: "CLIENTS" | "REVOCATIONS", key: string): Promi
   if (text === null) return null;
   // REVOCATIONS' client: keys are for verifiers of earlier versions, plain as those read them.
   if (!isAuthenticated(key) || (binding === "REVOCATIONS" && key.startsWith("client:"))) return JSON.parse(text) as T;
-  const opened = await open(await kekOf(kek), key, text, Math.floor(Date.now() / 1000));
-  if (!opened.ok) throw new Error(`${key} does not check out: ${opened.why}`);
-  return JSON.parse(opened.stated.payload) as T;
+  const payload = await checkedPayload(kek, key, text, Math.floor(Date.now() / 1000));
+  if (payload === undefined) throw new Error(`${key} does not check out`);
+  return JSON.parse(payload) as T;
 }
 type KVNamespaceLike = { get(key: string, type: "text"): Promise<string | null> };
 let kek: string;

@@ -20,9 +20,8 @@
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { kekOf } from "../../src/lib/kek.ts";
 import { adminAudience } from "../../src/oauth/resource.ts";
-import { open } from "../../src/store/authenticated.ts";
+import { checkedPayload } from "../../src/store/authenticated.ts";
 import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, newSigningKeys, RUN_KEK } from "../bench/workers.ts";
 
 const { values } = parseArgs({
@@ -177,9 +176,9 @@ async function main() {
       const key = `client:${k.client_id}`;
       const text = await clientsKv.get(key);
       if (text === null) return undefined;
-      const opened = await open(await kekOf(RUN_KEK), key, text, Math.floor(Date.now() / 1000));
-      if (!opened.ok) throw new Error(`${key} in KV does not check out: ${opened.why}`);
-      return (JSON.parse(opened.stated.payload) as { version: number }).version;
+      const payload = await checkedPayload(RUN_KEK, key, text, Math.floor(Date.now() / 1000));
+      if (payload === undefined) throw new Error(`${key} in KV does not check out`);
+      return (JSON.parse(payload) as { version: number }).version;
     };
 
     const create = async () => {
