@@ -158,10 +158,11 @@ async function workersProject(name: string, files: { include: string[]; exclude:
               scriptPath: bundle("test/support/second-location.ts", "edge-token"),
               compatibilityDate: service.compatibility_date,
               kvNamespaces: kv(service),
-              // The same registry and ledgers as the Worker under test: one per deployment.
+              // The same registry, ledgers and status objects as the Worker under test: one set per deployment.
               durableObjects: {
                 REGISTRY: { className: "Registry", scriptName: runnerOf(name) },
                 CLIENT_LEDGER: { className: "ClientLedger", scriptName: runnerOf(name) },
+                STATUS_REGIONS: { className: "StatusRegion", scriptName: runnerOf(name) },
               },
               // No isolate caches here: the tests write through the other copy and read through this one.
               bindings: {

@@ -68,5 +68,8 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
  */
 export async function adminReaderOf(request: Request, env: Env, o: { scope?: string } = {}): Promise<void> {
   const caller = await adminCallerOf(request, env, o);
-  if (!(await registry(env).callerIsLive(caller))) throw invalidToken(REALM);
+  const live = await registry(env).callerIsLive(caller);
+  if (live.ok) return;
+  const { status, code, detail, headers } = live.refusal;
+  throw status === 401 ? invalidToken(REALM) : new HttpError(status, code, detail, { headers });
 }

@@ -15,6 +15,8 @@ export interface Settings extends ScopeSettings {
   corsOrigins: "*" | ReadonlySet<string>;
   limitIssuance: boolean;
   kvTimeoutMs: number;
+  /** How long an isolate waits for its region's status-list object before it leases from the next region's. */
+  statusLeaseTimeoutMs: number;
   /** How long an isolate may reuse an application key read from KV. */
   clientCacheSeconds: number;
   /** How long an isolate may reuse a "not revoked" answer read from KV. */
@@ -30,6 +32,7 @@ import {
   DEFAULT_CACHE_SECONDS,
   DEFAULT_KV_TIMEOUT_MS,
   DEFAULT_ROTATION_DAYS,
+  DEFAULT_STATUS_LEASE_TIMEOUT_MS,
   DEFAULT_TOKEN_TTL_SECONDS,
   MAX_CLIENT_CACHE_SECONDS,
   MAX_REVOCATION_CACHE_SECONDS,
@@ -72,6 +75,7 @@ function parseSettings(env: Env): Settings {
     corsOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
     limitIssuance: optional(env.LIMIT_ISSUANCE) === "true",
     kvTimeoutMs: integer("KV_TIMEOUT_MS", env.KV_TIMEOUT_MS, DEFAULT_KV_TIMEOUT_MS, 1, 60_000),
+    statusLeaseTimeoutMs: integer("STATUS_LEASE_TIMEOUT_MS", env.STATUS_LEASE_TIMEOUT_MS, DEFAULT_STATUS_LEASE_TIMEOUT_MS, 50, 10_000),
     clientCacheSeconds: integer("CLIENT_CACHE_SECONDS", env.CLIENT_CACHE_SECONDS, DEFAULT_CACHE_SECONDS, 0, MAX_CLIENT_CACHE_SECONDS),
     revocationCacheSeconds: integer(
       "REVOCATION_CACHE_SECONDS",

@@ -9,6 +9,7 @@ import { badRequest, HttpError } from "../lib/errors.ts";
 import type { AccessTokenClaims } from "../oauth/claims.ts";
 import { listOfUri } from "../oauth/status.ts";
 import { registry } from "../store/registry.ts";
+import { ownerOf, statusRegion } from "../store/status-owners.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
 import { rememberRevoked } from "../tokens/status-check.ts";
 import { forgetSigned } from "./status-lists.ts";
@@ -16,9 +17,9 @@ import { forgetSigned } from "./status-lists.ts";
 /**
  * POST /oauth/revoke (RFC 7009). A token that is already unusable (garbage, expired, not ours)
  * needs nothing done and gets the same 200; only a live token of another client, or a
- * client_credentials token revoked without the secret, is refused (RFC 7009 §2.1). The registry
- * sets the token's bit in its status list (or, for a token from before status lists, lists its
- * jti in the cut-offs document); this isolate refuses the token at once.
+ * client_credentials token revoked without the secret, is refused (RFC 7009 §2.1). The owner of
+ * the token's status list sets its bit (or, for a token from before status lists, the registry
+ * lists its jti in the cut-offs document); this isolate refuses the token at once.
  *
  * Without client credentials, the holder of a token may revoke that token by presenting it as
  * its Bearer token (see `revokeOwnToken`).
@@ -78,18 +79,21 @@ function requiredToken(form: Form): string {
 }
 
 /**
- * Revokes a token that verified. A registry that cannot be asked throws and becomes a 500: a
- * revocation it does not hold is never a 200.
+ * Revokes a token that verified, where its status lives: its list's owner (a region's status
+ * object, named by the list; the registry for a list from before regions), or the registry for
+ * a token from before status lists. An owner that cannot be asked throws and becomes a 500: a
+ * revocation nobody holds is never a 200.
  */
 async function revokeVerified(env: Env, claims: AccessTokenClaims): Promise<void> {
   const ref = claims.status?.status_list;
   const list = ref && listOfUri(claims.iss, ref.uri);
-  await registry(env).revokeToken({
-    jti: claims.jti,
-    client_id: claims.client_id,
-    exp: claims.exp,
-    status: list === undefined ? undefined : { list, idx: ref!.idx },
-  });
+  const owner = list === undefined ? undefined : ownerOf(list);
+  const { jti, client_id, exp } = claims;
+  if (owner?.region !== undefined) {
+    await statusRegion(env, owner.region).revokeToken(owner.region, { jti, client_id, exp, n: owner.n, idx: ref!.idx });
+  } else {
+    await registry(env).revokeToken({ jti, client_id, exp, status: owner && list !== undefined ? { list, idx: ref!.idx } : undefined });
+  }
   rememberRevoked(claims);
   if (list !== undefined) forgetSigned(claims.iss, list);
 }

@@ -2,7 +2,7 @@ import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { routeParam } from "../http/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { TtlCache } from "../lib/ttl-cache.ts";
-import { listNumber, statusListUri } from "../oauth/status.ts";
+import { listName, statusListUri } from "../oauth/status.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { STATUS_LIST_PREFIX } from "../store/kv-keys.ts";
 import { statusListDocument } from "../store/status-documents.ts";
@@ -16,7 +16,7 @@ import { STATUS_LIST_TYP, signStatusToken } from "../tokens/status-token.ts";
  * refreshed may be relied on. Public, like the JWKS: it says only which indices are revoked.
  */
 export async function getStatusList(request: Request, env: Env): Promise<Response> {
-  const list = listNumber(routeParam(request, "list"));
+  const list = listName(routeParam(request, "list"));
   if (list === undefined) throw noSuchList();
   const issuer = issuerFor(request, settings(env));
   const ttlSeconds = statusTtl(env);
@@ -42,9 +42,9 @@ export async function getStatusList(request: Request, env: Env): Promise<Respons
   return new Response(jwt, { headers: statusHeaders(`application/${STATUS_LIST_TYP}`, ttlSeconds) });
 }
 
-const noSuchList = () => new HttpError(404, "not_found", "There is no status list with this number.");
+const noSuchList = () => new HttpError(404, "not_found", "There is no status list by this name.");
 
-/** List numbers found to name no list, by issuer and number: each for the lists' ttl. Bounded like the signed copies. */
+/** List names found to name no list, by issuer and name: each for the lists' ttl. Bounded like the signed copies. */
 const absent = new TtlCache<true>(1_000);
 
 /**
@@ -55,8 +55,9 @@ const absent = new TtlCache<true>(1_000);
 const signed = new TtlCache<string>(1_000);
 
 /** What a change this isolate made makes stale at once: what it signs next shows the change. */
-export const forgetSigned = (issuer: string, document: number | "cutoffs"): void => signed.delete(signedKey(issuer, document));
-export const signedKey = (issuer: string, document: number | "cutoffs") => `${issuer} ${document}`;
+export const forgetSigned = (issuer: string, document: string): void => signed.delete(signedKey(issuer, document));
+/** A list by its name, or the cut-offs by `cutoffs` (which no list name can be). */
+export const signedKey = (issuer: string, document: string) => `${issuer} ${document}`;
 
 export async function signedOnce(env: Env, key: string, make: () => Promise<string | undefined>): Promise<string | undefined> {
   const held = signed.get(key);
@@ -86,17 +87,24 @@ const aggregations = new TtlCache<string>(100);
 
 async function aggregation(env: Env, issuer: string): Promise<{ status_lists: string[] }> {
   const kv = revocationsKv(env);
-  const lists: number[] = [];
+  const lists: string[] = [];
   let cursor: string | undefined;
   do {
     const page = await kv.list({ prefix: STATUS_LIST_PREFIX, ...(cursor ? { cursor } : {}) });
     for (const k of page.keys) {
-      const n = listNumber(k.name.slice(STATUS_LIST_PREFIX.length));
-      if (n !== undefined) lists.push(n);
+      const name = listName(k.name.slice(STATUS_LIST_PREFIX.length));
+      if (name !== undefined) lists.push(name);
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
-  return { status_lists: lists.sort((a, b) => a - b).map((n) => statusListUri(issuer, n)) };
+  return { status_lists: lists.sort(byRegionAndNumber).map((name) => statusListUri(issuer, name)) };
+}
+
+/** `17` (before regions) first, then by region, then by number. */
+function byRegionAndNumber(a: string, b: string): number {
+  const [ra, na] = a.includes("-") ? a.split("-") : ["", a];
+  const [rb, nb] = b.includes("-") ? b.split("-") : ["", b];
+  return ra! < rb! ? -1 : ra! > rb! ? 1 : Number(na) - Number(nb);
 }
 
 /** A status document's `ttl`: what the service's own verifier waits; positive, as §5.1 requires. */

@@ -2,16 +2,17 @@ import { authenticateClient, presentedClient } from "../auth/client.ts";
 import { assertProofIfRequired, proofUsedOnce, tokenRequestProof } from "../auth/dpop.ts";
 import { takeFromQuota } from "../auth/quota.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
+import { regionOf } from "../config/regions.ts";
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { param, readForm } from "../http/form.ts";
 import { json, TOKEN_NO_STORE } from "../http/response.ts";
-import { badRequest } from "../lib/errors.ts";
+import { badRequest, HttpError } from "../lib/errors.ts";
 import type { AccessTokenClaims, Grant } from "../oauth/claims.ts";
 import { statusListUri } from "../oauth/status.ts";
 import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import { signAccessToken } from "../tokens/sign.ts";
 import { activeSigner } from "../tokens/signing-keys.ts";
-import { nextStatusIndex } from "../tokens/status-index.ts";
+import { NoStatusIndexError, nextStatusIndex } from "../tokens/status-index.ts";
 
 /**
  * POST /oauth/access_token: client_credentials (a secret, or a private_key_jwt assertion) and
@@ -47,7 +48,7 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
   // implicit request needs nothing but the public client_id, and is limited per caller instead.
   await takeFromQuota(env, client, grant === "client_credentials" ? "token" : "implicit");
-  const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);
+  const { list, idx } = await statusIndex(env, s.tokenTtlSeconds, request);
 
   const { token, claims } = await signAccessToken(signer, {
     issuer,
@@ -62,6 +63,19 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     status: { idx, uri: statusListUri(issuer, list) },
   });
   return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
+}
+
+/** A token's place in a status list, leased near the caller: a token no status object could place is not made (503). */
+async function statusIndex(env: Env, ttlSeconds: number, request: Request) {
+  try {
+    return await nextStatusIndex(env, ttlSeconds, regionOf(request));
+  } catch (error) {
+    if (!(error instanceof NoStatusIndexError)) throw error;
+    throw new HttpError(503, "temporarily_unavailable", "The service cannot issue tokens at the moment: try again shortly.", {
+      headers: { "Retry-After": "5" },
+      cause: error,
+    });
+  }
 }
 
 /**

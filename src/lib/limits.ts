@@ -16,6 +16,13 @@ export const DEFAULT_CACHE_SECONDS = 10;
 /** A KV call that takes longer fails (KV_TIMEOUT_MS, and the importable verifier's), unless set. */
 export const DEFAULT_KV_TIMEOUT_MS = 5000;
 
+/**
+ * How long an isolate waits for its region's status-list object before it leases from the next
+ * region's (STATUS_LEASE_TIMEOUT_MS): a lease normally answers within a round trip, and a list
+ * made ahead of need means it never waits for a KV write of its own.
+ */
+export const DEFAULT_STATUS_LEASE_TIMEOUT_MS = 400;
+
 /** The longest CLIENT_CACHE_SECONDS may be: how long a deleted key's record may linger in an isolate. */
 export const MAX_CLIENT_CACHE_SECONDS = 60;
 /** The longest REVOCATION_CACHE_SECONDS may be. */

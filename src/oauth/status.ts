@@ -18,18 +18,22 @@ export const STATUS_LISTS_PATH = "/oauth/status-lists";
 /** The path of the cut-offs document, under the issuer. */
 export const CUTOFFS_PATH = "/oauth/cutoffs";
 
-export const statusListUri = (issuer: string, list: number): string => `${issuer}${STATUS_LISTS_PATH}/${list}`;
+export const statusListUri = (issuer: string, list: string): string => `${issuer}${STATUS_LISTS_PATH}/${list}`;
 export const cutoffsUri = (issuer: string): string => `${issuer}${CUTOFFS_PATH}`;
 
-/** A list's number as a path or document names it: a positive decimal integer without leading zeros. */
-export function listNumber(text: string): number | undefined {
-  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
+/**
+ * A list's name as a path or document names it: `<region>-<n>` for a list a region's status
+ * object owns (`eu-17`), `<n>` for one made by versions before regional lists; n a positive
+ * decimal integer without leading zeros.
+ */
+export function listName(text: string): string | undefined {
+  return /^(?:[a-z]{2}-)?[1-9]\d{0,8}$/.test(text) ? text : undefined;
 }
 
-/** The number of the list `uri` names, when it is one of this issuer's lists. */
-export function listOfUri(issuer: string, uri: string): number | undefined {
+/** The name of the list `uri` names, when it is one of this issuer's lists. */
+export function listOfUri(issuer: string, uri: string): string | undefined {
   const prefix = `${issuer}${STATUS_LISTS_PATH}/`;
-  return uri.startsWith(prefix) ? listNumber(uri.slice(prefix.length)) : undefined;
+  return uri.startsWith(prefix) ? listName(uri.slice(prefix.length)) : undefined;
 }
 
 /** Every version, for good: what a deleted key's cut-off revokes. */

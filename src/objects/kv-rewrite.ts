@@ -38,7 +38,7 @@ export async function authenticateKv(c: Rewrite, kekSecret: string | undefined):
       values.changed(c.sql, clientKey(clientId));
     }
     c.outbox.mark(CUTOFFS_KEY);
-    for (const l of lists(c.sql)) c.outbox.mark(statusListKey(l.list));
+    for (const l of lists(c.sql)) c.outbox.mark(statusListKey(String(l.list)));
     if (c.hasSigningKeys()) c.outbox.mark(SIGNING_KEYS_KEY);
     tables.setMetaValue(c.sql, KV_KEK_META, fingerprint);
   });

@@ -3,21 +3,23 @@ import { revokedByCutoff } from "../oauth/status.ts";
 import type { Caller } from "../store/registry-protocol.ts";
 import * as tables from "../store/registry-tables.ts";
 import { kidMayAct } from "../store/signing-key-tables.ts";
-import { isTokenRevoked } from "../store/status-tables.ts";
+import { tokenRevocation } from "../store/status-tables.ts";
 
 /**
  * The acting token as the registry knows it now, from its own tables whatever any KV copy says:
- * not live when its key is deleted, the token is below its key's cut-off, revoked (by jti or its
- * status bit), or signed by a kid that is not published or that an emergency rotation revoked.
+ * not live when its key is deleted, the token is below its key's cut-off, revoked (by jti, or by
+ * its status bit as the list's owner answered it: `bitSet`), or signed by a kid that is not
+ * published or that an emergency rotation revoked.
  */
-export function isLive(sql: SqlStorage, caller: Extract<Caller, { kind: "key" }>): boolean {
+export function isLive(sql: SqlStorage, caller: Extract<Caller, { kind: "key" }>, bitSet: boolean): boolean {
   const c = caller.claims;
   const row = tables.keyByClientId(sql, c.client_id);
   return (
     row !== undefined &&
     row.deleted_at === null &&
     !revokedByCutoff(c, tables.clientRevocation(sql, c.client_id)) &&
-    !isTokenRevoked(sql, c.jti, c.status) &&
+    !bitSet &&
+    tokenRevocation(sql, c.jti) === undefined &&
     kidMayAct(sql, c.kid, nowSeconds())
   );
 }

@@ -1,21 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import {
-  acceptedUntil,
-  KV_RECORD_LIFETIME_SECONDS,
-  MAX_INDEX_LEASE,
-  MAX_TOKEN_TTL_SECONDS,
-  retiringKeySeconds,
-  staleRecordSeconds,
-} from "../lib/limits.ts";
+import { acceptedUntil, KV_RECORD_LIFETIME_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
+import { CUTOFFS_KEY, clientKey, deletedClientKey, revokedTokenKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
 import * as values from "../store/kv-values.ts";
 import { createRecordFloorTable, raiseRecordFloor } from "../store/record-floors.ts";
 import type {
@@ -23,7 +16,6 @@ import type {
   AuditLine,
   Caller,
   Change,
-  IndexLease,
   KeyAnswer,
   KeyChanges,
   NewKey,
@@ -36,9 +28,11 @@ import * as tables from "../store/registry-tables.ts";
 import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
+import { ownerOf, statusRegion } from "../store/status-owners.ts";
+import { createStatusTables, isRevokedAt, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
+import { cutoffsDueAt, cutoffsOf, retireCutoffEntries, revokeByJti } from "./cutoffs.ts";
 import { KeyCopies } from "./key-copies.ts";
 import { authenticateKv, markDueForRefresh, type Rewrite } from "./kv-rewrite.ts";
 import { isLive } from "./live-caller.ts";
@@ -76,16 +70,15 @@ export class Registry extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#outbox = new Outbox(this.#sql, (document) =>
-      document === SIGNING_KEYS_KEY ? this.#signing.write() : this.#status.write(document),
-    );
-    this.#status = new StatusLists(
-      this.#sql,
-      this.#outbox,
-      () => this.#kv("REVOCATIONS"),
-      () => this.env.SIGNING_KEY_KEK,
-      () => settings(this.env).clientCacheSeconds,
-    );
+    this.#outbox = new Outbox(this.#sql, (document) => this.#writeDocument(document));
+    // The lists made before regions: kept, revoked in and retired here, leased from no more.
+    this.#status = new StatusLists({
+      sql: this.#sql,
+      outbox: this.#outbox,
+      kv: () => this.#kv("REVOCATIONS"),
+      kekSecret: () => this.env.SIGNING_KEY_KEK,
+      name: String,
+    });
     this.#signing = new SigningKeys({
       sql: this.#sql,
       storage: ctx.storage,
@@ -114,7 +107,7 @@ export class Registry extends DurableObject<Env> {
       tables.migrateClientRevocations(this.#sql, nowSeconds());
       await importLegacyKeys(this.#imports());
       if (await importLegacyTokenRevocations(this.#imports())) {
-        this.ctx.storage.transactionSync(() => this.#status.mark(CUTOFFS_KEY));
+        this.ctx.storage.transactionSync(() => this.#outbox.mark(CUTOFFS_KEY));
         await this.#wake(Date.now());
       }
       if (await authenticateKv(this.#rewrite(), this.env.SIGNING_KEY_KEK)) await this.#wake(Date.now());
@@ -125,12 +118,13 @@ export class Registry extends DurableObject<Env> {
     const { record, clientSecret } = await newApplicationKey({ ...attributes, created_by: actorOf(caller) });
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
     if (attributes.implicit_quota) record.implicit_quota = attributes.implicit_quota;
+    const bit = await this.#bitOf(caller);
     const answer = this.#transaction(() => {
       if (caller.kind === "bootstrap" && tables.liveKeyCount(this.#sql) > 0) {
         throw new HttpError(409, "conflict", "This deployment already has application keys: the bootstrap secret is spent.");
       }
       if (caller.kind === "key") {
-        this.#assertLive(caller);
+        this.#assertLive(caller, bit);
         assertMayGive(caller.claims, attributes);
       }
       assertCanProveItself(record);
@@ -143,6 +137,7 @@ export class Registry extends DurableObject<Env> {
   async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ApplicationKey }>> {
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
+    const bit = await this.#bitOf(caller);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       const next = withChanges(current.record, changes, new Date());
@@ -154,7 +149,7 @@ export class Registry extends DurableObject<Env> {
       // Anything but a name is what the key may do or how it proves itself: the caller must hold all of it.
       const beyondName = changeAction(changes) === "update";
       if (caller.kind === "key") {
-        this.#assertLive(caller);
+        this.#assertLive(caller, bit);
         if (beyondName) assertMayUpdate(caller.claims, current.record, permissionsOf(next));
       }
       assertCanProveItself(next);
@@ -169,7 +164,7 @@ export class Registry extends DurableObject<Env> {
           v: current.version + 1,
           t: nowSeconds() + staleRecordSeconds(settings(this.env).clientCacheSeconds),
         });
-        this.#status.mark(CUTOFFS_KEY);
+        this.#outbox.mark(CUTOFFS_KEY);
       }
       tables.replaceKey(this.#sql, current, next);
       return {
@@ -183,15 +178,16 @@ export class Registry extends DurableObject<Env> {
 
   /** After it, the key cannot get tokens and every token it was ever issued fails verification everywhere. */
   async remove(caller: Caller, id: string): Promise<Answer<Change>> {
+    const bit = await this.#bitOf(caller);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       if (caller.kind === "key") {
-        this.#assertLive(caller);
+        this.#assertLive(caller, bit);
         assertMayDelete(caller.claims, current.record);
       }
       // Every version, whatever its iat, for good: stale copies of the record may mint tokens for a while yet.
       const revocation = tables.raiseClientRevocation(this.#sql, current.client_id, { v: ALL_VERSIONS, t: ALL_TOKENS });
-      this.#status.mark(CUTOFFS_KEY);
+      this.#outbox.mark(CUTOFFS_KEY);
       tables.replaceKey(this.#sql, current, current.record, new Date().toISOString());
       return this.#commit(caller, "delete", id, current.client_id, current.record, null, revocation);
     });
@@ -225,54 +221,61 @@ export class Registry extends DurableObject<Env> {
   }
 
   /**
-   * Up to `want` status list indices for this isolate's next tokens, which live at most
-   * `ttlSeconds`. A list handed out for the first time is in KV before the lease is answered;
-   * nothing else is waited for (revocations' bits, the cut-offs, a next list made ahead of need):
-   * the alarm writes those, so no storm of revocations stands between a token request and its
-   * index.
-   */
-  async leaseStatusIndices(want: number, ttlSeconds: number): Promise<IndexLease> {
-    if (!Number.isInteger(want) || want < 1 || want > MAX_INDEX_LEASE || !Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
-      throw new TypeError("leaseStatusIndices: want and ttlSeconds must be positive integers");
-    }
-    const ttl = Math.min(ttlSeconds, MAX_TOKEN_TTL_SECONDS);
-    const lease = this.ctx.storage.transactionSync(() => this.#status.lease(want, ttl, nowSeconds()));
-    // A list KV already has serves as it is: its newer bits follow with the alarm's writes.
-    const listKey = statusListKey(lease.list);
-    if (!values.everWritten(this.#sql, listKey)) await this.#outbox.publishOnly(listKey);
-    await this.#wake(Date.now());
-    return lease;
-  }
-
-  /**
-   * Revokes one token: its bit in its status list, or (a token from before status lists) its
-   * jti in the cut-offs document. Answered once the registry holds it; KV has it as soon as KV
-   * takes a write of that document (at most a second later), or the alarm retries.
+   * Revokes a token the registry holds the status of: one from before status lists (its jti in
+   * the cut-offs document), or one in a list made before regions (its bit there); a region's
+   * lists take their revocations themselves (objects/status-region.ts). Answered once the
+   * registry holds it; KV has it as soon as KV takes a write of that document (at most a second
+   * later), or the alarm retries.
    */
   async revokeToken(t: RevokedToken): Promise<{ revoked: boolean }> {
+    const owner = t.status && ownerOf(t.status.list);
+    if (t.status && owner?.region !== undefined) throw new TypeError("revokeToken: a region's list is revoked in its region's object");
+    const until = acceptedUntil(t.exp);
     const revoked = this.ctx.storage.transactionSync(() => {
       this.#status.retire(nowSeconds());
-      return this.#status.revoke({
-        jti: t.jti,
-        client_id: t.client_id,
-        until: acceptedUntil(t.exp),
-        list: t.status?.list ?? null,
-        idx: t.status?.idx ?? null,
-      });
+      if (retireCutoffEntries(this.#sql, nowSeconds())) this.#outbox.mark(CUTOFFS_KEY);
+      if (!owner) {
+        const done = revokeByJti(this.#sql, { jti: t.jti, client_id: t.client_id, until });
+        if (done) this.#outbox.mark(CUTOFFS_KEY);
+        return done;
+      }
+      return this.#status.revoke({ jti: t.jti, client_id: t.client_id, until, n: owner.n, idx: t.status!.idx });
     });
+    await this.#outbox.publishOnly(owner ? statusListKey(String(owner.n)) : CUTOFFS_KEY);
     await this.#published();
     return { revoked };
   }
 
-  /** A status list as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out); null when there is none. */
+  /** A list made before regions as KV should hold it, for a reader whose KV does not have it (or one that does not check out); null when there is none. */
   async statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
     const value = await this.#status.listDocument(list, nowSeconds());
-    return value && { value, iat: values.iatOf(this.#sql, statusListKey(list)) };
+    return value && { value, iat: values.iatOf(this.#sql, statusListKey(String(list))) };
   }
 
   /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out). */
   cutoffsDocument(): Versioned<Cutoffs> {
-    return { value: this.#status.cutoffs(nowSeconds()), iat: values.iatOf(this.#sql, CUTOFFS_KEY) };
+    return { value: this.#cutoffs(), iat: values.iatOf(this.#sql, CUTOFFS_KEY) };
+  }
+
+  #cutoffs(): Cutoffs {
+    return cutoffsOf(this.#sql, nowSeconds(), settings(this.env).clientCacheSeconds);
+  }
+
+  /** The outbox's writer: a document as the tables have it now, put into KV. */
+  async #writeDocument(document: string): Promise<void> {
+    if (document === SIGNING_KEYS_KEY) return this.#signing.write();
+    if (document === CUTOFFS_KEY) {
+      return values.putAuthenticated(
+        this.#sql,
+        this.#kv("REVOCATIONS"),
+        this.env.SIGNING_KEY_KEK,
+        CUTOFFS_KEY,
+        JSON.stringify(this.#cutoffs()),
+      );
+    }
+    // Marked by versions that wrote a key per revoked token for earlier verifiers: nothing to write now.
+    if (document.startsWith(revokedTokenKey(""))) return;
+    return this.#status.write(document);
   }
 
   /** The signing keys as KV should hold them, for an isolate whose KV has none yet; the deployment's first keys are made here. */
@@ -292,11 +295,12 @@ export class Registry extends DurableObject<Env> {
    * one now, or an emergency (docs/rotation.md). Answered once KV holds the new keys and cut-offs.
    */
   async rotateSigningKeys(caller: Caller, request: RotationRequest): Promise<Answer<RotationResult>> {
+    const bit = await this.#bitOf(caller);
     const refused = this.#transaction(() => {
       if (caller.kind === "bootstrap")
         throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
       if (caller.kind === "key") {
-        this.#assertLive(caller);
+        this.#assertLive(caller, bit);
         assertMayRotate(caller.claims);
       }
     });
@@ -326,7 +330,7 @@ export class Registry extends DurableObject<Env> {
     if (!answer.ok) return answer;
     await this.#published();
     forgetSigningKeys(this.env);
-    for (const [kid, until] of Object.entries(this.#status.cutoffs(nowSeconds()).kids ?? {})) rememberRevokedKid(kid, until);
+    for (const [kid, until] of Object.entries(this.#cutoffs().kids ?? {})) rememberRevokedKid(kid, until);
     return answer;
   }
 
@@ -338,7 +342,10 @@ export class Registry extends DurableObject<Env> {
     await authenticateKv(this.#rewrite(), this.env.SIGNING_KEY_KEK);
     markDueForRefresh(this.#rewrite(), nowSeconds());
     await this.#copies.retry();
-    this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
+    this.ctx.storage.transactionSync(() => {
+      this.#status.retire(nowSeconds());
+      if (retireCutoffEntries(this.#sql, nowSeconds())) this.#outbox.mark(CUTOFFS_KEY);
+    });
     await this.#published();
   }
 
@@ -346,9 +353,12 @@ export class Registry extends DurableObject<Env> {
   async #published(): Promise<void> {
     await this.#outbox.publish();
     const refresh = values.nextRefresh(this.#sql);
-    const times = [this.#outbox.dueAt(), this.#status.dueAt(), refresh === undefined ? undefined : refresh * 1000].filter(
-      (t) => t !== undefined,
-    );
+    const times = [
+      this.#outbox.dueAt(),
+      this.#status.dueAt(),
+      cutoffsDueAt(this.#sql),
+      refresh === undefined ? undefined : refresh * 1000,
+    ].filter((t) => t !== undefined);
     if (times.length > 0) await this.#wake(Math.min(...times));
   }
 
@@ -387,12 +397,43 @@ export class Registry extends DurableObject<Env> {
    * location's KV copy says: the admin API's reads ask it; every change checks the same inside
    * its transaction.
    */
-  callerIsLive(caller: Caller): boolean {
-    return caller.kind !== "key" || isLive(this.#sql, caller);
+  async callerIsLive(caller: Caller): Promise<Answer<boolean>> {
+    if (caller.kind !== "key") return { ok: true, value: true };
+    const bit = await this.#bitOf(caller);
+    return this.#transaction(() => {
+      this.#assertLive(caller, bit);
+      return true;
+    });
   }
 
-  #assertLive(caller: Extract<Caller, { kind: "key" }>): void {
-    if (!isLive(this.#sql, caller)) throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
+  #assertLive(caller: Extract<Caller, { kind: "key" }>, bit: boolean | undefined): void {
+    if (bit === undefined) {
+      throw new HttpError(503, "temporarily_unavailable", "The token's status cannot be checked at the moment: try again shortly.", {
+        headers: { "Retry-After": "5" },
+      });
+    }
+    if (!isLive(this.#sql, caller, bit))
+      throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
+  }
+
+  /**
+   * Whether the caller's status bit is set, as its list's owner holds it: this object for a list
+   * made before regions, the region's status object for the rest (asked before the change's
+   * transaction, which cannot wait on another object); undefined when the owner cannot be asked.
+   * A list name no owner answers to is a bit set: no token of ours names one.
+   */
+  async #bitOf(caller: Caller): Promise<boolean | undefined> {
+    if (caller.kind !== "key" || caller.claims.status === undefined) return false;
+    const { list, idx } = caller.claims.status;
+    const owner = ownerOf(list);
+    if (owner === undefined) return true;
+    if (owner.region === undefined) return isRevokedAt(this.#sql, owner.n, idx);
+    try {
+      return await statusRegion(this.env, owner.region).isRevoked(owner.region, owner.n, idx);
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", registry: "a caller's status could not be checked", list, error: String(error) }));
+      return undefined;
+    }
   }
 
   /** The audit entry and the write-through mark, in the change's own transaction. */
@@ -421,7 +462,7 @@ export class Registry extends DurableObject<Env> {
       const recordIat = values.iatOf(this.#sql, clientKey(clientId), now);
       floor = after === null ? Math.max(now, recordIat + 1) : recordIat;
       raiseRecordFloor(this.#sql, clientId, floor, Math.floor(now / 1000) + KV_RECORD_LIFETIME_SECONDS);
-      this.#status.mark(CUTOFFS_KEY);
+      this.#outbox.mark(CUTOFFS_KEY);
     }
     const record = tables.keyById(this.#sql, id)!.record;
     const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);

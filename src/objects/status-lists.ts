@@ -1,21 +1,14 @@
 import {
   CLOCK_SKEW_SECONDS,
-  KV_RECORD_LIFETIME_SECONDS,
   MAX_INDEX_LEASE,
   MAX_TOKEN_TTL_SECONDS,
   STATUS_LIST_CAPACITY,
   STATUS_LIST_WINDOW_SECONDS,
-  staleRecordSeconds,
 } from "../lib/limits.ts";
-import type { Cutoffs } from "../oauth/status.ts";
 import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
-import { CUTOFFS_KEY, revokedTokenKey, STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
+import { STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
 import { dropValue, putAuthenticated } from "../store/kv-values.ts";
-import { liveRecordFloors } from "../store/record-floors.ts";
-import type { IndexLease } from "../store/registry-protocol.ts";
-import { liveClientRevocations } from "../store/registry-tables.ts";
-import { liveKidRevocations, purgeKidRevocations } from "../store/signing-key-tables.ts";
 import type { StatusListDocument } from "../store/status-documents.ts";
 import * as tables from "../store/status-tables.ts";
 import type { Outbox } from "./outbox.ts";
@@ -23,41 +16,65 @@ import type { Outbox } from "./outbox.ts";
 /** A list with less of its window left than this takes no new lease: the next one does. */
 const LEASE_MIN_LIFE_SECONDS = 60;
 
+/** Indices `start` to `start + count - 1` of list `n`, until `until` (epoch ms). */
+export interface ListLease {
+  n: number;
+  start: number;
+  count: number;
+  until: number;
+}
+
+/** A revoked token by its place: list `n`, index `idx`, and until when its entry matters (epoch seconds). */
+export interface PlacedRevocation {
+  jti: string;
+  client_id: string;
+  until: number;
+  n: number;
+  idx: number;
+}
+
+export interface StatusListsContext {
+  sql: SqlStorage;
+  outbox: Outbox;
+  kv: () => Kv;
+  kekSecret: () => string | undefined;
+  /** A list's public name by its number here: `eu-17` in a region's object, `17` in the registry. */
+  name: (n: number) => string;
+}
+
 /**
- * The registry's status lists (draft-ietf-oauth-status-list) and cut-offs document: it hands out
- * ranges of list indices to isolates (never one index to two tokens), records revocations, and
- * has the documents written into KV, the edge's read copy, through the registry's outbox
- * (objects/outbox.ts). The synchronous methods run inside the registry's transactions.
+ * One owner's status lists (draft-ietf-oauth-status-list): it hands out ranges of list indices
+ * to isolates (never one index to two tokens), records revocations by place, and has each list's
+ * document written into KV through the owner's outbox (objects/outbox.ts). The synchronous
+ * methods run inside the owner's transactions. A region's status object owns lists of its own
+ * (objects/status-region.ts); the registry keeps the lists made before regions until they retire.
  */
 export class StatusLists {
-  readonly #sql: SqlStorage;
-  readonly #outbox: Outbox;
-  readonly #kv: () => Kv;
-  readonly #kekSecret: () => string | undefined;
-  readonly #clientCacheSeconds: () => number;
+  readonly #c: StatusListsContext;
 
-  constructor(sql: SqlStorage, outbox: Outbox, kv: () => Kv, kekSecret: () => string | undefined, clientCacheSeconds: () => number) {
-    this.#sql = sql;
-    this.#outbox = outbox;
-    this.#kv = kv;
-    this.#kekSecret = kekSecret;
-    this.#clientCacheSeconds = clientCacheSeconds;
+  constructor(c: StatusListsContext) {
+    this.#c = c;
   }
 
-  /** Marks a KV document as behind the tables: written by the outbox's next `publish`. */
-  mark(document: string): void {
-    this.#outbox.mark(document);
+  keyOf(n: number): string {
+    return statusListKey(this.#c.name(n));
+  }
+
+  /** Every list document this owner has in KV, by its KV key. */
+  keys(): string[] {
+    return tables.lists(this.#c.sql).map((l) => this.keyOf(l.list));
   }
 
   /**
    * Up to `want` indices of the list new tokens go into now, for tokens living at most
    * `ttlSeconds`. A list takes leases for an hour from its first; the next list is made (and
-   * written to KV) one list ahead, so that KV everywhere has it before its first token.
+   * marked for KV) one list ahead, so that KV everywhere has it before its first token and no
+   * lease waits for a list to be made.
    */
-  lease(want: number, ttlSeconds: number, now: number): IndexLease {
-    const all = tables.lists(this.#sql);
-    const opened = all.filter((l) => l.opened_at !== null);
-    let current = opened.at(-1);
+  lease(want: number, ttlSeconds: number, now: number): ListLease {
+    const sql = this.#c.sql;
+    const all = tables.lists(sql);
+    let current = all.filter((l) => l.opened_at !== null).at(-1);
     if (
       !current ||
       current.opened_at! + STATUS_LIST_WINDOW_SECONDS - LEASE_MIN_LIFE_SECONDS <= now ||
@@ -65,109 +82,91 @@ export class StatusLists {
     ) {
       current = all.find((l) => l.opened_at === null) ?? this.#newList(all);
       current.opened_at = now;
-      this.mark(statusListKey(current.list));
+      this.#c.outbox.mark(this.keyOf(current.list));
     }
-    if (!tables.lists(this.#sql).some((l) => l.opened_at === null && l.list !== current.list)) this.#newList(tables.lists(this.#sql));
+    const open = current.list;
+    if (!tables.lists(sql).some((l) => l.opened_at === null && l.list !== open)) this.#newList(tables.lists(sql));
 
     const count = Math.min(Math.max(1, Math.floor(want)), MAX_INDEX_LEASE, STATUS_LIST_CAPACITY - current.next_index);
     const start = current.next_index;
     current.next_index += count;
     if (ttlSeconds > current.max_ttl) {
       current.max_ttl = ttlSeconds;
-      this.mark(statusListKey(current.list)); // its KV entry must outlive the longer tokens
+      this.#c.outbox.mark(this.keyOf(current.list)); // its KV entry must outlive the longer tokens
     }
     const windowEnd = current.opened_at! + STATUS_LIST_WINDOW_SECONDS;
     current.retire_at = windowEnd + current.max_ttl + CLOCK_SKEW_SECONDS;
-    tables.updateList(this.#sql, current);
-    return { list: current.list, start, count, until: windowEnd * 1000 };
+    tables.updateList(sql, current);
+    return { n: current.list, start, count, until: windowEnd * 1000 };
   }
 
   #newList(all: tables.ListRow[]): tables.ListRow {
     const list = (all.at(-1)?.list ?? 0) + 1;
-    tables.insertList(this.#sql, list);
-    this.mark(statusListKey(list));
-    return tables.listRow(this.#sql, list)!;
+    tables.insertList(this.#c.sql, list);
+    this.#c.outbox.mark(this.keyOf(list));
+    return tables.listRow(this.#c.sql, list)!;
   }
 
   /** Records a token's revocation; false when there is nothing to do (revoked already, or its list retired with it). */
-  revoke(r: tables.TokenRevocation): boolean {
-    if (r.list !== null && (!tables.listRow(this.#sql, r.list) || r.idx === null || r.idx >= STATUS_LIST_CAPACITY)) return false;
-    if (!tables.insertTokenRevocation(this.#sql, r)) return false;
-    // One document per revocation, however many it carries: no KV key per token (docs/storage.md).
-    this.mark(r.list === null ? CUTOFFS_KEY : statusListKey(r.list));
+  revoke(r: PlacedRevocation): boolean {
+    if (!tables.listRow(this.#c.sql, r.n) || !Number.isInteger(r.idx) || r.idx < 0 || r.idx >= STATUS_LIST_CAPACITY) return false;
+    if (!tables.insertTokenRevocation(this.#c.sql, { jti: r.jti, client_id: r.client_id, until: r.until, list: r.n, idx: r.idx })) {
+      return false;
+    }
+    // One document per list, however many revocations it carries: no KV key per token (docs/storage.md).
+    this.#c.outbox.mark(this.keyOf(r.n));
     return true;
   }
 
-  /** Drops lists whose every token has expired, and entries that can revoke no live token. */
+  isRevoked(n: number, idx: number): boolean {
+    return tables.isRevokedAt(this.#c.sql, n, idx);
+  }
+
+  /** Drops the lists whose every token has expired (their KV documents are deleted). */
   retire(now: number): void {
-    let dropped = tables.purgeLegacyTokenRevocations(this.#sql, now);
-    if (purgeKidRevocations(this.#sql, now)) dropped = true;
-    for (const l of tables.lists(this.#sql)) {
+    for (const l of tables.lists(this.#c.sql)) {
       if (l.retire_at !== null && l.retire_at <= now) {
-        tables.deleteList(this.#sql, l.list);
-        this.mark(statusListKey(l.list)); // written as a deletion
-        dropped = true;
+        tables.deleteList(this.#c.sql, l.list);
+        this.#c.outbox.mark(this.keyOf(l.list)); // written as a deletion
       }
     }
-    if (dropped) this.mark(CUTOFFS_KEY);
   }
 
   /** A list as KV holds it, or null when there is none. */
-  async listDocument(list: number, now: number): Promise<StatusListDocument | null> {
-    const row = tables.listRow(this.#sql, list);
+  async listDocument(n: number, now: number): Promise<StatusListDocument | null> {
+    const row = tables.listRow(this.#c.sql, n);
     if (!row) return null;
-    const json = await encodeList(STATUS_LIST_CAPACITY, tables.revokedIndices(this.#sql, list));
+    const json = await encodeList(STATUS_LIST_CAPACITY, tables.revokedIndices(this.#c.sql, n));
     // A list still waiting for its first lease lives at most as long as one opened now would.
     const retire_at = row.retire_at ?? now + STATUS_LIST_WINDOW_SECONDS + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
     return { ...json, retire_at };
   }
 
-  /**
-   * The cut-offs document: every client cut-off that can still revoke a live token (until its
-   * change has been in KV long enough for every stale copy to be gone, a copy of the record put
-   * back to have lapsed (KV_RECORD_LIFETIME_SECONDS), and the longest token minted from one to
-   * have expired), the revoked tokens from before status lists, and the kids an emergency
-   * rotation revoked, and the record floors (store/record-floors.ts).
-   */
-  cutoffs(now: number): Cutoffs {
-    const keep = staleRecordSeconds(this.#clientCacheSeconds()) + KV_RECORD_LIFETIME_SECONDS + MAX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS;
-    return {
-      clients: liveClientRevocations(this.#sql, now - keep),
-      tokens: tables.legacyTokenRevocations(this.#sql, now),
-      kids: liveKidRevocations(this.#sql, now),
-      records: liveRecordFloors(this.#sql, now),
-    };
+  /** The list number a KV key of this owner's names, if it is one. */
+  numberOf(document: string): number | undefined {
+    if (!document.startsWith(STATUS_LIST_PREFIX)) return undefined;
+    const n = Number(/\d+$/.exec(document)?.[0]);
+    return Number.isInteger(n) && this.keyOf(n) === document ? n : undefined;
   }
 
-  /** Puts a status document, as the tables have it now, into KV (the outbox's writer for these). */
+  /** Puts a list, as the tables have it now, into KV (the outbox's writer for these), or deletes it once retired. */
   async write(document: string): Promise<void> {
-    const kv = this.#kv();
-    const now = Math.floor(Date.now() / 1000);
-    const put = (payload: string, o?: { expiration: number }) => putAuthenticated(this.#sql, kv, this.#kekSecret(), document, payload, o);
-    if (document === CUTOFFS_KEY) return put(JSON.stringify(this.cutoffs(now)));
-    // Marked by versions that wrote a key per revoked token for earlier verifiers: nothing to write now.
-    if (document.startsWith(revokedTokenKey(""))) return;
-    const list = Number(document.slice(STATUS_LIST_PREFIX.length));
-    const doc = await this.listDocument(list, now);
+    const n = this.numberOf(document);
+    if (n === undefined) throw new TypeError(`${document} is not a status list of this owner`);
+    const kv = this.#c.kv();
+    const doc = await this.listDocument(n, Math.floor(Date.now() / 1000));
     if (doc === null) {
       await kv.delete(document);
-      dropValue(this.#sql, document);
+      dropValue(this.#c.sql, document);
       return;
     }
-    // KV drops it a minute after its last token expired, should the registry's deletion fail.
-    await put(JSON.stringify(doc), { expiration: doc.retire_at + 60 });
+    // KV drops it a minute after its last token expired, should the owner's deletion fail.
+    await putAuthenticated(this.#c.sql, kv, this.#c.kekSecret(), document, JSON.stringify(doc), { expiration: doc.retire_at + 60 });
   }
 
-  /** When the alarm must next run for status (epoch ms): a list or an entry to drop. */
+  /** When the alarm must next run for these lists (epoch ms): a list to retire. */
   dueAt(now = Date.now()): number | undefined {
-    const times: number[] = [];
-    for (const l of tables.lists(this.#sql)) if (l.retire_at !== null) times.push(l.retire_at * 1000);
-    const nowSeconds = Math.floor(now / 1000);
-    const untils = [
-      ...Object.values(tables.legacyTokenRevocations(this.#sql, nowSeconds)),
-      ...Object.values(liveKidRevocations(this.#sql, nowSeconds)),
-    ];
-    if (untils.length > 0) times.push(Math.min(...untils) * 1000);
+    const times = tables.lists(this.#c.sql).flatMap((l) => (l.retire_at === null ? [] : [l.retire_at * 1000]));
     return times.length > 0 ? Math.max(now, Math.min(...times)) : undefined;
   }
 }

@@ -28,8 +28,8 @@ export const APP_KEY_ID_PREFIX = "appkey:";
  */
 export const SIGNING_KEYS_KEY = "signing-keys";
 
-/** REVOCATIONS: a status list (draft-ietf-oauth-status-list §4.2), by its number. */
-export const statusListKey = (list: number) => `${STATUS_LIST_PREFIX}${list}`;
+/** REVOCATIONS: a status list (draft-ietf-oauth-status-list §4.2), by its name (`eu-17`, or `17` from before regions). */
+export const statusListKey = (list: string) => `${STATUS_LIST_PREFIX}${list}`;
 export const STATUS_LIST_PREFIX = "status-list:";
 
 /** REVOCATIONS: the cut-offs document: per-client cut-offs and revoked tokens from before status lists. */

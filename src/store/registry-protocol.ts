@@ -34,7 +34,8 @@ export interface KeyManagerClaims {
   key_version?: number | undefined;
   jti: string;
   kid: string;
-  status?: { list: number; idx: number } | undefined;
+  /** Its place in a status list, by the list's name (store/status-owners.ts). */
+  status?: { list: string; idx: number } | undefined;
 }
 
 export interface Refusal {
@@ -96,21 +97,13 @@ export interface KeyAnswer {
   iat: number;
 }
 
-/** Indices of a status list an isolate may give its next tokens: `start` to `start + count - 1`, until `until` (epoch ms). */
-export interface IndexLease {
-  list: number;
-  start: number;
-  count: number;
-  until: number;
-}
-
-/** A token to revoke, as the revocation endpoint verified it. */
+/** A token the registry revokes, as the revocation endpoint verified it: one from before status lists, or in a list from before regions. */
 export interface RevokedToken {
   jti: string;
   client_id: string;
   exp: number;
   /** Its place in a status list; absent for a token from before status lists. */
-  status?: { list: number; idx: number } | undefined;
+  status?: { list: string; idx: number } | undefined;
 }
 
 export type AuditAction = "create" | "rename" | "update" | "delete";

@@ -5,6 +5,7 @@ import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
 import { revocationsKv } from "./bindings.ts";
 import { CUTOFFS_KEY, statusListKey } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
+import { ownerDocument, ownerOf } from "./status-owners.ts";
 
 /**
  * The status documents as KV holds them (docs/storage.md): written by the registry alone,
@@ -26,14 +27,16 @@ export interface Versioned<T> {
 
 /**
  * A list as this location sees it: KV's copy once it checks out, or, where KV does not have it
- * yet (a list made moments ago, not yet propagated) or has one that does not check out, the
- * registry's; null when there is none.
+ * yet (a list made moments ago, not yet propagated) or has one that does not check out, its
+ * owner's (store/status-owners.ts); null when there is none.
  */
-export async function statusListDocument(env: Env, list: number): Promise<Versioned<StatusListDocument> | null> {
+export async function statusListDocument(env: Env, list: string): Promise<Versioned<StatusListDocument> | null> {
+  const owner = ownerOf(list);
+  if (owner === undefined) return null;
   const key = statusListKey(list);
   const checked = await readChecked(revocationsKv(env), env.SIGNING_KEY_KEK, key);
   if ("stated" in checked) return { value: JSON.parse(checked.stated.payload) as StatusListDocument, iat: checked.stated.iat };
-  const answer = await registry(env).statusListDocument(list);
+  const answer = await ownerDocument(env, owner);
   if (answer) takenFromRegistry(key, answer.iat);
   return answer;
 }

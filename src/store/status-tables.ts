@@ -6,6 +6,9 @@
  *   token_revocations  every revoked token that has not expired: its list and index, or (a token
  *                      from before status lists) its jti alone
  *   status_outbox      KV documents behind the tables: written in turn, no key twice a second
+ *   status_meta        a region's status object: its region, the KEK its KV values are authenticated under
+ *
+ * A region's status object (objects/status-region.ts) has these tables too, for its own lists.
  */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS status_lists (
@@ -24,6 +27,7 @@ const SCHEMA = [
   )`,
   "CREATE INDEX IF NOT EXISTS token_revocations_by_list ON token_revocations (list, idx)",
   "CREATE TABLE IF NOT EXISTS status_outbox (document TEXT PRIMARY KEY)",
+  "CREATE TABLE IF NOT EXISTS status_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
 
 export function createStatusTables(sql: SqlStorage): void {
@@ -111,13 +115,9 @@ export function legacyTokenRevocations(sql: SqlStorage, now: number): Record<str
   return Object.fromEntries(rows.toArray().map((r) => [r.jti, r.until]));
 }
 
-/** Whether a token is revoked: by its jti, or by its place in a status list. */
-export function isTokenRevoked(sql: SqlStorage, jti: string, status: { list: number; idx: number } | undefined): boolean {
-  if (tokenRevocation(sql, jti)) return true;
-  return (
-    status !== undefined &&
-    sql.exec("SELECT 1 FROM token_revocations WHERE list = ? AND idx = ?", status.list, status.idx).toArray().length > 0
-  );
+/** Whether the token at index `idx` of list `n` is revoked. */
+export function isRevokedAt(sql: SqlStorage, list: number, idx: number): boolean {
+  return sql.exec("SELECT 1 FROM token_revocations WHERE list = ? AND idx = ?", list, idx).toArray().length > 0;
 }
 
 export function tokenRevocation(sql: SqlStorage, jti: string): TokenRevocation | undefined {
@@ -142,4 +142,12 @@ export function unpublished(sql: SqlStorage): string[] {
     .exec<{ document: string }>("SELECT document FROM status_outbox ORDER BY document")
     .toArray()
     .map((r) => r.document);
+}
+
+export function statusMeta(sql: SqlStorage, name: string): string | undefined {
+  return sql.exec<{ value: string }>("SELECT value FROM status_meta WHERE name = ?", name).toArray()[0]?.value;
+}
+
+export function setStatusMeta(sql: SqlStorage, name: string, value: string): void {
+  sql.exec("INSERT INTO status_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
 }

@@ -1,9 +1,7 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listOfUri } from "../../src/oauth/status.ts";
-import { registry } from "../../src/store/registry.ts";
 import { badTokens } from "../support/bad-tokens.ts";
 import { basic, claimsOf, createApplicationKey, error, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { revokeAtOwner } from "../support/status.ts";
 
 const INTROSPECT = "/oauth/introspect";
 
@@ -80,9 +78,7 @@ describe("POST /oauth/introspect", () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     // another isolate's revocation: through the registry into KV, this isolate not told
-    const { jti, client_id, exp, iss, status } = claimsOf(token);
-    const list = listOfUri(iss, status!.status_list.uri)!;
-    await registry(env).revokeToken({ jti, client_id, exp, status: { list, idx: status!.status_list.idx } });
+    await revokeAtOwner(token);
     const res = await post(INTROSPECT, { token, client_id: client.client_id, client_secret: client.client_secret });
     expect(await res.json()).toStrictEqual({ active: false });
   });

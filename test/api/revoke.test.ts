@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
 import { CLOCK_SKEW_SECONDS } from "../../src/lib/limits.ts";
-import { registry } from "../../src/store/registry.ts";
+import { ownerOf, statusRegion } from "../../src/store/status-owners.ts";
 import {
   basic,
   call,
@@ -21,7 +21,7 @@ import {
   tokenFor,
 } from "../support/helpers.ts";
 import { clientKey, proof } from "../support/possession.ts";
-import { bitInKv, cutoffsInKv, faultyRegistry } from "../support/status.ts";
+import { bitInKv, cutoffsInKv, faultyRegions, revokeAtOwner } from "../support/status.ts";
 
 const REVOKE = "/oauth/revoke";
 afterEach(() => vi.restoreAllMocks());
@@ -32,8 +32,7 @@ const introspect = async (token: string, c: { client_id: string; client_secret: 
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-const listOf = (token: string) => Number(claimsOf(token).status!.status_list.uri.split("/").at(-1));
-const idxOf = (token: string) => claimsOf(token).status!.status_list.idx;
+const listOf = (token: string) => claimsOf(token).status!.status_list.uri.split("/").at(-1)!;
 
 async function revocationEntry(jti: string) {
   const { keys } = await env.REVOCATIONS.list({ prefix: `jti:${jti}` });
@@ -115,14 +114,17 @@ describe("POST /oauth/revoke", () => {
     const watched = { getByName: (name: string) => ({ revokeToken: (...a: unknown[]) => revokeToken(name, ...a) }) };
     const expired = await issueAt(client, nowSeconds() - 7200);
     for (const t of [expired.token, "garbage", "a.b.c", `${token.slice(0, -2)}xx`]) {
-      const res = await post(REVOKE, { token: t, ...creds(client) }, {}, { REGISTRY: watched as unknown as Env["REGISTRY"] });
+      const res = await post(
+        REVOKE,
+        { token: t, ...creds(client) },
+        {},
+        { REGISTRY: watched as unknown as Env["REGISTRY"], STATUS_REGIONS: watched as unknown as Env["STATUS_REGIONS"] },
+      );
       expect([t, res.status, await res.text()]).toStrictEqual([t, 200, ""]);
     }
     expect(revokeToken).not.toHaveBeenCalled();
     // revoked again: the registry is asked and changes nothing
-    expect(await registry(env).revokeToken({ ...claimsOf(token), status: { list: listOf(token), idx: idxOf(token) } })).toStrictEqual({
-      revoked: false,
-    });
+    expect(await revokeAtOwner(token)).toStrictEqual({ revoked: false });
     expect((await post(REVOKE, { token, ...creds(client) })).status).toBe(200);
     expect((await cutoffsInKv())!.tokens[expired.claims.jti]).toBeUndefined();
   });
@@ -151,22 +153,23 @@ describe("POST /oauth/revoke", () => {
     expect((await introspect(token, client)).active).toBe(true);
   });
 
-  it("never answers 200 when the registry does not hold the revocation", async () => {
+  it("never answers 200 when the list's owner does not hold the revocation", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     vi.spyOn(console, "log").mockImplementation(() => {});
-    const res = await post(REVOKE, { token, ...creds(client) }, {}, { REGISTRY: faultyRegistry(["revokeToken"]) });
+    const res = await post(REVOKE, { token, ...creds(client) }, {}, { STATUS_REGIONS: faultyRegions(["revokeToken"], "throw") });
     expect(res.status).toBe(500);
     expect((await introspect(token, client)).active).toBe(true);
     expect(await bitInKv(token)).toBe(0);
   });
 
-  it("a revocation KV refuses is held by the registry, answered 200, refused here at once, and written by the alarm", async () => {
+  it("a revocation KV refuses is held by the list's owner, answered 200, refused here at once, and written by the alarm", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
     vi.spyOn(console, "error").mockImplementation(() => {});
+    const owner = statusRegion(env, ownerOf(listOf(token))!.region!);
     const registryEnv = (e: Env) =>
-      runInDurableObject(registry(env), (instance) => {
+      runInDurableObject(owner, (instance) => {
         (instance as unknown as { env: Env }).env = e;
       });
     await registryEnv({ ...env, REVOCATIONS: faulty(env.REVOCATIONS, ["put"], "throw"), KV_TIMEOUT_MS: "50" } as Env);
@@ -178,7 +181,7 @@ describe("POST /oauth/revoke", () => {
     } finally {
       await registryEnv(env as Env);
     }
-    expect(await runDurableObjectAlarm(registry(env))).toBe(true);
+    expect(await runDurableObjectAlarm(owner)).toBe(true);
     expect(await bitInKv(token)).toBe(1);
   });
 });
@@ -263,7 +266,10 @@ describe("POST /oauth/revoke by the token's bearer (no client credentials)", () 
     const revokeToken = vi.fn();
     const watched = { getByName: (name: string) => ({ revokeToken: (...a: unknown[]) => revokeToken(name, ...a) }) };
     for (const t of ["garbage", "a.b.c", `${live.slice(0, -2)}xx`, expired.token]) {
-      const res = await post(REVOKE, { token: t }, bearer(t), { REGISTRY: watched as unknown as Env["REGISTRY"] });
+      const res = await post(REVOKE, { token: t }, bearer(t), {
+        REGISTRY: watched as unknown as Env["REGISTRY"],
+        STATUS_REGIONS: watched as unknown as Env["STATUS_REGIONS"],
+      });
       expect([t, res.status, await res.text()]).toStrictEqual([t, 200, ""]);
     }
     expect(revokeToken).not.toHaveBeenCalled();

@@ -5,7 +5,7 @@ import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
 import { registry } from "../../src/store/registry.ts";
 import { call, claimsOf, createApplicationKey, error, faulty, ORIGIN, post, tokenFor } from "../support/helpers.ts";
-import { faultyRegistry } from "../support/status.ts";
+import { faultyRegions, faultyRegistry } from "../support/status.ts";
 
 /** The status documents as anyone fetches them: signed, public, cacheable (draft-ietf-oauth-status-list §8.1, §8.2). */
 async function verified(res: Response, typ: string) {
@@ -45,13 +45,13 @@ describe("GET /oauth/status-lists/:list", () => {
     expect(statusAt(await decodeList(after.status_list, MAX_STATUS_LIST_BYTES), idx)).toBe(1);
   });
 
-  it("404 for a list there is not, or a number that cannot be one", async () => {
-    for (const n of ["999999", "0", "007", "abc", "1e3", "-1"]) {
+  it("404 for a list there is not, or a name that cannot be one", async () => {
+    for (const n of ["999999", "na-999999", "xx-1", "0", "007", "na-0", "NA-1", "abc", "1e3", "-1"]) {
       const res = await call(`/oauth/status-lists/${n}`);
       expect([n, res.status, await res.json()]).toStrictEqual([
         n,
         404,
-        error(404, "Not Found", "not_found", "There is no status list with this number."),
+        error(404, "Not Found", "not_found", "There is no status list by this name."),
       ]);
     }
   });
@@ -60,14 +60,19 @@ describe("GET /oauth/status-lists/:list", () => {
 describe("what a status-list number costs", () => {
   it("a number that names no list is answered 404 from the isolate's memory after the first time: no KV read, no registry call", async () => {
     const n = String(900_000 + Math.floor(Math.random() * 90_000));
-    expect((await call(`/oauth/status-lists/${n}`)).status).toBe(404);
+    const names = [n, `eu-${n}`];
+    for (const name of names) expect((await call(`/oauth/status-lists/${name}`)).status).toBe(404);
     // KV and the registry failing for it now: asking either would be a 500
-    const broken = { REVOCATIONS: faulty(env.REVOCATIONS, ["get"], "throw"), REGISTRY: faultyRegistry(["statusListDocument"]) };
-    for (let i = 0; i < 3; i++) {
-      const res = await call(`/oauth/status-lists/${n}`, {}, broken);
+    const broken = {
+      REVOCATIONS: faulty(env.REVOCATIONS, ["get"], "throw"),
+      REGISTRY: faultyRegistry(["statusListDocument"]),
+      STATUS_REGIONS: faultyRegions(["statusListDocument"], "throw"),
+    };
+    for (let i = 0; i < 6; i++) {
+      const res = await call(`/oauth/status-lists/${names[i % 2]}`, {}, broken);
       expect([res.status, await res.json()]).toStrictEqual([
         404,
-        error(404, "Not Found", "not_found", "There is no status list with this number."),
+        error(404, "Not Found", "not_found", "There is no status list by this name."),
       ]);
     }
   });
@@ -93,7 +98,7 @@ describe("GET /oauth/status-lists", () => {
     ]);
     const { status_lists } = (await res.json()) as { status_lists: string[] };
     expect(status_lists).toContain(claimsOf(token).status!.status_list.uri);
-    for (const uri of status_lists) expect(uri).toMatch(/^https:\/\/auth\.example\/oauth\/status-lists\/[1-9]\d*$/);
+    for (const uri of status_lists) expect(uri).toMatch(/^https:\/\/auth\.example\/oauth\/status-lists\/(?:[a-z]{2}-)?[1-9]\d*$/);
   });
 });
 

@@ -107,10 +107,14 @@ export const QUOTA = { per_hour: 1_000_000_000 };
 export const EDGE_TOKEN_OBJECTS = {
   REGISTRY: { className: "Registry", useSQLite: true },
   CLIENT_LEDGER: { className: "ClientLedger", useSQLite: true },
+  STATUS_REGIONS: { className: "StatusRegion", useSQLite: true },
+};
+
+type StatusRegion = {
+  leaseStatusIndices(region: string, want: number, ttlSeconds: number): Promise<{ list: string; start: number }>;
 };
 
 type Registry = {
-  leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number }>;
   signingKeyState(o: { make: boolean }): Promise<unknown>;
   create(
     caller: { kind: "operator"; actor: string },
@@ -125,10 +129,13 @@ const registryOf = async (mf: Miniflare, worker: string) => {
 
 /**
  * A status list of the edge-token Worker in `mf`, for tokens signed in Node: leased from its
- * registry directly, so that no isolate of the Worker holds a lease yet (a cold one leases its own).
+ * region's status object directly ("na": the bench's requests carry no continent), so that no
+ * isolate of the Worker holds a lease yet (a cold one leases its own).
  */
 export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promise<string> {
-  const { list } = await (await registryOf(mf, worker)).leaseStatusIndices(1, 3600);
+  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", worker);
+  const region = namespace.get(namespace.idFromName("na")) as unknown as StatusRegion;
+  const { list } = await region.leaseStatusIndices("na", 1, 3600);
   return `${ISSUER}/oauth/status-lists/${list}`;
 }
 

@@ -38,6 +38,7 @@ beforeAll(async () => {
           durableObjects: {
             REGISTRY: { className: "Registry", scriptName: "edge-token" },
             CLIENT_LEDGER: { className: "ClientLedger", scriptName: "edge-token" },
+            STATUS_REGIONS: { className: "StatusRegion", scriptName: "edge-token" },
           },
         },
       ],

@@ -4,22 +4,26 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { KV_DOCUMENT_LIFETIME_SECONDS, KV_RECORD_LIFETIME_SECONDS } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
+import { statusRegion } from "../../src/store/status-owners.ts";
 import { call, claimsOf, createApplicationKey, faulty, post, tokenFor } from "../support/helpers.ts";
 import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 /**
- * The registry as the keeper of status lists and cut-offs: how it writes them to KV, leases
- * indices, and lets go of what can no longer matter. Storage of its own: it moves time forward
- * and retires lists every other suite would still need.
+ * A region's status object as the keeper of its status lists, and the registry as the keeper of
+ * the cut-offs: how they write them to KV, lease indices, and let go of what can no longer
+ * matter. Storage of its own: it moves time forward and retires lists every other suite would
+ * still need. Requests here carry no continent: their region is "na".
  */
+const owner = () => statusRegion(env, "na");
+
 afterEach(async () => {
   vi.useRealTimers();
   vi.restoreAllMocks();
-  await registryEnv(env as Env);
+  await ownerEnv(env as Env);
 });
 
-const registryEnv = (e: Env) =>
-  runInDurableObject(registry(env), (instance) => {
+const ownerEnv = (e: Env) =>
+  runInDurableObject(owner(), (instance) => {
     (instance as unknown as { env: Env }).env = e;
   });
 
@@ -36,13 +40,13 @@ function recording(kv: KVNamespace, puts: { key: string; at: number }[]): KVName
   });
 }
 
-describe("the registry's status lists", () => {
+describe("a region's status lists", () => {
   it("a lease waits for no KV write but a new list's: revocations whose list KV will not take do not stand in its way", async () => {
     const client = await createApplicationKey("leasing beside a stuck list");
     const tokens = await Promise.all(Array.from({ length: 3 }, () => tokenFor(client)));
     const listKey = `status-list:${claimsOf(tokens[0]!).status!.status_list.uri.split("/").at(-1)}`;
-    // KV takes no write of that list now: each hangs until the registry's KV timeout
-    await registryEnv({
+    // KV takes no write of that list now: each hangs until the owner's KV timeout
+    await ownerEnv({
       ...env,
       KV_TIMEOUT_MS: "4000",
       REVOCATIONS: faulty(env.REVOCATIONS, ["put"], "hang", (k) => k === listKey),
@@ -50,10 +54,10 @@ describe("the registry's status lists", () => {
     const revocations = tokens.map((token) =>
       post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret }),
     );
-    // Once the registry holds them (their list marked for KV), and while each still waits on its list's write…
+    // Once the owner holds them (their list marked for KV), and while each still waits on its list's write…
     await vi.waitFor(
       async () => {
-        const marked = await runInDurableObject(registry(env), (_, state) =>
+        const marked = await runInDurableObject(owner(), (_, state) =>
           state.storage.sql.exec("SELECT count(*) AS n FROM token_revocations WHERE client_id = ?", client.client_id).one(),
         );
         expect(marked.n).toBe(3);
@@ -62,8 +66,8 @@ describe("the registry's status lists", () => {
     );
     // …a lease is answered before any of them.
     const first = await Promise.race([
-      registry(env)
-        .leaseStatusIndices(1, 3600)
+      owner()
+        .leaseStatusIndices("na", 1, 3600)
         .then(() => "lease"),
       Promise.race(revocations).then(() => "a revocation"),
     ]);
@@ -75,7 +79,7 @@ describe("the registry's status lists", () => {
     const client = await createApplicationKey();
     const tokens = await Promise.all(Array.from({ length: 40 }, () => tokenFor(client)));
     const puts: { key: string; at: number }[] = [];
-    await registryEnv({ ...env, REVOCATIONS: recording(env.REVOCATIONS, puts) } as Env);
+    await ownerEnv({ ...env, REVOCATIONS: recording(env.REVOCATIONS, puts) } as Env);
     const started = Date.now();
     const answers = await Promise.all(
       tokens.map(async (token) => {
@@ -102,8 +106,8 @@ describe("the registry's status lists", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // its window (1 h) + the longest token leased from it (1 h) + the clock skew, and a little
     vi.setSystemTime(Date.now() + (3600 + 3600 + 30 + 5) * 1000);
-    await runDurableObjectAlarm(registry(env));
-    await runInDurableObject(registry(env), async (instance) => {
+    await runDurableObjectAlarm(owner());
+    await runInDurableObject(owner(), async (instance) => {
       // the alarm may have been set for later than the jump: run the retirement as it would then
       await (instance as unknown as { alarm(): Promise<void> }).alarm();
     });
@@ -117,7 +121,9 @@ describe("the registry's status lists", () => {
     const client = await createApplicationKey();
     const first = claimsOf(await tokenFor(client)).status!.status_list.uri;
     const lists = (await (await call("/oauth/status-lists")).json()) as { status_lists: string[] };
-    const next = lists.status_lists.find((u) => Number(u.split("/").at(-1)) > Number(first.split("/").at(-1)))!;
+    const number = (uri: string) => Number(uri.split("/na-").at(-1));
+    expect(first).toMatch(/\/oauth\/status-lists\/na-\d+$/);
+    const next = lists.status_lists.find((u) => u.includes("/na-") && number(u) > number(first))!;
     expect(next).toBeDefined(); // made one ahead, already in KV
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 3600 * 1000);

@@ -117,6 +117,7 @@ async function main() {
           durableObjects: {
             REGISTRY: { className: "Registry", scriptName: "edge-token" },
             CLIENT_LEDGER: { className: "ClientLedger", scriptName: "edge-token" },
+            STATUS_REGIONS: { className: "StatusRegion", scriptName: "edge-token" },
           },
           bindings: vars,
         },

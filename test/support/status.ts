@@ -3,6 +3,8 @@ import type { Env } from "../../src/config/settings.ts";
 import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { type Cutoffs, listOfUri } from "../../src/oauth/status.ts";
 import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
+import { registry } from "../../src/store/registry.ts";
+import { ownerOf, statusRegion } from "../../src/store/status-owners.ts";
 import { claimsOf } from "./helpers.ts";
 import { jsonIn } from "./kv-values.ts";
 
@@ -39,4 +41,39 @@ export function faultyRegistry(methods: string[]): Env["REGISTRY"] {
       });
     },
   } as unknown as Env["REGISTRY"];
+}
+
+/**
+ * The status objects' binding with chosen methods failing, for every region or those given:
+ * `throw` as an unreachable object, `hang` as one that never answers; everything else goes to
+ * the real objects.
+ */
+export function faultyRegions(methods: string[], mode: "throw" | "hang", regions?: string[]): Env["STATUS_REGIONS"] {
+  const real = env.STATUS_REGIONS;
+  return {
+    getByName(name: string, options?: DurableObjectNamespaceGetDurableObjectOptions) {
+      const stub = real.getByName(name, options) as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const broken = regions === undefined || regions.includes(name);
+      return new Proxy(stub, {
+        get: (target, method: string) =>
+          broken && methods.includes(method)
+            ? () =>
+                mode === "hang"
+                  ? new Promise<never>(() => {})
+                  : Promise.reject(new Error(`the ${name} status object is unavailable (injected)`))
+            : (...args: unknown[]) => target[method]!(...args),
+      });
+    },
+  } as unknown as Env["STATUS_REGIONS"];
+}
+
+/** Revokes a token where its status lives, as another isolate's /oauth/revoke does (this isolate is not told). */
+export async function revokeAtOwner(token: string): Promise<{ revoked: boolean }> {
+  const { jti, client_id, exp, iss, status } = claimsOf(token);
+  const ref = status!.status_list;
+  const list = listOfUri(iss, ref.uri)!;
+  const owner = ownerOf(list)!;
+  return owner.region === undefined
+    ? registry(env).revokeToken({ jti, client_id, exp, status: { list, idx: ref.idx } })
+    : statusRegion(env, owner.region).revokeToken(owner.region, { jti, client_id, exp, n: owner.n, idx: ref.idx });
 }

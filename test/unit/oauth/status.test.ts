@@ -31,10 +31,11 @@ describe("cut-offs", () => {
 });
 
 describe("list URIs", () => {
-  it("name one of this issuer's lists by a plain positive number, nothing else", () => {
+  it("name one of this issuer's lists by a region and a positive number (or a number alone, from before regions), nothing else", () => {
     const issuer = "https://auth.example";
-    expect(statusListUri(issuer, 7)).toBe("https://auth.example/oauth/status-lists/7");
-    expect(listOfUri(issuer, "https://auth.example/oauth/status-lists/7")).toBe(7);
+    expect(statusListUri(issuer, "eu-7")).toBe("https://auth.example/oauth/status-lists/eu-7");
+    expect(listOfUri(issuer, "https://auth.example/oauth/status-lists/eu-7")).toBe("eu-7");
+    expect(listOfUri(issuer, "https://auth.example/oauth/status-lists/7")).toBe("7");
     for (const uri of [
       "https://auth.example/oauth/status-lists/07",
       "https://auth.example/oauth/status-lists/0",
@@ -43,6 +44,11 @@ describe("list URIs", () => {
       "https://evil.example/oauth/status-lists/7",
       "https://auth.example.evil/oauth/status-lists/7",
       "https://auth.example/oauth/status-lists/1234567890",
+      "https://auth.example/oauth/status-lists/eu-07",
+      "https://auth.example/oauth/status-lists/EU-7",
+      "https://auth.example/oauth/status-lists/eur-7",
+      "https://auth.example/oauth/status-lists/-7",
+      "https://auth.example/oauth/status-lists/eu-",
     ]) {
       expect([uri, listOfUri(issuer, uri)]).toStrictEqual([uri, undefined]);
     }
