@@ -36,6 +36,7 @@ const WHOLE_REGISTRY = [
   "test/security/stale-reads.test.ts",
   "test/security/status-lists.test.ts",
   "test/security/status-registry.test.ts",
+  "test/security/status-regions.test.ts",
 ];
 
 // A signing key made for this run only: no private key is committed for tests.

@@ -23,7 +23,7 @@ import { createAccessToken } from "./handlers/token.ts";
 import { context, type RequestContext } from "./http/context.ts";
 import { preflight, withCors } from "./http/cors.ts";
 import { logRequest } from "./http/log.ts";
-import { errorResponse, GENERIC_500_DETAIL, HttpError, SigningUnavailableError } from "./lib/errors.ts";
+import { errorResponse, GENERIC_500_DETAIL, HttpError, ObjectUnavailableError, SigningUnavailableError } from "./lib/errors.ts";
 import { SIGNING_RETRY_AFTER_SECONDS } from "./lib/limits.ts";
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
@@ -92,7 +92,10 @@ function otherMethod(request: Request, allowed: string[]): Response {
   });
 }
 
-/** A service that cannot sign is a logged 503; anything else unexpected a logged 500 with the generic detail. */
+/** A Durable Object that did not answer is the service's passing trouble: retried after this many seconds. */
+const OBJECT_RETRY_AFTER_SECONDS = 5;
+
+/** A service that cannot sign, or a Durable Object that did not answer, is a logged 503; anything else unexpected a logged 500 with the generic detail. */
 function toErrorResponse(error: unknown, c: RequestContext): Response {
   if (error instanceof HttpError) {
     c.outcome ??= error.code;
@@ -105,6 +108,13 @@ function toErrorResponse(error: unknown, c: RequestContext): Response {
     c.error = error;
     return errorResponse(503, "temporarily_unavailable", "The service cannot sign tokens at the moment.", {
       "Retry-After": String(SIGNING_RETRY_AFTER_SECONDS),
+    });
+  }
+  if (error instanceof ObjectUnavailableError) {
+    c.outcome = "object_unavailable";
+    c.error = error;
+    return errorResponse(503, "temporarily_unavailable", "The service cannot complete this request at the moment: try again shortly.", {
+      "Retry-After": String(OBJECT_RETRY_AFTER_SECONDS),
     });
   }
   c.outcome = "server_error";

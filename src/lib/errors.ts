@@ -90,6 +90,16 @@ export class KvTimeoutError extends EdgeTokenError {
   readonly code = "ERR_KV_TIMEOUT";
 }
 
+/**
+ * A Durable Object the request needs (the registry, a region's status object, a client's ledger)
+ * threw or could not be reached: the service's trouble, never the caller's, answered 503 with
+ * Retry-After; what it was is on the log line only.
+ */
+export class ObjectUnavailableError extends EdgeTokenError {
+  override name = "ObjectUnavailableError";
+  readonly code = "ERR_OBJECT_UNAVAILABLE";
+}
+
 /** A verifier could get no key set at all: the issuer is unreachable, not the token bad. */
 export class JwksUnavailableError extends EdgeTokenError {
   override name = "JwksUnavailableError";

@@ -1,5 +1,6 @@
 import { isRegion, locationHint, type Region } from "../config/regions.ts";
 import type { Env } from "../config/settings.ts";
+import { unavailableAs } from "./objects.ts";
 import { registry } from "./registry.ts";
 
 /**
@@ -20,7 +21,8 @@ export function ownerOf(list: string): ListOwner | undefined {
 export const regionalList = (region: Region, n: number): string => `${region}-${n}`;
 
 /** A region's status object, placed in its region on first use. */
-export const statusRegion = (env: Env, region: Region) => env.STATUS_REGIONS.getByName(region, { locationHint: locationHint(region) });
+export const statusRegion = (env: Env, region: Region) =>
+  unavailableAs(env.STATUS_REGIONS.getByName(region, { locationHint: locationHint(region) }), `the ${region} status object`);
 
 /** A list's document as its owner holds it, for a reader whose KV does not have it yet (or one that does not check out). */
 export function ownerDocument(env: Env, owner: ListOwner) {

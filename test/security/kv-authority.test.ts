@@ -9,7 +9,7 @@ import { registry } from "../../src/store/registry.ts";
 import { forgetSigningKeys } from "../../src/tokens/signing-keys.ts";
 import { STATUS_LIST_TYP, signStatusToken } from "../../src/tokens/status-token.ts";
 import { createVerifier } from "../../src/verify.ts";
-import { call, claimsOf, createAdmin, createApplicationKey, ORIGIN, post, signWith, tokenFor } from "../support/helpers.ts";
+import { call, claimsOf, createAdmin, createApplicationKey, ORIGIN, post, registryStub, signWith, tokenFor } from "../support/helpers.ts";
 import { jsonIn, statedIn } from "../support/kv-values.ts";
 import { adminAt, check, type Key, lagAtB, listKeyOf, tokenAt } from "../support/locations.ts";
 import { assertion, clientKey } from "../support/possession.ts";
@@ -440,17 +440,17 @@ describe("values an earlier version wrote", () => {
     await env.CLIENTS.delete(SIGNING_KEYS);
     await plain(env.REVOCATIONS, "cutoffs");
     // The registry as that version left it: no KEK noted for KV, nothing noted as written.
-    await runInDurableObject(registry(env), (_, state) => {
+    await runInDurableObject(registryStub(), (_, state) => {
       state.storage.sql.exec("DELETE FROM registry_meta WHERE name IN ('kv_kek', 'signing_keys_moved')");
       state.storage.sql.exec("DELETE FROM kv_values");
     });
     // Its next start: the constructor's work, as a new instance does it.
-    await runInDurableObject(registry(env), async (instance) => {
+    await runInDurableObject(registryStub(), async (instance) => {
       await (instance as unknown as { alarm(): Promise<void> }).alarm();
     });
     await vi.waitFor(
       async () => {
-        await runInDurableObject(registry(env), async (instance) => {
+        await runInDurableObject(registryStub(), async (instance) => {
           await (instance as unknown as { alarm(): Promise<void> }).alarm();
         });
         for (const key of [`client:${k.client_id}`, idKey, SIGNING_KEYS]) expect(await statedIn(env.CLIENTS, key)).not.toBeNull();

@@ -5,7 +5,18 @@ import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
 import { ALL_TOKENS, ALL_VERSIONS } from "../../src/oauth/status.ts";
 import { registry } from "../../src/store/registry.ts";
-import { basic, call, createAdmin, createApplicationKey, error, faulty, type KvOp as Op, post, tokenFor } from "../support/helpers.ts";
+import {
+  basic,
+  call,
+  createAdmin,
+  createApplicationKey,
+  error,
+  faulty,
+  type KvOp as Op,
+  post,
+  registryStub,
+  tokenFor,
+} from "../support/helpers.ts";
 import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 type Mode = "throw" | "hang";
@@ -36,7 +47,7 @@ async function expect500(res: Response, cause: string) {
 
 /** The registry's own bindings, with `overrides` (and short KV deadlines): its write-throughs use them. */
 async function registryKv(overrides: Partial<Env>) {
-  await runInDurableObject(registry(env), (instance) => {
+  await runInDurableObject(registryStub(), (instance) => {
     (instance as unknown as { env: Env }).env = {
       ...env,
       ...(Object.keys(overrides).length ? { ...overrides, KV_TIMEOUT_MS: "50" } : {}),
@@ -131,14 +142,14 @@ for (const mode of ["throw", "hang"] as const) {
       expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: key.client_id }, {}, FAST)).status).toBe(401);
       // ...until the registry's alarm retries, with KV back.
       await registryKv({});
-      await runDurableObjectAlarm(registry(env));
+      await runDurableObjectAlarm(registryStub());
       expect((await post("/oauth/access_token", { grant_type: "implicit", client_id: key.client_id }, {}, FAST)).status).toBe(200);
 
       const keyToken = await tokenFor(key);
       await registryKv(faults("REVOCATIONS", ["put"]));
       expect((await call(`/v2/application-keys/${key.id}`, { method: "DELETE", headers: auth })).status).toBe(204);
       await registryKv({});
-      await runDurableObjectAlarm(registry(env));
+      await runDurableObjectAlarm(registryStub());
       const inspector = await createApplicationKey();
       const introspected = await post(
         "/oauth/introspect",

@@ -8,7 +8,7 @@ import { retiringKeySeconds } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
 import type { SigningKeyView } from "../../src/store/registry-protocol.ts";
 import { createVerifier, type JwksFetcher } from "../../src/verify.ts";
-import { call, createApplicationKey, error, issueAt, ORIGIN, post, tokenFor } from "../support/helpers.ts";
+import { call, createApplicationKey, error, issueAt, ORIGIN, post, registryStub, tokenFor } from "../support/helpers.ts";
 import { jsonIn } from "../support/kv-values.ts";
 
 /**
@@ -29,7 +29,7 @@ afterEach(async () => {
   await registryEnv(env as Env);
 });
 
-const registryEnv = (e: Env, stub = registry(env)) =>
+const registryEnv = (e: Env, stub = registryStub()) =>
   runInDurableObject(stub, (instance) => {
     (instance as unknown as { env: Env }).env = e;
   });

@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { KV_DOCUMENT_LIFETIME_SECONDS, KV_RECORD_LIFETIME_SECONDS } from "../../src/lib/limits.ts";
 import { registry } from "../../src/store/registry.ts";
-import { statusRegion } from "../../src/store/status-owners.ts";
-import { call, claimsOf, createApplicationKey, faulty, post, tokenFor } from "../support/helpers.ts";
+import { call, claimsOf, createApplicationKey, faulty, post, registryStub, tokenFor } from "../support/helpers.ts";
 import { bitInKv, cutoffsInKv } from "../support/status.ts";
 
 /**
@@ -14,7 +13,7 @@ import { bitInKv, cutoffsInKv } from "../support/status.ts";
  * matter. Storage of its own: it moves time forward and retires lists every other suite would
  * still need. Requests here carry no continent: their region is "na".
  */
-const owner = () => statusRegion(env, "na");
+const owner = () => env.STATUS_REGIONS.getByName("na");
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -137,7 +136,7 @@ describe("a region's status lists", () => {
     expect((await cutoffsInKv())!.clients[client.client_id]).toBeDefined();
     vi.useFakeTimers({ toFake: ["Date"] });
     const alarm = () =>
-      runInDurableObject(registry(env), async (instance) => {
+      runInDurableObject(registryStub(), async (instance) => {
         await (instance as unknown as { alarm(): Promise<void> }).alarm();
       });
     // KV propagation and the record cache (70 s) + a week (a copy of the old record put back in KV

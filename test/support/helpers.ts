@@ -5,12 +5,15 @@ import type { Env } from "../../src/config/settings.ts";
 import worker from "../../src/index.ts";
 import type { AccessTokenClaims } from "../../src/oauth/claims.ts";
 import { registry } from "../../src/store/registry.ts";
-import type { NewKey } from "../../src/store/registry-protocol.ts";
+import { type NewKey, REGISTRY_NAME } from "../../src/store/registry-protocol.ts";
 import { signAccessToken } from "../../src/tokens/sign.ts";
 import { record } from "./contract.ts";
 import { signerOf } from "./signer.ts";
 
 export const ORIGIN = "https://auth.example";
+
+/** The registry's own stub, as runInDurableObject and runDurableObjectAlarm take it (the service wraps its calls: store/objects.ts). */
+export const registryStub = () => env.REGISTRY.getByName(REGISTRY_NAME);
 
 /** Calls the Worker's fetch handler in this isolate, with the real bindings unless overridden. */
 export async function call(path: string, init: RequestInit = {}, overrides: Partial<Env> = {}, origin = ORIGIN): Promise<Response> {

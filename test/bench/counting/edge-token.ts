@@ -2,7 +2,12 @@
  * edge-token with its KV bindings and Durable Object requests counted, the registry's own KV
  * writes (its write-through) included; GET /__kv answers the counts since the last ask.
  */
-import worker, { Registry as BaseRegistry, StatusRegion as BaseStatusRegion, type Env, TokenVerifier as Verifier } from "../../../src/index.ts";
+import worker, {
+  Registry as BaseRegistry,
+  StatusRegion as BaseStatusRegion,
+  type Env,
+  TokenVerifier as Verifier,
+} from "../../../src/index.ts";
 import { countedEnv, takeCounts } from "./kv.ts";
 
 export { ClientLedger } from "../../../src/index.ts";
