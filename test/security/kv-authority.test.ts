@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { TokenVerifier } from "../../src/index.ts";
 import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { decodeList, encodeList } from "../../src/oauth/status-list.ts";
-import { registry } from "../../src/store/registry.ts";
 import { forgetSigningKeys } from "../../src/tokens/signing-keys.ts";
 import { STATUS_LIST_TYP, signStatusToken } from "../../src/tokens/status-token.ts";
 import { createVerifier } from "../../src/verify.ts";

@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
 import { ALL_TOKENS, ALL_VERSIONS } from "../../src/oauth/status.ts";
-import { registry } from "../../src/store/registry.ts";
 import {
   basic,
   call,
