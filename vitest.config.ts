@@ -28,6 +28,7 @@ const WHOLE_REGISTRY = [
   "test/api/legacy-import.test.ts",
   "test/api/signing-keys.test.ts",
   "test/security/es256.test.ts",
+  "test/security/faults.test.ts",
   "test/security/kv-authority.test.ts",
   "test/security/permissions.test.ts",
   "test/security/registry.test.ts",

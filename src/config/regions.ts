@@ -8,6 +8,12 @@
 export const REGIONS = ["af", "as", "eu", "na", "oc", "sa"] as const;
 export type Region = (typeof REGIONS)[number];
 
+/**
+ * A region's digit, which leads the number of every list its object makes (store/status-owners.ts):
+ * a list's number names its owner and stays a plain number, which every verifier already takes.
+ */
+export const REGION_DIGITS: Record<Region, number> = { af: 1, as: 2, eu: 3, na: 4, oc: 5, sa: 6 };
+
 /** A request with no continent (local development without one, the Cron Trigger, a test) leases here. */
 export const DEFAULT_REGION: Region = "na";
 

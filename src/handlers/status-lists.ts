@@ -97,14 +97,7 @@ async function aggregation(env: Env, issuer: string): Promise<{ status_lists: st
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
-  return { status_lists: lists.sort(byRegionAndNumber).map((name) => statusListUri(issuer, name)) };
-}
-
-/** `17` (before regions) first, then by region, then by number. */
-function byRegionAndNumber(a: string, b: string): number {
-  const [ra, na] = a.includes("-") ? a.split("-") : ["", a];
-  const [rb, nb] = b.includes("-") ? b.split("-") : ["", b];
-  return ra! < rb! ? -1 : ra! > rb! ? 1 : Number(na) - Number(nb);
+  return { status_lists: lists.sort((a, b) => Number(a) - Number(b)).map((name) => statusListUri(issuer, name)) };
 }
 
 /** A status document's `ttl`: what the service's own verifier waits; positive, as §5.1 requires. */

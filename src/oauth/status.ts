@@ -22,12 +22,13 @@ export const statusListUri = (issuer: string, list: string): string => `${issuer
 export const cutoffsUri = (issuer: string): string => `${issuer}${CUTOFFS_PATH}`;
 
 /**
- * A list's name as a path or document names it: `<region>-<n>` for a list a region's status
- * object owns (`eu-17`), `<n>` for one made by versions before regional lists; n a positive
- * decimal integer without leading zeros.
+ * A list's name as a path or document names it: a positive decimal integer without leading
+ * zeros, at most 9 digits. Its leading digit names the region whose status object owns it
+ * (store/status-owners.ts): 300000017 is Europe's 17th list; below 100000000, a list made
+ * before regions.
  */
 export function listName(text: string): string | undefined {
-  return /^(?:[a-z]{2}-)?[1-9]\d{0,8}$/.test(text) ? text : undefined;
+  return /^[1-9]\d{0,8}$/.test(text) ? text : undefined;
 }
 
 /** The name of the list `uri` names, when it is one of this issuer's lists. */

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { DEFAULT_REGION } from "../config/regions.ts";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import { acceptedUntil, KV_RECORD_LIFETIME_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
@@ -78,6 +79,10 @@ export class Registry extends DurableObject<Env> {
       kv: () => this.#kv("REVOCATIONS"),
       kekSecret: () => this.env.SIGNING_KEY_KEK,
       name: String,
+      numberOf: (name) => {
+        const owner = ownerOf(name);
+        return owner && owner.region === undefined ? owner.n : undefined;
+      },
     });
     this.#signing = new SigningKeys({
       sql: this.#sql,
@@ -221,6 +226,16 @@ export class Registry extends DurableObject<Env> {
   }
 
   /**
+   * Indices for an isolate of the version before regions, mid-deploy (this version's isolates
+   * lease from their region's status object): leased from the default region's object, as a
+   * request without a continent is. Goes with the next version.
+   */
+  async leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number; count: number; until: number }> {
+    const lease = await statusRegion(this.env, DEFAULT_REGION).leaseStatusIndices(DEFAULT_REGION, want, ttlSeconds);
+    return { ...lease, list: Number(lease.list) };
+  }
+
+  /**
    * Revokes a token the registry holds the status of: one from before status lists (its jti in
    * the cut-offs document), or one in a list made before regions (its bit there); a region's
    * lists take their revocations themselves (objects/status-region.ts). Answered once the
@@ -229,7 +244,12 @@ export class Registry extends DurableObject<Env> {
    */
   async revokeToken(t: RevokedToken): Promise<{ revoked: boolean }> {
     const owner = t.status && ownerOf(t.status.list);
-    if (t.status && owner?.region !== undefined) throw new TypeError("revokeToken: a region's list is revoked in its region's object");
+    if (t.status && owner === undefined) return { revoked: false }; // no list of ours: nothing to set
+    if (owner?.region !== undefined) {
+      // Asked by an isolate of the version before regions, mid-deploy: the list's owner sets it.
+      const { jti, client_id, exp } = t;
+      return statusRegion(this.env, owner.region).revokeToken(owner.region, { jti, client_id, exp, n: owner.n, idx: t.status!.idx });
+    }
     const until = acceptedUntil(t.exp);
     const revoked = this.ctx.storage.transactionSync(() => {
       this.#status.retire(nowSeconds());
@@ -248,6 +268,10 @@ export class Registry extends DurableObject<Env> {
 
   /** A list made before regions as KV should hold it, for a reader whose KV does not have it (or one that does not check out); null when there is none. */
   async statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
+    const owner = ownerOf(list);
+    if (owner === undefined) return null;
+    // Asked by an isolate of the version before regions, mid-deploy: the list's owner answers.
+    if (owner.region !== undefined) return statusRegion(this.env, owner.region).statusListDocument(owner.region, owner.n);
     const value = await this.#status.listDocument(list, nowSeconds());
     return value && { value, iat: values.iatOf(this.#sql, statusListKey(String(list))) };
   }

@@ -38,8 +38,10 @@ export interface StatusListsContext {
   outbox: Outbox;
   kv: () => Kv;
   kekSecret: () => string | undefined;
-  /** A list's public name by its number here: `eu-17` in a region's object, `17` in the registry. */
+  /** A list's public name by its number here: `300000017` for the 17th in Europe's object, `17` in the registry (store/status-owners.ts). */
   name: (n: number) => string;
+  /** The number here of the list a public name names, when this owner owns it. */
+  numberOf: (name: string) => number | undefined;
 }
 
 /**
@@ -145,8 +147,8 @@ export class StatusLists {
   /** The list number a KV key of this owner's names, if it is one. */
   numberOf(document: string): number | undefined {
     if (!document.startsWith(STATUS_LIST_PREFIX)) return undefined;
-    const n = Number(/\d+$/.exec(document)?.[0]);
-    return Number.isInteger(n) && this.keyOf(n) === document ? n : undefined;
+    const n = this.#c.numberOf(document.slice(STATUS_LIST_PREFIX.length));
+    return n !== undefined && this.keyOf(n) === document ? n : undefined;
   }
 
   /** Puts a list, as the tables have it now, into KV (the outbox's writer for these), or deletes it once retired. */

@@ -7,7 +7,7 @@ import { nowSeconds } from "../lib/time.ts";
 import { timed } from "../store/kv.ts";
 import * as values from "../store/kv-values.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { type IndexLease, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
+import { type IndexLease, ownerOf, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
 import { createStatusTables, setStatusMeta, statusMeta } from "../store/status-tables.ts";
 import { markDueForRefresh } from "./kv-rewrite.ts";
 import { Outbox } from "./outbox.ts";
@@ -127,6 +127,10 @@ export class StatusRegion extends DurableObject<Env> {
       kv: () => timed(this.env.REVOCATIONS, settings(this.env).kvTimeoutMs),
       kekSecret: () => this.env.SIGNING_KEY_KEK,
       name: (n) => regionalList(r, n),
+      numberOf: (name) => {
+        const owner = ownerOf(name);
+        return owner?.region === r ? owner.n : undefined;
+      },
     });
     return this.#lists;
   }

@@ -46,7 +46,7 @@ describe("client_credentials", () => {
       status: {
         status_list: {
           idx: payload.status!.status_list.idx,
-          uri: expect.stringMatching(/^https:\/\/auth\.example\/oauth\/status-lists\/na-[1-9]\d*$/),
+          uri: expect.stringMatching(/^https:\/\/auth\.example\/oauth\/status-lists\/4\d{8}$/),
         },
       },
     });

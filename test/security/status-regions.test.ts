@@ -1,10 +1,12 @@
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
 import { TokenVerifier } from "../../src/index.ts";
+import { registry } from "../../src/store/registry.ts";
+import { ownerOf } from "../../src/store/status-owners.ts";
 import { dropHeldIndices } from "../../src/tokens/status-index.ts";
-import { call, claimsOf, createApplicationKey, error, FORM, post } from "../support/helpers.ts";
+import { call, claimsOf, createApplicationKey, error, FORM, post, registryStub } from "../support/helpers.ts";
 import { bitInKv, faultyRegions, faultyRegistry } from "../support/status.ts";
 
 /**
@@ -35,6 +37,8 @@ async function tokenIn(k: Key, continent: string | undefined, overrides: Partial
 }
 
 const listName = (token: string) => claimsOf(token).status!.status_list.uri.split("/").at(-1)!;
+/** The region whose object owns the token's list, by its number's leading digit. */
+const regionOf = (token: string) => ownerOf(listName(token))!.region;
 const revoke = (token: string, k: Key, overrides: Partial<Env> = {}) =>
   post("/oauth/revoke", { token, client_id: k.client_id, client_secret: k.client_secret }, {}, overrides);
 const introspect = async (token: string, k: Key) =>
@@ -81,7 +85,8 @@ describe("a token's list names the region whose object owns it", () => {
   it("a request from Europe gets a token in an eu list; its revocation goes to the eu object alone, never the registry", async () => {
     const k = await createApplicationKey("in Europe");
     const token = await tokenIn(k, "EU");
-    expect(listName(token)).toMatch(/^eu-[1-9]\d*$/);
+    expect(listName(token)).toMatch(/^3\d{8}$/);
+    expect(regionOf(token)).toBe("eu");
     expect(claimsOf(token).status!.status_list.uri).toBe(`https://auth.example/oauth/status-lists/${listName(token)}`);
 
     const calls: string[] = [];
@@ -101,7 +106,7 @@ describe("a token's list names the region whose object owns it", () => {
       ["SA", "sa"],
     ] as const) {
       dropHeldIndices();
-      expect([continent, listName(await tokenIn(k, continent)).split("-")[0]]).toStrictEqual([continent, region]);
+      expect([continent, regionOf(await tokenIn(k, continent))]).toStrictEqual([continent, region]);
     }
   });
 
@@ -134,7 +139,7 @@ describe("failover: a region's object that does not answer is passed over", () =
       const started = Date.now();
       const token = await tokenIn(k, "EU", { ...quick, STATUS_REGIONS: faultyRegions(["leaseStatusIndices"], mode, ["eu"]) });
       const took = Date.now() - started;
-      expect(listName(token)).toMatch(/^na-[1-9]\d*$/);
+      expect(regionOf(token)).toBe("na");
       // a hang costs the bound once, a throw nothing like it
       expect(took).toBeLessThan(mode === "hang" ? 1500 : 1000);
       if (mode === "hang") expect(took).toBeGreaterThanOrEqual(140);
@@ -162,6 +167,36 @@ describe("failover: a region's object that does not answer is passed over", () =
       error(503, "Service Unavailable", "temporarily_unavailable", "The service cannot issue tokens at the moment: try again shortly."),
     ]);
     // and once Europe answers again, Europe's
-    expect(listName(await tokenIn(k, "EU"))).toMatch(/^eu-/);
+    expect(regionOf(await tokenIn(k, "EU"))).toBe("eu");
+  });
+});
+
+describe("mid-deploy: isolates of the version before regions still ask the registry", () => {
+  it("a lease they ask of it comes from the default region's object, and a revocation they send it reaches the list's owner", async () => {
+    const k = await createApplicationKey("asked the old way");
+    const lease = await registry(env).leaseStatusIndices(1, 3600);
+    expect(ownerOf(lease.list)?.region).toBe("na");
+    expect(typeof lease.list).toBe("number"); // as that version builds its URIs from it
+
+    const token = await tokenIn(k, "EU");
+    const { jti, client_id, exp } = claimsOf(token);
+    const place = { list: Number(listName(token)), idx: claimsOf(token).status!.status_list.idx };
+    const calls: string[] = [];
+    await runInDurableObject(registryStub(), (instance) => {
+      (instance as unknown as { env: Env }).env = { ...env, STATUS_REGIONS: watchedRegions(calls) } as Env;
+    });
+    try {
+      expect(
+        await registry(env).revokeToken({ jti, client_id, exp, status: place as unknown as { list: string; idx: number } }),
+      ).toStrictEqual({
+        revoked: true,
+      });
+    } finally {
+      await runInDurableObject(registryStub(), (instance) => {
+        (instance as unknown as { env: Env }).env = env as Env;
+      });
+    }
+    expect(calls).toStrictEqual(["eu.revokeToken"]);
+    expect(await introspect(token, k)).toBe(false);
   });
 });
