@@ -1,15 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_REGION } from "../config/regions.ts";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { acceptedUntil, KV_RECORD_LIFETIME_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
+import { KV_RECORD_LIFETIME_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY, clientKey, deletedClientKey, revokedTokenKey, SIGNING_KEYS_KEY, statusListKey } from "../store/kv-keys.ts";
+import { CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
 import * as values from "../store/kv-values.ts";
 import { createRecordFloorTable, raiseRecordFloor } from "../store/record-floors.ts";
 import type {
@@ -29,11 +28,9 @@ import * as tables from "../store/registry-tables.ts";
 import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { ownerOf, statusRegion } from "../store/status-owners.ts";
-import { createStatusTables, isRevokedAt, longestLeasedTtl } from "../store/status-tables.ts";
+import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
-import { cutoffsDueAt, cutoffsOf, retireCutoffEntries, revokeByJti } from "./cutoffs.ts";
 import { KeyCopies } from "./key-copies.ts";
 import { authenticateKv, markDueForRefresh, type Rewrite } from "./kv-rewrite.ts";
 import { isLive } from "./live-caller.ts";
@@ -48,23 +45,24 @@ import {
   withChanges,
 } from "./registry-changes.ts";
 import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
+import { RegistryStatus } from "./registry-status.ts";
 import { SigningKeys } from "./signing-keys.ts";
-import { StatusLists } from "./status-lists.ts";
 
 /**
- * The one writer of application keys, their tombstones, client-wide cut-offs and token
- * revocations: a Durable Object with SQLite storage, one per deployment. Every create, update
+ * The one writer of application keys, their tombstones, client-wide cut-offs and the signing
+ * keys: a Durable Object with SQLite storage, one per deployment. Every create, update
  * and delete is one transaction here, its rules checked against the current record and its
  * write guarded by the record's version; a cut-off is only ever raised and a deletion is final.
  * After the transaction the cut-offs document and then the key's state are written to KV, the
  * edge's read copy, which the token path reads (never this object). A write that fails stays
- * marked (`write_through`, `status_outbox`) and is retried by the alarm. It also leases status
- * list indices to isolates, a range at a time (objects/status-lists.ts), and keeps the audit trail.
+ * marked (`write_through`, `status_outbox`) and is retried by the alarm. It keeps the audit
+ * trails. Token status is the region status objects' (objects/status-region.ts); what remains
+ * of it here is in objects/registry-status.ts. No token request asks this object.
  */
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   readonly #outbox: Outbox;
-  readonly #status: StatusLists;
+  readonly #status: RegistryStatus;
   readonly #signing: SigningKeys;
   readonly #copies: KeyCopies;
 
@@ -72,17 +70,12 @@ export class Registry extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#outbox = new Outbox(this.#sql, (document) => this.#writeDocument(document));
-    // The lists made before regions: kept, revoked in and retired here, leased from no more.
-    this.#status = new StatusLists({
+    this.#status = new RegistryStatus({
       sql: this.#sql,
+      storage: ctx.storage,
       outbox: this.#outbox,
-      kv: () => this.#kv("REVOCATIONS"),
-      kekSecret: () => this.env.SIGNING_KEY_KEK,
-      name: String,
-      numberOf: (name) => {
-        const owner = ownerOf(name);
-        return owner && owner.region === undefined ? owner.n : undefined;
-      },
+      env: () => this.env,
+      revocations: () => this.#kv("REVOCATIONS"),
     });
     this.#signing = new SigningKeys({
       sql: this.#sql,
@@ -123,7 +116,7 @@ export class Registry extends DurableObject<Env> {
     const { record, clientSecret } = await newApplicationKey({ ...attributes, created_by: actorOf(caller) });
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
     if (attributes.implicit_quota) record.implicit_quota = attributes.implicit_quota;
-    const bit = await this.#bitOf(caller);
+    const bit = await this.#status.bitOf(caller);
     const answer = this.#transaction(() => {
       if (caller.kind === "bootstrap" && tables.liveKeyCount(this.#sql) > 0) {
         throw new HttpError(409, "conflict", "This deployment already has application keys: the bootstrap secret is spent.");
@@ -142,7 +135,7 @@ export class Registry extends DurableObject<Env> {
   async update(caller: Caller, id: string, changes: KeyChanges): Promise<Answer<Change & { previous: ApplicationKey }>> {
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
-    const bit = await this.#bitOf(caller);
+    const bit = await this.#status.bitOf(caller);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       const next = withChanges(current.record, changes, new Date());
@@ -183,7 +176,7 @@ export class Registry extends DurableObject<Env> {
 
   /** After it, the key cannot get tokens and every token it was ever issued fails verification everywhere. */
   async remove(caller: Caller, id: string): Promise<Answer<Change>> {
-    const bit = await this.#bitOf(caller);
+    const bit = await this.#status.bitOf(caller);
     const answer = this.#transaction(() => {
       const current = this.#live(id);
       if (caller.kind === "key") {
@@ -227,79 +220,36 @@ export class Registry extends DurableObject<Env> {
 
   /**
    * Indices for an isolate of the version before regions, mid-deploy (this version's isolates
-   * lease from their region's status object): leased from the default region's object, as a
-   * request without a continent is. Goes with the next version.
+   * lease from their region's status object). Goes with the next version.
    */
-  async leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number; count: number; until: number }> {
-    const lease = await statusRegion(this.env, DEFAULT_REGION).leaseStatusIndices(DEFAULT_REGION, want, ttlSeconds);
-    return { ...lease, list: Number(lease.list) };
+  leaseStatusIndices(want: number, ttlSeconds: number): Promise<{ list: number; start: number; count: number; until: number }> {
+    return this.#status.leaseForEarlierVersion(want, ttlSeconds);
   }
 
   /**
-   * Revokes a token the registry holds the status of: one from before status lists (its jti in
-   * the cut-offs document), or one in a list made before regions (its bit there); a region's
-   * lists take their revocations themselves (objects/status-region.ts). Answered once the
-   * registry holds it; KV has it as soon as KV takes a write of that document (at most a second
-   * later), or the alarm retries.
+   * Revokes a token whose status the registry holds: one from before status lists (its jti in
+   * the cut-offs) or in a list made before regions; a region's list is its status object's, and
+   * one an isolate of the version before regions sends here is passed on to it.
    */
   async revokeToken(t: RevokedToken): Promise<{ revoked: boolean }> {
-    const owner = t.status && ownerOf(t.status.list);
-    if (t.status && owner === undefined) return { revoked: false }; // no list of ours: nothing to set
-    if (owner?.region !== undefined) {
-      // Asked by an isolate of the version before regions, mid-deploy: the list's owner sets it.
-      const { jti, client_id, exp } = t;
-      return statusRegion(this.env, owner.region).revokeToken(owner.region, { jti, client_id, exp, n: owner.n, idx: t.status!.idx });
-    }
-    const until = acceptedUntil(t.exp);
-    const revoked = this.ctx.storage.transactionSync(() => {
-      this.#status.retire(nowSeconds());
-      if (retireCutoffEntries(this.#sql, nowSeconds())) this.#outbox.mark(CUTOFFS_KEY);
-      if (!owner) {
-        const done = revokeByJti(this.#sql, { jti: t.jti, client_id: t.client_id, until });
-        if (done) this.#outbox.mark(CUTOFFS_KEY);
-        return done;
-      }
-      return this.#status.revoke({ jti: t.jti, client_id: t.client_id, until, n: owner.n, idx: t.status!.idx });
-    });
-    await this.#outbox.publishOnly(owner ? statusListKey(String(owner.n)) : CUTOFFS_KEY);
+    const answer = await this.#status.revoke(t);
     await this.#published();
-    return { revoked };
+    return answer;
   }
 
-  /** A list made before regions as KV should hold it, for a reader whose KV does not have it (or one that does not check out); null when there is none. */
-  async statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
-    const owner = ownerOf(list);
-    if (owner === undefined) return null;
-    // Asked by an isolate of the version before regions, mid-deploy: the list's owner answers.
-    if (owner.region !== undefined) return statusRegion(this.env, owner.region).statusListDocument(owner.region, owner.n);
-    const value = await this.#status.listDocument(list, nowSeconds());
-    return value && { value, iat: values.iatOf(this.#sql, statusListKey(String(list))) };
+  /** A list as KV should hold it, for a reader whose KV does not have it (or one that does not check out); null when there is none. */
+  statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
+    return this.#status.listDocument(list);
   }
 
   /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out). */
   cutoffsDocument(): Versioned<Cutoffs> {
-    return { value: this.#cutoffs(), iat: values.iatOf(this.#sql, CUTOFFS_KEY) };
-  }
-
-  #cutoffs(): Cutoffs {
-    return cutoffsOf(this.#sql, nowSeconds(), settings(this.env).clientCacheSeconds);
+    return this.#status.cutoffsDocument();
   }
 
   /** The outbox's writer: a document as the tables have it now, put into KV. */
-  async #writeDocument(document: string): Promise<void> {
-    if (document === SIGNING_KEYS_KEY) return this.#signing.write();
-    if (document === CUTOFFS_KEY) {
-      return values.putAuthenticated(
-        this.#sql,
-        this.#kv("REVOCATIONS"),
-        this.env.SIGNING_KEY_KEK,
-        CUTOFFS_KEY,
-        JSON.stringify(this.#cutoffs()),
-      );
-    }
-    // Marked by versions that wrote a key per revoked token for earlier verifiers: nothing to write now.
-    if (document.startsWith(revokedTokenKey(""))) return;
-    return this.#status.write(document);
+  #writeDocument(document: string): Promise<void> {
+    return document === SIGNING_KEYS_KEY ? this.#signing.write() : this.#status.write(document);
   }
 
   /** The signing keys as KV should hold them, for an isolate whose KV has none yet; the deployment's first keys are made here. */
@@ -319,7 +269,7 @@ export class Registry extends DurableObject<Env> {
    * one now, or an emergency (docs/rotation.md). Answered once KV holds the new keys and cut-offs.
    */
   async rotateSigningKeys(caller: Caller, request: RotationRequest): Promise<Answer<RotationResult>> {
-    const bit = await this.#bitOf(caller);
+    const bit = await this.#status.bitOf(caller);
     const refused = this.#transaction(() => {
       if (caller.kind === "bootstrap")
         throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
@@ -354,7 +304,7 @@ export class Registry extends DurableObject<Env> {
     if (!answer.ok) return answer;
     await this.#published();
     forgetSigningKeys(this.env);
-    for (const [kid, until] of Object.entries(this.#cutoffs().kids ?? {})) rememberRevokedKid(kid, until);
+    for (const [kid, until] of Object.entries(this.#status.cutoffs().kids ?? {})) rememberRevokedKid(kid, until);
     return answer;
   }
 
@@ -366,10 +316,7 @@ export class Registry extends DurableObject<Env> {
     await authenticateKv(this.#rewrite(), this.env.SIGNING_KEY_KEK);
     markDueForRefresh(this.#rewrite(), nowSeconds());
     await this.#copies.retry();
-    this.ctx.storage.transactionSync(() => {
-      this.#status.retire(nowSeconds());
-      if (retireCutoffEntries(this.#sql, nowSeconds())) this.#outbox.mark(CUTOFFS_KEY);
-    });
+    this.ctx.storage.transactionSync(() => this.#status.retire(nowSeconds()));
     await this.#published();
   }
 
@@ -377,12 +324,9 @@ export class Registry extends DurableObject<Env> {
   async #published(): Promise<void> {
     await this.#outbox.publish();
     const refresh = values.nextRefresh(this.#sql);
-    const times = [
-      this.#outbox.dueAt(),
-      this.#status.dueAt(),
-      cutoffsDueAt(this.#sql),
-      refresh === undefined ? undefined : refresh * 1000,
-    ].filter((t) => t !== undefined);
+    const times = [this.#outbox.dueAt(), this.#status.dueAt(), refresh === undefined ? undefined : refresh * 1000].filter(
+      (t) => t !== undefined,
+    );
     if (times.length > 0) await this.#wake(Math.min(...times));
   }
 
@@ -423,7 +367,7 @@ export class Registry extends DurableObject<Env> {
    */
   async callerIsLive(caller: Caller): Promise<Answer<boolean>> {
     if (caller.kind !== "key") return { ok: true, value: true };
-    const bit = await this.#bitOf(caller);
+    const bit = await this.#status.bitOf(caller);
     return this.#transaction(() => {
       this.#assertLive(caller, bit);
       return true;
@@ -438,26 +382,6 @@ export class Registry extends DurableObject<Env> {
     }
     if (!isLive(this.#sql, caller, bit))
       throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
-  }
-
-  /**
-   * Whether the caller's status bit is set, as its list's owner holds it: this object for a list
-   * made before regions, the region's status object for the rest (asked before the change's
-   * transaction, which cannot wait on another object); undefined when the owner cannot be asked.
-   * A list name no owner answers to is a bit set: no token of ours names one.
-   */
-  async #bitOf(caller: Caller): Promise<boolean | undefined> {
-    if (caller.kind !== "key" || caller.claims.status === undefined) return false;
-    const { list, idx } = caller.claims.status;
-    const owner = ownerOf(list);
-    if (owner === undefined) return true;
-    if (owner.region === undefined) return isRevokedAt(this.#sql, owner.n, idx);
-    try {
-      return await statusRegion(this.env, owner.region).isRevoked(owner.region, owner.n, idx);
-    } catch (error) {
-      console.error(JSON.stringify({ level: "error", registry: "a caller's status could not be checked", list, error: String(error) }));
-      return undefined;
-    }
   }
 
   /** The audit entry and the write-through mark, in the change's own transaction. */
