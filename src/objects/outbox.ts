@@ -16,6 +16,8 @@ const RETRY_MS = 10_000;
 export class Outbox {
   /** A document's changes since this instance started; one written at its count then is still current if the count is unchanged. */
   readonly #changes = new Map<string, number>();
+  /** Per document, the change count the latest write that reached KV carried. */
+  readonly #carried = new Map<string, number>();
   /** When each KV key was last written (epoch ms). */
   readonly #written = new Map<string, number>();
   readonly #failed = new Set<string>();
@@ -60,23 +62,41 @@ export class Outbox {
     for (const document of tables.unpublished(this.#sql)) await this.#publishOne(document);
   }
 
-  /** Writes one marked document once its second is up, after any write of it already under way. */
+  /**
+   * Returns once a write of `document` that carries every change made to it so far has reached
+   * KV (or failed, and is left to the alarm). A caller whose change a write under way, or one
+   * another caller starts, already carries waits for that write and makes none of its own: a
+   * queue of revocations to one list is answered with the writes that carry them, one a second,
+   * not one each.
+   */
   async #publishOne(document: string): Promise<void> {
-    for (let running = this.#writing.get(document); running; running = this.#writing.get(document)) await running;
-    const done = this.#writeOnce(document);
-    this.#writing.set(document, done);
-    try {
-      await done;
-    } finally {
-      if (this.#writing.get(document) === done) this.#writing.delete(document);
+    const mine = this.#changes.get(document) ?? 0;
+    for (;;) {
+      if ((this.#carried.get(document) ?? -1) >= mine || !tables.unpublished(this.#sql).includes(document)) return;
+      const running = this.#writing.get(document);
+      if (running) {
+        await running;
+        continue;
+      }
+      const done = this.#writeOnce(document);
+      this.#writing.set(
+        document,
+        done.then(() => undefined),
+      );
+      try {
+        if (!(await done)) return; // failed: left to the alarm
+      } finally {
+        this.#writing.delete(document);
+      }
     }
   }
 
-  async #writeOnce(document: string): Promise<void> {
+  /** One write of a marked document, once its second is up; false when KV refused it. */
+  async #writeOnce(document: string): Promise<boolean> {
     // At most a second, whatever the clock did meanwhile.
     const wait = Math.min(KV_WRITE_INTERVAL_MS, (this.#written.get(document) ?? 0) + KV_WRITE_INTERVAL_MS - Date.now());
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (!tables.unpublished(this.#sql).includes(document)) return;
+    if (!tables.unpublished(this.#sql).includes(document)) return true;
     const seen = this.#changes.get(document) ?? 0;
     try {
       await this.#write(document);
@@ -86,11 +106,13 @@ export class Outbox {
       console.error(
         JSON.stringify({ level: "error", registry: "document not written to KV; retried by the alarm", document, error: String(error) }),
       );
-      return;
+      return false;
     } finally {
       this.#written.set(document, Date.now());
     }
+    this.#carried.set(document, Math.max(this.#carried.get(document) ?? -1, seen));
     if ((this.#changes.get(document) ?? 0) === seen) tables.markPublished(this.#sql, document);
+    return true;
   }
 
   /** When the alarm must next run for the outbox (epoch ms): a document due, or one to retry. */

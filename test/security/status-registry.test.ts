@@ -96,6 +96,24 @@ describe("a region's status lists", () => {
     for (const token of tokens) expect(await bitInKv(token)).toBe(1);
   });
 
+  it("a steady stream of revocations to one list: each answered with the next write that carries it, none queued behind the others' writes", async () => {
+    const client = await createApplicationKey("revoking steadily");
+    const tokens = await Promise.all(Array.from({ length: 16 }, () => tokenFor(client)));
+    const took: number[] = [];
+    await Promise.all(
+      tokens.map(async (token, i) => {
+        await new Promise((r) => setTimeout(r, i * 250)); // four a second, for four seconds
+        const started = Date.now();
+        const res = await post("/oauth/revoke", { token, client_id: client.client_id, client_secret: client.client_secret });
+        expect(res.status).toBe(200);
+        took.push(Date.now() - started);
+      }),
+    );
+    // one write a second carries every revocation made before it: none waits much more than two
+    expect(Math.max(...took)).toBeLessThan(2500);
+    for (const token of tokens) expect(await bitInKv(token)).toBe(1);
+  });
+
   it("drops a list, from the registry and from KV, once every token that names it has expired", async () => {
     const client = await createApplicationKey();
     const token = await tokenFor(client);
