@@ -8,7 +8,7 @@ import { CUTOFFS_KEY, revokedTokenKey, statusListKey } from "../store/kv-keys.ts
 import * as values from "../store/kv-values.ts";
 import type { Caller, RevokedToken } from "../store/registry-protocol.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { ownerOf, statusRegion } from "../store/status-owners.ts";
+import { type OwnerAnswer, ownerOf, statusRegion } from "../store/status-owners.ts";
 import { isRevokedAt } from "../store/status-tables.ts";
 import { cutoffsDueAt, cutoffsOf, retireCutoffEntries, revokeByJti } from "./cutoffs.ts";
 import type { Outbox } from "./outbox.ts";
@@ -86,9 +86,17 @@ export class RegistryStatus {
   async listDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
     const owner = ownerOf(list);
     if (owner === undefined) return null;
-    if (owner.region !== undefined) return statusRegion(this.#c.env(), owner.region).statusListDocument(owner.region, owner.n);
-    const value = await this.#lists.listDocument(owner.n, nowSeconds());
-    return value && { value, iat: values.iatOf(this.#c.sql, statusListKey(String(owner.n))) };
+    const answer =
+      owner.region === undefined
+        ? await this.legacyList(owner.n)
+        : await statusRegion(this.#c.env(), owner.region).statusListDocument(owner.region, owner.n);
+    return answer.document;
+  }
+
+  /** A list from before regions, and the numbers those lists have (as a region's object answers for its own). */
+  async legacyList(n: number): Promise<OwnerAnswer> {
+    const value = await this.#lists.listDocument(n, nowSeconds());
+    return { document: value && { value, iat: values.iatOf(this.#c.sql, statusListKey(String(n))) }, bounds: this.#lists.bounds() };
   }
 
   cutoffs(): Cutoffs {

@@ -28,6 +28,7 @@ import * as tables from "../store/registry-tables.ts";
 import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
 import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
+import type { OwnerAnswer } from "../store/status-owners.ts";
 import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
@@ -240,6 +241,11 @@ export class Registry extends DurableObject<Env> {
   /** A list as KV should hold it, for a reader whose KV does not have it (or one that does not check out); null when there is none. */
   statusListDocument(list: number): Promise<Versioned<StatusListDocument> | null> {
     return this.#status.listDocument(list);
+  }
+
+  /** A list from before regions for a reader whose KV does not have it, with the numbers those lists have (store/status-documents.ts). */
+  legacyStatusList(n: number): Promise<OwnerAnswer> {
+    return this.#status.legacyList(n);
   }
 
   /** The cut-offs document as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out). */

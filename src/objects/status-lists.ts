@@ -10,6 +10,7 @@ import type { Kv } from "../store/kv.ts";
 import { STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
 import { dropValue, putAuthenticated } from "../store/kv-values.ts";
 import type { StatusListDocument } from "../store/status-documents.ts";
+import type { ListBounds } from "../store/status-owners.ts";
 import * as tables from "../store/status-tables.ts";
 import type { Outbox } from "./outbox.ts";
 
@@ -132,6 +133,12 @@ export class StatusLists {
         this.#c.outbox.mark(this.keyOf(l.list)); // written as a deletion
       }
     }
+  }
+
+  /** The lowest and highest list numbers this owner has (none: lowest 1, highest 0). */
+  bounds(): ListBounds {
+    const all = tables.lists(this.#c.sql);
+    return all.length === 0 ? { lowest: 1, highest: 0 } : { lowest: all[0]!.list, highest: all.at(-1)!.list };
   }
 
   /** A list as KV holds it, or null when there is none. */

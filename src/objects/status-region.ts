@@ -6,8 +6,7 @@ import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS } from "../lib/li
 import { nowSeconds } from "../lib/time.ts";
 import { timed } from "../store/kv.ts";
 import * as values from "../store/kv-values.ts";
-import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import { type IndexLease, ownerOf, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
+import { type IndexLease, type OwnerAnswer, ownerOf, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
 import { createStatusTables, setStatusMeta, statusMeta } from "../store/status-tables.ts";
 import { markDueForRefresh } from "./kv-rewrite.ts";
 import { Outbox } from "./outbox.ts";
@@ -84,11 +83,15 @@ export class StatusRegion extends DurableObject<Env> {
     return this.#listsOf(region).isRevoked(n, idx);
   }
 
-  /** A list as KV should hold it, for a reader whose KV does not have it yet (or one that does not check out); null when there is none. */
-  async statusListDocument(region: Region, n: number): Promise<Versioned<StatusListDocument> | null> {
+  /**
+   * A list as KV should hold it, for a reader whose KV does not have it yet (or one that does not
+   * check out), null when there is none; and the numbers this object's lists have, so that the
+   * reader asks about no number outside them again for a while.
+   */
+  async statusListDocument(region: Region, n: number): Promise<OwnerAnswer> {
     const lists = this.#listsOf(region);
     const value = await lists.listDocument(n, nowSeconds());
-    return value && { value, iat: values.iatOf(this.#sql, lists.keyOf(n)) };
+    return { document: value && { value, iat: values.iatOf(this.#sql, lists.keyOf(n)) }, bounds: lists.bounds() };
   }
 
   /** Retries the writes that failed, writes again the documents halfway through their life, retires lists whose tokens all expired. */

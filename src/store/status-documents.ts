@@ -1,11 +1,12 @@
-import type { Env } from "../config/settings.ts";
+import { type Env, settings } from "../config/settings.ts";
+import { TtlCache } from "../lib/ttl-cache.ts";
 import { type Cutoffs, isCutoffs } from "../oauth/status.ts";
 import type { StatusListJson } from "../oauth/status-list.ts";
 import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
 import { revocationsKv } from "./bindings.ts";
 import { CUTOFFS_KEY, statusListKey } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
-import { ownerDocument, ownerOf } from "./status-owners.ts";
+import { type ListBounds, ownerDocument, ownerOf } from "./status-owners.ts";
 
 /**
  * The status documents as KV holds them (docs/storage.md): written by the registry alone,
@@ -33,13 +34,22 @@ export interface Versioned<T> {
 export async function statusListDocument(env: Env, list: string): Promise<Versioned<StatusListDocument> | null> {
   const owner = ownerOf(list);
   if (owner === undefined) return null;
+  // Every list a token can name is within the numbers its owner last said it has, or at most two
+  // above (made since): a number outside is no list, answered without KV or the owner.
+  const ownerKey = owner.region ?? "registry";
+  const known = bounds.get(ownerKey);
+  if (known && (owner.n < known.lowest || owner.n > known.highest + 2)) return null;
   const key = statusListKey(list);
   const checked = await readChecked(revocationsKv(env), env.SIGNING_KEY_KEK, key);
   if ("stated" in checked) return { value: JSON.parse(checked.stated.payload) as StatusListDocument, iat: checked.stated.iat };
   const answer = await ownerDocument(env, owner);
-  if (answer) takenFromRegistry(key, answer.iat);
-  return answer;
+  bounds.set(ownerKey, answer.bounds, Math.max(1, settings(env).revocationCacheSeconds) * 1000);
+  if (answer.document) takenFromRegistry(key, answer.document.iat);
+  return answer.document;
 }
+
+/** Per owner (a region, or the registry), the numbers its lists had when it was last asked: kept for the lists' ttl. */
+const bounds = new TtlCache<ListBounds>(16);
 
 /** The cut-offs as this location sees them: KV's copy once it checks out, or the registry's. */
 export async function cutoffsDocument(env: Env): Promise<Versioned<Cutoffs>> {

@@ -2,6 +2,7 @@ import { locationHint, REGION_DIGITS, REGIONS, type Region } from "../config/reg
 import type { Env } from "../config/settings.ts";
 import { unavailableAs } from "./objects.ts";
 import { registry } from "./registry.ts";
+import type { StatusListDocument, Versioned } from "./status-documents.ts";
 
 /**
  * Who owns a status list, by its number: 100000000 times the region's digit plus the list's
@@ -31,10 +32,22 @@ export const regionalList = (region: Region, n: number): string => String(REGION
 export const statusRegion = (env: Env, region: Region) =>
   unavailableAs(env.STATUS_REGIONS.getByName(region, { locationHint: locationHint(region) }), `the ${region} status object`);
 
+/** The numbers an owner's lists have now: every list a token can name is in it, or at most two above (made since). */
+export interface ListBounds {
+  lowest: number;
+  highest: number;
+}
+
+/** What an owner answers for one of its lists: the list (null: none by that number), and the numbers its lists have. */
+export interface OwnerAnswer {
+  document: Versioned<StatusListDocument> | null;
+  bounds: ListBounds;
+}
+
 /** A list's document as its owner holds it, for a reader whose KV does not have it yet (or one that does not check out). */
-export function ownerDocument(env: Env, owner: ListOwner) {
+export function ownerDocument(env: Env, owner: ListOwner): Promise<OwnerAnswer> {
   return owner.region === undefined
-    ? registry(env).statusListDocument(owner.n)
+    ? registry(env).legacyStatusList(owner.n)
     : statusRegion(env, owner.region).statusListDocument(owner.region, owner.n);
 }
 

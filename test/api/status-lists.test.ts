@@ -77,6 +77,21 @@ describe("what a status-list number costs", () => {
     }
   });
 
+  it("numbers outside what a list's owner has are answered 404 without KV or the owner, however many different ones are asked", async () => {
+    await tokenFor(await createApplicationKey()); // North America's object has lists
+    const first = await call("/oauth/status-lists/499999990"); // asks KV and the owner once: it learns the numbers na's lists have
+    expect(first.status).toBe(404);
+    const broken = {
+      REVOCATIONS: faulty(env.REVOCATIONS, ["get"], "throw"),
+      STATUS_REGIONS: faultyRegions(["statusListDocument"], "throw"),
+    };
+    for (let i = 0; i < 20; i++) {
+      const n = 499_999_000 + i; // each a number never asked before, far above na's newest list
+      const res = await call(`/oauth/status-lists/${n}`, {}, broken);
+      expect([n, res.status]).toStrictEqual([n, 404]);
+    }
+  });
+
   it("the aggregation is kept for its ttl: one KV list, however many ask", async () => {
     const first = await call("/oauth/status-lists");
     expect(first.status).toBe(200);
