@@ -4,7 +4,8 @@
  * edge-token in workerd (Miniflare's API, no wrangler dev proxy) beside the floors of its work
  * (floor_issue, floor_verify and their DPoP twins: test/bench/floors/), the no-op Worker, and a self-hosted peer
  * (node-oidc-provider on Node), all driven by autocannon the same way, in one run; then a
- * separate counting run of KV operations per operation (count.ts). Not part of npm test.
+ * separate counting run of KV operations and Durable Object requests (by binding) per operation
+ * and per index lease (count.ts). Not part of npm test.
  * --quick: 2 s runs at 16 connections and fewer CPU samples, for a developer's inner loop.
  */
 
@@ -16,7 +17,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { countKvOperations } from "./count.ts";
+import { countKvOperations, countLeases } from "./count.ts";
 import { totalCpu, workerdPids } from "./cpu.ts";
 import { bearerRequests, type Fresh, introspectionRequests, issuanceRequests, verificationRequests } from "./fresh-requests.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
@@ -263,11 +264,13 @@ async function main() {
 
     console.error("  KV counting run: a fresh workerd per operation");
     const counts = await countKvOperations();
+    console.error("  index leases: one isolate's tokens, a lease's range at a time");
+    const leases = await countLeases();
 
     const info = machine();
     const line = `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gib} GiB; Node ${info.node}; workerd ${info.workerd}; ${DURATION} s per run${QUICK ? " (--quick)" : ""}.`;
     const met = targets(rows.concat(peer), cpu, ratios);
-    const md = markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts });
+    const md = markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts, leases });
     console.log(`\n${md}`);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
@@ -283,14 +286,15 @@ async function main() {
         floor_ratio: ratios,
         targets: met,
         kv_per_operation: counts,
+        index_leases: leases,
       };
       writeFileSync(join(values.out, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
       console.error(`wrote ${join(values.out, "results.md")} and results.json`);
     }
     console.error(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
     // The model the README states is part of what the bench checks.
-    if (counts.some((c) => !c.as_expected)) {
-      console.error("KV operations differ from the model stated in count.ts and docs/benchmark.md");
+    if (counts.some((c) => !c.as_expected) || leases.some((l) => !l.as_expected)) {
+      console.error("KV operations or Durable Object requests differ from the model stated in count.ts and docs/benchmark.md");
       process.exitCode = 1;
     }
   } finally {

@@ -3,7 +3,7 @@
  * each issuance and verification against its floor, the targets met and missed, and the KV
  * capacity model. Pure functions of the measurements; bench.ts does the measuring.
  */
-import type { CountRow } from "./count.ts";
+import type { CountRow, LeaseRow } from "./count.ts";
 
 export interface Row {
   name: string;
@@ -101,6 +101,7 @@ export function markdown(o: {
   ratios: FloorRatios;
   targets: Target[];
   counts: CountRow[];
+  leases: LeaseRow[];
 }): string {
   const over = overNoop(o.cpu);
   const cpuNames = Object.keys(o.cpu);
@@ -130,11 +131,31 @@ export function markdown(o: {
     "| --- | --- | --- |",
     ...o.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "met" : "missed"} |`),
     "",
-    "| per request | cold isolate: KV reads / writes / deletes / lists, Durable Object requests | warm isolate | model |",
+    "| per request | cold isolate: KV reads / writes / deletes / lists; Durable Object requests: registry / status object / ledger | warm isolate | model |",
     "| --- | --- | --- | --- |",
     ...o.counts.map((c) => `| ${c.name} | ${fmtCounts(c.cold)} | ${fmtCounts(c.warm)} | ${c.as_expected ? "as stated" : "**differs**"} |`),
     "",
+    ...leaseTable(o.leases),
   ].join("\n");
 }
 
-const fmtCounts = (c: CountRow["cold"]) => `${c.reads} / ${c.writes} / ${c.deletes} / ${c.lists}, ${c.objects}`;
+const fmtCounts = (c: CountRow["cold"]) =>
+  `${c.reads} / ${c.writes} / ${c.deletes} / ${c.lists}; ${c.registry} / ${c.status} / ${c.ledger}`;
+
+/** One isolate's token requests from its first, a lease's range at a time: each grant's Durable Object requests and KV reads per range. */
+function leaseTable(leases: LeaseRow[]): string[] {
+  if (leases.length === 0) return [];
+  const grants = [...new Set(leases.map((l) => l.grant))];
+  const ranges = leases.filter((l) => l.grant === grants[0]);
+  const cell = (l: LeaseRow | undefined) =>
+    l ? `${l.counts.registry} / ${l.counts.status} / ${l.counts.ledger}, ${l.counts.reads}${l.as_expected ? "" : " **differs**"}` : "";
+  return [
+    `| tokens of one isolate (its lease) | ${grants.map((g) => `${g}: Durable Object requests registry / status object / ledger, KV reads`).join(" | ")} |`,
+    `| --- | ${grants.map(() => "---").join(" | ")} |`,
+    ...ranges.map(
+      (r) =>
+        `| ${r.first}–${r.last} (${r.lease}) | ${grants.map((g) => cell(leases.find((l) => l.grant === g && l.first === r.first))).join(" | ")} |`,
+    ),
+    "",
+  ];
+}

@@ -1,17 +1,20 @@
 /**
  * KV operations counted as Cloudflare bills them: a read per key (a bulk get of two keys is
  * two reads), a write per put, a delete per delete, a list per list call; and Durable Object
- * requests, one per RPC method call on a stub (each is its own billed request).
+ * requests, one per RPC method call on a stub (each is its own billed request), per binding:
+ * the registry, the regions' status objects and the client ledgers are each their own object,
+ * and which of them a request asks is what the capacity model is about.
  */
 export interface KvCounts {
   reads: number;
   writes: number;
   deletes: number;
   lists: number;
-  objects: number;
+  /** Durable Object requests by the binding the stub came from (REGISTRY, STATUS_REGIONS, CLIENT_LEDGER). */
+  objects: Record<string, number>;
 }
 
-const counts: KvCounts = { reads: 0, writes: 0, deletes: 0, lists: 0, objects: 0 };
+const counts: KvCounts = { reads: 0, writes: 0, deletes: 0, lists: 0, objects: {} };
 
 function counted(kv: KVNamespace): KVNamespace {
   return new Proxy(kv, {
@@ -29,15 +32,15 @@ function counted(kv: KVNamespace): KVNamespace {
   });
 }
 
-/** A namespace whose stubs count every method call made on them. */
-function countedObjects(ns: DurableObjectNamespace): DurableObjectNamespace {
+/** A namespace whose stubs count every method call made on them, under `binding`. */
+function countedObjects(ns: DurableObjectNamespace, binding: string): DurableObjectNamespace {
   const stub = (s: object) =>
     new Proxy(s, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== "function") return value;
         return (...args: unknown[]) => {
-          counts.objects++;
+          counts.objects[binding] = (counts.objects[binding] ?? 0) + 1;
           // An RPC method is a proxy too: its own .apply would be a remote call.
           return Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
         };
@@ -62,7 +65,9 @@ export function countedEnv<E extends object>(env: E, kv: readonly (keyof E)[], o
   if (!w) {
     w = { ...env };
     for (const b of kv) (w as Record<keyof E, unknown>)[b] = counted(env[b] as KVNamespace);
-    for (const b of objects) if (env[b]) (w as Record<keyof E, unknown>)[b] = countedObjects(env[b] as unknown as DurableObjectNamespace);
+    for (const b of objects) {
+      if (env[b]) (w as Record<keyof E, unknown>)[b] = countedObjects(env[b] as unknown as DurableObjectNamespace, String(b));
+    }
     wrapped.set(env, w);
   }
   return w;
@@ -71,6 +76,7 @@ export function countedEnv<E extends object>(env: E, kv: readonly (keyof E)[], o
 /** The counts since the last call, then zero. */
 export function takeCounts(): Response {
   const body = JSON.stringify(counts);
-  counts.reads = counts.writes = counts.deletes = counts.lists = counts.objects = 0;
+  counts.reads = counts.writes = counts.deletes = counts.lists = 0;
+  counts.objects = {};
   return new Response(body, { headers: { "Content-Type": "application/json" } });
 }
