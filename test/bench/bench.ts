@@ -1,11 +1,12 @@
 /**
- * npm run bench -- [--quick] [--duration S] [--connections 1,16,64] [--out DIR] [--cpu-requests N]
+ * npm run bench -- [--quick] [--duration S] [--connections 1,16,64] [--out DIR] [--cpu-requests N] [--storm-rate N]
  *
  * edge-token in workerd (Miniflare's API, no wrangler dev proxy) beside the floors of its work
  * (floor_issue, floor_verify and their DPoP twins: test/bench/floors/), the no-op Worker, and a self-hosted peer
  * (node-oidc-provider on Node), all driven by autocannon the same way, in one run; then a
  * separate counting run of KV operations and Durable Object requests (by binding) per operation
- * and per index lease (count.ts). Not part of npm test.
+ * and per index lease (count.ts), and the latency of token requests that take a new lease
+ * without and with a public revocation storm (storm.ts). Not part of npm test.
  * --quick: 2 s runs at 16 connections and fewer CPU samples, for a developer's inner loop.
  */
 
@@ -22,6 +23,7 @@ import { totalCpu, workerdPids } from "./cpu.ts";
 import { bearerRequests, type Fresh, introspectionRequests, issuanceRequests, verificationRequests } from "./fresh-requests.ts";
 import { PEER_CLIENT } from "./peer-client.ts";
 import { floorRatios, markdown, overNoop, type Row, targets } from "./report.ts";
+import { revocationStorm, stormMarkdown, stormTarget } from "./storm.ts";
 import { ISSUER, startWorkers } from "./workers.ts";
 
 const { values } = parseArgs({
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     connections: { type: "string" },
     out: { type: "string" },
     "cpu-requests": { type: "string" },
+    "storm-rate": { type: "string" },
   },
 });
 const QUICK = values.quick;
@@ -267,10 +270,22 @@ async function main() {
     console.error("  index leases: one isolate's tokens, a lease's range at a time");
     const leases = await countLeases();
 
+    const stormRate = values["storm-rate"] ? Number(values["storm-rate"]) : undefined;
+    console.error("  revocation storm: token requests that take a new lease, without and with it");
+    const storm = await revocationStorm({ quick: QUICK, ...(stormRate && { rate: stormRate }) });
+
     const info = machine();
     const line = `Machine: ${info.cpu}, ${info.cores} cores, ${info.memory_gib} GiB; Node ${info.node}; workerd ${info.workerd}; ${DURATION} s per run${QUICK ? " (--quick)" : ""}.`;
     const met = targets(rows.concat(peer), cpu, ratios);
-    const md = markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts, leases });
+    const stormMet = stormTarget(storm);
+    met.splice(met.length - 1, 0, {
+      target: "client_credentials taking a new lease, with a public revocation storm ≤ 1.5 × without (p50 and p99)",
+      measured: stormMet.measured,
+      met: stormMet.met,
+    });
+    const md = [markdown({ machine: line, rows, peer, cpu, samples, ratios, targets: met, counts, leases }), stormMarkdown(storm)].join(
+      "\n",
+    );
     console.log(`\n${md}`);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
@@ -287,6 +302,7 @@ async function main() {
         targets: met,
         kv_per_operation: counts,
         index_leases: leases,
+        revocation_storm: storm,
       };
       writeFileSync(join(values.out, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
       console.error(`wrote ${join(values.out, "results.md")} and results.json`);

@@ -1,0 +1,283 @@
+/**
+ * npm run bench:storm -- [--quick] [--rate N] [--seconds S] [--rounds N]   (also part of npm run bench)
+ *
+ * Latency under a public revocation storm. A backend's client_credentials token requests, one
+ * at a time, each made to take a new status-list lease (as an isolate's first token does, and
+ * then one token in 64 to 4,096), p50 and p99, without and with a steady storm of revocations
+ * of a storefront's implicit tokens, sent with nothing but its public client_id from many
+ * caller addresses (test/bench/storm-load.ts); beside them, the same token request with its
+ * lease held, and an admin API read (GET /v2/application-keys), which asks the registry and,
+ * through it, the status object that owns the admin's token.
+ *
+ * The storm goes to a second edge-token Worker (its own isolate, as a storefront's requests
+ * reach other isolates and locations than the backend's) bound to the same Durable Objects and
+ * KV: what the two share is the region's status object, which takes each revocation and each
+ * lease. Both run in one workerd on this machine's cores, so the storm's own CPU is in the
+ * latencies too; in production it is spread over the storefront's locations.
+ *
+ * Rounds alternate the order (without, with; with, without) so drift hits both alike.
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
+import { totalCpu, workerdPids } from "./cpu.ts";
+import type { StormLoad, StormSeen } from "./storm-load.ts";
+import { bundle, createApplicationKey, EDGE_TOKEN_OBJECTS, ISSUER, makeSigningKeys, newSigningKeys, RUN_KEK } from "./workers.ts";
+
+export interface Latency {
+  requests: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** workerd's CPU time over the wall time of those requests: how many of the machine's cores it kept busy. */
+  workerd_cores: number;
+}
+
+export interface StormRow {
+  name: string;
+  without: Latency;
+  with: Latency;
+}
+
+export interface StormResult {
+  /** Revocations a second the storm was sent at. */
+  rate: number;
+  seconds: number;
+  rounds: number;
+  rows: StormRow[];
+  /** What the storm's requests got, over every storm phase. */
+  storm: StormSeen;
+  addresses: { spread: number; hot: number };
+}
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100 : 0;
+}
+
+/** Latencies (ms), and workerd's CPU seconds over the wall seconds they were measured in. */
+interface Samples {
+  ms: number[];
+  cpu: number;
+  wall: number;
+}
+
+const summary = (x: Samples): Latency => {
+  const sorted = [...x.ms].sort((a, b) => a - b);
+  return {
+    requests: x.ms.length,
+    p50_ms: percentile(sorted, 0.5),
+    p99_ms: percentile(sorted, 0.99),
+    workerd_cores: Math.round((x.cpu / x.wall) * 100) / 100,
+  };
+};
+
+/** One request at a time for `seconds`: each one's latency in ms (fetch to the end of its body), added to `into`. */
+async function closedLoop(send: () => Promise<Response>, seconds: number, into?: Samples): Promise<void> {
+  const started = performance.now();
+  const cpu = totalCpu(workerdPids());
+  const until = started + seconds * 1000;
+  while (performance.now() < until) {
+    const t = performance.now();
+    const r = await send();
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`answered ${r.status}`);
+    into?.ms.push(performance.now() - t);
+  }
+  if (into) {
+    into.cpu += totalCpu(workerdPids()) - cpu;
+    into.wall += (performance.now() - started) / 1000;
+  }
+}
+
+export async function revocationStorm(o: { quick: boolean; rate?: number; seconds?: number; rounds?: number }): Promise<StormResult> {
+  const rate = o.rate ?? 200;
+  const seconds = o.seconds ?? (o.quick ? 3 : 10);
+  const rounds = o.rounds ?? (o.quick ? 1 : 2);
+  const addresses = { spread: 1000, hot: 4 };
+  const service = unstable_readConfig({ config: "wrangler.toml" });
+  const signingKeys = await newSigningKeys();
+  const kv = Object.fromEntries(service.kv_namespaces.map((n: { binding: string; id?: string }) => [n.binding, n.id!]));
+  const ratelimits = Object.fromEntries(
+    service.ratelimits.map((r: { name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }) => [
+      r.name,
+      { namespace_id: r.namespace_id, simple: r.simple },
+    ]),
+  );
+  const scriptPath = bundle("test/bench/storm/edge-token.ts", "storm-edge-token");
+  const common = {
+    modules: true,
+    scriptPath,
+    compatibilityDate: service.compatibility_date!,
+    kvNamespaces: kv,
+    ratelimits,
+    bindings: { ...(service.vars as Record<string, string>), SIGNING_KEYS: signingKeys, SIGNING_KEY_KEK: RUN_KEK, ISSUER },
+    unsafeDirectSockets: [{ port: 0 }],
+  };
+  const boundTo = (scriptName: string) =>
+    Object.fromEntries(Object.entries(EDGE_TOKEN_OBJECTS).map(([b, d]) => [b, { className: d.className, scriptName }]));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      handleStructuredLogs: () => {},
+      workers: [
+        // The Durable Objects' own Worker: their isolate is neither the backend's nor the storefront's, as in production.
+        { name: "objects", ...common, unsafeDirectSockets: [], durableObjects: EDGE_TOKEN_OBJECTS },
+        { name: "edge-token", ...common, durableObjects: boundTo("objects") },
+        // The storefront's side: another isolate of the same service, the same objects.
+        { name: "storefront-edge", ...common, durableObjects: boundTo("objects") },
+      ],
+    } as never),
+  );
+  try {
+    await mf.ready;
+    const backend = await createApplicationKey(mf, {
+      name: "backend",
+      scope: "read write application_keys",
+      grant_types: ["client_credentials"],
+    });
+    const storefront = await createApplicationKey(mf, { name: "storefront", scope: "read", grant_types: ["implicit"] });
+    await makeSigningKeys(mf);
+    const edge = await mf.unsafeGetDirectURL("edge-token");
+    const shop = await mf.unsafeGetDirectURL("storefront-edge");
+    const tokenUrl = new URL("/oauth/access_token", edge).href;
+    const credentials = { grant_type: "client_credentials", client_id: backend.client_id, client_secret: backend.client_secret };
+    const ccBody = new URLSearchParams({ ...credentials, scope: "read write" }).toString();
+    const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(url, { method: "POST", headers: { ...FORM, ...headers }, body });
+    const adminToken = (await (await post(tokenUrl, new URLSearchParams(credentials).toString())).json()) as { access_token: string };
+    const adminUrl = new URL("/v2/application-keys?page[limit]=3", edge).href;
+    const admin = { authorization: `Bearer ${adminToken.access_token}` };
+
+    // Every storm revocation a token of its own: the storefront's implicit tokens, issued before the storm.
+    const stormSeconds = rounds * (3 * seconds + 2) + 5;
+    const wanted = Math.ceil(rate * stormSeconds * 1.1);
+    const implicitBody = new URLSearchParams({ grant_type: "implicit", client_id: storefront.client_id }).toString();
+    const shopTokenUrl = new URL("/oauth/access_token", shop).href;
+    const tokens: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (tokens.length < wanted) {
+          const r = await post(shopTokenUrl, implicitBody);
+          if (r.status !== 200) throw new Error(`an implicit token for the storm: ${r.status} ${await r.text()}`);
+          tokens.push(((await r.json()) as { access_token: string }).access_token);
+        }
+      }),
+    );
+
+    const measured: Record<string, { without: Samples; with: Samples }> = {};
+    const samplesOf = (name: string) => {
+      measured[name] ??= { without: { ms: [], cpu: 0, wall: 0 }, with: { ms: [], cpu: 0, wall: 0 } };
+      return measured[name];
+    };
+    const phases: [string, () => Promise<Response>][] = [
+      ["client_credentials, a new lease each", () => post(tokenUrl, ccBody, { "x-bench-new-lease": "1" })],
+      ["client_credentials, lease held", () => post(tokenUrl, ccBody)],
+      ["admin: GET /v2/application-keys", () => fetch(adminUrl, { headers: admin })],
+    ];
+    const seen: StormSeen[] = [];
+    let used = 0;
+    for (const [, send] of phases) await closedLoop(send, 3); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      for (const storm of round % 2 === 0 ? [false, true] : [true, false]) {
+        let worker: Worker | undefined;
+        if (storm) {
+          const load: StormLoad = {
+            url: new URL("/oauth/revoke", shop).href,
+            rate,
+            clientId: storefront.client_id,
+            tokens: tokens.slice(used),
+            ...addresses,
+          };
+          worker = new Worker(new URL("./storm-load.ts", import.meta.url), { workerData: load });
+          await new Promise((r) => setTimeout(r, 2000)); // the storm under way before anything is measured
+        }
+        for (const [name, send] of phases) {
+          const m = samplesOf(name);
+          await closedLoop(send, seconds, m[storm ? "with" : "without"]);
+          console.error(`  storm ${storm ? "on " : "off"}: ${name}: ${JSON.stringify(summary(m[storm ? "with" : "without"]))}`);
+        }
+        if (worker) {
+          const answer = new Promise<StormSeen>((r) => worker.once("message", r));
+          worker.postMessage("stop");
+          const s = await answer;
+          await worker.terminate();
+          used += s.sent;
+          seen.push(s);
+          console.error(`  storm: ${JSON.stringify(s)}`);
+        }
+      }
+    }
+    const statuses: Record<string, number> = {};
+    for (const s of seen) for (const [k, v] of Object.entries(s.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    const storm: StormSeen = {
+      sent: seen.reduce((n, s) => n + s.sent, 0),
+      statuses,
+      // The rounds' own percentiles: the worst of them.
+      p50_ms: Math.max(...seen.map((s) => s.p50_ms)),
+      p99_ms: Math.max(...seen.map((s) => s.p99_ms)),
+      seconds: Math.round(seen.reduce((n, s) => n + s.seconds, 0)),
+    };
+    return {
+      rate,
+      seconds,
+      rounds,
+      rows: Object.entries(measured).map(([name, m]) => ({ name, without: summary(m.without), with: summary(m.with) })),
+      storm,
+      addresses,
+    };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+
+/** The storm's table, as bench.ts and this script print it. */
+export function stormMarkdown(r: StormResult): string {
+  const s = r.storm;
+  const limited = s.statuses["429"] ?? 0;
+  const other = Object.entries(s.statuses)
+    .filter(([k]) => k !== "200" && k !== "429")
+    .map(([k, v]) => `${v} × ${k}`);
+  return [
+    `| one request at a time, ms | without the storm: p50 / p99 | with ${r.rate} revocations a second: p50 / p99 | with ÷ without: p50 / p99 | workerd's CPU, cores busy: without / with |`,
+    "| --- | --- | --- | --- | --- |",
+    ...r.rows.map(
+      (x) =>
+        `| ${x.name} | ${x.without.p50_ms} / ${x.without.p99_ms} | ${x.with.p50_ms} / ${x.with.p99_ms} | ${ratio(x.with.p50_ms, x.without.p50_ms)} / ${ratio(x.with.p99_ms, x.without.p99_ms)} | ${x.without.workerd_cores} / ${x.with.workerd_cores} |`,
+    ),
+    "",
+    `The storm: ${s.sent} revocations in ${s.seconds} s from ${r.addresses.spread} addresses (a tenth of them from ${r.addresses.hot} addresses over REVOKE_PER_IP): ${s.statuses["200"] ?? 0} answered 200 (p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, the list's next KV write included), ${limited} answered 429${other.length ? `, ${other.join(", ")}` : ""}; ${r.rounds} round${r.rounds === 1 ? "" : "s"} of ${r.seconds} s per row and case.`,
+    "",
+  ].join("\n");
+}
+
+/** The target: token requests that take a new lease, with the storm, within 1.5 × without (p50 and p99). */
+export function stormTarget(r: StormResult): { measured: string; met: boolean } {
+  const row = r.rows[0]!;
+  const p50 = ratio(row.with.p50_ms, row.without.p50_ms);
+  const p99 = ratio(row.with.p99_ms, row.without.p99_ms);
+  return { measured: `p50 ${p50} ×, p99 ${p99} ×`, met: p50 <= 1.5 && p99 <= 1.5 };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      rate: { type: "string" },
+      seconds: { type: "string" },
+      rounds: { type: "string" },
+    },
+  });
+  const result = await revocationStorm({
+    quick: values.quick,
+    ...(values.rate && { rate: Number(values.rate) }),
+    ...(values.seconds && { seconds: Number(values.seconds) }),
+    ...(values.rounds && { rounds: Number(values.rounds) }),
+  });
+  console.log(`\n${stormMarkdown(result)}`);
+  const t = stormTarget(result);
+  console.log(`client_credentials with a new lease, with the storm ≤ 1.5 × without: ${t.measured}: ${t.met ? "met" : "missed"}`);
+}
