@@ -1,5 +1,5 @@
 /**
- * npm run bench:profile -- [--requests N] [--only a,b] [--cpu]
+ * npm run bench:profile -- [--requests N] [--only a,b] [--scenarios a,b] [--first N] [--cpu]
  *
  * Where edge-token's CPU goes, in instructions per request counted by valgrind's callgrind:
  * repeatable on a shared machine, where CPU time swings by a third between minutes. workerd
@@ -9,6 +9,12 @@
  * One workerd holds edge-token, variants of it with one piece taken away (the code below
  * replaces it at bundle time), the floors, the fixture consumer and the no-op Worker. Reported:
  * each scenario against its floor, and what each piece costs.
+ *
+ * A fresh isolate's first tokens (`--first N`, 500 unless told; scenarios client_credentials_first,
+ * implicit_first, floor_issue_first): a Worker of their own that has served nothing, its Durable
+ * Objects edge-token's (a status object already running, as a new isolate finds it), counted from
+ * its first request with nothing to warm up: its KV reads, the signing key opened, its index
+ * leases (64, 128, 256, 512 for 500 tokens) and V8 still optimising, all averaged in.
  *
  * --cpu: the same variants measured in CPU time (user + system, /proc) instead, in interleaved
  * rounds at 16 connections: what instructions cannot see (system calls: the log line's write)
@@ -49,11 +55,17 @@ const { values } = parseArgs({
     scenarios: { type: "string" },
     cpu: { type: "boolean", default: false },
     rounds: { type: "string", default: "5" },
+    first: { type: "string", default: "500" },
+    // Where each scenario's instructions go, by part of workerd (V8 compiling, garbage collection, JavaScript, crypto, SQLite, I/O).
+    breakdown: { type: "boolean", default: false },
   },
 });
 const CPU = values.cpu;
 const N = Number(values.requests ?? (CPU ? 3000 : 300));
 const WARM = Number(values.warm);
+const FIRST = Number(values.first);
+/** The fresh isolates' scenarios: each its own Worker, measured from its first request. */
+const FIRST_SCENARIOS = ["client_credentials_first", "implicit_first", "floor_issue_first", "client_credentials_first_no_lease"] as const;
 const ISSUER = "https://auth.bench";
 const SCOPE = "read write";
 const OUT = "test/fixtures/.build/profile";
@@ -124,12 +136,12 @@ const VARIANTS: Variant[] = [
   },
   {
     name: "no_status_index",
-    what: "the token's status list index: the isolate's lease from the registry, one request per 64 to 4,096 tokens",
+    what: "the token's status list index: the isolate's lease from its region's status object, one request per 64 to 4,096 tokens",
     file: "src/handlers/token.ts",
     edits: [
       [
-        "const { list, idx } = await nextStatusIndex(env, s.tokenTtlSeconds);",
-        "const { list, idx } = { list: 1, idx: 0 }; void nextStatusIndex;",
+        "const { list, idx } = await statusIndex(env, s.tokenTtlSeconds, request);",
+        'const { list, idx } = { list: "400000001", idx: 0 }; void statusIndex;',
       ],
     ],
   },
@@ -157,6 +169,8 @@ const VARIANTS: Variant[] = [
     scenario: "verify_dpop",
   },
 ];
+
+const noStatusIndex = VARIANTS.find((v) => v.name === "no_status_index")!;
 
 /** A DPoP key as a client holds it: Ed25519, or RSA with e = 65537 (4096 bits, the largest this service takes, unless told). */
 async function proofKey(alg: "EdDSA" | "PS256", modulusLength = 4096): Promise<ProofKey> {
@@ -203,9 +217,13 @@ async function bundle(entry: string, name: string, v?: Variant): Promise<string>
 }
 
 /** A wrapper Miniflare starts instead of workerd: workerd under callgrind, not instrumenting until told. */
+/** Where callgrind writes its dumps (--breakdown). */
+let callgrindDir = "";
+
 function callgrindWorkerd(): string {
   const workerd = createRequire(createRequire(import.meta.url).resolve("miniflare"))("workerd").default as string;
   const dir = mkdtempSync(join(tmpdir(), "edge-token-callgrind-"));
+  callgrindDir = dir;
   const script = join(dir, "workerd");
   writeFileSync(
     script,
@@ -238,18 +256,70 @@ async function cpuTime(send: Send): Promise<number> {
   return ((totalCpu(workerdPids()) - before) / N) * 1e6;
 }
 
-/** Instructions per request: counters zeroed, instrumentation on for exactly `N` requests. */
-async function instructions(pid: string, send: Send): Promise<number> {
+/** Instructions per request: counters zeroed, instrumentation on for exactly `n` requests after `warm`. */
+async function instructions(pid: string, send: Send, warm = WARM, n = N, name = ""): Promise<number> {
   const control = (...args: string[]) => execFileSync("callgrind_control", [...args, pid], { encoding: "utf8" });
-  for (let i = 0; i < WARM; i++) await check(await send());
+  for (let i = 0; i < warm; i++) await check(await send());
   control("--zero");
   control("--instr=on");
-  for (let i = 0; i < N; i++) await check(await send());
+  for (let i = 0; i < n; i++) await check(await send());
   const out = control("-e", "Ir");
+  if (values.breakdown && name) breakdowns.set(name, breakdown(control, n));
   control("--instr=off");
   const total = [...out.matchAll(/Th\s+\d+\s+([\d,]+)/g)].reduce((sum, m) => sum + Number(m[1]!.replaceAll(",", "")), 0);
-  return total / N;
+  return total / n;
 }
+
+/** Parts of workerd, by the symbols callgrind attributes instructions to; the first that matches counts. */
+const PARTS: [string, RegExp][] = [
+  [
+    "V8: compiling (parser, bytecode, Sparkplug, Maglev, TurboFan)",
+    /v8::internal::(compiler|maglev|baseline|turboshaft|interpreter::Bytecode|Compiler|Parser|PreParser|Scanner|Ast|Zone|RegExp|CodeStub|Assembler|Macro|Deoptimizer|OptimizingCompile|Scope|FunctionLiteral|SharedFunctionInfo::EnsureSourcePositions)|Builtins_Compile|Builtins_.*Optimize/,
+  ],
+  [
+    "V8: garbage collection",
+    /v8::internal::(Heap|Scavenger|MarkCompact|Marking|Sweeper|MinorMark|ConcurrentMarking|IncrementalMarking|Evacuat|MemoryAllocator|PagedSpace|LargeObjectSpace|NewSpace|SemiSpace|MemoryChunk|MainMarking|Young|WeakObjects|.*ExternalPointerTable|.*ExternalEntityTable)|heap::base::|cppgc::/,
+  ],
+  ["JavaScript: JIT code, the interpreter and V8's builtins", /^(\?\?\?|0x[0-9a-f]+('\d+)?|Builtins_\S*)$/],
+  ["V8: runtime (objects, strings, JSON, properties)", /v8::|V8|_ZN2v8|unibrow/],
+  [
+    "crypto (BoringSSL: Ed25519, SHA, AES-GCM, HMAC)",
+    /^(fe_|ge_|sc_|x25519|table_select|sha256|sha512|SHA256|SHA512|aes|AES|gcm|GCM|CRYPTO_|EVP_|HMAC|hmac|bn_|BN_|ec_|EC_|RSA_|ED25519|ed25519|fiat_|curve25519|bssl::)/,
+  ],
+  ["SQLite", /sqlite3/],
+  [
+    "workerd: HTTP (hyper, tokio), RPC, KV and the runtime's APIs (kj, capnp, jsg)",
+    /workerd|kj::|kj_|capnp::|jsg::|hyper|http::|httparse|tokio|futures_util|ada::|simdutf|bytes::/,
+  ],
+  [
+    "libc, the allocators, the C++ and Rust runtimes",
+    /^(__)?(mem|str|malloc|free|calloc|realloc|tcache|_int_|pthread|__libc|cfree|operator new|operator delete|__dynamic_cast|__rustc)|tcmalloc|je_|absl::|std::__1|alloc::/,
+  ],
+];
+
+/** Instructions per request of the window just measured, by part (callgrind's dump of it, read with callgrind_annotate). */
+function breakdown(control: (...args: string[]) => string, n: number): Map<string, number> {
+  const before = new Set(readdirSync(callgrindDir));
+  control("--dump");
+  const file = readdirSync(callgrindDir).find((f) => f.startsWith("out.") && !before.has(f));
+  if (!file) throw new Error("callgrind wrote no dump");
+  const text = execFileSync("callgrind_annotate", ["--threshold=100", "--inclusive=no", join(callgrindDir, file)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const parts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^\s*([\d,]+)\s+\([\s\d.]+%\)\s+(\S.*?)(?:\s+\[[^\]]*\])?\s*$/.exec(line);
+    if (!m || m[2] === "PROGRAM TOTALS") continue;
+    const fn = m[2]!.replace(/^(\?\?\?|[^\s:]+\.(?:c|cc|cpp|cxx|h|hpp|S|s)):/, "");
+    const head = fn.split("(")[0]!; // the name, without its parameters' types
+    const part = PARTS.find(([, re]) => re.test(head))?.[0] ?? "other";
+    parts.set(part, (parts.get(part) ?? 0) + Number(m[1]!.replaceAll(",", "")) / n);
+  }
+  return parts;
+}
+
+const breakdowns = new Map<string, Map<string, number>>();
 
 async function check(r: Response): Promise<void> {
   await r.arrayBuffer();
@@ -259,6 +329,7 @@ async function check(r: Response): Promise<void> {
 async function main() {
   if (!CPU) process.env.MINIFLARE_WORKERD_PATH = callgrindWorkerd();
   const only = values.only ? new Set(values.only.split(",")) : undefined;
+  const wantedScenarios = values.scenarios ? new Set(values.scenarios.split(",")) : undefined;
   const variants = VARIANTS.filter((v) => !only || only.has(v.name));
   const service = unstable_readConfig({ config: "wrangler.toml" });
   const SIGNING_KEYS = await newSigningKeys();
@@ -302,6 +373,33 @@ async function main() {
                 }),
           ),
         )),
+        // A fresh isolate each, for the first-tokens scenarios: edge-token's Durable Objects, its keys in the KV they share.
+        ...(await Promise.all(
+          (["client_credentials_first", "implicit_first", "client_credentials_first_no_lease"] as const)
+            .filter((name) => !wantedScenarios || wantedScenarios.has(name))
+            .map(async (name) =>
+              worker(name, await bundle("src/index.ts", name, name.endsWith("_no_lease") ? noStatusIndex : undefined), {
+                kvNamespaces: kv,
+                bindings: edgeBindings,
+                durableObjects: Object.fromEntries(
+                  Object.entries(EDGE_TOKEN_OBJECTS).map(([b, d]) => [b, { className: d.className, scriptName: "edge-token" }]),
+                ),
+              }),
+            ),
+        )),
+        ...(!wantedScenarios || wantedScenarios.has("floor_issue_first")
+          ? [
+              worker("floor_issue_first", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
+                bindings: {
+                  SIGNING_KEYS,
+                  ISSUER,
+                  CLIENT_ID: floorClient.client_id,
+                  CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
+                  SCOPE,
+                },
+              }),
+            ]
+          : []),
         worker("consumer", await bundle("test/fixtures/consumer/index.ts", "consumer"), consumerOptions),
         worker("noop", await bundle("test/bench/floors/noop.ts", "noop")),
         worker("floor_issue", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
@@ -387,7 +485,7 @@ async function main() {
         measured.set(name, xs[Math.floor(xs.length / 2)]! * 1000); // µs, shown in the tables' "thousands"
         return;
       }
-      measured.set(name, await instructions(pid, send));
+      measured.set(name, await instructions(pid, send, WARM, N, name));
       console.error(`  ${name}: ${(measured.get(name)! / 1000).toFixed(0)} k instructions per request`);
     };
     for (let round = 0; round < (CPU ? Number(values.rounds) : 1); round++) {
@@ -423,6 +521,33 @@ async function main() {
         else await measure(v.name, post(await url(v.name, "/oauth/access_token"), cc));
       }
       if (CPU) console.error(`  round ${round + 1}: ${[...rounds].map(([k, xs]) => `${k} ${xs.at(-1)!.toFixed(0)}`).join(", ")}`);
+    }
+    // A fresh isolate's first tokens, nothing warmed up (once: a fresh isolate cannot be measured in rounds).
+    {
+      const firsts: [(typeof FIRST_SCENARIOS)[number], () => Promise<Send>][] = [
+        ["floor_issue_first", async () => post(await url("floor_issue_first", "/"), { grant_type: "client_credentials", ...floorClient })],
+        ["client_credentials_first", async () => post(await url("client_credentials_first", "/oauth/access_token"), cc)],
+        // The same without its index leases (and their status-object requests): what the leases cost a fresh isolate.
+        ["client_credentials_first_no_lease", async () => post(await url("client_credentials_first_no_lease", "/oauth/access_token"), cc)],
+        [
+          "implicit_first",
+          async () => post(await url("implicit_first", "/oauth/access_token"), { grant_type: "implicit", client_id: record.client_id }),
+        ],
+      ];
+      for (const [name, send] of firsts) {
+        if (wanted && !wanted.has(name)) continue;
+        if (CPU) {
+          // One at a time, as the instructions are counted; µs, shown in the tables' "thousands".
+          const next = await send();
+          const before = totalCpu(workerdPids());
+          for (let i = 0; i < FIRST; i++) await check(await next());
+          measured.set(name, ((totalCpu(workerdPids()) - before) / FIRST) * 1e9);
+          console.error(`  ${name}: ${(measured.get(name)! / 1000).toFixed(0)} µs CPU per request, its first ${FIRST}`);
+          continue;
+        }
+        measured.set(name, await instructions(pid, await send(), 0, FIRST, name));
+        console.error(`  ${name}: ${(measured.get(name)! / 1000).toFixed(0)} k instructions per request, its first ${FIRST}`);
+      }
     }
 
     const k = (x: number) => (x / 1000).toFixed(0);
@@ -468,6 +593,29 @@ async function main() {
         console.log(`| ${v.what} | ${k(saved)} | ${((saved / gap) * 100).toFixed(0)} % |`);
       }
       console.log(`| (the gap: ${scenario} − ${floor}) | ${k(gap)} | 100 % |`);
+    }
+    if (FIRST_SCENARIOS.some((name) => measured.has(name))) {
+      console.log(
+        `\n| a fresh isolate's first ${FIRST} requests | total | over the no-op | × floor_issue (warm) | × floor_issue_first (its first ${FIRST} too) |\n| --- | ---: | ---: | ---: | ---: |`,
+      );
+      const times = (name: string, floor: string) =>
+        measured.has(name) && measured.has(floor) ? (over(name) / over(floor)).toFixed(2) : "";
+      for (const name of FIRST_SCENARIOS) {
+        if (!measured.has(name)) continue;
+        const first = name !== "floor_issue_first";
+        console.log(
+          `| ${name} | ${k(measured.get(name)!)} | ${k(over(name))} | ${first ? times(name, "floor_issue") : ""} | ${first ? times(name, "floor_issue_first") : ""} |`,
+        );
+      }
+    }
+    if (breakdowns.size > 0) {
+      const names = [...breakdowns.keys()];
+      const parts = [...PARTS.map(([p]) => p), "other"].filter((p) => names.some((n) => (breakdowns.get(n)!.get(p) ?? 0) > 0));
+      console.log(
+        `\n| instructions per request (thousands), by part | ${names.join(" | ")} |\n| --- | ${names.map(() => "---:").join(" | ")} |`,
+      );
+      for (const p of parts) console.log(`| ${p} | ${names.map((n) => k(breakdowns.get(n)!.get(p) ?? 0)).join(" | ")} |`);
+      console.log(`| (all) | ${names.map((n) => k([...breakdowns.get(n)!.values()].reduce((a, b) => a + b, 0))).join(" | ")} |`);
     }
     if (measured.has("no_router")) {
       const router = measured.get("client_credentials")! - measured.get("no_router")!;
