@@ -27,8 +27,7 @@ import type {
 import * as tables from "../store/registry-tables.ts";
 import { createSigningKeyTables, type SigningKeyEvent, signingKeyEvents } from "../store/signing-key-tables.ts";
 import type { SigningKeysAnswer } from "../store/signing-keys-document.ts";
-import type { StatusListDocument, Versioned } from "../store/status-documents.ts";
-import type { OwnerAnswer } from "../store/status-owners.ts";
+import type { OwnerAnswer, StatusListDocument, Versioned } from "../store/status-documents.ts";
 import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";

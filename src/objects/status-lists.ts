@@ -9,8 +9,7 @@ import { encodeList } from "../oauth/status-list.ts";
 import type { Kv } from "../store/kv.ts";
 import { STATUS_LIST_PREFIX, statusListKey } from "../store/kv-keys.ts";
 import { dropValue, putAuthenticated } from "../store/kv-values.ts";
-import type { StatusListDocument } from "../store/status-documents.ts";
-import type { ListBounds } from "../store/status-owners.ts";
+import type { ListBounds, StatusListDocument } from "../store/status-documents.ts";
 import * as tables from "../store/status-tables.ts";
 import type { Outbox } from "./outbox.ts";
 

@@ -6,7 +6,8 @@ import { acceptedUntil, MAX_INDEX_LEASE, MAX_TOKEN_TTL_SECONDS } from "../lib/li
 import { nowSeconds } from "../lib/time.ts";
 import { timed } from "../store/kv.ts";
 import * as values from "../store/kv-values.ts";
-import { type IndexLease, type OwnerAnswer, ownerOf, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
+import type { OwnerAnswer } from "../store/status-documents.ts";
+import { type IndexLease, ownerOf, type RegionalRevocation, regionalList } from "../store/status-owners.ts";
 import { createStatusTables, setStatusMeta, statusMeta } from "../store/status-tables.ts";
 import { markDueForRefresh } from "./kv-rewrite.ts";
 import { Outbox } from "./outbox.ts";

@@ -6,7 +6,7 @@ import { readChecked, takenFromRegistry } from "./authenticated-reads.ts";
 import { revocationsKv } from "./bindings.ts";
 import { CUTOFFS_KEY, statusListKey } from "./kv-keys.ts";
 import { registry } from "./registry.ts";
-import { type ListBounds, ownerDocument, ownerOf } from "./status-owners.ts";
+import { type ListOwner, ownerOf, statusRegion } from "./status-owners.ts";
 
 /**
  * The status documents as KV holds them (docs/storage.md): written by the registry alone,
@@ -24,6 +24,25 @@ export interface StatusListDocument extends StatusListJson {
 export interface Versioned<T> {
   value: T;
   iat: number;
+}
+
+/** The numbers an owner's lists have now: every list a token can name is in it, or at most two above (made since). */
+export interface ListBounds {
+  lowest: number;
+  highest: number;
+}
+
+/** What an owner answers for one of its lists: the list (null: none by that number), and the numbers its lists have. */
+export interface OwnerAnswer {
+  document: Versioned<StatusListDocument> | null;
+  bounds: ListBounds;
+}
+
+/** A list's document as its owner holds it, for a reader whose KV does not have it yet (or one that does not check out). */
+export function ownerDocument(env: Env, owner: ListOwner): Promise<OwnerAnswer> {
+  return owner.region === undefined
+    ? registry(env).legacyStatusList(owner.n)
+    : statusRegion(env, owner.region).statusListDocument(owner.region, owner.n);
 }
 
 /**

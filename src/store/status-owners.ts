@@ -1,8 +1,6 @@
 import { locationHint, REGION_DIGITS, REGIONS, type Region } from "../config/regions.ts";
 import type { Env } from "../config/settings.ts";
 import { unavailableAs } from "./objects.ts";
-import { registry } from "./registry.ts";
-import type { StatusListDocument, Versioned } from "./status-documents.ts";
 
 /**
  * Who owns a status list, by its number: 100000000 times the region's digit plus the list's
@@ -31,25 +29,6 @@ export const regionalList = (region: Region, n: number): string => String(REGION
 /** A region's status object, placed in its region on first use. */
 export const statusRegion = (env: Env, region: Region) =>
   unavailableAs(env.STATUS_REGIONS.getByName(region, { locationHint: locationHint(region) }), `the ${region} status object`);
-
-/** The numbers an owner's lists have now: every list a token can name is in it, or at most two above (made since). */
-export interface ListBounds {
-  lowest: number;
-  highest: number;
-}
-
-/** What an owner answers for one of its lists: the list (null: none by that number), and the numbers its lists have. */
-export interface OwnerAnswer {
-  document: Versioned<StatusListDocument> | null;
-  bounds: ListBounds;
-}
-
-/** A list's document as its owner holds it, for a reader whose KV does not have it yet (or one that does not check out). */
-export function ownerDocument(env: Env, owner: ListOwner): Promise<OwnerAnswer> {
-  return owner.region === undefined
-    ? registry(env).legacyStatusList(owner.n)
-    : statusRegion(env, owner.region).statusListDocument(owner.region, owner.n);
-}
 
 /** Indices of a status list an isolate may give its next tokens: `start` to `start + count - 1` of list `list`, until `until` (epoch ms). */
 export interface IndexLease {
