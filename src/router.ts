@@ -11,7 +11,7 @@ import {
 } from "./handlers/application-keys.ts";
 import { getConsole, getConsoleScript, getConsoleStyle } from "./handlers/console.ts";
 import { getCutoffs } from "./handlers/cutoffs.ts";
-import { getDoc, getOpenApi, getReadme } from "./handlers/documents.ts";
+import { getDoc, getOpenApi, getReadme, listDocs } from "./handlers/documents.ts";
 import { introspectToken } from "./handlers/introspect.ts";
 import { getJwks } from "./handlers/jwks.ts";
 import { getMetadata } from "./handlers/metadata.ts";
@@ -55,6 +55,7 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/console/console.css", { GET: getConsoleStyle }],
   ["/console/console.js", { GET: getConsoleScript }],
   ["/README.md", { GET: getReadme }],
+  ["/docs/", { GET: listDocs }],
   ["/docs/:name", { GET: getDoc }],
   ["/", { GET: getRoot }],
 ];

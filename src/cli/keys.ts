@@ -109,21 +109,27 @@ async function main(argv: string[]): Promise<number> {
       if (method === "private_key_jwt" && values.jwks === undefined) return fail("--auth-method private_key_jwt needs --jwks FILE");
       const jwks = values.jwks === undefined ? undefined : await usableJwks(JSON.parse(await readFile(values.jwks, "utf8")));
       if (typeof jwks === "string") return fail(`--jwks is not a usable key set: ${jwks}`);
-      return print(
-        await createApplicationKey(
-          {
-            name,
-            scope,
-            grant_types: grantTypes,
-            ...(quota ? { token_quota: quota } : {}),
-            ...(implicitQuota ? { implicit_quota: implicitQuota } : {}),
-            ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
-            ...(jwks ? { jwks } : {}),
-            ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
-          },
-          target,
-        ),
+      const created = await createApplicationKey(
+        {
+          name,
+          scope,
+          grant_types: grantTypes,
+          ...(quota ? { token_quota: quota } : {}),
+          ...(implicitQuota ? { implicit_quota: implicitQuota } : {}),
+          ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
+          ...(jwks ? { jwks } : {}),
+          ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
+        },
+        target,
       );
+      print(created);
+      // On stderr, so that `> key.json` keeps the JSON alone and the warning still reaches the terminal.
+      if (created.client_secret !== undefined) {
+        console.error(
+          "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost secret means a new key).",
+        );
+      }
+      return 0;
     }
     case "list":
       return print(await listApplicationKeys(target));

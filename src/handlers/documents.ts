@@ -58,6 +58,14 @@ const DOCS: Record<string, string> = {
   "verifying-tokens.md": verifyingTokens,
 };
 
+/** GET /docs/: the documents there are, each a link to itself (relative: it resolves under /docs/). */
+export function listDocs(): Response {
+  const items = Object.keys(DOCS).map((name) => `- [${name}](${name})`);
+  return markdown(
+    `# edge-token: the reference\n\nAlso in the repository's docs/; the README is at [/README.md](/README.md).\n\n${items.join("\n")}\n`,
+  );
+}
+
 /** GET /docs/:name: the reference the README links to, so its links work where it is served. */
 export function getDoc(request: Request): Response {
   const name = routeParam(request, "name");

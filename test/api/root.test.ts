@@ -81,4 +81,27 @@ describe("the documents", () => {
     for (const missing of ["/docs/nope.md", "/docs/__proto__", "/docs/constructor"])
       expect([missing, (await call(missing)).status]).toStrictEqual([missing, 404]);
   });
+
+  it("GET /docs/ lists every document, each link resolving under /docs/ to the document itself", async () => {
+    const res = await call("/docs/");
+    expect([res.status, res.headers.get("Content-Type")]).toStrictEqual([200, "text/markdown; charset=utf-8"]);
+    const links = [...(await res.text()).matchAll(/^- \[([a-z-]+\.md)\]\(([a-z-]+\.md)\)$/gm)].map((m) => [m[1], m[2]]);
+    expect(links.map(([name]) => name).sort()).toStrictEqual([
+      "api.md",
+      "architecture.md",
+      "benchmark.md",
+      "cli.md",
+      "console.md",
+      "permissions.md",
+      "rotation.md",
+      "security.md",
+      "settings.md",
+      "storage.md",
+      "verifying-tokens.md",
+    ]);
+    for (const [name, href] of links) {
+      const doc = await call(new URL(href!, `${ORIGIN}/docs/`).pathname);
+      expect([name, doc.status]).toStrictEqual([name, 200]);
+    }
+  });
 });

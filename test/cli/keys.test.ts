@@ -55,14 +55,14 @@ describe("npm run keys (local KV)", () => {
     const key = JSON.parse(created.stdout) as { id: string; client_id: string; client_secret: string; name: string };
     expect(Object.keys(key).sort()).toStrictEqual(["client_id", "client_secret", "grant_types", "id", "name", "scope"]);
     expect(key).toMatchObject({ name: "CLI key", scope: "read write", grant_types: ["client_credentials", "implicit"] });
-    // one audit line on stderr, as the admin API logs one
-    expect(
-      created.stderr
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l)),
-    ).toStrictEqual([
-      { level: "info", audit: { actor: "cli", action: "create", key_id: key.id, old_scope: null, new_scope: "read write" } },
+    // on stderr: one audit line, as the admin API logs one, then the word that the secret is shown once
+    const [audit, ...said] = created.stderr.trim().split("\n");
+    expect(JSON.parse(audit!)).toStrictEqual({
+      level: "info",
+      audit: { actor: "cli", action: "create", key_id: key.id, old_scope: null, new_scope: "read write" },
+    });
+    expect(said).toStrictEqual([
+      "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost secret means a new key).",
     ]);
 
     const record = await readKv<{ secret_hash: string; id: string }>("CLIENTS", `client:${key.client_id}`);
