@@ -321,9 +321,11 @@ async function main() {
         for (const k of page.data) ids.add(k.id);
         if (offset + 100 >= page.meta.results.total) break;
       }
-      // Only what was settled before the listing began: a delete in flight may or may not show.
+      const listEnded = Date.now();
+      // Only what was settled before the listing began: a delete sent while it ran may or may not
+      // show, one sent after it ended must not have hidden the key.
       for (const k of keys) {
-        if (k.created < listStarted && (!k.deleted || k.deleted.sent > Date.now()) && !ids.has(k.id))
+        if (k.created < listStarted && (!k.deleted || k.deleted.sent > listEnded) && !ids.has(k.id))
           violation(`key ${k.id} lost: not listed`);
         if (k.deleted && k.deleted.done < listStarted && ids.has(k.id)) violation(`key ${k.id} resurrected: listed after its delete`);
       }
