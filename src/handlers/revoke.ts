@@ -11,7 +11,7 @@ import { listOfUri } from "../oauth/status.ts";
 import { registry } from "../store/registry.ts";
 import { ownerOf, statusRegion } from "../store/status-owners.ts";
 import { verifyOwnToken } from "../tokens/service.ts";
-import { rememberRevoked } from "../tokens/status-check.ts";
+import { rememberRevoked, revokedByThisIsolate } from "../tokens/status-check.ts";
 import { forgetSigned } from "./status-lists.ts";
 
 /**
@@ -85,6 +85,8 @@ function requiredToken(form: Form): string {
  * revocation nobody holds is never a 200.
  */
 async function revokeVerified(env: Env, claims: AccessTokenClaims): Promise<void> {
+  // Revoked here before: its owner holds it already, and a token revoked again costs it nothing.
+  if (revokedByThisIsolate(claims)) return;
   const ref = claims.status?.status_list;
   const list = ref && listOfUri(claims.iss, ref.uri);
   const owner = list === undefined ? undefined : ownerOf(list);

@@ -23,6 +23,13 @@ export const DEFAULT_KV_TIMEOUT_MS = 5000;
  */
 export const DEFAULT_STATUS_LEASE_TIMEOUT_MS = 400;
 
+/**
+ * How long the registry waits for a status object to say whether a key manager's token is
+ * revoked: one row read there, even a continent away and cold, answers well within it; past it
+ * the admin API answers 503 rather than hang or guess.
+ */
+export const STATUS_CHECK_TIMEOUT_MS = 2000;
+
 /** The longest CLIENT_CACHE_SECONDS may be: how long a deleted key's record may linger in an isolate. */
 export const MAX_CLIENT_CACHE_SECONDS = 60;
 /** The longest REVOCATION_CACHE_SECONDS may be. */

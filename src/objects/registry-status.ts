@@ -1,7 +1,8 @@
 import { DEFAULT_REGION } from "../config/regions.ts";
 import { type Env, settings } from "../config/settings.ts";
-import { acceptedUntil } from "../lib/limits.ts";
+import { acceptedUntil, STATUS_CHECK_TIMEOUT_MS } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
+import { within } from "../lib/within.ts";
 import type { Cutoffs } from "../oauth/status.ts";
 import type { Kv } from "../store/kv.ts";
 import { CUTOFFS_KEY, revokedTokenKey, statusListKey } from "../store/kv-keys.ts";
@@ -142,7 +143,8 @@ export class RegistryStatus {
     if (owner === undefined) return true;
     if (owner.region === undefined) return isRevokedAt(this.#c.sql, owner.n, idx);
     try {
-      return await statusRegion(this.#c.env(), owner.region).isRevoked(owner.region, owner.n, idx);
+      const asked = statusRegion(this.#c.env(), owner.region).isRevoked(owner.region, owner.n, idx);
+      return await within(asked, STATUS_CHECK_TIMEOUT_MS, () => new Error(`no answer within ${STATUS_CHECK_TIMEOUT_MS} ms`));
     } catch (error) {
       console.error(JSON.stringify({ level: "error", registry: "a caller's status could not be checked", list, error: String(error) }));
       return undefined;

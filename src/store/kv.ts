@@ -1,4 +1,5 @@
 import { KvTimeoutError } from "../lib/errors.ts";
+import { within } from "../lib/within.ts";
 /**
  * The part of the Workers KV API the stores use. A KVNamespace binding satisfies it; so does
  * the CLI's adapter over `wrangler kv`, which lets the CLI run the same store code.
@@ -52,9 +53,5 @@ export function timed(kv: Kv, ms: number): Kv {
 }
 
 function deadline<T>(promise: Promise<T>, ms: number, op: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KvTimeoutError(`KV ${op} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return within(promise, ms, () => new KvTimeoutError(`KV ${op} did not answer within ${ms} ms`));
 }

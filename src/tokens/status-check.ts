@@ -61,6 +61,12 @@ export function rememberRevoked(claims: Pick<AccessTokenClaims, "jti" | "exp" | 
   revokedHere.set(ref ? `${ref.uri}#${ref.idx}` : `jti ${claims.jti}`, true, ttlMs);
 }
 
+/** Whether this isolate revoked the token itself (and so need not ask its list's owner again). */
+export function revokedByThisIsolate(claims: Pick<AccessTokenClaims, "jti" | "status">): boolean {
+  const ref = claims.status?.status_list;
+  return revokedHere.get(ref ? `${ref.uri}#${ref.idx}` : `jti ${claims.jti}`) === true;
+}
+
 /** A signing key whose every token an emergency rotation in this isolate revoked, until `until` (epoch seconds). */
 export function rememberRevokedKid(kid: string, until: number): void {
   kidsHere.set(kid, true, (until - Date.now() / 1000) * 1000);

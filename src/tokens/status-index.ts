@@ -2,6 +2,7 @@ import { leaseOrder, type Region } from "../config/regions.ts";
 import { type Env, settings } from "../config/settings.ts";
 import { FIRST_INDEX_LEASE, MAX_INDEX_LEASE } from "../lib/limits.ts";
 import { OneFlight } from "../lib/one-flight.ts";
+import { within } from "../lib/within.ts";
 import { type IndexLease, statusRegion } from "../store/status-owners.ts";
 
 /**
@@ -19,6 +20,7 @@ import { type IndexLease, statusRegion } from "../store/status-owners.ts";
  */
 interface Held {
   list: string;
+  start: number;
   next: number;
   end: number;
   /** epoch ms: no token is put into the range after it. */
@@ -36,11 +38,23 @@ export async function nextStatusIndex(env: Env, ttlSeconds: number, region: Regi
     if (h && h.next < h.end && Date.now() < h.until) return { list: h.list, idx: h.next++ };
     await asking.run("lease", async () => {
       if (held !== h) return; // another request already took a new range
-      size = h && h.next >= h.end ? Math.min(size * 2, MAX_INDEX_LEASE) : FIRST_INDEX_LEASE;
+      size = nextSize(h);
       const lease = await leaseNear(env, region, size, ttlSeconds);
-      held = { list: lease.list, next: lease.start, end: lease.start + lease.count, until: lease.until };
+      held = { list: lease.list, start: lease.start, next: lease.start, end: lease.start + lease.count, until: lease.until };
     });
   }
+}
+
+/**
+ * The next range's size: twice the last when it was used up; the same when its list stopped
+ * taking tokens with half of it used or more (every busy isolate's range lapses at the same
+ * hour: starting them all over at FIRST_INDEX_LEASE would be a burst of leases on one object);
+ * FIRST_INDEX_LEASE after a range that mostly lapsed unused.
+ */
+function nextSize(h: Held | undefined): number {
+  if (h === undefined) return FIRST_INDEX_LEASE;
+  if (h.next >= h.end) return Math.min(size * 2, MAX_INDEX_LEASE);
+  return (h.next - h.start) * 2 >= h.end - h.start ? size : FIRST_INDEX_LEASE;
 }
 
 /** Forgets the range this isolate holds: its next token takes a new lease (tests of failover). */
@@ -59,7 +73,11 @@ async function leaseNear(env: Env, region: Region, want: number, ttlSeconds: num
   const failures: string[] = [];
   for (const r of leaseOrder(region)) {
     try {
-      const lease = await within(statusRegion(env, r).leaseStatusIndices(r, want, ttlSeconds), ms);
+      const lease = await within(
+        statusRegion(env, r).leaseStatusIndices(r, want, ttlSeconds),
+        ms,
+        () => new Error(`no answer within ${ms} ms`),
+      );
       if (failures.length > 0) {
         console.warn(JSON.stringify({ level: "warn", status: "leased from another region", region, from: r, passed_over: failures }));
       }
@@ -69,12 +87,4 @@ async function leaseNear(env: Env, region: Region, want: number, ttlSeconds: num
     }
   }
   throw new NoStatusIndexError(`no status object answered a lease (${failures.join("; ")})`);
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -95,6 +95,21 @@ describe("one region's status object unavailable", () => {
   });
 });
 
+describe("one region's status object hanging", () => {
+  it("a key manager whose token's list is there is answered 503 within the registry's bound (2 s), not left hanging", async () => {
+    quiet();
+    const admin = await createAdmin();
+    const token = await tokenFor(admin);
+    await registryEnv({ ...env, STATUS_REGIONS: faultyRegions(["isRevoked"], "hang", ["na"]) } as Env);
+    const started = Date.now();
+    const listed = await call("/v2/application-keys", bearer(token));
+    const took = Date.now() - started;
+    expect([listed.status, listed.headers.get("Retry-After")]).toStrictEqual([503, "5"]);
+    expect(took).toBeGreaterThanOrEqual(1900);
+    expect(took).toBeLessThan(10_000);
+  });
+});
+
 describe("KV failing", () => {
   it("reads: a key this isolate holds keeps getting tokens that verify; one it has not read is a 500 in the documented shape", async () => {
     quiet();
