@@ -13,6 +13,13 @@ import { bearerToken, dpopChallenge, insufficientScope, invalidToken } from "./h
  */
 import { DEFAULT_CACHE_SECONDS, PUBLIC_MAX_AGE_SECONDS } from "./lib/limits.ts";
 import { TtlCache } from "./lib/ttl-cache.ts";
+import {
+  PROTECTED_RESOURCE_PATH,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+  type ResourceDescription,
+} from "./oauth/protected-resource.ts";
 import { isResourceUri } from "./oauth/resource.ts";
 import { type Needs, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
 import { CLIENT_ALGORITHMS } from "./tokens/client-keys.ts";
@@ -28,8 +35,9 @@ export type { Needs, VerifyResult } from "./tokens/access.ts";
 import type { AccessTokenClaims } from "./oauth/claims.ts";
 
 export { JwksUnavailableError } from "./lib/errors.ts";
+export type { ProtectedResourceMetadata, ResourceDescription } from "./oauth/protected-resource.ts";
 export type { FailureCode } from "./tokens/verify-access-token.ts";
-export { bearerToken };
+export { bearerToken, PROTECTED_RESOURCE_PATH, protectedResourceMetadataUrl };
 
 /** A Service Binding to the token service (a Worker's `Fetcher`), or anything that fetches like one. */
 export type JwksFetcher = StatusFetcher;
@@ -66,6 +74,14 @@ export interface VerifierOptions {
    * serves it.
    */
   revocationCacheSeconds?: number;
+  /**
+   * This resource server, described for clients (RFC 9728): its identifier, and where given a
+   * name and the scopes it uses. With it the verifier has `resource` (the metadata document and
+   * its URL), `protectedResource()` serves the document, and `unauthorized()` names it in the
+   * challenge (§5.1). Tokens must then carry its identifier in `aud` unless `audience` says
+   * otherwise (a client asks for one with `resource`, RFC 8707).
+   */
+  resource?: ResourceDescription;
 }
 
 export interface Verifier {
@@ -78,6 +94,8 @@ export interface Verifier {
    * needs unless `needs` says otherwise.
    */
   verifyRequest(request: Request, needs?: Needs): Promise<VerifyResult>;
+  /** The resource as `resource` described it (RFC 9728): its metadata document and the URL it is served at; undefined without one. */
+  readonly resource: { metadata: ProtectedResourceMetadata; metadataUrl: string } | undefined;
 }
 
 export function createVerifier(o: VerifierOptions): Verifier {
@@ -89,6 +107,8 @@ export function createVerifier(o: VerifierOptions): Verifier {
   if (r !== undefined && typeof r !== "boolean" && (typeof r !== "object" || r === null)) {
     throw new TypeError('createVerifier: "revocations" is true (the default: checked against the issuer\'s status lists) or false');
   }
+  const metadata = o.resource === undefined ? undefined : protectedResourceMetadata(o.resource, o.issuer, CLIENT_ALGORITHMS);
+  const audience = o.audience ?? metadata?.resource;
   const key = keyLookup(o);
   const revocations =
     r === false
@@ -97,7 +117,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
   const verified: VerifiedTokens = new TtlCache(5_000);
   const seen = new SeenProofs();
   const check = (token: string, needs: Needs | undefined) =>
-    verifyAccessToken(token, { key, issuer: o.issuer, audience: needs?.audience ?? o.audience, revocations, verified });
+    verifyAccessToken(token, { key, issuer: o.issuer, audience: needs?.audience ?? audience, revocations, verified });
   return {
     async verify(token, needs) {
       return tokenResult(await check(token, needs), needs);
@@ -105,6 +125,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
     async verifyRequest(request, needs) {
       return requestResult(request, needs, (token) => check(token, needs), seen);
     },
+    resource: metadata && { metadata, metadataUrl: protectedResourceMetadataUrl(metadata.resource) },
   };
 }
 
@@ -140,12 +161,19 @@ function isKeySet(source: JwksSource | JwksFetcher): source is { keys: unknown[]
  * challenge (and, for a 403, the scope the request needed). The failure reason is not in it:
  * it would only help an attacker.
  */
-export function unauthorized(result: Extract<VerifyResult, { valid: false }>, realm = "api"): Response {
+export function unauthorized(result: Extract<VerifyResult, { valid: false }>, realm = "api", resourceMetadataUrl?: string): Response {
+  // RFC 9728 §5.1: the challenge names where the resource's metadata is, for a client to find its authorization server.
+  const named = (response: Response) => {
+    if (resourceMetadataUrl !== undefined) {
+      response.headers.set("WWW-Authenticate", `${response.headers.get("WWW-Authenticate")}, resource_metadata="${resourceMetadataUrl}"`);
+    }
+    return response;
+  };
   if (result.status === 403) {
     const detail = result.error === "read_only" ? "This token may only read." : "This token lacks the scope this request needs.";
-    return insufficientScope(realm, result.scope, detail).toResponse();
+    return named(insufficientScope(realm, result.scope, detail).toResponse());
   }
-  const response = invalidToken(realm).toResponse();
+  const response = named(invalidToken(realm).toResponse());
   // RFC 9449 §7.1: a DPoP-bound token is welcome too, with a proof signed with one of these.
   response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS));
   return response;
@@ -163,9 +191,31 @@ export type AuthorizedRequest = Request & { claims: AccessTokenClaims };
  */
 export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<Needs, "method" | "path"> = {}) {
   return async (request: Request, env: E): Promise<Response | undefined> => {
-    const result = await verifier(env).verifyRequest(request, needs);
-    if (!result.valid) return unauthorized(result);
+    const v = verifier(env);
+    const result = await v.verifyRequest(request, needs);
+    if (!result.valid) return unauthorized(result, "api", v.resource?.metadataUrl);
     (request as AuthorizedRequest).claims = result.claims;
     return undefined;
+  };
+}
+
+/**
+ * The resource's metadata (RFC 9728 §3) as a request handler in itty-router's style: the
+ * document for a GET of its well-known URL (on this resource's host and path, §3.1), undefined
+ * for anything else, so that it goes first in a router or a fetch handler. Public and
+ * cacheable, readable from a browser (an MCP client may run in one).
+ */
+export function protectedResource(verifier: Verifier): (request: Request) => Response | undefined {
+  const described = verifier.resource;
+  if (described === undefined) throw new TypeError("protectedResource: the verifier was created without a resource to describe");
+  const at = new URL(described.metadataUrl);
+  const body = JSON.stringify(described.metadata);
+  return (request) => {
+    const u = new URL(request.url);
+    if (u.pathname !== at.pathname || u.search !== at.search) return undefined;
+    if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+    return new Response(request.method === "HEAD" ? null : body, {
+      headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*" },
+    });
   };
 }
