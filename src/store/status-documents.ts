@@ -56,16 +56,31 @@ export async function statusListDocument(env: Env, list: string): Promise<Versio
   // Every list a token can name is within the numbers its owner last said it has, or at most two
   // above (made since): a number outside is no list, answered without KV or the owner.
   const ownerKey = owner.region ?? "registry";
-  const known = bounds.get(ownerKey);
-  if (known && (owner.n < known.lowest || owner.n > known.highest + 2)) return null;
+  const outside = (b: ListBounds | undefined) => b !== undefined && (owner.n < b.lowest || owner.n > b.highest + 2);
+  // While an ask of this owner is under way, the numbers it answers with are awaited first: a
+  // flood of new numbers costs one ask, not one each.
+  if (outside(bounds.get(ownerKey) ?? (await asking.get(ownerKey)?.catch(() => undefined)))) return null;
   const key = statusListKey(list);
   const checked = await readChecked(revocationsKv(env), env.SIGNING_KEY_KEK, key);
   if ("stated" in checked) return { value: JSON.parse(checked.stated.payload) as StatusListDocument, iat: checked.stated.iat };
-  const answer = await ownerDocument(env, owner);
-  bounds.set(ownerKey, answer.bounds, Math.max(1, settings(env).revocationCacheSeconds) * 1000);
-  if (answer.document) takenFromRegistry(key, answer.document.iat);
-  return answer.document;
+  const pending = asking.get(ownerKey);
+  if (pending && outside(await pending.catch(() => undefined))) return null;
+  const answer = ownerDocument(env, owner);
+  const said = answer.then((a) => a.bounds);
+  said.catch(() => {}); // its failure is this request's, handled below; a waiter treats it as no answer
+  asking.set(ownerKey, said);
+  try {
+    const { document, bounds: b } = await answer;
+    bounds.set(ownerKey, b, Math.max(1, settings(env).revocationCacheSeconds) * 1000);
+    if (document) takenFromRegistry(key, document.iat);
+    return document;
+  } finally {
+    if (asking.get(ownerKey) === said) asking.delete(ownerKey);
+  }
 }
+
+/** Per owner, its ask under way, if any: what it will say its lists' numbers are. */
+const asking = new Map<string, Promise<ListBounds>>();
 
 /** Per owner (a region, or the registry), the numbers its lists had when it was last asked: kept for the lists' ttl. */
 const bounds = new TtlCache<ListBounds>(16);
