@@ -337,6 +337,16 @@ async function main() {
   const compatibilityDate = service.compatibility_date!;
   const edgeBindings = { ...(service.vars as Record<string, string>), SIGNING_KEYS, SIGNING_KEY_KEK: RUN_KEK, ISSUER };
   const floorClient = { client_id: "f".repeat(40), client_secret: "floor-secret-0123456789abcdefghijklmnopqrstuv" };
+  // floor_issue, warm and on its first 500: the same Worker with the same client.
+  const floorIssue = {
+    bindings: {
+      SIGNING_KEYS,
+      ISSUER,
+      CLIENT_ID: floorClient.client_id,
+      CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
+      SCOPE,
+    },
+  };
   const possession = await possessionKeys();
   const consumerOptions = {
     serviceBindings: { AUTH: { name: "edge-token", entrypoint: "TokenVerifier" }, EDGE_TOKEN: "edge-token" },
@@ -388,29 +398,11 @@ async function main() {
             ),
         )),
         ...(!wantedScenarios || wantedScenarios.has("floor_issue_first")
-          ? [
-              worker("floor_issue_first", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
-                bindings: {
-                  SIGNING_KEYS,
-                  ISSUER,
-                  CLIENT_ID: floorClient.client_id,
-                  CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
-                  SCOPE,
-                },
-              }),
-            ]
+          ? [worker("floor_issue_first", await bundle("test/bench/floors/issue.ts", "floor-issue"), floorIssue)]
           : []),
         worker("consumer", await bundle("test/fixtures/consumer/index.ts", "consumer"), consumerOptions),
         worker("noop", await bundle("test/bench/floors/noop.ts", "noop")),
-        worker("floor_issue", await bundle("test/bench/floors/issue.ts", "floor-issue"), {
-          bindings: {
-            SIGNING_KEYS,
-            ISSUER,
-            CLIENT_ID: floorClient.client_id,
-            CLIENT_SECRET_HASH: await hashSecret(floorClient.client_secret),
-            SCOPE,
-          },
-        }),
+        worker("floor_issue", await bundle("test/bench/floors/issue.ts", "floor-issue"), floorIssue),
         worker("floor_verify", await bundle("test/bench/floors/verify.ts", "floor-verify"), { bindings: { SIGNING_KEYS, ISSUER } }),
         worker("floor_verify_rpc", await bundle("test/bench/floors/verify-rpc.ts", "floor-verify-rpc"), {
           bindings: { SIGNING_KEYS, ISSUER },

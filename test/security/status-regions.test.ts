@@ -7,7 +7,7 @@ import { registry } from "../../src/store/registry.ts";
 import { ownerOf } from "../../src/store/status-owners.ts";
 import { dropHeldIndices } from "../../src/tokens/status-index.ts";
 import { call, claimsOf, createApplicationKey, error, FORM, post, registryStub } from "../support/helpers.ts";
-import { bitInKv, faultyRegions, faultyRegistry } from "../support/status.ts";
+import { bitInKv, faultyRegions, faultyRegistry, watchedRegions } from "../support/status.ts";
 
 /**
  * Status lists by region (issue 32): each continent's status object owns the lists its tokens
@@ -47,23 +47,6 @@ const introspect = async (token: string, k: Key) =>
       active: boolean;
     }
   ).active;
-
-/** The real status objects, every call noted as `<region>.<method>`. */
-function watchedRegions(calls: string[]): Env["STATUS_REGIONS"] {
-  return {
-    getByName(name: string, options?: DurableObjectNamespaceGetDurableObjectOptions) {
-      const stub = env.STATUS_REGIONS.getByName(name, options) as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return new Proxy(stub, {
-        get:
-          (target, method: string) =>
-          (...args: unknown[]) => {
-            calls.push(`${name}.${method}`);
-            return target[method]!(...args);
-          },
-      });
-    },
-  } as unknown as Env["STATUS_REGIONS"];
-}
 
 /** Every method of the registry failing, as an unreachable registry would. */
 const NO_REGISTRY = faultyRegistry([

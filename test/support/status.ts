@@ -77,3 +77,20 @@ export async function revokeAtOwner(token: string): Promise<{ revoked: boolean }
     ? registry(env).revokeToken({ jti, client_id, exp, status: { list, idx: ref.idx } })
     : statusRegion(env, owner.region).revokeToken(owner.region, { jti, client_id, exp, n: owner.n, idx: ref.idx });
 }
+
+/** The real status objects, every call noted as `<region>.<method>` in `calls`. */
+export function watchedRegions(calls: string[]): Env["STATUS_REGIONS"] {
+  return {
+    getByName(name: string, options?: DurableObjectNamespaceGetDurableObjectOptions) {
+      const stub = env.STATUS_REGIONS.getByName(name, options) as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return new Proxy(stub, {
+        get:
+          (target, method: string) =>
+          (...args: unknown[]) => {
+            calls.push(`${name}.${method}`);
+            return target[method]!(...args);
+          },
+      });
+    },
+  } as unknown as Env["STATUS_REGIONS"];
+}

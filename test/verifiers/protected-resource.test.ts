@@ -8,6 +8,19 @@ import { createApplicationKey, ORIGIN } from "../support/helpers.ts";
  * 2026-07-28): the verifier describes its resource, serves the document, and names it in its
  * 401 challenge; a client finds the authorization server from there.
  */
+/** A client_credentials request to the authorization server, as a client outside it sends one. */
+const clientCredentials = (endpoint: string, c: { client_id: string; client_secret: string }, extra: Record<string, string> = {}) =>
+  env.EDGE_TOKEN.fetch(endpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      ...extra,
+    }).toString(),
+  });
+
 const ORDERS = { uri: "https://orders.example", name: "Orders", scopes: ["read", "write"] };
 
 describe("the metadata's URL (RFC 9728 §3.1)", () => {
@@ -112,16 +125,7 @@ describe("an MCP client using the client-credentials extension", () => {
     };
     expect([as.issuer, as.grant_types_supported.includes("client_credentials")]).toStrictEqual([ORIGIN, true]);
 
-    const res = await env.EDGE_TOKEN.fetch(as.token_endpoint, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        resource: described.resource, // RFC 8707: a token for this resource alone
-      }).toString(),
-    });
+    const res = await clientCredentials(as.token_endpoint, client, { resource: described.resource }); // RFC 8707: for this resource alone
     expect(res.status).toBe(200);
     const { access_token } = (await res.json()) as { access_token: string };
 
@@ -132,15 +136,7 @@ describe("an MCP client using the client-credentials extension", () => {
   it("a token for the authorization server itself (no resource asked for) is refused by the resource: its aud is not the resource", async () => {
     const verifier = createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: ORDERS });
     const client = await createApplicationKey("asks for no resource");
-    const res = await env.EDGE_TOKEN.fetch(`${ORIGIN}/oauth/access_token`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-      }).toString(),
-    });
+    const res = await clientCredentials(`${ORIGIN}/oauth/access_token`, client);
     const { access_token } = (await res.json()) as { access_token: string };
     expect(await verifier.verify(access_token)).toStrictEqual({ valid: false, status: 401, error: "wrong_audience" });
   });
