@@ -1,3 +1,4 @@
+import { HttpError } from "../lib/errors.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { revokedByCutoff } from "../oauth/status.ts";
 import type { Caller } from "../store/registry-protocol.ts";
@@ -22,4 +23,17 @@ export function isLive(sql: SqlStorage, caller: Extract<Caller, { kind: "key" }>
     tokenRevocation(sql, c.jti) === undefined &&
     kidMayAct(sql, c.kid, nowSeconds())
   );
+}
+
+/**
+ * Throws unless the acting token is live: 503 when its list's owner could not say whether its
+ * bit is set (`bit` undefined: never guessed), 401 when it is not live.
+ */
+export function assertLive(sql: SqlStorage, caller: Extract<Caller, { kind: "key" }>, bit: boolean | undefined): void {
+  if (bit === undefined) {
+    throw new HttpError(503, "temporarily_unavailable", "The token's status cannot be checked at the moment: try again shortly.", {
+      headers: { "Retry-After": "5" },
+    });
+  }
+  if (!isLive(sql, caller, bit)) throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
 }

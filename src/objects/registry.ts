@@ -1,19 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { KV_RECORD_LIFETIME_SECONDS, retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
+import { retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
 import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs } from "../oauth/status.ts";
 import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
 import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
-import { CUTOFFS_KEY, clientKey, deletedClientKey, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
+import { CUTOFFS_KEY, clientKey, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
 import * as values from "../store/kv-values.ts";
-import { createRecordFloorTable, raiseRecordFloor } from "../store/record-floors.ts";
+import { createRecordFloorTable } from "../store/record-floors.ts";
 import type {
   Answer,
-  AuditLine,
   Caller,
   Change,
   KeyAnswer,
@@ -31,19 +30,12 @@ import type { OwnerAnswer, StatusListDocument, Versioned } from "../store/status
 import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
+import { commitChange, type KeyChange } from "./change-commit.ts";
 import { KeyCopies } from "./key-copies.ts";
 import { authenticateKv, markDueForRefresh, type Rewrite } from "./kv-rewrite.ts";
-import { isLive } from "./live-caller.ts";
+import { assertLive } from "./live-caller.ts";
 import { Outbox } from "./outbox.ts";
-import {
-  actorOf,
-  assertCanProveItself,
-  auditLine,
-  auditSnapshot,
-  changeAction,
-  tightensPossession,
-  withChanges,
-} from "./registry-changes.ts";
+import { actorOf, assertCanProveItself, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
 import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { RegistryStatus } from "./registry-status.ts";
 import { SigningKeys } from "./signing-keys.ts";
@@ -127,7 +119,15 @@ export class Registry extends DurableObject<Env> {
       }
       assertCanProveItself(record);
       tables.insertKey(this.#sql, record);
-      return this.#commit(caller, "create", record.id, record.client_id, null, record, undefined);
+      return this.#commit({
+        caller,
+        action: "create",
+        id: record.id,
+        clientId: record.client_id,
+        before: null,
+        after: record,
+        revocation: undefined,
+      });
     });
     return answer.ok ? { ok: true, value: { ...(await this.#propagated(answer.value)), client_secret: clientSecret } } : answer;
   }
@@ -166,7 +166,15 @@ export class Registry extends DurableObject<Env> {
       }
       tables.replaceKey(this.#sql, current, next);
       return {
-        ...this.#commit(caller, changeAction(changes), id, current.client_id, current.record, next, revocation),
+        ...this.#commit({
+          caller,
+          action: changeAction(changes),
+          id,
+          clientId: current.client_id,
+          before: current.record,
+          after: next,
+          revocation,
+        }),
         previous: current.record,
         ...(issued === undefined ? {} : { client_secret: issued }),
       };
@@ -187,7 +195,7 @@ export class Registry extends DurableObject<Env> {
       const revocation = tables.raiseClientRevocation(this.#sql, current.client_id, { v: ALL_VERSIONS, t: ALL_TOKENS });
       this.#outbox.mark(CUTOFFS_KEY);
       tables.replaceKey(this.#sql, current, current.record, new Date().toISOString());
-      return this.#commit(caller, "delete", id, current.client_id, current.record, null, revocation);
+      return this.#commit({ caller, action: "delete", id, clientId: current.client_id, before: current.record, after: null, revocation });
     });
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
@@ -380,46 +388,12 @@ export class Registry extends DurableObject<Env> {
   }
 
   #assertLive(caller: Extract<Caller, { kind: "key" }>, bit: boolean | undefined): void {
-    if (bit === undefined) {
-      throw new HttpError(503, "temporarily_unavailable", "The token's status cannot be checked at the moment: try again shortly.", {
-        headers: { "Retry-After": "5" },
-      });
-    }
-    if (!isLive(this.#sql, caller, bit))
-      throw new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.");
+    assertLive(this.#sql, caller, bit);
   }
 
-  /** The audit entry and the write-through mark, in the change's own transaction. */
-  #commit(
-    caller: Caller,
-    action: tables.AuditAction,
-    id: string,
-    clientId: string,
-    before: ApplicationKey | null,
-    after: ApplicationKey | null,
-    revocation: Change["revocation"],
-  ): Change {
-    const now = Date.now();
-    tables.appendAudit(
-      this.#sql,
-      { actor: actorOf(caller), action, key_id: id, old: auditSnapshot(before), new: auditSnapshot(after) },
-      now,
-    );
-    tables.purgeAudit(this.#sql, now - settings(this.env).auditRetentionDays * 86_400_000);
-    tables.markBehind(this.#sql, clientId);
-    values.changed(this.#sql, after === null ? deletedClientKey(clientId) : clientKey(clientId), now);
-    let floor: number | undefined;
-    if (before !== null) {
-      // Every copy of the record from before this change is stale from now on, wherever it is
-      // (an isolate's, or one put back in KV): the cut-offs say so (docs/storage.md).
-      const recordIat = values.iatOf(this.#sql, clientKey(clientId), now);
-      floor = after === null ? Math.max(now, recordIat + 1) : recordIat;
-      raiseRecordFloor(this.#sql, clientId, floor, Math.floor(now / 1000) + KV_RECORD_LIFETIME_SECONDS);
-      this.#outbox.mark(CUTOFFS_KEY);
-    }
-    const record = tables.keyById(this.#sql, id)!.record;
-    const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);
-    return { record, audit, revocation, propagated: false, floor };
+  /** The audit entry and the write-through mark, in the change's own transaction (objects/change-commit.ts). */
+  #commit(c: KeyChange): Change {
+    return commitChange(this.#sql, this.#outbox, settings(this.env).auditRetentionDays, c);
   }
 
   async #propagated<T extends Change>(change: T): Promise<T> {
