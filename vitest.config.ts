@@ -9,6 +9,9 @@ const ISSUER = "https://auth.example";
 // Resource indicators (RFC 8707) the tests request tokens for; the fixture consumer's orders API is one.
 const RESOURCES = "https://orders.example https://reports.example";
 const BUILD = "test/fixtures/.build";
+// The recipes import the package by its name, as a consumer does; here that name is the sources
+// (package.json's exports name dist/, which only npm pack builds).
+const SELF = { "edge-token/verify": "/src/verify.ts", "edge-token/rpc": "/src/rpc-contract.ts" };
 const NO_CACHES = { CLIENT_CACHE_SECONDS: "0", REVOCATION_CACHE_SECONDS: "0" };
 // The Worker under test is named edge-token too, and the plugin points every binding to that
 // name back at the test runner itself. The separate copy therefore runs under another name,
@@ -38,6 +41,7 @@ const WHOLE_REGISTRY = [
   "test/security/status-lists.test.ts",
   "test/security/status-registry.test.ts",
   "test/security/status-regions.test.ts",
+  "test/verifiers/foreign-jwks-cache.test.ts",
 ];
 
 // A signing key made for this run only: no private key is committed for tests.
@@ -116,6 +120,7 @@ function bundle(entry: string, name: string): string {
     format: "esm",
     platform: "neutral",
     external: ["cloudflare:*"],
+    alias: Object.fromEntries(Object.entries(SELF).map(([name, path]) => [name, `.${path}`])),
     loader: { ".md": "text" },
     logLevel: "warning",
   });
@@ -150,7 +155,7 @@ async function workersProject(name: string, files: { include: string[]; exclude:
             ALLOW_REQUEST_ORIGIN_ISSUER: "false",
             BOOTSTRAP_SECRET_HASH: "",
           },
-          serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY },
+          serviceBindings: { CONSUMER: "consumer", EDGE_TOKEN: COPY, AUTH: { name: COPY, entrypoint: "TokenVerifier" } },
           workers: [
             // edge-token once more, under its own name, so that the consumer's config binds it
             // exactly as it would in production. Same keys, settings and KV namespaces.
@@ -196,6 +201,7 @@ async function workersProject(name: string, files: { include: string[]; exclude:
         },
       }),
     ],
+    resolve: { alias: SELF },
     // setup.ts checks every response a test file received against the OpenAPI document.
     test: {
       name,
@@ -226,6 +232,7 @@ export default defineConfig(async () => ({
       // Its files share one module graph (wrangler and Miniflare are imported once per worker):
       // each restores what it changes (process.env, spies, kept registries) when it ends.
       {
+        resolve: { alias: SELF },
         test: {
           name: "cli",
           isolate: false,

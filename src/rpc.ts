@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "./config/settings.ts";
+import type { TokenVerifier as TokenVerifierContract } from "./rpc-contract.ts";
 import { type Needs, requestResult, tokenResult, type VerifyResult } from "./tokens/access.ts";
 import { SeenProofs } from "./tokens/presentation.ts";
 import { verifyOwnToken } from "./tokens/service.ts";
@@ -18,7 +19,7 @@ const seen = new SeenProofs();
  * has no origin: where ISSUER is unset (local development), a token signed by this service's
  * key set passes the issuer check.
  */
-export class TokenVerifier extends WorkerEntrypoint<Env> {
+export class TokenVerifier extends WorkerEntrypoint<Env> implements TokenVerifierContract {
   /** A bearer token on its own. A DPoP-bound token is refused: only its request shows its proof. */
   async verify(token: string, needs?: Needs): Promise<VerifyResult> {
     return tokenResult(await verifyOwnToken(this.env, token, { audience: audienceOf(needs) }), needs);

@@ -199,17 +199,45 @@ export function withToken<E>(verifier: (env: E) => Verifier, needs: Omit<Needs, 
   };
 }
 
+/** A resource described without a verifier of this module: one whose tokens are checked over RPC. */
+export interface DescribedResource {
+  /** The token service's ISSUER, its authorization server. */
+  issuer: string;
+  resource: ResourceDescription;
+}
+
+const served = new WeakMap<object, (request: Request) => Response | undefined>();
+
 /**
  * The resource's metadata (RFC 9728 §3) as a request handler in itty-router's style: the
  * document for a GET of its well-known URL (on this resource's host and path, §3.1), undefined
  * for anything else, so that it goes first in a router or a fetch handler. Public and
- * cacheable, readable from a browser (an MCP client may run in one).
+ * cacheable, readable from a browser (an MCP client may run in one). Made once per verifier
+ * (or description), however often it is asked for.
  */
-export function protectedResource(verifier: Verifier): (request: Request) => Response | undefined {
-  const described = verifier.resource;
-  if (described === undefined) throw new TypeError("protectedResource: the verifier was created without a resource to describe");
-  const at = new URL(described.metadataUrl);
-  const body = JSON.stringify(described.metadata);
+export function protectedResource(described: Verifier | DescribedResource): (request: Request) => Response | undefined {
+  let handler = served.get(described);
+  if (handler === undefined) {
+    handler = metadataHandler(described);
+    served.set(described, handler);
+  }
+  return handler;
+}
+
+function metadataHandler(described: Verifier | DescribedResource): (request: Request) => Response | undefined {
+  const resource =
+    "verify" in described
+      ? described.resource
+      : (() => {
+          if (typeof described.issuer !== "string" || !isResourceUri(described.issuer)) {
+            throw new TypeError('protectedResource: "issuer" must be the token service\'s ISSUER, an absolute URL');
+          }
+          const metadata = protectedResourceMetadata(described.resource, described.issuer, CLIENT_ALGORITHMS);
+          return { metadata, metadataUrl: protectedResourceMetadataUrl(metadata.resource) };
+        })();
+  if (resource === undefined) throw new TypeError("protectedResource: the verifier was created without a resource to describe");
+  const at = new URL(resource.metadataUrl);
+  const body = JSON.stringify(resource.metadata);
   return (request) => {
     const u = new URL(request.url);
     if (u.pathname !== at.pathname || u.search !== at.search) return undefined;

@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     CONSUMER: Fetcher;
     /** edge-token running as its own Worker, as the consumer sees it */
     EDGE_TOKEN: Fetcher;
+    /** edge-token's TokenVerifier entrypoint, as the RPC recipe binds it */
+    AUTH: Service<import("edge-token/rpc").TokenVerifier>;
     /** RSA private JWKs by name (bits2048, bits4096, bits2047, bits4097, e3, eLarge): vitest.config.ts */
     TEST_RSA_KEYS: string;
   }

@@ -24,7 +24,7 @@ export function bundle(entry: string, name: string): string {
     external: ["cloudflare:*"],
     loader: { ".md": "text" },
     // A recipe imports the verifier by the package's name, as another Worker would.
-    alias: { "edge-token/verify": "./src/verify.ts" },
+    alias: { "edge-token/verify": "./src/verify.ts", "edge-token/rpc": "./src/rpc-contract.ts" },
     logLevel: "warning",
   });
   return outfile;

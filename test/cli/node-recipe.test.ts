@@ -20,6 +20,8 @@ let machine: { client_id: string };
 let machineKey: CryptoKeyPair;
 let api: string;
 let close: () => Promise<void>;
+/** The recipe's API, as the service knows it (RESOURCES) and the recipe describes itself. */
+const RESOURCE = "https://orders.example";
 
 beforeAll(async () => {
   const script = bundle("src/index.ts", "node-recipe-edge-token");
@@ -32,7 +34,13 @@ beforeAll(async () => {
       kvNamespaces: ["CLIENTS", "REVOCATIONS"],
       durableObjects: EDGE_TOKEN_OBJECTS,
       // The issuer is the origin it answers on: only known once it listens.
-      bindings: { SIGNING_KEYS: await newSigningKeys(), SIGNING_KEY_KEK: RUN_KEK, ISSUER: "", ALLOW_REQUEST_ORIGIN_ISSUER: "true" },
+      bindings: {
+        SIGNING_KEYS: await newSigningKeys(),
+        SIGNING_KEY_KEK: RUN_KEK,
+        ISSUER: "",
+        ALLOW_REQUEST_ORIGIN_ISSUER: "true",
+        RESOURCES: RESOURCE,
+      },
     } as never),
   );
   issuer = new URL(await mf.ready).origin;
@@ -54,6 +62,7 @@ beforeAll(async () => {
   });
 
   process.env.ISSUER = issuer;
+  process.env.RESOURCE = RESOURCE;
   const { server } = await import("./recipes/node-server.ts");
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -62,19 +71,24 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  delete process.env.ISSUER;
+  delete process.env.RESOURCE;
   await close?.();
   await mf?.dispose();
 });
 
-async function token(c = credentials): Promise<string> {
+/** A token for the recipe's API; with `{}` for none, a token for the issuer's own audience. */
+async function token(c = credentials, forApi: { resource?: string } = { resource: RESOURCE }): Promise<string> {
   const res = await fetch(`${issuer}/oauth/access_token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", ...c }),
+    body: new URLSearchParams({ grant_type: "client_credentials", ...forApi, ...c }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-const CHALLENGES = 'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"';
+const CHALLENGES =
+  'Bearer realm="api", error="invalid_token", resource_metadata="https://orders.example/.well-known/oauth-protected-resource", ' +
+  'DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"';
 
 describe("recipe: a Node resource server with edge-token/verify", () => {
   it("accepts a token from the service and refuses a tampered, missing or key-management one", async () => {
@@ -86,11 +100,29 @@ describe("recipe: a Node resource server with edge-token/verify", () => {
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: "read write application_keys" })).toString("base64url")}.${s}`;
     // a token that can manage keys is for the admin API alone: the recipe's audience check refuses it
-    const admin = await token(adminCredentials);
+    const admin = await token(adminCredentials, {});
     for (const header of [`Bearer ${tampered}`, "Bearer nope", "", `Bearer ${admin}`]) {
       const res = await fetch(`${api}/orders`, { headers: header ? { Authorization: header } : {} });
       expect([header.slice(0, 12), res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([header.slice(0, 12), 401, CHALLENGES]);
     }
+  });
+
+  it("serves its RFC 9728 document, names it in the challenge, and refuses a token issued for no resource", async () => {
+    const document = await fetch(`${api}/.well-known/oauth-protected-resource`);
+    expect([document.status, document.headers.get("Cache-Control"), await document.json()]).toStrictEqual([
+      200,
+      "public, max-age=3600",
+      {
+        resource: RESOURCE,
+        authorization_servers: [issuer],
+        bearer_methods_supported: ["header"],
+        dpop_signing_alg_values_supported: ["EdDSA", "Ed25519", "ES256", "PS256"],
+        resource_name: "Orders",
+      },
+    ]);
+    const forIssuer = await token(credentials, {});
+    const refused = await fetch(`${api}/orders`, { headers: { Authorization: `Bearer ${forIssuer}` } });
+    expect([refused.status, refused.headers.get("WWW-Authenticate")]).toStrictEqual([401, CHALLENGES]);
   });
 
   it("a private_key_jwt key gets a DPoP-bound token through oauth4webapi, and only its proofs make it pass", async () => {
@@ -99,7 +131,7 @@ describe("recipe: a Node resource server with edge-token/verify", () => {
     const insecure = { [oauth.allowInsecureRequests]: true }; // http://127.0.0.1 in this test
     const dpop = oauth.DPoP(client, await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]));
     const auth = oauth.PrivateKeyJwt({ key: machineKey.privateKey, kid: "machine-1" });
-    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, {}, { ...insecure, DPoP: dpop });
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, { resource: RESOURCE }, { ...insecure, DPoP: dpop });
     const { access_token, token_type } = await oauth.processClientCredentialsResponse(as, client, response);
     expect(token_type).toBe("dpop");
 

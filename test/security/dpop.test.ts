@@ -328,15 +328,17 @@ describe("DPoP in every verifier", () => {
     const keyPair = (await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"])) as CryptoKeyPair;
     const client: oauth.Client = { client_id: c.client_id };
     const dpop = oauth.DPoP(client, keyPair);
+    // the recipe describes its API (RFC 9728): the token is asked for it, with `resource`
+    const resource = "https://orders.example";
     const tokenResponse = await oauth.clientCredentialsGrantRequest(
       as,
       client,
       oauth.ClientSecretPost(c.client_secret),
-      {},
+      { resource },
       { ...viaWorker, DPoP: dpop },
     );
     const { access_token } = await oauth.processClientCredentialsResponse(as, client, tokenResponse);
-    const ittyEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN, REVOCATIONS: env.REVOCATIONS };
+    const ittyEnv = { ISSUER: ORIGIN, RESOURCE: resource, EDGE_TOKEN: env.EDGE_TOKEN, REVOCATIONS: env.REVOCATIONS };
     const res = await oauth.protectedResourceRequest(access_token, "POST", new URL(`${API}/orders`), new Headers(), null, {
       DPoP: dpop,
       [oauth.customFetch]: (url: string, init: RequestInit) => itty.fetch(new Request(url, init), ittyEnv, createExecutionContext()),

@@ -65,8 +65,9 @@ export const createAdmin = (name = "operator") => createApplicationKey(name, { s
 export async function tokenFor(
   client: { client_id: string; client_secret: string },
   grant: "client_credentials" | "implicit" = "client_credentials",
+  extra: Record<string, string> = {},
 ) {
-  const params: Record<string, string> = { grant_type: grant, client_id: client.client_id };
+  const params: Record<string, string> = { grant_type: grant, client_id: client.client_id, ...extra };
   if (grant === "client_credentials") params.client_secret = client.client_secret;
   const response = await post("/oauth/access_token", params);
   if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);

@@ -9,6 +9,8 @@ import honoDpop from "../fixtures/recipes/hono-dpop.ts";
 import honoDpopSource from "../fixtures/recipes/hono-dpop.ts?raw";
 import itty from "../fixtures/recipes/itty.ts";
 import ittySource from "../fixtures/recipes/itty.ts?raw";
+import rpc from "../fixtures/recipes/rpc.ts";
+import rpcSource from "../fixtures/recipes/rpc.ts?raw";
 import storefrontSource from "../fixtures/recipes/storefront.js?raw";
 import storefrontApiSource from "../fixtures/recipes/storefront-api.ts?raw";
 import { call, createAdmin, createApplicationKey, ORIGIN, post, tamper, tokenFor } from "../support/helpers.ts";
@@ -30,6 +32,12 @@ function serveJwks() {
 }
 
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+/** The API the recipes that describe themselves (RFC 9728) stand for: one of the service's RESOURCES. */
+const RESOURCE = "https://orders.example";
+const forApi = { resource: RESOURCE };
+const METADATA_URL = `${RESOURCE}/.well-known/oauth-protected-resource`;
+const CHALLENGE = `Bearer realm="api", error="invalid_token", resource_metadata="${METADATA_URL}"`;
 
 describe("recipe: Hono with hono/jwk", () => {
   const honoEnv = { ISSUER: ORIGIN };
@@ -71,20 +79,23 @@ describe("what hono/jwk cannot do: DPoP", () => {
     const c = await createApplicationKey();
     const k = await clientKey();
     const tokenUrl = `${ORIGIN}/oauth/access_token`;
-    const res = await post(
-      "/oauth/access_token",
-      { grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret },
-      { DPoP: await proof(k, "POST", tokenUrl) },
-    );
-    const bound = ((await res.json()) as { access_token: string }).access_token;
-    const stolen = { headers: { Authorization: `Bearer ${bound}` } };
+    // hono/jwk takes tokens for the issuer's audience, the withToken recipe those for its API
+    const boundToken = async (extra: Record<string, string>) => {
+      const params = { grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret, ...extra };
+      const res = await post("/oauth/access_token", params, { DPoP: await proof(k, "POST", tokenUrl) });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const stolen = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
     // hono/jwk checks the signature and claims, never cnf: the thief's request passes
+    const forHono = await boundToken({});
     expect(
-      (await hono.fetch(new Request("https://api.example/api/products", stolen), { ISSUER: ORIGIN }, createExecutionContext())).status,
+      (await hono.fetch(new Request("https://api.example/api/products", stolen(forHono)), { ISSUER: ORIGIN }, createExecutionContext()))
+        .status,
     ).toBe(200);
-    const honoEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
+    const bound = await boundToken(forApi);
+    const honoEnv = { ISSUER: ORIGIN, RESOURCE, EDGE_TOKEN: env.EDGE_TOKEN };
     const url = "https://api.example/api/products";
-    expect((await honoDpop.fetch(new Request(url, stolen), honoEnv, createExecutionContext())).status).toBe(401);
+    expect((await honoDpop.fetch(new Request(url, stolen(bound)), honoEnv, createExecutionContext())).status).toBe(401);
     const owner = { headers: { Authorization: `DPoP ${bound}`, DPoP: await proof(k, "GET", url, { accessToken: bound }) } };
     expect((await honoDpop.fetch(new Request(url, owner), honoEnv, createExecutionContext())).status).toBe(200);
   });
@@ -92,24 +103,64 @@ describe("what hono/jwk cannot do: DPoP", () => {
   it("withToken in front of Hono refuses a revoked token (its status list); hono/jwk alone cannot tell", async () => {
     serveJwks();
     const c = await createApplicationKey();
-    const token = await tokenFor(c);
+    const [token, forHono] = [await tokenFor(c, "client_credentials", forApi), await tokenFor(c)];
     const url = "https://api.example/api/products";
-    expect((await post("/oauth/revoke", { token, client_id: c.client_id, client_secret: c.client_secret })).status).toBe(200);
-    const honoEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
+    for (const t of [token, forHono]) {
+      expect((await post("/oauth/revoke", { token: t, client_id: c.client_id, client_secret: c.client_secret })).status).toBe(200);
+    }
+    const honoEnv = { ISSUER: ORIGIN, RESOURCE, EDGE_TOKEN: env.EDGE_TOKEN };
     expect((await honoDpop.fetch(new Request(url, bearer(token)), honoEnv, createExecutionContext())).status).toBe(401);
-    expect((await hono.fetch(new Request(url, bearer(token)), { ISSUER: ORIGIN }, createExecutionContext())).status).toBe(200);
+    expect((await hono.fetch(new Request(url, bearer(forHono)), { ISSUER: ORIGIN }, createExecutionContext())).status).toBe(200);
+  });
+});
+
+describe("the recipes that describe their API (RFC 9728): Hono with withToken, itty-router, RPC", () => {
+  const ctx = () => createExecutionContext();
+  const recipes = {
+    hono: (r: Request) => honoDpop.fetch(r, { ISSUER: ORIGIN, RESOURCE, EDGE_TOKEN: env.EDGE_TOKEN }, ctx()),
+    itty: (r: Request) => itty.fetch(r, { ISSUER: ORIGIN, RESOURCE, EDGE_TOKEN: env.EDGE_TOKEN }, ctx()),
+    rpc: (r: Request) => rpc.fetch(r, { ISSUER: ORIGIN, RESOURCE, AUTH: env.AUTH }),
+  };
+  const path = { hono: "/api/products", itty: "/products", rpc: "/orders" };
+  const names = { hono: "Products", itty: "Shop", rpc: "Orders" };
+
+  for (const [name, fetchFrom] of Object.entries(recipes) as [keyof typeof recipes, (r: Request) => Promise<Response>][]) {
+    it(`${name}: serves the document, names it in a 401, takes a token for its API and refuses one for the issuer's audience`, async () => {
+      const document = await fetchFrom(new Request("https://api.example/.well-known/oauth-protected-resource"));
+      const metadata = (await document.json()) as Record<string, unknown>;
+      expect([document.status, document.headers.get("Access-Control-Allow-Origin")]).toStrictEqual([200, "*"]);
+      expect(metadata).toMatchObject({ resource: RESOURCE, authorization_servers: [ORIGIN], resource_name: names[name] });
+
+      const missing = await fetchFrom(new Request(`https://api.example${path[name]}`));
+      expect([missing.status, missing.headers.get("WWW-Authenticate")?.split(", DPoP")[0]]).toStrictEqual([401, CHALLENGE]);
+
+      const c = await createApplicationKey();
+      const ok = await fetchFrom(new Request(`https://api.example${path[name]}`, bearer(await tokenFor(c, "client_credentials", forApi))));
+      expect(ok.status).toBe(200);
+      const forIssuer = await fetchFrom(new Request(`https://api.example${path[name]}`, bearer(await tokenFor(c))));
+      expect([forIssuer.status, forIssuer.headers.get("WWW-Authenticate")?.split(", DPoP")[0]]).toStrictEqual([401, CHALLENGE]);
+    });
+  }
+
+  it("rpc: refuses a revoked token over the binding", async () => {
+    const c = await createApplicationKey();
+    const token = await tokenFor(c, "client_credentials", forApi);
+    expect((await recipes.rpc(new Request("https://api.example/orders", bearer(token)))).status).toBe(200);
+    expect((await post("/oauth/revoke", { token, client_id: c.client_id, client_secret: c.client_secret })).status).toBe(200);
+    const revoked = await recipes.rpc(new Request("https://api.example/orders", bearer(token)));
+    expect(revoked.status).toBe(401);
   });
 });
 
 describe("recipe: itty-router with the importable verifier, a scope per route", () => {
-  const ittyEnv = { ISSUER: ORIGIN, EDGE_TOKEN: env.EDGE_TOKEN };
+  const ittyEnv = { ISSUER: ORIGIN, RESOURCE, EDGE_TOKEN: env.EDGE_TOKEN };
   const send = (method: string, path: string, token?: string) =>
     itty.fetch(new Request(`https://api.example${path}`, { method, ...(token ? bearer(token) : {}) }), ittyEnv, createExecutionContext());
 
   it("lets each route ask for what it needs", async () => {
     const backend = await createApplicationKey();
-    const token = await tokenFor(backend); // read write
-    const browser = await tokenFor(backend, "implicit"); // read
+    const token = await tokenFor(backend, "client_credentials", forApi); // read write
+    const browser = await tokenFor(backend, "implicit", forApi); // read
     const admin = await tokenFor(await createAdmin()); // a token that manages keys: for the admin API alone
 
     const products = await send("GET", "/products", browser);
@@ -119,12 +170,12 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
     const readOnly = await send("POST", "/orders", browser);
     expect([readOnly.status, readOnly.headers.get("WWW-Authenticate")]).toStrictEqual([
       403,
-      'Bearer realm="api", error="insufficient_scope", scope="write"',
+      `Bearer realm="api", error="insufficient_scope", scope="write", resource_metadata="${METADATA_URL}"`,
     ]);
     const reports = await send("GET", "/reports", browser);
     expect([reports.status, reports.headers.get("WWW-Authenticate")]).toStrictEqual([
       403,
-      'Bearer realm="api", error="insufficient_scope", scope="read write"',
+      `Bearer realm="api", error="insufficient_scope", scope="read write", resource_metadata="${METADATA_URL}"`,
     ]);
     expect((await send("GET", "/reports", token)).status).toBe(200);
     expect((await send("GET", "/products", admin)).status).toBe(401);
@@ -137,7 +188,7 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
 
   it("refuses a revoked token, from its status list", async () => {
     const backend = await createApplicationKey();
-    const token = await tokenFor(backend);
+    const token = await tokenFor(backend, "client_credentials", forApi);
     expect((await send("GET", "/products", token)).status).toBe(200);
     expect((await post("/oauth/revoke", { token, client_id: backend.client_id, client_secret: backend.client_secret })).status).toBe(200);
     // the recipe's verifier holds the list for REVOCATION_CACHE_SECONDS (10 s by default)
@@ -153,7 +204,7 @@ describe("recipe: itty-router with the importable verifier, a scope per route", 
 
 describe("docs/verifying-tokens.md", () => {
   it("shows each recipe exactly as tested", () => {
-    for (const source of [honoSource, honoDpopSource, ittySource, nodeSource, storefrontSource, storefrontApiSource]) {
+    for (const source of [honoSource, honoDpopSource, ittySource, rpcSource, nodeSource, storefrontSource, storefrontApiSource]) {
       expect(verifyingTokens).toContain(source.trim());
     }
   });
