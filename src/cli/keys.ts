@@ -19,6 +19,14 @@
  *                             and every token it signed is revoked
  *   signing audit             every rotation step, oldest first (docs/rotation.md)
  *   rotate [--now]            the same as signing rotate [--now]
+ *   client-key NAME [--alg EdDSA|ES256|PS256]
+ *                             a client's key pair for private_key_jwt and DPoP: the private JWK kept
+ *                             in .wrangler/client-keys/ (0600, gitignored), the public set written
+ *                             to NAME.jwks.json (for create --jwks) and printed
+ *   client-assertion NAME --client-id ID --aud URL
+ *                             prints a client assertion (RFC 7523) signed with NAME's key
+ *   dpop-proof NAME --url URL [--method M] [--access-token T]
+ *                             prints a DPoP proof (RFC 9449) signed with NAME's key
  *
  * Keys live in the registry (the one writer): by default the local one `npm start` serves
  * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
@@ -27,12 +35,14 @@
  * signing commands signing_keys). JSON goes to stdout for scripts; messages go to stderr.
  */
 import { readFile } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { grantsOf } from "../oauth/claims.ts";
 import { scopeWithin } from "../oauth/scope.ts";
 import type { TokenQuota } from "../store/application-keys.ts";
 import { usableJwks } from "../tokens/client-keys.ts";
+import { clientAssertion, dpopProof, isClientKeyAlgorithm, makeClientKey } from "./client-key-commands.ts";
 import { auditTrail, createApplicationKey, deleteApplicationKey, listApplicationKeys, targetScopes } from "./key-commands.ts";
 import { signing, UsageError } from "./rotation.ts";
 
@@ -43,7 +53,10 @@ const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--gr
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
-       npm run keys -- rotate [--now] …   (short for signing rotate)`;
+       npm run keys -- rotate [--now] …   (short for signing rotate)
+       npm run keys -- client-key NAME [--alg EdDSA|ES256|PS256] [--jwks FILE] [--private-key FILE]
+       npm run keys -- client-assertion NAME --client-id ID --aud URL [--private-key FILE]
+       npm run keys -- dpop-proof NAME --url URL [--method POST] [--access-token TOKEN] [--private-key FILE]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -74,6 +87,12 @@ async function main(argv: string[]): Promise<number> {
       "keys-file": { type: "string" },
       out: { type: "string" },
       kid: { type: "string" },
+      "private-key": { type: "string" },
+      "client-id": { type: "string" },
+      aud: { type: "string" },
+      url: { type: "string" },
+      method: { type: "string" },
+      "access-token": { type: "string" },
     },
   });
   if (values.env !== undefined && !values.remote) return fail("--env needs --remote");
@@ -161,9 +180,60 @@ async function main(argv: string[]): Promise<number> {
         throw error;
       }
     }
+    case "client-key":
+    case "client-assertion":
+    case "dpop-proof":
+      try {
+        return await clientCommand(command, arg, values);
+      } catch (error) {
+        if (error instanceof UsageError) return fail(error.message);
+        throw error;
+      }
     default:
       return fail(`unknown command: ${command}`);
   }
+}
+
+/** What a client holds and sends (client-key-commands.ts): its key pair, an assertion, a DPoP proof. Nothing is asked of a registry. */
+async function clientCommand(
+  command: "client-key" | "client-assertion" | "dpop-proof",
+  name: string | undefined,
+  values: { [option: string]: string | boolean | undefined },
+): Promise<number> {
+  const option = (o: string) => (typeof values[o] === "string" ? (values[o] as string) : undefined);
+  if (name === undefined) throw new UsageError(`${command} needs the client key's name, e.g. ${command} billing`);
+  const files = { privateKey: option("private-key") };
+  switch (command) {
+    case "client-key": {
+      const alg = option("alg");
+      if (alg !== undefined && !isClientKeyAlgorithm(alg)) throw new UsageError("--alg must be EdDSA, ES256 or PS256 for a client key");
+      const made = await makeClientKey(name, { alg, ...files, jwks: option("jwks") });
+      console.error(
+        `keys: ${made.made ? "made" : "kept"} the client key ${name}: its private half in ${shortPath(made.privateKey)} (0600, never printed), ` +
+          `its public key set in ${made.jwksFile} (for create --auth-method private_key_jwt --jwks ${made.jwksFile})`,
+      );
+      return print(made.jwks);
+    }
+    case "client-assertion": {
+      const [clientId, aud] = [option("client-id"), option("aud")];
+      if (clientId === undefined || aud === undefined) throw new UsageError("client-assertion needs --client-id ID and --aud URL");
+      process.stdout.write(`${await clientAssertion(name, { clientId, aud, ...files })}\n`);
+      return 0;
+    }
+    case "dpop-proof": {
+      const url = option("url");
+      if (url === undefined) throw new UsageError("dpop-proof needs --url URL, the request's URL");
+      const proof = await dpopProof(name, { url, method: option("method") ?? "POST", accessToken: option("access-token"), ...files });
+      process.stdout.write(`${proof}\n`);
+      return 0;
+    }
+  }
+}
+
+/** A path as the reader's shell would name it: relative when it is under the working directory. */
+function shortPath(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r.startsWith("..") || isAbsolute(r) ? path : r;
 }
 
 /** A quota from its flags: undefined for none, false when one is not a whole number from 1. */
