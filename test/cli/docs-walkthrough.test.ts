@@ -1,14 +1,14 @@
 import { type ChildProcess, execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/cli/ports.ts";
-import { checkout, start, stop } from "../support/checkout.ts";
+import { freePort, portInUse } from "../../src/cli/ports.ts";
+import { checkout, ROOT, start, stop } from "../support/checkout.ts";
 
 /**
  * The docs' shell lines, run as a newcomer runs them: in a fresh checkout of the project, after
@@ -19,8 +19,28 @@ import { checkout, start, stop } from "../support/checkout.ts";
  * it, before it is used (`set -u`), a failing command stops the walk (`set -e`, `pipefail`), and
  * each command's output is held to what the document says it prints. A command that cannot run
  * here is excluded by name, with the reason, and still counted.
+ *
+ * The bash has job control on (`set -m`), as a terminal's shell has: a command a document runs in
+ * the background (`… &`) is a process group of its own, which the document's `kill %1` stops
+ * whole (without it, kill reaches npx alone, and the wrangler and workerd under it live on). A
+ * document stops what it starts: the walk holds it to that, and ends any job left over.
+ *
+ * docs/verifying-tokens.md starts the fixture consumer (test/fixtures/consumer/, copied into the
+ * checkout as a clone has it) beside npm start: its `localhost:8788` and `--port 8788` become a
+ * second free port (with an inspector port of its own: wrangler's default, 9229, is one that
+ * wranglers starting at once on this machine race for), and its wrangler.toml's ISSUER, like
+ * every `localhost:8787`, npm start's port.
  */
-const DOCS = ["README.md", "docs/api.md", "docs/cli.md", "docs/rotation.md"] as const;
+const DOCS = [
+  "README.md",
+  "docs/api.md",
+  "docs/cli.md",
+  "docs/rotation.md",
+  "docs/permissions.md",
+  "docs/verifying-tokens.md",
+  "docs/settings.md",
+  "docs/benchmark.md",
+] as const;
 /**
  * A document's walk spawns up to 25 `npm run keys` (each a Node and a workerd): docs/cli.md takes
  * about 50 s on an idle two-core machine. Ten times that, for a machine busy with other suites.
@@ -30,13 +50,24 @@ type Doc = (typeof DOCS)[number];
 
 let root: string;
 let port: number;
+/** The fixture consumer's port (docs/verifying-tokens.md: 8788), and its wrangler's inspector port. */
+let consumerPort: number;
+let inspectorPort: number;
 let exportLine: string;
 const servers: ChildProcess[] = [];
+/** Where the walk writes the process group of each job a document starts in the background (`… &`). */
+const jobsFile = () => join(root, ".walk-jobs");
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "edge-token-docs-"));
   await checkout(root);
+  const consumer = join(root, "test/fixtures/consumer");
+  await cp(join(ROOT, "test/fixtures/consumer"), consumer, { recursive: true });
+  const config = join(consumer, "wrangler.toml");
   port = await freePort();
+  await writeFile(config, (await readFile(config, "utf8")).replaceAll("localhost:8787", `localhost:${port}`));
+  do [consumerPort, inspectorPort] = [await freePort(), await freePort()];
+  while (new Set([port, consumerPort, inspectorPort]).size < 3);
   const { stdout } = await start(root, ["--port", String(port)], process.env, servers);
   exportLine = stdout()
     .split("\n")
@@ -45,6 +76,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await endJobs();
   await Promise.all(servers.map(stop));
   await rm(root, { recursive: true, force: true });
 });
@@ -81,6 +113,38 @@ type Step = { runs: string; sets?: string; prints: (p: Printed) => void } | { ru
 /** What `npm run keys -- …` prints on stdout before the command's own output (`npm run -s` leaves it out). */
 const NPM_HEADER = /^> (?:edge-token@\S+ keys|node src\/cli\/keys\.ts .*)\n/gm;
 
+/** A command as the walk runs it: npm start's and the consumer's ports for the documents' own. */
+function mapped(command: string): string {
+  return command
+    .replaceAll("localhost:8787", `localhost:${port}`)
+    .replaceAll("localhost:8788", `localhost:${consumerPort}`)
+    .replaceAll("--port 8788", `--port ${consumerPort} --inspector-port ${inspectorPort}`);
+}
+
+/** Whether a process group has a member left. */
+function alive(group: number): boolean {
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits up to 30 s for the documents' background jobs to be gone (a document that started one
+ * stopped it: its members may take a moment to exit), then ends each one still there.
+ * Returns the process groups that had to be ended.
+ */
+async function endJobs(): Promise<number[]> {
+  const jobs = (await readFile(jobsFile(), "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
+  for (let i = 0; i < 60 && jobs.some(alive); i++) await new Promise((r) => setTimeout(r, 500));
+  const left = jobs.filter(alive);
+  for (const group of left) process.kill(-group, "SIGKILL");
+  await rm(jobsFile(), { force: true });
+  return left;
+}
+
 /** Runs a document's commands in one bash, in order, and returns what each printed. */
 async function walk(doc: Doc, steps: Step[]): Promise<Printed[]> {
   const commands = commandsOf(await readFile(join(root, doc), "utf8"));
@@ -88,13 +152,16 @@ async function walk(doc: Doc, steps: Step[]): Promise<Printed[]> {
   expect(commands).toHaveLength(steps.length);
   const script = [
     "set -euo pipefail",
+    "set -m",
     ...commands.flatMap((command, i) => {
       const step = steps[i]!;
       const mark = `printf '\\n@@${i}\\n'; printf '\\n@@${i}\\n' >&2`;
       if ("excluded" in step) return [mark];
       const line = command.startsWith("export CLIENT_ID=… CLIENT_SECRET=…") ? exportLine : command;
       const value = step.sets === undefined ? [] : [`printf '\\n@@value\\n%s' "$${step.sets}"`];
-      return [mark, line.replaceAll("localhost:8787", `localhost:${port}`), ...value];
+      // a background job's process group (its leader's pid, under set -m), for the walk to see it gone
+      const job = /[^&]&$/.test(line.trimEnd()) ? [`echo $! >> '${jobsFile()}'`] : [];
+      return [mark, mapped(line), ...job, ...value];
     }),
     "printf '\\n@@end\\n'",
   ].join("\n");
@@ -104,8 +171,11 @@ async function walk(doc: Doc, steps: Step[]): Promise<Printed[]> {
     ({ stdout, stderr } = await promisify(execFile)("bash", ["-c", script], { cwd: root, maxBuffer: 64 * 1024 * 1024 }));
   } catch (e) {
     const error = e as { stdout: string; stderr: string };
+    await endJobs();
     throw new Error(`${doc} stopped:\n${error.stdout.slice(-3000)}\n--- stderr ---\n${error.stderr.slice(-3000)}`);
   }
+  const left = await endJobs();
+  expect(left, `${doc} left a background job running`).toStrictEqual([]);
   expect(stdout.endsWith("\n@@end\n")).toBe(true);
   const parts = (text: string) => text.split(/\n@@(?:\d+|end)\n/).slice(1);
   const [outs, errs] = [parts(stdout), parts(stderr)];
@@ -144,6 +214,12 @@ const http = (p: Printed) => ({ status: p.out.split("\r\n")[0], body: p.out.spli
 const issuer = () => `http://localhost:${port}`;
 
 describe("every shell line of the README and docs/ runs as written against npm start", () => {
+  it("names every document with shell lines", () => {
+    const documents = ["README.md", ...readdirSync(join(root, "docs")).map((f) => `docs/${f}`)];
+    const withShell = documents.filter((f) => f.endsWith(".md") && /^```sh$/m.test(readFileSync(join(root, f), "utf8")));
+    expect(withShell.sort()).toStrictEqual([...DOCS].sort());
+  });
+
   it(
     "README.md: its token block and its rotation block (the endpoint table: keys-while-serving.test.ts)",
     async () => {
@@ -586,4 +662,194 @@ describe("every shell line of the README and docs/ runs as written against npm s
     },
     WALK_TIMEOUT_MS,
   );
+
+  it(
+    "docs/permissions.md",
+    async () => {
+      const demo = exportLine.match(/CLIENT_ID=(\w+)/)![1]!;
+      const ops = { name: "Ops", scope: "read application_keys", grant_types: ["client_credentials"] };
+      await holds("docs/permissions.md", [
+        { runs: "export CLIENT_ID=… CLIENT_SECRET=…", prints: silent },
+        {
+          runs: "curl -s localhost:8787/oauth/access_token -d grant_type=client_credentials",
+          prints: (p) =>
+            expect(issued(p)).toMatchObject({
+              token_type: "Bearer",
+              scope: "read write application_keys signing_keys",
+              claims: { client_id: demo, aud: `${issuer()}/v2/application-keys` },
+            }),
+        },
+        {
+          runs: '-d client_id=$CLIENT_ID -d client_secret=$CLIENT_SECRET -d scope="read write"',
+          prints: (p) =>
+            expect(issued(p)).toMatchObject({ token_type: "Bearer", scope: "read write", claims: { client_id: demo, aud: issuer() } }),
+        },
+        {
+          runs: "ADMIN_TOKEN=$(curl -s localhost:8787/oauth/access_token",
+          sets: "ADMIN_TOKEN",
+          prints: (p) => {
+            silent(p);
+            expect(decodeJwt(p.value)).toMatchObject({
+              scope: "read write application_keys signing_keys",
+              aud: `${issuer()}/v2/application-keys`,
+            });
+          },
+        },
+        {
+          runs: 'curl -s http://localhost:8787/v2/application-keys -H "Authorization: Bearer $ADMIN_TOKEN"',
+          prints: (p) => expect(json(p).data).toMatchObject({ ...ops, client_secret: expect.any(String), meta: { created_by: demo } }),
+        },
+        {
+          runs: 'npm run keys -- create --name Ops --scope "read application_keys" --grant-types client_credentials',
+          prints: (p) => {
+            expect(json(p)).toStrictEqual({
+              id: expect.any(String),
+              client_id: expect.any(String),
+              client_secret: expect.any(String),
+              ...ops,
+            });
+            expect(p.err).toContain("keys: the client_secret above is shown once");
+          },
+        },
+      ]);
+    },
+    WALK_TIMEOUT_MS,
+  );
+
+  it(
+    "docs/verifying-tokens.md: the fixture consumer beside npm start (its recipes: test/verifiers/recipes.test.ts, test/cli/node-recipe.test.ts)",
+    async () => {
+      const demo = exportLine.match(/CLIENT_ID=(\w+)/)![1]!;
+      const consumer = () => `http://localhost:${consumerPort}`;
+      let caller = { kid: "", bound: "" };
+      const passes = (path: string, scope: string) => (p: Printed) => expect(json(p)).toStrictEqual({ client_id: demo, scope, path });
+      await holds("docs/verifying-tokens.md", [
+        { runs: "npm pack", excluded: "packs the package: npm run test:package (test/package/consumers.ts, in CI) does" },
+        {
+          runs: "cd ../my-api && npm install ../edge-token/edge-token-",
+          excluded: "installs the tarball into another project: npm run test:package does, into fresh Node, Worker and Hono projects",
+        },
+        {
+          runs: "WRANGLER_REGISTRY_PATH=.wrangler/state/dev-registry npx wrangler dev -c test/fixtures/consumer/wrangler.toml --port 8788 > consumer.log 2>&1 &",
+          prints: silent,
+        },
+        {
+          runs: "for _ in $(seq 60); do curl -s -o /dev/null http://localhost:8788/ && break; sleep 1; done",
+          prints: (p) => {
+            silent(p);
+            // bound, through npm start's dev registry, to the edge-token it serves
+            const log = readFileSync(join(root, "consumer.log"), "utf8");
+            expect(log).toMatch(/env\.AUTH \(edge-token#TokenVerifier\) +Worker +local \[connected\]/);
+            expect(log).toMatch(/env\.EDGE_TOKEN \(edge-token\) +Worker +local \[connected\]/);
+            expect(log).toContain(`env.ISSUER ("${issuer()}")`);
+            expect(log).toContain(`Ready on http://localhost:${consumerPort}`);
+          },
+        },
+        { runs: "export CLIENT_ID=… CLIENT_SECRET=…", prints: silent },
+        {
+          runs: "TOKEN=$(curl -s http://localhost:8787/oauth/access_token",
+          sets: "TOKEN",
+          prints: (p) => expect(decodeJwt(p.value)).toMatchObject({ client_id: demo, scope: "read write", aud: issuer(), iss: issuer() }),
+        },
+        { runs: "curl -s http://localhost:8788/rpc/products", prints: passes("/rpc/products", "read write") },
+        { runs: "curl -s http://localhost:8788/module/products", prints: passes("/module/products", "read write") },
+        {
+          runs: "curl -s http://localhost:8788/rpc/keys/x",
+          prints: (p) =>
+            expect(json(p)).toStrictEqual({
+              errors: [
+                { title: "Forbidden", status: "403", detail: "This token lacks the scope this request needs.", code: "insufficient_scope" },
+              ],
+            }),
+        },
+        {
+          runs: "npm run keys -- client-key caller",
+          prints: (p) => {
+            const [k] = json(p).keys;
+            expect(k).toStrictEqual({
+              kty: "OKP",
+              crv: "Ed25519",
+              x: expect.any(String),
+              kid: expect.any(String),
+              alg: "EdDSA",
+              use: "sig",
+            });
+            expect(p.err).toContain("keys: made the client key caller");
+            caller = { ...caller, kid: k.kid };
+          },
+        },
+        {
+          runs: "BOUND=$(curl -s http://localhost:8787/oauth/access_token",
+          sets: "BOUND",
+          prints: (p) => {
+            silent(p);
+            expect(decodeJwt(p.value)).toMatchObject({ client_id: demo, scope: "read write", aud: issuer(), cnf: { jkt: caller.kid } });
+            caller = { ...caller, bound: p.value };
+          },
+        },
+        {
+          runs: "PROOF=$(npm run -s keys -- dpop-proof caller --method GET --url http://localhost:8788/rpc/products --access-token $BOUND)",
+          sets: "PROOF",
+          prints: (p) => {
+            silent(p);
+            expect(decodeProtectedHeader(p.value)).toStrictEqual({
+              typ: "dpop+jwt",
+              alg: "EdDSA",
+              jwk: { kty: "OKP", crv: "Ed25519", x: expect.any(String) },
+            });
+            expect(decodeJwt(p.value)).toStrictEqual({
+              htm: "GET",
+              htu: `${consumer()}/rpc/products`,
+              ath: createHash("sha256").update(caller.bound).digest("base64url"),
+              jti: expect.any(String),
+              iat: expect.any(Number),
+            });
+          },
+        },
+        { runs: '-H "Authorization: DPoP $BOUND" -H "DPoP: $PROOF"', prints: passes("/rpc/products", "read write") },
+        {
+          runs: "kill %1",
+          // the walk then holds the consumer's whole process group to be gone
+          prints: silent,
+        },
+      ]);
+      expect(await portInUse(consumerPort)).toBe(false);
+    },
+    WALK_TIMEOUT_MS,
+  );
+
+  it("docs/settings.md: none runs here (the deploy's decisions: test/cli/deploy.test.ts, against a stand-in wrangler)", async () => {
+    const account = "needs a Cloudflare account";
+    const byHand = "a deployment by hand, on a Cloudflare account";
+    await holds("docs/settings.md", [
+      { runs: "npx wrangler login", excluded: account },
+      { runs: "npm run deploy", excluded: `${account}: deploys this Worker` },
+      { runs: "npx wrangler kv namespace create edge-token-CLIENTS", excluded: `${byHand}: creates a KV namespace` },
+      { runs: "npx wrangler kv namespace create edge-token-REVOCATIONS", excluded: `${byHand}: creates a KV namespace` },
+      { runs: "npx wrangler deploy", excluded: `${byHand}: deploys this Worker` },
+      { runs: "npx wrangler secret put SIGNING_KEY_KEK", excluded: `${byHand}: uploads a secret` },
+      {
+        runs: "SECRET=$(openssl rand -base64 32",
+        excluded: `${byHand}: the bootstrap secret, for the two lines below (run without them, it would only set a variable)`,
+      },
+      { runs: "npx wrangler secret put BOOTSTRAP_SECRET_HASH", excluded: `${byHand}: uploads a secret` },
+      {
+        runs: "curl -s https://auth.example.com/v2/application-keys",
+        excluded: `${byHand}: the deployment at https://auth.example.com, an example address`,
+      },
+      { runs: "npx wrangler secret delete BOOTSTRAP_SECRET_HASH", excluded: `${byHand}: deletes a secret` },
+    ]);
+  });
+
+  it("docs/benchmark.md: none runs here (each a load run of minutes in workerds of its own, not a walk against npm start)", async () => {
+    await holds("docs/benchmark.md", [
+      { runs: "npm run bench ", excluded: "about 17 minutes of load" },
+      { runs: "npm run bench -- --quick", excluded: "about 3 minutes of load" },
+      { runs: "npm run bench -- --out bench-results", excluded: "about 17 minutes of load" },
+      { runs: "npm run bench:storm", excluded: "about 2.5 minutes of load" },
+      { runs: "npm run bench:profile", excluded: "15 to 30 minutes under callgrind" },
+      { runs: "npm run soak ", excluded: "about 2 minutes of load" },
+      { runs: "npm run soak ", excluded: "the soak again, where the document describes it" },
+    ]);
+  });
 });
