@@ -1,4 +1,4 @@
-import { isResourceUri } from "./resource.ts";
+import { isResourceUri, isWrittenAsParsed } from "./resource.ts";
 
 /**
  * OAuth 2.0 Protected Resource Metadata (RFC 9728): what a resource server says about itself so
@@ -45,8 +45,16 @@ export function protectedResourceMetadata(
   issuer: string,
   dpopAlgorithms: readonly string[],
 ): ProtectedResourceMetadata {
-  if (typeof d?.uri !== "string" || !isResourceUri(d.uri) || new URL(d.uri).protocol !== "https:") {
-    throw new TypeError('"resource.uri" must be the resource\'s identifier: an absolute https URL without a fragment (RFC 9728 §1.2)');
+  // Clients compare the document's `resource` with the identifier they asked about as strings
+  // (§3.3), and the URL goes into a quoted challenge: only the text a URL parser writes back.
+  const u = typeof d?.uri === "string" && isResourceUri(d.uri) ? new URL(d.uri) : undefined;
+  if (u === undefined || u.protocol !== "https:" || u.username !== "" || u.password !== "" || !isWrittenAsParsed(d.uri, u)) {
+    throw new TypeError(
+      '"resource.uri" must be the resource\'s identifier: an absolute https URL without a fragment or user info, written as a URL parser writes it (RFC 9728 §1.2)',
+    );
+  }
+  if (d.name !== undefined && (typeof d.name !== "string" || d.name.trim() === "")) {
+    throw new TypeError('"resource.name" must be a non-empty string');
   }
   if (
     d.scopes !== undefined &&
@@ -57,7 +65,8 @@ export function protectedResourceMetadata(
   return {
     resource: d.uri,
     authorization_servers: [issuer],
-    ...(d.scopes === undefined ? {} : { scopes_supported: [...d.scopes] }),
+    // §2: a member with no values is left out, not sent empty.
+    ...(d.scopes === undefined || d.scopes.length === 0 ? {} : { scopes_supported: [...d.scopes] }),
     // Only the Authorization header: a token in a body or a query string is refused here.
     bearer_methods_supported: ["header"],
     dpop_signing_alg_values_supported: [...dpopAlgorithms],

@@ -1,3 +1,7 @@
+// jose's CryptoKey is the runtime's own where it has one, so these types read the same in a
+// Worker, under lib.dom and on Node without it (the installed package's declarations name it).
+import type { CryptoKey } from "jose";
+
 /**
  * The only algorithms this service signs with or accepts. Required, never defaulted from a
  * token's header: `none` and HS* can never pass.

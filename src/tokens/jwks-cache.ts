@@ -1,4 +1,4 @@
-import { importJWK, type JWK } from "jose";
+import { type CryptoKey, importJWK, type JWK } from "jose";
 import { JwksUnavailableError } from "../lib/errors.ts";
 import { OneFlight } from "../lib/one-flight.ts";
 import { algorithmOf, type VerificationKey } from "./algorithms.ts";

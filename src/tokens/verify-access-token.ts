@@ -1,4 +1,4 @@
-import { base64url, compactVerify, decodeProtectedHeader } from "jose";
+import { base64url, type CryptoKey, compactVerify, decodeProtectedHeader } from "jose";
 import { StatusUnavailableError } from "../lib/errors.ts";
 import { acceptedUntil, CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
 import { sha256 } from "../lib/sha256.ts";

@@ -11,6 +11,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -117,7 +118,14 @@ start(ROOT, process.execPath, ["src/cli/start.ts", "--port", String(port), "--pe
 
 // 3. The consumers' folders, installed while edge-token starts.
 const consumers = {
-  node: { files: { "node-server.ts": "test/cli/recipes/node-server.ts", "main.ts": "test/package/node/main.ts" }, deps: [] },
+  node: {
+    files: {
+      "node-server.ts": "test/cli/recipes/node-server.ts",
+      "main.ts": "test/package/node/main.ts",
+      "tsconfig.json": "test/package/node/tsconfig.json",
+    },
+    deps: ["typescript", "@types/node"],
+  },
   hono: { files: { "hono-dpop.ts": "test/fixtures/recipes/hono-dpop.ts", "main.ts": "test/package/hono/main.ts" }, deps: ["hono"] },
   worker: {
     files: {
@@ -156,6 +164,13 @@ const folders = Object.fromEntries(
 
 // 4. The Worker type-checks with its template's tsconfig and bundles.
 const worker = folders.worker;
+// And the Node server's, on Node's own types alone (no DOM lib), every declaration checked.
+const nodeTyped = await sh(folders.node, "node_modules/.bin/tsc", ["--noEmit"]).then(
+  () => "",
+  (e: { stdout: string }) => e.stdout,
+);
+check("node: tsc --noEmit clean (lib es2022, @types/node, nodenext, skipLibCheck false)", nodeTyped === "", nodeTyped.slice(0, 2000));
+
 await sh(worker, "node_modules/.bin/wrangler", ["types"]);
 for (const skipLibCheck of ["true", "false"]) {
   const typed = await sh(worker, "node_modules/.bin/tsc", ["--noEmit", "--skipLibCheck", skipLibCheck]).then(
@@ -178,6 +193,13 @@ for (const name of ["node", "hono"] as const) {
   start(folders[name], process.execPath, ["main.ts"], { ...env, PORT: String(p) });
   servedAt[name] = `http://127.0.0.1:${p}`;
 }
+// The same two again, told of an issuer that does not answer: a token cannot be checked.
+const deadIssuer = `http://127.0.0.1:${await freePort()}`;
+for (const name of ["node", "hono"] as const) {
+  const p = await freePort();
+  start(folders[name], process.execPath, ["main.ts"], { ISSUER: deadIssuer, RESOURCE, PORT: String(p) });
+  servedAt[`${name}, its issuer down`] = `http://127.0.0.1:${p}`;
+}
 const workerPort = await freePort();
 start(
   worker,
@@ -188,6 +210,18 @@ start(
 servedAt.worker = `http://127.0.0.1:${workerPort}`;
 servedAt["worker over RPC"] = `http://127.0.0.1:${workerPort}/rpc`;
 for (const url of Object.values(servedAt)) await waitFor(url);
+
+/** What a server answers to bytes no fetch would send. */
+function rawRequest(base: string, text: string): Promise<string> {
+  const { hostname, port: p } = new URL(base);
+  return new Promise((done, fail) => {
+    let answer = "";
+    const socket = connect(Number(p), hostname, () => socket.end(text));
+    socket.on("data", (d) => (answer += d));
+    socket.on("end", () => done(answer));
+    socket.on("error", fail);
+  });
+}
 
 async function tokenFor(resource?: string): Promise<string> {
   const res = await fetch(`${issuer}/oauth/access_token`, {
@@ -206,6 +240,24 @@ const revocation = await fetch(`${issuer}/oauth/revoke`, { method: "POST", body:
 check("edge-token: the second token revoked", revocation.status === 200, String(revocation.status));
 
 const paths = { node: "/orders", hono: "/api/products", worker: "/products", "worker over RPC": "/orders" };
+const forged = "eyJhbGciOiJFZERTQSIsImtpZCI6IngiLCJ0eXAiOiJhdCtqd3QifQ.eyJhIjoxfQ.AAAA";
+for (const name of ["node", "hono"] as const) {
+  const base = servedAt[`${name}, its issuer down`]!;
+  console.log(`\n${name}, its issuer down (${base}${paths[name]}):`);
+  const res = await fetch(`${base}${paths[name]}`, { headers: { Authorization: `Bearer ${forged}` } });
+  check(
+    "a token it cannot check: 503 with Retry-After",
+    res.status === 503 && res.headers.get("Retry-After") === "5",
+    `${res.status} ${await res.text()}`,
+  );
+  const again = await fetch(`${base}/.well-known/oauth-protected-resource`);
+  check("and it goes on answering", again.status === 200, String(again.status));
+}
+// A Host header no URL can hold: the Node recipe answers 400 and goes on serving.
+const badHost = await rawRequest(servedAt.node!, "GET /orders HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n");
+check("node: a Host header that is no host: 400", badHost.startsWith("HTTP/1.1 400"), badHost.split("\r\n")[0]);
+for (const name of Object.keys(servedAt).filter((n) => n.endsWith("issuer down"))) delete servedAt[name];
+
 for (const [name, base] of Object.entries(servedAt)) {
   const path = paths[name as keyof typeof paths];
   console.log(`\n${name} (${base}${path}):`);

@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createVerifier, protectedResource, protectedResourceMetadataUrl, unauthorized, withToken } from "../../src/verify.ts";
+import {
+  createVerifier,
+  JwksUnavailableError,
+  protectedResource,
+  protectedResourceMetadataUrl,
+  unauthorized,
+  unavailable,
+  withToken,
+} from "../../src/verify.ts";
 import { createApplicationKey, ORIGIN } from "../support/helpers.ts";
 
 /**
@@ -52,10 +60,45 @@ describe("a verifier that describes its resource", () => {
   });
 
   it("refuses a resource that is not an https URL without a fragment, and scopes that are not scope tokens", () => {
-    for (const uri of ["orders.example", "http://orders.example", "https://orders.example/#x", ""]) {
+    // Clients compare `resource` as a string (§3.3), and its URL goes into a quoted challenge:
+    // only the text a URL parser writes back, with no user info.
+    for (const uri of [
+      "orders.example",
+      "http://orders.example",
+      "https://orders.example/#x",
+      "",
+      "https://orders.example/a b",
+      'https://orders.example/a"b',
+      "https://orders.example/?x=\\",
+      "https://Orders.example",
+      "https://user:pw@orders.example",
+      "https://orders.example/\r\nx",
+    ]) {
       expect(() => createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: { uri } }), uri).toThrow(TypeError);
     }
     expect(() => createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: { ...ORDERS, scopes: ['a"b'] } })).toThrow(TypeError);
+    for (const name of ["", " ", 42]) {
+      expect(() => createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: { ...ORDERS, name: name as string } })).toThrow(
+        TypeError,
+      );
+    }
+    for (const uri of ["https://orders.example", "https://orders.example/", "https://api.example/mcp", "https://api.example/a?b=c"]) {
+      expect(createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: { uri } }).resource?.metadata.resource).toBe(uri);
+    }
+  });
+
+  it("leaves out a member with no values (§2): no empty scopes_supported", () => {
+    const verifier = createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: { uri: ORDERS.uri, scopes: [] } });
+    expect(verifier.resource?.metadata).not.toHaveProperty("scopes_supported");
+  });
+
+  it("describes a resource without a verifier of its own (one that checks tokens over RPC), with the same rules", async () => {
+    const serve = protectedResource({ issuer: ORIGIN, resource: ORDERS });
+    const res = serve(new Request("https://orders.example/.well-known/oauth-protected-resource"))!;
+    expect(await res.json()).toStrictEqual(createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN, resource: ORDERS }).resource?.metadata);
+    for (const issuer of ["", "auth.example", "javascript:alert(1)", `${ORIGIN}?x=1`, `${ORIGIN}#x`, "https://u:p@auth.example"]) {
+      expect(() => protectedResource({ issuer, resource: ORDERS }), issuer).toThrow(TypeError);
+    }
   });
 
   it("serves the document at its URL only, to GET and HEAD, public and readable from a browser", async () => {
@@ -75,6 +118,23 @@ describe("a verifier that describes its resource", () => {
     ]) {
       expect(serve(new Request(url!, { method }))).toBeUndefined();
     }
+    // a browser client's preflight, with a header of MCP's own
+    const preflight = serve(
+      new Request("https://orders.example/.well-known/oauth-protected-resource", {
+        method: "OPTIONS",
+        headers: {
+          Origin: "https://app.example",
+          "Access-Control-Request-Method": "GET",
+          "Access-Control-Request-Headers": "mcp-protocol-version",
+        },
+      }),
+    )!;
+    expect([
+      preflight.status,
+      preflight.headers.get("Access-Control-Allow-Origin"),
+      preflight.headers.get("Access-Control-Allow-Methods"),
+      preflight.headers.get("Access-Control-Allow-Headers"),
+    ]).toStrictEqual([204, "*", "GET, HEAD, OPTIONS", "mcp-protocol-version"]);
     expect(() => protectedResource(createVerifier({ issuer: ORIGIN, jwks: env.EDGE_TOKEN }))).toThrow(TypeError);
   });
 
@@ -87,6 +147,62 @@ describe("a verifier that describes its resource", () => {
     expect(unauthorized(failed).headers.get("WWW-Authenticate")).toBe(
       'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
     );
+  });
+
+  it("escapes a quote or backslash in the realm or the URL, so neither can end its quoted string early", () => {
+    const failed = { valid: false, status: 401, error: "bad_signature" } as const;
+    const res = unauthorized(failed, 'a", error="x', 'https://x.example/?q=\\"');
+    expect(res.headers.get("WWW-Authenticate")).toBe(
+      'Bearer realm="a\\", error=\\"x", error="invalid_token", resource_metadata="https://x.example/?q=\\\\\\"", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+    );
+  });
+});
+
+describe("when the issuer's key set cannot be had", () => {
+  it("withToken answers 503 with Retry-After in the service's error shape, not a 401 or a bare 500", async () => {
+    const down = { fetch: async () => new Response("no", { status: 502 }) };
+    // An issuer of its own: key sets are cached per isolate by URL, and this one never comes.
+    const verifier = createVerifier({ issuer: "https://down.example", jwks: down, resource: ORDERS });
+    const token = "eyJhbGciOiJFZERTQSIsImtpZCI6IngiLCJ0eXAiOiJhdCtqd3QifQ.eyJhIjoxfQ.AAAA";
+    await expect(verifier.verify(token)).rejects.toThrow(JwksUnavailableError);
+    const res = (await withToken(() => verifier)(
+      new Request("https://orders.example/x", { headers: { Authorization: `Bearer ${token}` } }),
+      {},
+    ))!;
+    expect([res.status, res.headers.get("Retry-After"), await res.json()]).toStrictEqual([
+      503,
+      "5",
+      {
+        errors: [
+          {
+            title: "Service Unavailable",
+            status: "503",
+            detail: "The token could not be checked now; try again shortly.",
+            code: "temporarily_unavailable",
+          },
+        ],
+      },
+    ]);
+    expect(await unavailable(30).headers.get("Retry-After")).toBe("30");
+  });
+
+  it("createVerifier refuses, at once, an issuer or jwks that could never work", () => {
+    for (const issuer of [
+      "",
+      "auth.example",
+      "javascript:alert(1)",
+      "data:,x",
+      "urn:x",
+      `${ORIGIN}?x=1`,
+      `${ORIGIN}\n`,
+      "https://u:p@auth.example",
+    ]) {
+      expect(() => createVerifier({ issuer, jwks: env.EDGE_TOKEN }), JSON.stringify(issuer)).toThrow(TypeError);
+    }
+    for (const jwks of ["not a url", "file:///etc/passwd", undefined, null, 42, {}, { keys: "x" }]) {
+      expect(() => createVerifier({ issuer: ORIGIN, jwks: jwks as never }), String(jwks)).toThrow(TypeError);
+    }
+    expect(() => createVerifier({ issuer: `${ORIGIN}/`, jwks: env.EDGE_TOKEN })).not.toThrow();
   });
 });
 
