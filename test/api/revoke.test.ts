@@ -32,6 +32,24 @@ const introspect = async (token: string, c: { client_id: string; client_secret: 
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/**
+ * The rate limiter counts in windows aligned to the clock's minutes (RATE_LIMIT_PERIOD_SECONDS):
+ * a burst that straddles a minute's turn finds its count reset half-way. On a loaded machine a
+ * burst of hundreds can take seconds, so one that crossed the turn is run again, in the fresh
+ * window it now starts in, rather than counted against a limit it partly never met.
+ */
+async function inOneWindow(burst: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const window = Math.floor(Date.now() / 60_000);
+    try {
+      await burst();
+      return;
+    } catch (error) {
+      if (attempt >= 3 || Math.floor(Date.now() / 60_000) === window) throw error;
+    }
+  }
+}
+
 const listOf = (token: string) => claimsOf(token).status!.status_list.uri.split("/").at(-1)!;
 
 async function revocationEntry(jti: string) {
@@ -298,40 +316,47 @@ describe("POST /oauth/revoke is limited (issue 32): the public per address, a co
   const tooMany = (detail: string) => error(429, "Too Many Requests", "rate_limited", detail);
 
   it("a storm from one address with a public client_id meets 429 with Retry-After; a backend revoking its own tokens from the same address does not", async () => {
-    const storefront = await createApplicationKey("storefront under a storm", { scope: "read" });
-    const backend = await createApplicationKey("backend beside the storm");
-    const ip = randomIp();
-    const from = { "CF-Connecting-IP": ip };
-    const statuses: number[] = [];
-    for (let i = 0; i < 30; i++)
-      statuses.push((await post(REVOKE, { token: `garbage-${i}`, client_id: storefront.client_id }, from)).status);
-    expect(statuses).toStrictEqual(Array(30).fill(200));
-    const limited = await post(REVOKE, { token: "one more", client_id: storefront.client_id }, from);
-    expect([limited.status, limited.headers.get("Retry-After"), await limited.json()]).toStrictEqual([
-      429,
-      "60",
-      tooMany("Too many revocations from this address; try again later."),
-    ]);
-    // a bearer's own revocation proves no client: counted per address too
-    const held = await tokenFor(storefront, "implicit");
-    expect((await post(REVOKE, { token: held }, { ...from, ...bearer(held) })).status).toBe(429);
-    // the backend's bucket is its own
-    const own = await tokenFor(backend);
-    expect((await post(REVOKE, { token: own, ...creds(backend) }, from)).status).toBe(200);
-    expect(await introspect(own, backend)).toStrictEqual({ active: false });
-    // and another address is not limited by this one
-    expect((await post(REVOKE, { token: held, client_id: storefront.client_id }, { "CF-Connecting-IP": randomIp() })).status).toBe(200);
+    await inOneWindow(async () => {
+      const storefront = await createApplicationKey("storefront under a storm", { scope: "read" });
+      const backend = await createApplicationKey("backend beside the storm");
+      const ip = randomIp();
+      const from = { "CF-Connecting-IP": ip };
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++)
+        statuses.push((await post(REVOKE, { token: `garbage-${i}`, client_id: storefront.client_id }, from)).status);
+      expect(statuses).toStrictEqual(Array(30).fill(200));
+      const limited = await post(REVOKE, { token: "one more", client_id: storefront.client_id }, from);
+      expect([limited.status, limited.headers.get("Retry-After"), await limited.json()]).toStrictEqual([
+        429,
+        "60",
+        tooMany("Too many revocations from this address; try again later."),
+      ]);
+      // a bearer's own revocation proves no client: counted per address too
+      const held = await tokenFor(storefront, "implicit");
+      expect((await post(REVOKE, { token: held }, { ...from, ...bearer(held) })).status).toBe(429);
+      // the backend's bucket is its own
+      const own = await tokenFor(backend);
+      expect((await post(REVOKE, { token: own, ...creds(backend) }, from)).status).toBe(200);
+      expect(await introspect(own, backend)).toStrictEqual({ active: false });
+      // and another address is not limited by this one
+      expect((await post(REVOKE, { token: held, client_id: storefront.client_id }, { "CF-Connecting-IP": randomIp() })).status).toBe(200);
+    });
   });
 
   it("a confidential client over its own limit meets 429; another client's revocations pass", async () => {
-    const busy = await createApplicationKey("busy revoker");
-    const other = await createApplicationKey("quiet revoker");
-    const results = await Promise.all(
-      Array.from({ length: 601 }, (_, i) => post(REVOKE, { token: `garbage-${i}`, ...creds(busy) }).then((r) => r.status)),
-    );
-    expect([results.filter((s) => s === 200).length, results.filter((s) => s === 429).length]).toStrictEqual([600, 1]);
-    const res = await post(REVOKE, { token: "x", ...creds(busy) });
-    expect([res.status, await res.json()]).toStrictEqual([429, tooMany("Too many revocations for this client; try again later.")]);
-    expect((await post(REVOKE, { token: "x", ...creds(other) })).status).toBe(200);
+    await inOneWindow(async () => {
+      const busy = await createApplicationKey("busy revoker");
+      const other = await createApplicationKey("quiet revoker");
+      const results = await Promise.all(
+        Array.from({ length: 601 }, (_, i) => post(REVOKE, { token: `garbage-${i}`, ...creds(busy) }).then((r) => r.status)),
+      );
+      expect([results.filter((s) => s === 200).length, results.filter((s) => s === 429).length]).toStrictEqual([600, 1]);
+      const res = await post(REVOKE, { token: "x", ...creds(busy) });
+      expect([res.status, res.status === 429 ? await res.json() : await res.text()]).toStrictEqual([
+        429,
+        tooMany("Too many revocations for this client; try again later."),
+      ]);
+      expect((await post(REVOKE, { token: "x", ...creds(other) })).status).toBe(200);
+    });
   });
 });
