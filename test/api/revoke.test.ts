@@ -13,6 +13,7 @@ import {
   createApplicationKey,
   error,
   faulty,
+  inOneWindow,
   issueAt,
   nowSeconds,
   ORIGIN,
@@ -31,24 +32,6 @@ const introspect = async (token: string, c: { client_id: string; client_secret: 
   (await (await post("/oauth/introspect", { token, ...creds(c) })).json()) as { active: boolean };
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-/**
- * The rate limiter counts in windows aligned to the clock's minutes (RATE_LIMIT_PERIOD_SECONDS):
- * a burst that straddles a minute's turn finds its count reset half-way. On a loaded machine a
- * burst of hundreds can take seconds, so one that crossed the turn is run again, in the fresh
- * window it now starts in, rather than counted against a limit it partly never met.
- */
-async function inOneWindow(burst: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const window = Math.floor(Date.now() / 60_000);
-    try {
-      await burst();
-      return;
-    } catch (error) {
-      if (attempt >= 3 || Math.floor(Date.now() / 60_000) === window) throw error;
-    }
-  }
-}
 
 const listOf = (token: string) => claimsOf(token).status!.status_list.uri.split("/").at(-1)!;
 
