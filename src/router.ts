@@ -17,6 +17,7 @@ import { getJwks } from "./handlers/jwks.ts";
 import { getMetadata } from "./handlers/metadata.ts";
 import { revokeToken } from "./handlers/revoke.ts";
 import { getRoot } from "./handlers/root.ts";
+import { rotateApplicationKeySecret } from "./handlers/secret-rotation.ts";
 import { listSigningKeyEvents, listSigningKeys, rotateSigningKeys } from "./handlers/signing-keys.ts";
 import { getStatusList, listStatusLists } from "./handlers/status-lists.ts";
 import { createAccessToken } from "./handlers/token.ts";
@@ -42,6 +43,7 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
   ["/v2/application-keys/audit", { GET: listAuditEntries }],
   ["/v2/application-keys/:id", { GET: getApplicationKey, PUT: updateApplicationKey, DELETE: deleteApplicationKey }],
   ["/v2/application-keys/:id/usage", { GET: getApplicationKeyUsage }],
+  ["/v2/application-keys/:id/secret", { POST: rotateApplicationKeySecret }],
   ["/v2/signing-keys", { GET: listSigningKeys }],
   ["/v2/signing-keys/rotate", { POST: rotateSigningKeys }],
   ["/v2/signing-keys/audit", { GET: listSigningKeyEvents }],

@@ -5,7 +5,7 @@ import { noteClient } from "../http/context.ts";
 import { type Form, param } from "../http/form.ts";
 import { badRequest, HttpError } from "../lib/errors.ts";
 import { CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
-import { type ApplicationKey, authMethodOf } from "../store/application-keys.ts";
+import { type ApplicationKey, authMethodOf, livePreviousSecretHash } from "../store/application-keys.ts";
 import { getApplicationKey } from "../store/key-records.ts";
 import { CLIENT_ID_PATTERN } from "../store/kv-keys.ts";
 import { ledger } from "../store/ledger.ts";
@@ -121,7 +121,9 @@ export async function authenticateClient(
       });
   } else if (confidential) {
     ok =
-      (await secretMatches(presented.clientSecret!, client?.secret_hash)) && client !== null && authMethodOf(client) !== "private_key_jwt";
+      (await secretMatches(presented.clientSecret!, client?.secret_hash, client ? livePreviousSecretHash(client) : undefined)) &&
+      client !== null &&
+      authMethodOf(client) !== "private_key_jwt";
   }
   if (!ok || !client) throw await failedAuthentication(env, request, clientId, authenticationFailed(presented.method));
 

@@ -5,13 +5,20 @@ import { sha256 } from "../lib/sha256.ts";
 // either way. That does not hide whether a client_id exists (the implicit grant answers it,
 // and KV timing differs), nor need it: client_ids are random and public (docs/security.md).
 const DUMMY_DIGEST = new Uint8Array(32);
+const DUMMY_HASH = base64url.encode(DUMMY_DIGEST);
 
-/** Whether `secret` hashes to `storedHash`; does the same work when there is no stored hash. */
-export async function secretMatches(secret: string, storedHash: string | undefined): Promise<boolean> {
+/**
+ * Whether `secret` hashes to `storedHash`, or to `previousHash` (the secret a rotation replaced,
+ * while its overlap lasts). The same work whatever is stored: one hash, two digests decoded and
+ * two constant-time compares, against a dummy digest where there is none.
+ */
+export async function secretMatches(secret: string, storedHash: string | undefined, previousHash?: string): Promise<boolean> {
   const digest = await sha256(secret);
-  const stored = storedHash === undefined ? undefined : decodeDigest(storedHash);
-  const equal = crypto.subtle.timingSafeEqual(digest, stored ?? DUMMY_DIGEST);
-  return equal && stored !== undefined;
+  const stored = decodeDigest(storedHash ?? DUMMY_HASH);
+  const previous = decodeDigest(previousHash ?? DUMMY_HASH);
+  const current = crypto.subtle.timingSafeEqual(digest, stored ?? DUMMY_DIGEST);
+  const old = crypto.subtle.timingSafeEqual(digest, previous ?? DUMMY_DIGEST);
+  return (current && storedHash !== undefined && stored !== undefined) || (old && previousHash !== undefined && previous !== undefined);
 }
 
 function decodeDigest(hash: string): Uint8Array | undefined {

@@ -5,7 +5,7 @@ import { readJson } from "../http/json.ts";
 import { pageOf } from "../http/page.ts";
 import { json, NO_STORE } from "../http/response.ts";
 import { HttpError } from "../lib/errors.ts";
-import { type ApplicationKey, authMethodOf, permissionsOf } from "../store/application-keys.ts";
+import { type ApplicationKey, authMethodOf, permissionsOf, previousSecretLives } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { registry } from "../store/registry.ts";
 import type { Answer, Change } from "../store/registry-protocol.ts";
@@ -75,7 +75,7 @@ export async function deleteApplicationKey(request: Request, env: Env): Promise<
 }
 
 /** A change the registry made: this isolate learns it at once, and the log line carries it. */
-function outcome<T extends Change>(request: Request, env: Env, answer: Answer<T>): T {
+export function outcome<T extends Change>(request: Request, env: Env, answer: Answer<T>): T {
   const change = answered(answer);
   forgetApplicationKey(change.record.client_id, change.floor);
   if (change.revocation !== undefined) {
@@ -106,8 +106,8 @@ export function pageMeta(limit: number, offset: number, total: number) {
   };
 }
 
-/** Never the secret hash: the secret only when it was just created. */
-function resource(r: ApplicationKey, clientSecret?: string) {
+/** Never a secret's digest: the secret only when it was just made; while a rotated-out secret still authenticates, until when. */
+export function resource(r: ApplicationKey, clientSecret?: string) {
   const { scope, grant_types, legacy } = permissionsOf(r);
   return {
     id: r.id,
@@ -122,6 +122,7 @@ function resource(r: ApplicationKey, clientSecret?: string) {
     ...(r.jwks ? { jwks: r.jwks } : {}),
     dpop_bound_access_tokens: r.dpop_bound_access_tokens === true,
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
+    ...(previousSecretLives(r) ? { previous_secret_expires_at: r.previous_secret_expires_at } : {}),
     meta: {
       timestamps: { created_at: r.created_at, updated_at: r.updated_at },
       ...(r.created_by === undefined ? {} : { created_by: r.created_by }),
@@ -132,4 +133,4 @@ function resource(r: ApplicationKey, clientSecret?: string) {
 }
 
 /** The route's `:id`; the router matched it, so it is there. */
-const keyId = (request: Request) => routeParam(request, "id");
+export const keyId = (request: Request) => routeParam(request, "id");

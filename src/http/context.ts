@@ -22,10 +22,12 @@ export interface RequestContext {
 export interface AuditEntry {
   /** The acting key's client_id, or "cli". */
   actor: string;
-  action: "create" | "rename" | "update" | "delete";
+  action: "create" | "rename" | "update" | "delete" | "rotate_secret";
   key_id: string;
   old_scope: string | null;
   new_scope: string | null;
+  /** A secret rotation: until when the secret it replaced authenticates; never a secret or a digest. */
+  previous_secret_expires_at?: string;
 }
 
 const contexts = new WeakMap<Request, RequestContext>();

@@ -105,6 +105,17 @@ export const STATUS_MAX_STALE_SECONDS = 300;
 /** A list or document bigger than this, inflated, is refused: no signed list of ours is. */
 export const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
 
+/**
+ * A key's secret rotation (POST /v2/application-keys/:id/secret): how long the secret it
+ * replaces goes on authenticating, unless the caller says otherwise (a day: a deployment that
+ * rolls the new secret out has a working day to do it), and the most it may say. A week covers a
+ * weekly release train or a long weekend's change freeze; beyond it a forgotten old secret would
+ * linger as a second thing to leak, and a move that takes longer is better made with a new key
+ * beside the old one.
+ */
+export const DEFAULT_KEEP_OLD_SECRET_SECONDS = 86_400;
+export const MAX_KEEP_OLD_SECRET_SECONDS = 7 * 86_400;
+
 /** The audit trail keeps every entry at least this long (AUDIT_RETENTION_DAYS, default and least). */
 export const MIN_AUDIT_RETENTION_DAYS = 90;
 

@@ -17,6 +17,8 @@ export interface KeyChange {
   before: ApplicationKey | null;
   after: ApplicationKey | null;
   revocation: Change["revocation"];
+  /** A secret rotation: until when the secret it replaced authenticates (now, when it ended at once), for the audit entry and line. */
+  previousSecretExpiresAt?: string | undefined;
 }
 
 /**
@@ -27,7 +29,13 @@ export interface KeyChange {
 export function commitChange(sql: SqlStorage, outbox: Outbox, retentionDays: number, c: KeyChange): Change {
   const now = Date.now();
   const { caller, action, id, clientId, before, after } = c;
-  tables.appendAudit(sql, { actor: actorOf(caller), action, key_id: id, old: auditSnapshot(before), new: auditSnapshot(after) }, now);
+  const kept = c.previousSecretExpiresAt === undefined ? {} : { previous_secret_expires_at: c.previousSecretExpiresAt };
+  const snapshot = auditSnapshot(after, now);
+  tables.appendAudit(
+    sql,
+    { actor: actorOf(caller), action, key_id: id, old: auditSnapshot(before, now), new: snapshot && { ...snapshot, ...kept } },
+    now,
+  );
   tables.purgeAudit(sql, now - retentionDays * 86_400_000);
   tables.markBehind(sql, clientId);
   values.changed(sql, after === null ? deletedClientKey(clientId) : clientKey(clientId), now);
@@ -41,6 +49,6 @@ export function commitChange(sql: SqlStorage, outbox: Outbox, retentionDays: num
     outbox.mark(CUTOFFS_KEY);
   }
   const record = tables.keyById(sql, id)!.record;
-  const audit: AuditLine = auditLine(actorOf(caller), action, id, before, after);
+  const audit: AuditLine = { ...auditLine(actorOf(caller), action, id, before, after), ...kept };
   return { record, audit, revocation: c.revocation, propagated: false, floor };
 }

@@ -1,5 +1,5 @@
 import { HttpError } from "../lib/errors.ts";
-import { type ApplicationKey, authMethodOf, permissionsOf } from "../store/application-keys.ts";
+import { type ApplicationKey, authMethodOf, permissionsOf, previousSecretLives } from "../store/application-keys.ts";
 import type { AuditAction, AuditLine, AuditSnapshot, Caller, KeyChanges } from "../store/registry-protocol.ts";
 
 /**
@@ -27,6 +27,11 @@ export function withChanges(current: ApplicationKey, changes: KeyChanges, now: D
     // Its assertion keys stop working: they go with the method, so no copy of them lingers.
     delete next.token_endpoint_auth_method;
     delete next.jwks;
+  }
+  // A rotated-out secret goes with the secret (a switch to private_key_jwt), and once its time is up.
+  if (authMethodOf(next) === "private_key_jwt" || !previousSecretLives(next, now.getTime())) {
+    delete next.previous_secret_hash;
+    delete next.previous_secret_expires_at;
   }
   return next;
 }
@@ -56,7 +61,8 @@ export function changeAction(changes: KeyChanges): AuditAction {
   return Object.keys(changes).every((k) => k === "name") ? "rename" : "update";
 }
 
-export function auditSnapshot(r: ApplicationKey | null): AuditSnapshot | null {
+/** What the audit trail keeps of a key at `atMs` (epoch ms): never a secret or its digest, only until when a rotated-out one lives. */
+export function auditSnapshot(r: ApplicationKey | null, atMs: number): AuditSnapshot | null {
   if (r === null) return null;
   const { scope, grant_types } = permissionsOf(r);
   return {
@@ -68,6 +74,7 @@ export function auditSnapshot(r: ApplicationKey | null): AuditSnapshot | null {
     token_endpoint_auth_method: authMethodOf(r),
     ...(r.jwks ? { jwks_kids: r.jwks.keys.map((k) => k.kid) } : {}),
     dpop_bound_access_tokens: r.dpop_bound_access_tokens === true,
+    ...(previousSecretLives(r, atMs) ? { previous_secret_expires_at: r.previous_secret_expires_at! } : {}),
   };
 }
 

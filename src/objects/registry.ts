@@ -38,6 +38,7 @@ import { Outbox } from "./outbox.ts";
 import { actorOf, assertCanProveItself, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
 import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { RegistryStatus } from "./registry-status.ts";
+import { rotateSecret } from "./secret-rotation.ts";
 import { SigningKeys } from "./signing-keys.ts";
 
 /**
@@ -178,6 +179,23 @@ export class Registry extends DurableObject<Env> {
         previous: current.record,
         ...(issued === undefined ? {} : { client_secret: issued }),
       };
+    });
+    return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
+  }
+
+  /** A new secret, the old one authenticating `keepOldSeconds` more (0: none, the key's tokens revoked): objects/secret-rotation.ts. */
+  async rotateSecret(caller: Caller, id: string, keepOldSeconds: number): Promise<Answer<Change>> {
+    const secret = await newSecret();
+    const bit = await this.#status.bitOf(caller);
+    const answer = this.#transaction(() => {
+      const current = this.#live(id);
+      // Whoever holds the new secret may do all the key may: the caller must hold all of it, as for a narrowing.
+      if (caller.kind === "key") {
+        this.#assertLive(caller, bit);
+        assertMayUpdate(caller.claims, current.record, permissionsOf(current.record));
+      }
+      const rotated = rotateSecret(this.#sql, this.#outbox, current, secret.hash, keepOldSeconds, settings(this.env).clientCacheSeconds);
+      return { ...this.#commit({ caller, ...rotated }), client_secret: secret.secret };
     });
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }

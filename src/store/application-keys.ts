@@ -22,6 +22,13 @@ export interface ApplicationKey {
    * authenticates with private_key_jwt has none.
    */
   secret_hash?: string;
+  /**
+   * After a secret rotation with an overlap: the digest of the secret it replaced, which
+   * authenticates too until `previous_secret_expires_at` (ISO time, checked at each
+   * authentication, so a copy of the record anywhere stops taking it then). Never more than one.
+   */
+  previous_secret_hash?: string;
+  previous_secret_expires_at?: string;
   created_at: string;
   updated_at: string;
   /** The most its tokens may carry, space-delimited. Absent on records older than scopes. */
@@ -92,6 +99,17 @@ export function permissionsOf(r: ApplicationKey): Permissions & { legacy: boolea
   if (r.scope === undefined || r.grant_types === undefined) return { ...LEGACY_PERMISSIONS, legacy: true };
   return { scope: r.scope, grant_types: r.grant_types, legacy: false };
 }
+
+/** Whether the key's previous secret (a rotation's overlap) still authenticates at `nowMs`. */
+export function previousSecretLives(r: ApplicationKey, nowMs = Date.now()): boolean {
+  return (
+    r.previous_secret_hash !== undefined && r.previous_secret_expires_at !== undefined && Date.parse(r.previous_secret_expires_at) > nowMs
+  );
+}
+
+/** The digest of the previous secret while it still authenticates; undefined otherwise. */
+export const livePreviousSecretHash = (r: ApplicationKey, nowMs = Date.now()): string | undefined =>
+  previousSecretLives(r, nowMs) ? r.previous_secret_hash : undefined;
 
 export interface NewApplicationKey {
   record: ApplicationKey;

@@ -76,11 +76,13 @@ export interface AuditLine {
   key_id: string;
   old_scope: string | null;
   new_scope: string | null;
+  /** A secret rotation: until when the secret it replaced authenticates (the rotation's own time when it ended at once). */
+  previous_secret_expires_at?: string;
 }
 
 export interface Change {
   record: ApplicationKey;
-  /** Only when the change issued one: a new key, or one switched to client_secret_basic. */
+  /** Only when the change issued one: a new key, one switched to client_secret_basic, or a secret rotation. */
   client_secret?: string | undefined;
   audit: AuditLine;
   /** The client-wide cut-off the change raised (a narrowing, a deletion), for this isolate to know at once. */
@@ -106,7 +108,7 @@ export interface RevokedToken {
   status?: { list: string; idx: number } | undefined;
 }
 
-export type AuditAction = "create" | "rename" | "update" | "delete";
+export type AuditAction = "create" | "rename" | "update" | "delete" | "rotate_secret";
 
 /** What the audit trail keeps of a key before or after a change: its name, what it may do, how it proves itself. */
 export interface AuditSnapshot {
@@ -119,6 +121,11 @@ export interface AuditSnapshot {
   /** The kids of its registered keys (private_key_jwt). */
   jwks_kids?: string[];
   dpop_bound_access_tokens: boolean;
+  /**
+   * While the secret a rotation replaced still authenticates: until when. In the `new` of a
+   * rotate_secret entry always: the rotation's own time when the old secret ended at once.
+   */
+  previous_secret_expires_at?: string;
 }
 
 export interface AuditRecord {

@@ -257,6 +257,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
     async () => {
       let nightly = { client_id: "", kid: "" };
       let key = { id: "" };
+      let backend = { client_id: "", old: "" };
       const adminList = (p: Printed) => expect(json(p).data).toBeInstanceOf(Array);
       await holds("docs/api.md", [
         { runs: "export CLIENT_ID=… CLIENT_SECRET=…", prints: silent },
@@ -450,6 +451,49 @@ describe("every shell line of the README and docs/ runs as written against npm s
               hour: { used: 0, limit: 1000 },
               day: { used: 0, limit: 20000 },
             }),
+        },
+        { runs: '"name":"Backend","grant_types":["client_credentials"]', prints: silent },
+        { runs: "ID=$(node -pe", sets: "ID", prints: (p) => expect(p.value).toMatch(/^[0-9a-f-]{36}$/) },
+        {
+          runs: "BACKEND_ID=$(node -pe",
+          sets: "BACKEND_ID",
+          prints: (p) => {
+            expect(p.value).toMatch(/^[0-9a-f]{40}$/);
+            backend = { ...backend, client_id: p.value };
+          },
+        },
+        { runs: "OLD_SECRET=$(node -pe", sets: "OLD_SECRET", prints: (p) => (backend = { ...backend, old: p.value }) },
+        {
+          runs: "ROTATED=$(curl -s -X POST http://localhost:8787/v2/application-keys/$ID/secret",
+          prints: (p) => {
+            const { data } = json(p);
+            expect(data).toMatchObject({ type: "application_key", name: "Backend", client_id: backend.client_id });
+            expect(data.client_secret).toMatch(/^[\w-]{43}$/);
+            expect(data.client_secret).not.toBe(backend.old);
+            const left = Date.parse(data.previous_secret_expires_at) - Date.now();
+            expect(left > 3_500_000 && left <= 3_600_000).toBe(true);
+            expect(p.out).not.toMatch(/hash/);
+          },
+        },
+        { runs: "NEW_SECRET=$(node -pe", sets: "NEW_SECRET", prints: (p) => expect(p.value).toMatch(/^[\w-]{43}$/) },
+        {
+          runs: '-u "$BACKEND_ID:$OLD_SECRET"',
+          prints: (p) => expect(issued(p)).toMatchObject({ token_type: "Bearer", claims: { client_id: backend.client_id } }),
+        },
+        {
+          runs: '-u "$BACKEND_ID:$NEW_SECRET"',
+          prints: (p) => expect(issued(p)).toMatchObject({ token_type: "Bearer", claims: { client_id: backend.client_id } }),
+        },
+        {
+          runs: "LEAKED=$(curl -s -X POST http://localhost:8787/v2/application-keys/$ID/secret",
+          prints: (p) => {
+            expect(json(p).data).toMatchObject({ name: "Backend", client_secret: expect.stringMatching(/^[\w-]{43}$/) });
+            expect(json(p).data.previous_secret_expires_at).toBeUndefined();
+          },
+        },
+        {
+          runs: '-u "$BACKEND_ID:$NEW_SECRET"',
+          prints: (p) => expect(json(p).errors[0]).toMatchObject({ status: "401", code: "invalid_client" }),
         },
         {
           runs: "curl -s http://localhost:8787/v2/signing-keys -H",
