@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TokenVerifier } from "../../src/index.ts";
-import { claimsOf, createAdmin, createApplicationKey, ORIGIN } from "../support/helpers.ts";
+import { call, claimsOf, createAdmin, createApplicationKey, ORIGIN } from "../support/helpers.ts";
 import { jsonIn } from "../support/kv-values.ts";
 import { adminAt, type Key, lagAtB, recordKeys, tokenAt } from "../support/locations.ts";
 import { cutoffsInKv } from "../support/status.ts";
@@ -101,5 +101,80 @@ describe("a stale read cannot undo a key-management change", () => {
     expect(got.data).toMatchObject({ name: "renamed at B", scope: "read" });
     const stored = (await jsonIn<{ name: string; scope: string }>(env.CLIENTS, `client:${key.client_id}`))!;
     expect([stored.name, stored.scope]).toStrictEqual(["renamed at B", "read"]);
+  });
+});
+
+/** A secret rotation asked for at a location: the new secret and until when the old one lives. */
+async function rotateAt(where: "A" | "B", bearer: string, id: string, keepOldSeconds: number) {
+  const init = {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ data: { type: "secret_rotation", attributes: { keep_old_seconds: keepOldSeconds } } }),
+  };
+  const path = `/v2/application-keys/${id}/secret`;
+  const res = where === "A" ? await call(path, init) : await env.EDGE_TOKEN.fetch(`${ORIGIN}${path}`, init);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: { client_secret: string; previous_secret_expires_at?: string } }).data;
+}
+
+const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
+const withSecret = (k: Key, client_secret: string): Key => ({ ...k, client_secret });
+const statusAt = async (where: "A" | "B", k: Key) => (await tokenAt(where, k)).status;
+
+describe("a secret rotation at a location whose KV lags", () => {
+  it("a rotated-out secret stops at its time where KV still serves the record that names it: a second rotation ends it there by then at the latest", async () => {
+    const admin = (await tokenAtA(await createAdmin())).token;
+    const key = await createApplicationKey("rolling");
+    const first = await rotateAt("A", admin, key.id, 6);
+    const s1 = withSecret(key, first.client_secret);
+    await lagKeyAtB(key); // B's KV (the record and the cut-offs) stays as the first rotation left it
+    const second = await rotateAt("A", admin, key.id, 3600);
+    const s2 = withSecret(key, second.client_secret);
+
+    // Where the second rotation was made, the oldest secret is gone at once.
+    expect([await statusAt("A", key), await statusAt("A", s1), await statusAt("A", s2)]).toStrictEqual([401, 200, 200]);
+    // B still has the first rotation's record: the oldest secret until its own time, and not yet the newest.
+    expect(Date.now()).toBeLessThan(Date.parse(first.previous_secret_expires_at!));
+    expect([await statusAt("B", key), await statusAt("B", s1), await statusAt("B", s2)]).toStrictEqual([200, 200, 401]);
+    // At that time B stops taking it, its KV as stale as before.
+    await until(Date.parse(first.previous_secret_expires_at!) + 100);
+    expect([await statusAt("B", key), await statusAt("B", s1)]).toStrictEqual([401, 200]);
+    // Once the record arrives, B has what A has.
+    await lagAtB({ CLIENTS: [], REVOCATIONS: [] });
+    expect([await statusAt("B", key), await statusAt("B", s1), await statusAt("B", s2)]).toStrictEqual([401, 200, 200]);
+  });
+
+  it("at once (a leaked secret): a lagging location takes the old secret until the new record arrives, and every token it mints then is refused", async () => {
+    const admin = (await tokenAtA(await createAdmin())).token;
+    const key = await createApplicationKey("leaked");
+    const before = (await tokenAtB(key)).token;
+    await lagKeyAtB(key); // B's KV still has the record (and the cut-offs) from before the rotation
+
+    const rotated = await rotateAt("A", admin, key.id, 0);
+    const fresh = withSecret(key, rotated.client_secret);
+    expect([await statusAt("A", key), await statusAt("A", fresh)]).toStrictEqual([401, 200]);
+    // The documented window: B's stale record still calls the old secret its own and mints with it...
+    const minted = await tokenAtB(key);
+    expect(minted.status).toBe(200);
+    // ...tokens the cut-offs refuse, wherever they have arrived: at A at once, at B when its copy has them.
+    expect([await passesAtA(before, "GET"), await passesAtA(minted.token, "GET")]).toStrictEqual([false, false]);
+    await lagAtB({ REVOCATIONS: [] });
+    await aSecond();
+    expect([await activeAtB(before), await activeAtB(minted.token)]).toStrictEqual([false, false]);
+    // The record arrives: the old secret is refused there too, the new one takes over.
+    await lagAtB({ CLIENTS: [] });
+    expect([await statusAt("B", key), await statusAt("B", fresh)]).toStrictEqual([401, 200]);
+    expect(await activeAtB((await tokenAtB(fresh)).token)).toBe(true);
+  });
+
+  it("an overlap shorter than the record takes to arrive: a lagging location takes the old secret until the record arrives (the documented window)", async () => {
+    const admin = (await tokenAtA(await createAdmin())).token;
+    const key = await createApplicationKey("short overlap");
+    await lagKeyAtB(key); // B has only the record from before the rotation: the old secret is its current one
+    const rotated = await rotateAt("A", admin, key.id, 1);
+    await until(Date.parse(rotated.previous_secret_expires_at!) + 100);
+    expect([await statusAt("A", key), await statusAt("B", key)]).toStrictEqual([401, 200]);
+    await lagAtB({ CLIENTS: [], REVOCATIONS: [] });
+    expect([await statusAt("B", key), await statusAt("B", withSecret(key, rotated.client_secret))]).toStrictEqual([401, 200]);
   });
 });
