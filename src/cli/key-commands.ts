@@ -2,6 +2,7 @@ import { unstable_readConfig } from "wrangler";
 import { type ScopeSettings, scopeSettings } from "../config/vocabulary.ts";
 import { type AuthMethodName, type Permissions, permissionsOf, type TokenQuota } from "../store/application-keys.ts";
 import type { AuditLine, AuditRecord, NewKey } from "../store/registry-protocol.ts";
+import { type AuditNames, keyAuditLines, namesOf } from "./audit-text.ts";
 import { type KeyAdmin, openKeyAdmin, type SigningKeyState, type Target } from "./key-admin.ts";
 import { ROOT } from "./wrangler.ts";
 
@@ -95,7 +96,24 @@ export function signingKeyState(target: Target): Promise<SigningKeyState> {
   return withKeyAdmin(target, (admin) => admin.signingKeys({ make: true }));
 }
 
-/** The registry's audit trail, oldest first; of one key with `keyId`. */
-export function auditTrail(keyId: string | undefined, target: Target): Promise<AuditRecord[]> {
-  return withKeyAdmin(target, (admin) => admin.audit(keyId));
+/** The registry's audit trail, oldest first; of one key with `keyId`, of one action with `action`. */
+export function auditTrail(keyId: string | undefined, action: string | undefined, target: Target): Promise<AuditRecord[]> {
+  return withKeyAdmin(target, async (admin) => (await admin.audit(keyId)).filter((e) => action === undefined || e.action === action));
+}
+
+/** The same trail in words, a line per entry (audit-text.ts): keys and actors by name where the keys listed now know them. */
+export function readableAuditTrail(keyId: string | undefined, action: string | undefined, target: Target): Promise<string[]> {
+  return withKeyAdmin(target, async (admin) => {
+    const entries = (await admin.audit(keyId)).filter((e) => action === undefined || e.action === action);
+    return keyAuditLines(entries, await listedNames(admin));
+  });
+}
+
+/** Names for a trail's ids: the keys listed now, or none when the list cannot be read (a remote key without application_keys). */
+export async function listedNames(admin: KeyAdmin): Promise<AuditNames> {
+  try {
+    return namesOf(await admin.list());
+  } catch {
+    return namesOf(undefined);
+  }
 }

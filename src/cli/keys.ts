@@ -10,14 +10,16 @@
  *                             no client_secret; --dpop-bound: its tokens must be DPoP-bound
  *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
- *   audit [--key ID]          prints the registry's audit trail of key changes, oldest first
+ *   audit [--key ID] [--action A] [--json]
+ *                             the registry's audit trail of key changes, oldest first, a line each
+ *                             in words (keys and actors by name, ids beside); --json: as JSON
  *   signing list              the signing keys the registry holds, newest first, with their states
  *   signing rotate [--alg EdDSA|ES256]
  *                             a next key now, in the JWKS at once; the schedule makes it active an
  *                             hour later and retires the old one once its tokens have expired
  *   signing rotate --now      emergency: a new key signs at once, every other key leaves the JWKS
  *                             and every token it signed is revoked
- *   signing audit             every rotation step, oldest first (docs/rotation.md)
+ *   signing audit [--json]    every rotation step, oldest first (docs/rotation.md), in words or JSON
  *   rotate [--now]            the same as signing rotate [--now]
  *   client-key NAME [--alg EdDSA|ES256|PS256]
  *                             a client's key pair for private_key_jwt and DPoP: the private JWK kept
@@ -32,7 +34,8 @@
  * (through it while it runs, in a workerd of the CLI's own over the same state otherwise), or
  * `--persist-to DIR`; `--remote [--env E]` for a deployment, through its admin API as the key
  * in EDGE_TOKEN_CLIENT_ID / EDGE_TOKEN_CLIENT_SECRET (holding application_keys, and for the
- * signing commands signing_keys). JSON goes to stdout for scripts; messages go to stderr.
+ * signing commands signing_keys). JSON goes to stdout for scripts (the audit trails: words,
+ * unless --json); messages go to stderr.
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
@@ -42,16 +45,24 @@ import { grantsOf } from "../oauth/claims.ts";
 import { scopeWithin } from "../oauth/scope.ts";
 import type { TokenQuota } from "../store/application-keys.ts";
 import { usableJwks } from "../tokens/client-keys.ts";
+import { KEY_AUDIT_ACTIONS } from "./audit-text.ts";
 import { clientAssertion, dpopProof, isClientKeyAlgorithm, makeClientKey } from "./client-key-commands.ts";
-import { auditTrail, createApplicationKey, deleteApplicationKey, listApplicationKeys, targetScopes } from "./key-commands.ts";
+import {
+  auditTrail,
+  createApplicationKey,
+  deleteApplicationKey,
+  listApplicationKeys,
+  readableAuditTrail,
+  targetScopes,
+} from "./key-commands.ts";
 import { signing, UsageError } from "./rotation.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
                                   [--implicit-quota-per-hour N] [--implicit-quota-per-day N]
                                   [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
-       npm run keys -- list | delete ID | audit [--key ID]
+       npm run keys -- list | delete ID | audit [--key ID] [--action create|rename|update|rotate_secret|delete] [--json]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
-       npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit
+       npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit [--json]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- rotate [--now] …   (short for signing rotate)
        npm run keys -- client-key NAME [--alg EdDSA|ES256|PS256] [--jwks FILE] [--private-key FILE]
@@ -71,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       "implicit-quota-per-hour": { type: "string" },
       "implicit-quota-per-day": { type: "string" },
       key: { type: "string" },
+      action: { type: "string" },
+      json: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "auth-method": { type: "string" },
       jwks: { type: "string" },
@@ -152,8 +165,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case "list":
       return print(await listApplicationKeys(target));
-    case "audit":
-      return print(await auditTrail(values.key, target));
+    case "audit": {
+      const action = values.action;
+      if (action !== undefined && !KEY_AUDIT_ACTIONS.includes(action))
+        return fail(`--action must be one of ${KEY_AUDIT_ACTIONS.join(", ")}`);
+      if (values.json) return print(await auditTrail(values.key, action, target));
+      return lines(await readableAuditTrail(values.key, action, target), "the audit trail has no entries");
+    }
     case "delete": {
       if (arg === undefined) return fail("delete needs the id of the key");
       if (!(await deleteApplicationKey(arg, target))) {
@@ -171,7 +189,8 @@ async function main(argv: string[]): Promise<number> {
       if (values.alg !== undefined && values.alg !== "EdDSA" && values.alg !== "ES256") return fail("--alg must be EdDSA or ES256");
       if ((values.now || values.alg !== undefined) && arg !== "rotate") return fail("--now and --alg go with signing rotate");
       try {
-        const { value, message } = await signing(arg, { now: values.now, alg: values.alg, target });
+        const { value, lines: text, message } = await signing(arg, { now: values.now, alg: values.alg, json: values.json, target });
+        if (text) return lines(text, "the rotation audit trail has no entries");
         process.stdout.write(`${JSON.stringify(value)}\n`);
         console.error(`keys: ${message}`);
         return 0;
@@ -257,6 +276,13 @@ function joinValues(argv: string[], options: string[]): string[] {
     else out.push(a);
   }
   return out;
+}
+
+/** Lines of text for people (an audit trail in words); when there are none, says so on stderr. */
+function lines(text: string[], empty: string): number {
+  if (text.length === 0) console.error(`keys: ${empty}`);
+  else process.stdout.write(`${text.join("\n")}\n`);
+  return 0;
 }
 
 function print(value: unknown): number {

@@ -1,5 +1,7 @@
 import type { RotationResult, SigningKeyView } from "../store/registry-protocol.ts";
+import { signingAuditLines } from "./audit-text.ts";
 import { openKeyAdmin, type Target } from "./key-admin.ts";
+import { listedNames } from "./key-commands.ts";
 
 /**
  * `npm run keys -- signing …`: the signing keys the registry holds (docs/rotation.md), locally
@@ -9,14 +11,14 @@ import { openKeyAdmin, type Target } from "./key-admin.ts";
  *   signing rotate [--alg A]     a next key now; the schedule makes it active an hour later
  *   signing rotate --now         emergency: a new key signs at once; every other key leaves the
  *                                JWKS and every token it signed is revoked
- *   signing audit                every rotation step, oldest first
+ *   signing audit [--json]       every rotation step, oldest first: a line each in words, or JSON
  *
- * Each returns what goes to stdout (JSON) and a line for stderr.
+ * Each returns what goes to stdout (JSON, or `lines` of text) and a line for stderr.
  */
 export async function signing(
   command: string | undefined,
-  o: { now: boolean; alg: "EdDSA" | "ES256" | undefined; target: Target },
-): Promise<{ value: unknown; message: string }> {
+  o: { now: boolean; alg: "EdDSA" | "ES256" | undefined; json?: boolean; target: Target },
+): Promise<{ value: unknown; lines?: string[]; message: string }> {
   const admin = await openKeyAdmin(o.target);
   try {
     switch (command) {
@@ -32,8 +34,12 @@ export async function signing(
         const result = await admin.rotateSigningKeys({ emergency: o.now, ...(o.alg ? { alg: o.alg } : {}) });
         return { value: result, message: rotated(result, o.now) };
       }
-      case "audit":
-        return { value: await admin.signingKeyEvents(), message: "the rotation audit trail, oldest first" };
+      case "audit": {
+        const events = await admin.signingKeyEvents();
+        const message = "the rotation audit trail, oldest first";
+        if (o.json) return { value: events, message };
+        return { value: events, lines: signingAuditLines(events, await listedNames(admin)), message };
+      }
       default:
         throw new UsageError("signing needs list, rotate [--now] [--alg EdDSA|ES256] or audit");
     }

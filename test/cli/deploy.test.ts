@@ -107,11 +107,21 @@ describe("npm run deploy", () => {
     const listed = JSON.parse((await keys(env, "list", "--remote", "--config", config)).stdout) as { name: string }[];
     expect(listed.map((k) => k.name)).toStrictEqual(["Admin", "Shop backend"]);
     expect((await keys(env, "delete", key.id!, "--remote", "--config", config)).code).toBe(0);
-    const trail = JSON.parse((await keys(env, "audit", "--remote", "--config", config)).stdout) as { actor: string; action: string }[];
+    const trail = JSON.parse((await keys(env, "audit", "--remote", "--json", "--config", config)).stdout) as {
+      actor: string;
+      action: string;
+    }[];
     expect(trail.map((e) => [e.actor, e.action])).toStrictEqual([
       ["bootstrap", "create"],
       [admin.client_id, "create"],
       [admin.client_id, "delete"],
+    ]);
+    // in words: the acting key by the name the deployment's list has for it
+    const words = (await keys(env, "audit", "--remote", "--config", config)).stdout.trim().split("\n");
+    expect(words.map((l) => l.replace(/^\S+ \S+ UTC · /, "").replace(/ · .*/, ""))).toStrictEqual([
+      `Admin (${admin.id}) created by deployment bootstrap`,
+      `Shop backend (${key.id}) created by Admin (${admin.client_id})`,
+      `Shop backend (${key.id}) deleted by Admin (${admin.client_id})`,
     ]);
     // bound by the key-management rules like any key: Admin cannot delete itself
     const self = await keys(env, "delete", admin.id!, "--remote", "--config", config);

@@ -587,11 +587,20 @@ describe("every shell line of the README and docs/ runs as written against npm s
         { runs: "npm run keys -- delete $ID", prints: (p) => expect(json(p)).toStrictEqual({ deleted }) },
         {
           runs: "npm run keys -- audit ",
-          prints: (p) => expect(json(p).at(-1)).toMatchObject({ actor: "cli", action: "delete", key_id: deleted }),
+          prints: (p) =>
+            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(`^\\S+ \\S+ UTC · Partner \\(${deleted}\\) deleted by command line · `)),
         },
         {
           runs: "npm run keys -- audit --key $ID",
-          prints: (p) => expect(json(p).map((e: { action: string }) => e.action)).toStrictEqual(["create", "delete"]),
+          prints: (p) =>
+            expect(p.out.split("\n").map((l) => l.split(" · ")[1])).toStrictEqual([
+              `Partner (${deleted}) created by command line`,
+              `Partner (${deleted}) deleted by command line`,
+            ]),
+        },
+        {
+          runs: "npm run keys -- audit --action delete --json",
+          prints: (p) => expect(json(p).at(-1)).toMatchObject({ actor: "cli", action: "delete", key_id: deleted }),
         },
         {
           runs: "npm run keys -- client-key billing ",
@@ -658,7 +667,10 @@ describe("every shell line of the README and docs/ runs as written against npm s
             expect(states({ ...p, out: JSON.stringify(json(p).keys) })[0]).toBe("active");
           },
         },
-        { runs: "npm run keys -- signing audit", prints: (p) => expect(json(p).at(-1)).toMatchObject({ actor: "cli", action: "create" }) },
+        {
+          runs: "npm run keys -- signing audit",
+          prints: (p) => expect(p.out.split("\n").at(-1)).toMatch(/ · signing key \S+ made by command line · state: new → active$/),
+        },
         {
           runs: "npm run keys -- rotate --now",
           prints: (p) => expect(json(p).changes.map((c: { action: string }) => c.action)).toStrictEqual(["revoke", "create"]),
@@ -691,7 +703,11 @@ describe("every shell line of the README and docs/ runs as written against npm s
           prints: (p) => expect(json(p).data).toMatchObject({ emergency: true, changes: [{ action: "revoke" }, { action: "create" }] }),
         },
         { runs: "npm run keys -- signing list", prints: (p) => expect(json(p)[0].state).toBe("active") },
-        { runs: "npm run keys -- signing audit", prints: (p) => expect(json(p).at(-1)).toMatchObject({ actor: demo, action: "create" }) },
+        {
+          runs: "npm run keys -- signing audit",
+          prints: (p) =>
+            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(` · signing key \\S+ made by demo \\(${demo}\\) · state: new → active$`)),
+        },
         { runs: "ADMIN_TOKEN=$(curl -s $ISSUER/oauth/access_token", sets: "ADMIN_TOKEN", prints: admin },
         {
           runs: "curl -s $ISSUER/v2/signing-keys -H",

@@ -99,13 +99,31 @@ describe("npm run keys (local KV)", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("there is no application key");
 
-    // the registry's audit trail, with who, when, and the key before and after
-    const trail = JSON.parse((await keys("audit", "--key", key.id)).stdout) as Record<string, unknown>[];
+    // the registry's audit trail, with who, when, and the key before and after (--json, for scripts)
+    const trail = JSON.parse((await keys("audit", "--key", key.id, "--json")).stdout) as Record<string, unknown>[];
     expect(trail.map((e) => [e.actor, e.action, e.key_id])).toStrictEqual([
       ["cli", "create", key.id],
       ["cli", "delete", key.id],
     ]);
     expect(trail[1]).toMatchObject({ old: { name: "CLI key", scope: "read write" }, new: null, at: expect.stringMatching(/^20\d\d-/) });
+    // and as people read it, in the console's words: a line each, the key by name (the deleted key by the name its entry kept)
+    const words = await keys("audit", "--key", key.id);
+    const at = (e: Record<string, unknown>) => `${String(e.at).slice(0, 19).replace("T", " ")} UTC`;
+    expect([words.code, words.stdout]).toStrictEqual([
+      0,
+      `${at(trail[0]!)} · CLI key (${key.id}) created by command line · scope: read write; grant types: client_credentials, implicit\n` +
+        `${at(trail[1]!)} · CLI key (${key.id}) deleted by command line · every token it held revoked\n`,
+    ]);
+    const deletions = await keys("audit", "--action", "delete", "--json");
+    expect((JSON.parse(deletions.stdout) as { action: string }[]).every((e) => e.action === "delete")).toBe(true);
+    expect((await keys("audit", "--action", "delete")).stdout).toContain(`CLI key (${key.id}) deleted by command line`);
+    const wrong = await keys("audit", "--action", "remove");
+    expect([wrong.code, wrong.stderr]).toStrictEqual([
+      2,
+      expect.stringContaining("--action must be one of create, rename, update, rotate_secret, delete"),
+    ]);
+    const none = await keys("audit", "--key", "01a23d5a-0000-7000-8000-000000000000");
+    expect([none.code, none.stdout, none.stderr]).toStrictEqual([0, "", "keys: the audit trail has no entries\n"]);
   });
 
   it("create takes a token quota", async () => {
@@ -220,12 +238,20 @@ describe("npm run keys -- signing (the registry's signing keys)", () => {
       `keys: key ${active.kid} signs now; ${before.join(", ")} left the JWKS and every token they signed is revoked`,
     );
 
-    const trail = (await signing("audit")).json as { actor: string; action: string; kid: string }[];
+    const trail = (await signing("audit", "--json")).json as { actor: string; action: string; kid: string }[];
     expect(trail.slice(-4).map((e) => [e.actor, e.action, e.kid])).toStrictEqual([
       ["cli", "publish", next.kid],
       ["cli", "revoke", before[0]],
       ["cli", "revoke", before[1]],
       ["cli", "create", active.kid],
+    ]);
+    // in words, as the console says it
+    const words = (await keys("signing", "audit")).stdout.trim().split("\n").slice(-4);
+    expect(words.map((l) => l.replace(/^\S+ \S+ UTC · /, ""))).toStrictEqual([
+      `signing key ${next.kid} published by command line · state: new → next`,
+      `signing key ${before[0]} revoked by command line · state: next → retired; every token it signed revoked`,
+      `signing key ${before[1]} revoked by command line · state: active → retired; every token it signed revoked`,
+      `signing key ${active.kid} made by command line · state: new → active`,
     ]);
 
     // `rotate --now` on its own is the same emergency rotation.
