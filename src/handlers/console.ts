@@ -1,5 +1,6 @@
-import { CONSOLE_CSS, CONSOLE_HTML } from "../console/page.ts";
+import { CONSOLE_HTML } from "../console/page.ts";
 import { CONSOLE_JS } from "../console/script.ts";
+import { CONSOLE_CSS } from "../console/style.ts";
 
 /**
  * GET /console, /console/console.css, /console/console.js: the operator's console
