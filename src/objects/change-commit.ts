@@ -19,6 +19,8 @@ export interface KeyChange {
   revocation: Change["revocation"];
   /** A secret rotation: until when the secret it replaced authenticates (now, when it ended at once), for the audit entry and line. */
   previousSecretExpiresAt?: string | undefined;
+  /** When the change was made (epoch ms), if not now: the time a rotation put into its record. */
+  at?: number | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface KeyChange {
  * and, for a change of an existing key, its record floor in the cut-offs.
  */
 export function commitChange(sql: SqlStorage, outbox: Outbox, retentionDays: number, c: KeyChange): Change {
-  const now = Date.now();
+  const now = c.at ?? Date.now();
   const { caller, action, id, clientId, before, after } = c;
   const kept = c.previousSecretExpiresAt === undefined ? {} : { previous_secret_expires_at: c.previousSecretExpiresAt };
   const snapshot = auditSnapshot(after, now);

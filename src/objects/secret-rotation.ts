@@ -59,5 +59,6 @@ export function rotateSecret(
     after,
     revocation,
     previousSecretExpiresAt: until,
+    at: now.getTime(),
   };
 }
