@@ -2,7 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import type { ApplicationKey } from "../store/application-keys.ts";
+import { type ApplicationKey, previousSecretLives } from "../store/application-keys.ts";
 import {
   type Answer,
   type AuditLine,
@@ -34,12 +34,24 @@ export interface KeyAdmin {
   list(): Promise<ApplicationKey[]>;
   /** false when there is no such key. */
   remove(id: string): Promise<{ audit: AuditLine } | false>;
+  /** A new secret for the key, the old one authenticating `keepOldSeconds` more (0: none, the key's tokens revoked); false when there is no such key. */
+  rotateSecret(id: string, keepOldSeconds: number): Promise<RotatedSecret | false>;
   audit(keyId: string | undefined): Promise<AuditRecord[]>;
   /** The signing keys, newest first, and whether the KEK opens them (undefined: no keys yet); `make`: the first ones made now if there are none. */
   signingKeys(o?: { make?: boolean }): Promise<SigningKeyState>;
   rotateSigningKeys(request: RotationRequest): Promise<RotationResult>;
   signingKeyEvents(): Promise<SigningKeyEvent[]>;
   close(): Promise<void>;
+}
+
+/** What a secret rotation answers the CLI: the key, its new secret (shown once), until when the old one lives. Never a digest. */
+export interface RotatedSecret {
+  id: string;
+  client_id: string;
+  name: string;
+  client_secret: string;
+  previous_secret_expires_at?: string;
+  audit: AuditLine;
 }
 
 export interface SigningKeyState {
@@ -191,6 +203,11 @@ type RegistryStub = {
   create(caller: Caller, a: NewKey): Promise<Answer<{ record: ApplicationKey; client_secret: string; audit: AuditLine }>>;
   list(limit: number, offset: number): Promise<{ records: ApplicationKey[]; total: number }>;
   remove(caller: Caller, id: string): Promise<Answer<{ audit: AuditLine }>>;
+  rotateSecret(
+    caller: Caller,
+    id: string,
+    keepOldSeconds: number,
+  ): Promise<Answer<{ record: ApplicationKey; client_secret: string; audit: AuditLine }>>;
   auditTrail(keyId: string | undefined, limit: number, offset: number): Promise<{ entries: AuditRecord[]; total: number }>;
   signingKeyState(o?: { make?: boolean }): Promise<SigningKeyState>;
   rotateSigningKeys(caller: Caller, r: RotationRequest): Promise<Answer<RotationResult>>;
@@ -214,6 +231,13 @@ function localKeyAdmin(registry: RegistryStub, close: () => Promise<void>): KeyA
       const answer = await registry.remove(CLI, id);
       if (!answer.ok && answer.refusal.status === 404) return false;
       return { audit: ok(answer).audit };
+    },
+    async rotateSecret(id, keepOldSeconds) {
+      const answer = await registry.rotateSecret(CLI, id, keepOldSeconds);
+      if (!answer.ok && answer.refusal.status === 404) return false;
+      const { record, client_secret, audit } = ok(answer);
+      const kept = previousSecretLives(record) ? { previous_secret_expires_at: record.previous_secret_expires_at! } : {};
+      return { id: record.id, client_id: record.client_id, name: record.name, client_secret, ...kept, audit };
     },
     async audit(keyId) {
       return pages((limit, offset) => registry.auditTrail(keyId, limit, offset).then((p) => ({ items: p.entries, total: p.total })));

@@ -64,7 +64,7 @@ export function listApplicationKeys(target: Target) {
   return withKeyAdmin(target, async (admin) =>
     (await admin.list()).map((r) => {
       const { scope, grant_types, legacy } = permissionsOf(r);
-      const { id, client_id, name, created_at, updated_at, created_by, token_quota, implicit_quota } = r;
+      const { id, client_id, name, created_at, updated_at, created_by, token_quota, implicit_quota, previous_secret_expires_at } = r;
       return {
         id,
         client_id,
@@ -73,6 +73,8 @@ export function listApplicationKeys(target: Target) {
         grant_types,
         ...(token_quota ? { token_quota } : {}),
         ...(implicit_quota ? { implicit_quota } : {}),
+        // a rotated-out secret that still works (the admin API's listing, --remote, shows no digest: its time is enough)
+        ...(previous_secret_expires_at && Date.parse(previous_secret_expires_at) > Date.now() ? { previous_secret_expires_at } : {}),
         created_at,
         updated_at,
         created_by,

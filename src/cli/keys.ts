@@ -10,6 +10,11 @@
  *                             no client_secret; --dpop-bound: its tokens must be DPoP-bound
  *   list                      prints a JSON array of keys with scope and grant types (never a secret)
  *   delete ID                 deletes a key and revokes every token it holds; prints {"deleted":ID}
+ *   rotate-secret ID [--keep-old DURATION | --now]
+ *                             a new secret for the key, printed once ({"id","client_id","name",
+ *                             "client_secret","previous_secret_expires_at"}); the old one works
+ *                             DURATION more (90s, 10m, 24h, 7d; default 24h, at most 7d); --now:
+ *                             it stops at once and every token the key holds is revoked
  *   audit [--key ID] [--action A] [--json]
  *                             the registry's audit trail of key changes, oldest first, a line each
  *                             in words (keys and actors by name, ids beside); --json: as JSON
@@ -56,11 +61,13 @@ import {
   targetScopes,
 } from "./key-commands.ts";
 import { signing, UsageError } from "./rotation.ts";
+import { durationSeconds, KEEP_OLD_USAGE, rotateSecret } from "./secret-commands.ts";
 
 const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--grant-types G,G] [--quota-per-hour N] [--quota-per-day N]
                                   [--implicit-quota-per-hour N] [--implicit-quota-per-day N]
                                   [--auth-method private_key_jwt --jwks FILE] [--dpop-bound]
-       npm run keys -- list | delete ID | audit [--key ID] [--action create|rename|update|rotate_secret|delete] [--json]
+       npm run keys -- list | delete ID | rotate-secret ID [--keep-old DURATION | --now]
+                                  | audit [--key ID] [--action create|rename|update|rotate_secret|delete] [--json]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
        npm run keys -- signing list | rotate [--now] [--alg EdDSA|ES256] | audit [--json]
                                   [--remote [--env E] | --persist-to DIR] [--config wrangler.toml] [--verbose]
@@ -71,7 +78,7 @@ const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--gr
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: joinValues(argv, ["--kid"]),
+    args: joinValues(argv, ["--kid", "--keep-old"]),
     allowPositionals: true,
     options: {
       name: { type: "string" },
@@ -84,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       key: { type: "string" },
       action: { type: "string" },
       json: { type: "boolean", default: false },
+      "keep-old": { type: "string" },
       verbose: { type: "boolean", default: false },
       "auth-method": { type: "string" },
       jwks: { type: "string" },
@@ -180,6 +188,21 @@ async function main(argv: string[]): Promise<number> {
       }
       return print({ deleted: arg });
     }
+    case "rotate-secret": {
+      if (arg === undefined) return fail("rotate-secret needs the id of the key");
+      if (values.now && values["keep-old"] !== undefined) return fail("rotate-secret takes --keep-old DURATION or --now, not both");
+      const keepOld = values.now ? 0 : values["keep-old"] === undefined ? undefined : durationSeconds(values["keep-old"]);
+      if (keepOld === undefined && values["keep-old"] !== undefined) return fail(KEEP_OLD_USAGE);
+      const rotated = await rotateSecret(arg, keepOld, target);
+      if (!rotated) {
+        console.error(`keys: there is no application key with id ${arg}`);
+        return 1;
+      }
+      print(rotated.value);
+      // On stderr, as create's: `> secret.json` keeps the JSON alone and the warning still reaches the terminal.
+      for (const m of rotated.messages) console.error(m);
+      return 0;
+    }
     case "signing": {
       if (values.activate || values["keys-file"] !== undefined || values.out !== undefined || values.kid !== undefined || arg === "drop") {
         return fail(
@@ -266,7 +289,8 @@ function quotaOf(perHour: string | undefined, perDay: string | undefined): Token
 
 /**
  * A kid is a base64url thumbprint and starts with "-" one time in 64; parseArgs would read
- * `--kid -Abc` as a missing value. These options always take the next word as their value.
+ * `--kid -Abc` as a missing value. These options always take the next word as their value (so
+ * `--keep-old -1h` is a duration refused as one, not an unknown option).
  */
 function joinValues(argv: string[], options: string[]): string[] {
   const out: string[] = [];

@@ -74,6 +74,26 @@ export async function remoteKeyAdmin(configPath: string, env: string | undefined
       await expectStatus(res, 204);
       return { audit: audit("delete", id, data.scope ?? null, null) };
     },
+    async rotateSecret(id: string, keepOldSeconds: number) {
+      const res = await call(`/v2/application-keys/${encodeURIComponent(id)}/secret`, {
+        method: "POST",
+        body: JSON.stringify({ data: { type: "secret_rotation", attributes: { keep_old_seconds: keepOldSeconds } } }),
+      });
+      if (res.status === 404) return false;
+      const { data } = (await expectStatus(res, 200)) as {
+        data: { id: string; client_id: string; name: string; scope: string; client_secret: string; previous_secret_expires_at?: string };
+      };
+      const { id: keyId, client_id, name, client_secret, previous_secret_expires_at } = data;
+      const kept = { previous_secret_expires_at: previous_secret_expires_at ?? new Date().toISOString() };
+      return {
+        id: keyId,
+        client_id,
+        name,
+        client_secret,
+        ...(previous_secret_expires_at === undefined ? {} : { previous_secret_expires_at }),
+        audit: { ...audit("rotate_secret", keyId, data.scope, data.scope), ...kept },
+      };
+    },
     async audit(keyId: string | undefined) {
       return pages(async (limit, offset) => {
         const filter = keyId === undefined ? "" : `&filter[key_id]=${encodeURIComponent(keyId)}`;

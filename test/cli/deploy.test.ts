@@ -130,6 +130,58 @@ describe("npm run deploy", () => {
     expect([none.code, none.stderr]).toStrictEqual([1, expect.stringContaining("set EDGE_TOKEN_CLIENT_ID and EDGE_TOKEN_CLIENT_SECRET")]);
   });
 
+  it("npm run keys -- rotate-secret --remote gives a key a new secret through the admin API, the old one working until its time", async () => {
+    expect((await deploy()).code).toBe(0);
+    const admin = JSON.parse(await readFile(join(home, ".config", "edge-token", "edge-token.first-key.json"), "utf8")) as Record<
+      string,
+      string
+    >;
+    const env = { EDGE_TOKEN_CLIENT_ID: admin.client_id!, EDGE_TOKEN_CLIENT_SECRET: admin.client_secret! };
+    const key = JSON.parse((await keys(env, "create", "--name", "Shop backend", "--remote", "--config", config)).stdout) as Record<
+      string,
+      string
+    >;
+    const token = async (secret: string) =>
+      (
+        await fetch(`${deployed.url}/oauth/access_token`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "client_credentials", client_id: key.client_id!, client_secret: secret }).toString(),
+        })
+      ).status;
+
+    const rotated = await keys(env, "rotate-secret", key.id!, "--keep-old", "1h", "--remote", "--config", config);
+    expect(rotated.code).toBe(0);
+    const out = JSON.parse(rotated.stdout) as Record<string, string>;
+    expect(out).toStrictEqual({
+      id: key.id,
+      client_id: key.client_id,
+      name: "Shop backend",
+      client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      previous_secret_expires_at: expect.stringMatching(/^20\d\d-/),
+    });
+    expect(JSON.parse(rotated.stderr.split("\n")[0]!).audit).toStrictEqual({
+      actor: admin.client_id,
+      action: "rotate_secret",
+      key_id: key.id,
+      old_scope: "read write",
+      new_scope: "read write",
+      previous_secret_expires_at: out.previous_secret_expires_at,
+    });
+    expect(rotated.stderr).toContain("keys: the client_secret above is shown once");
+    expect([await token(key.client_secret!), await token(out.client_secret!)]).toStrictEqual([200, 200]);
+
+    const leaked = await keys(env, "rotate-secret", key.id!, "--now", "--remote", "--config", config);
+    const now = JSON.parse(leaked.stdout) as Record<string, string>;
+    expect(now.previous_secret_expires_at).toBeUndefined();
+    expect([await token(key.client_secret!), await token(out.client_secret!), await token(now.client_secret!)]).toStrictEqual([
+      401, 401, 200,
+    ]);
+    // as the admin API answers: 404 for no such key, the rules' refusals as they are worded there
+    const unknown = await keys(env, "rotate-secret", "0190f000-0000-7000-8000-000000000000", "--remote", "--config", config);
+    expect([unknown.code, unknown.stderr]).toStrictEqual([1, expect.stringContaining("there is no application key")]);
+  });
+
   it("at a terminal, prints the first key's secret once, and writes no file", async () => {
     const run = await deploy([], {}, true);
     expect(run.code).toBe(0);

@@ -517,6 +517,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
     async () => {
       let billing = { kid: "", client_id: "", token: "" };
       let deleted = "";
+      let shop = "";
       const created = (p: Printed, expected: Record<string, unknown>) => {
         expect(json(p)).toStrictEqual({
           id: expect.any(String),
@@ -601,6 +602,41 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- audit --action delete --json",
           prints: (p) => expect(json(p).at(-1)).toMatchObject({ actor: "cli", action: "delete", key_id: deleted }),
+        },
+        {
+          runs: "SHOP_ID=$(npm run -s keys -- list",
+          sets: "SHOP_ID",
+          prints: (p) => {
+            expect(p.value).toMatch(/^[0-9a-f-]{36}$/);
+            shop = p.value;
+          },
+        },
+        {
+          runs: "npm run keys -- rotate-secret $SHOP_ID --keep-old 1h",
+          prints: (p) => {
+            expect(json(p)).toStrictEqual({
+              id: shop,
+              client_id: expect.any(String),
+              name: "Shop backend",
+              client_secret: expect.stringMatching(/^[\w-]{43}$/),
+              previous_secret_expires_at: expect.any(String),
+            });
+            const left = Date.parse(json(p).previous_secret_expires_at) - Date.now();
+            expect(left > 3_500_000 && left <= 3_600_000).toBe(true);
+            expect(p.err).toContain("keys: the client_secret above is shown once");
+          },
+        },
+        {
+          runs: "npm run keys -- rotate-secret $SHOP_ID --now",
+          prints: (p) => {
+            expect(json(p)).toStrictEqual({
+              id: shop,
+              client_id: expect.any(String),
+              name: "Shop backend",
+              client_secret: expect.any(String),
+            });
+            expect(p.err).toContain("The old secret stopped working at once, and every token the key held is revoked.");
+          },
         },
         {
           runs: "npm run keys -- client-key billing ",

@@ -200,6 +200,113 @@ describe("npm run keys (local KV)", () => {
   });
 });
 
+describe("npm run keys -- rotate-secret", () => {
+  it("prints the new secret once, the old one working until its time; --now ends it and revokes the key's tokens; the audit trail tells it", async () => {
+    const key = JSON.parse((await keys("create", "--name", "rotating")).stdout) as { id: string; client_id: string; client_secret: string };
+    const rotated = await keys("rotate-secret", key.id, "--keep-old", "10m");
+    expect(rotated.code).toBe(0);
+    const out = JSON.parse(rotated.stdout) as Record<string, string>;
+    expect(out).toStrictEqual({
+      id: key.id,
+      client_id: key.client_id,
+      name: "rotating",
+      client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      previous_secret_expires_at: expect.stringMatching(/^20\d\d-/),
+    });
+    expect(out.client_secret).not.toBe(key.client_secret);
+    const left = Date.parse(out.previous_secret_expires_at!) - Date.now();
+    expect(left > 590_000 && left <= 600_000).toBe(true);
+    // on stderr: the audit line, as the admin API logs one, then the word that the secret is shown once
+    const [audit, ...said] = rotated.stderr.trim().split("\n");
+    expect(JSON.parse(audit!)).toStrictEqual({
+      level: "info",
+      audit: {
+        actor: "cli",
+        action: "rotate_secret",
+        key_id: key.id,
+        old_scope: "read write",
+        new_scope: "read write",
+        previous_secret_expires_at: out.previous_secret_expires_at,
+      },
+    });
+    expect(said).toStrictEqual([
+      `keys: the client_secret above is shown once: store it now; it cannot be read again. The old secret works until ${out.previous_secret_expires_at}: give every client the new one before then.`,
+    ]);
+    // kept as digests, the old one with its time; the listing says until when, and shows neither
+    expect(await readKv("CLIENTS", `client:${key.client_id}`)).toMatchObject({
+      secret_hash: await hashSecret(out.client_secret!),
+      previous_secret_hash: await hashSecret(key.client_secret),
+      previous_secret_expires_at: out.previous_secret_expires_at,
+    });
+    const listed = (await keys("list")).stdout;
+    expect((JSON.parse(listed) as Record<string, string>[]).find((k) => k.id === key.id)?.previous_secret_expires_at).toBe(
+      out.previous_secret_expires_at,
+    );
+    expect(listed).not.toMatch(/client_secret|hash/);
+
+    const leaked = await keys("rotate-secret", key.id, "--now");
+    expect(leaked.code).toBe(0);
+    const now = JSON.parse(leaked.stdout) as Record<string, string>;
+    expect(Object.keys(now).sort()).toStrictEqual(["client_id", "client_secret", "id", "name"]);
+    expect(leaked.stderr.trim().split("\n").at(-1)).toBe(
+      "keys: the client_secret above is shown once: store it now; it cannot be read again. The old secret stopped working at once, and every token the key held is revoked.",
+    );
+    const record = await readKv<Record<string, unknown>>("CLIENTS", `client:${key.client_id}`);
+    expect([record?.secret_hash, record?.previous_secret_hash]).toStrictEqual([await hashSecret(now.client_secret!), undefined]);
+    // every token minted from the records before: below the version the new record has
+    const cutoffs = await readKv<{ clients: Record<string, { v: number }> }>("REVOCATIONS", "cutoffs");
+    expect([cutoffs?.clients[key.client_id]?.v, record?.version]).toStrictEqual([3, 3]);
+
+    // the trail as JSON (in words by default once the CLI prints it so: --json then), neither ever holding a secret or digest
+    const plain = await keys("audit", "--key", key.id);
+    const trail = plain.stdout.trimStart().startsWith("[") ? plain : await keys("audit", "--key", key.id, "--json");
+    const entries = JSON.parse(trail.stdout) as { action: string; at: string; new: { previous_secret_expires_at?: string } }[];
+    expect(entries.map((e) => e.action)).toStrictEqual(["create", "rotate_secret", "rotate_secret"]);
+    expect(entries.map((e) => e.new.previous_secret_expires_at)).toStrictEqual([undefined, out.previous_secret_expires_at, entries[2]!.at]);
+    for (const s of [key.client_secret, out.client_secret!, now.client_secret!]) {
+      for (const printed of [plain.stdout, trail.stdout])
+        expect([printed.includes(s), printed.includes(await hashSecret(s))]).toStrictEqual([false, false]);
+    }
+  });
+
+  it("refuses bad arguments with exit code 2, an unknown key or one without a secret with 1", async () => {
+    const key = JSON.parse((await keys("create", "--name", "target")).stdout) as { id: string };
+    for (const args of [
+      ["rotate-secret"],
+      ["rotate-secret", key.id, "--keep-old", "90"],
+      ["rotate-secret", key.id, "--keep-old", "8d"],
+      ["rotate-secret", key.id, "--keep-old", "1.5h"],
+      ["rotate-secret", key.id, "--keep-old", "-1h"],
+      ["rotate-secret", key.id, "--keep-old", "1h", "--now"],
+    ]) {
+      const r = await keys(...args);
+      expect([args, r.code, r.stdout]).toStrictEqual([args, 2, ""]);
+    }
+    expect((await keys("rotate-secret", key.id, "--keep-old", "8d")).stderr).toContain(
+      "keys: --keep-old must be a duration such as 90s, 10m, 24h or 7d, at most 7d",
+    );
+    const unknown = await keys("rotate-secret", "0190f000-0000-7000-8000-000000000000");
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toStrictEqual([
+      1,
+      "",
+      "keys: there is no application key with id 0190f000-0000-7000-8000-000000000000\n",
+    ]);
+    const { exportJWK, generateKeyPair } = await import("jose");
+    const { publicKey } = await generateKeyPair("EdDSA", { extractable: true });
+    const jwksFile = join(state, "no-secret.jwks.json");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "n1" }] }));
+    const machine = JSON.parse(
+      (await keys("create", "--name", "no secret", "--auth-method", "private_key_jwt", "--jwks", jwksFile)).stdout,
+    );
+    const refused = await keys("rotate-secret", machine.id, "--now");
+    expect([refused.code, refused.stdout]).toStrictEqual([1, ""]);
+    expect(refused.stderr).toContain(
+      "keys: This key holds no secret: it proves itself with private_key_jwt, and its keys rotate by replacing its jwks",
+    );
+  });
+});
+
 describe("npm run keys -- signing (the registry's signing keys)", () => {
   const signing = async (...args: string[]) => {
     const r = await keys("signing", ...args);
