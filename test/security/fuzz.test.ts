@@ -8,14 +8,14 @@ import { parseForm } from "../../src/http/form.ts";
 import worker from "../../src/index.ts";
 import { HttpError } from "../../src/lib/errors.ts";
 import { record } from "../support/contract.ts";
-import { createAdmin, ORIGIN, randomIp, tokenFor } from "../support/helpers.ts";
+import { createAdmin, createApplicationKey, ORIGIN, randomIp, tokenFor } from "../support/helpers.ts";
 
 /**
  * Property-based tests over hostile input. Whatever arrives: never a 5xx, every error in the
  * reference's shape, no exception escaping a handler, nothing written onto Object.prototype.
  * Run counts are fixed so a run is reproducible from the seed fast-check prints on failure.
  */
-const RUNS = { parsers: 3000, endpoints: 1500, json: 800 };
+const RUNS = { parsers: 3000, endpoints: 1500, json: 800, rotation: 300 };
 
 const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 function assertNoPollution() {
@@ -134,6 +134,7 @@ describe("endpoints", () => {
     "/oauth/introspect",
     "/v2/application-keys",
     "/v2/application-keys/x",
+    "/v2/application-keys/x/secret",
     "/.well-known/jwks.json",
     "/.well-known/oauth-authorization-server",
   ];
@@ -250,6 +251,57 @@ describe("endpoints", () => {
         },
       ),
       { numRuns: RUNS.json },
+    );
+    assertNoPollution();
+  });
+  it("a secret rotation's body takes any JSON value or byte string: a 200 or a 400, never a 5xx", async () => {
+    const token = await tokenFor(await createAdmin("fuzz rotator"));
+    const key = await createApplicationKey("fuzz rotated");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
+          fc
+            .record(
+              {
+                data: fc.record(
+                  {
+                    type: fc.oneof(fc.constant("secret_rotation"), fc.jsonValue()),
+                    attributes: fc.oneof(
+                      fc.record(
+                        { keep_old_seconds: fc.oneof(fc.integer({ min: -10, max: 700_000 }), fc.double(), fc.jsonValue()) },
+                        { requiredKeys: [] },
+                      ),
+                      fc.dictionary(fc.string({ maxLength: 20 }), fc.jsonValue(), { maxKeys: 3 }),
+                      fc.jsonValue(),
+                    ),
+                  },
+                  { requiredKeys: [] },
+                ),
+              },
+              { requiredKeys: [] },
+            )
+            .map((v) => JSON.stringify(v)),
+          fc.constantFrom(
+            '{"__proto__":{"polluted":1},"data":{"type":"secret_rotation"}}',
+            '{"data":{"type":"secret_rotation","attributes":{"constructor":{"prototype":{"polluted":1}}}}}',
+            '{"data":{"type":"secret_rotation","attributes":{"keep_old_seconds":1e999}}}',
+          ),
+          hostileText,
+        ),
+        async (body) => {
+          const res = await fetchWorker(
+            new Request(`${ORIGIN}/v2/application-keys/${key.id}/secret`, {
+              method: "POST",
+              headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+              body,
+            }),
+          );
+          expect([200, 400]).toContain(res.status);
+          await expectWellFormed(res);
+        },
+      ),
+      { numRuns: RUNS.rotation },
     );
     assertNoPollution();
   });
