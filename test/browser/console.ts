@@ -585,7 +585,11 @@ async function main(): Promise<number> {
         [0, 0, "", true],
       );
       const after = await leftovers(page);
-      expectEqual(`${size}: every message and field as at first load`, after, pristine);
+      expectEqual(
+        `${size}: every message and field as at first load`,
+        [after.text === pristine.text ? "the same text" : after.text, after.fields.filter((f, i) => f !== pristine.fields[i])],
+        ["the same text", []],
+      );
 
       // A token without application_keys or signing_keys: the controls are disabled, and say why.
       await step(page, "no rights");
