@@ -67,7 +67,10 @@ export const routes: [path: string, methods: Record<string, Handler>][] = [
 const router = IttyRouter<IRequest, [Env, ExecutionContext], Response>();
 for (const [path, methods] of routes) {
   for (const [method, handler] of Object.entries(methods)) router[method.toLowerCase()]!(path, handler);
-  const allowed = Object.keys(methods);
+  // RFC 9110 §9.3.2: HEAD is GET without the content, wherever there is a GET.
+  const get = methods.GET;
+  if (get) router.head(path, get);
+  const allowed = get ? [...Object.keys(methods), "HEAD"] : Object.keys(methods);
   router.all(path, (request) => otherMethod(request, allowed));
 }
 router.all("*", () => {
@@ -85,7 +88,13 @@ export async function handle(request: Request, env: Env, ctx: ExecutionContext):
   } catch (error) {
     response = toErrorResponse(error, c);
   }
-  return finish(response, request, env);
+  // Every answer to a HEAD, an error's included, is its GET's without the content.
+  return finish(request.method === "HEAD" ? withoutContent(response) : response, request, env);
+}
+
+/** The same status and headers, and no content. */
+function withoutContent(response: Response): Response {
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function otherMethod(request: Request, allowed: string[]): Response {

@@ -29,8 +29,8 @@ describe("routing", () => {
     [TOKEN, "GET", "POST, OPTIONS"],
     [TOKEN, "PUT", "POST, OPTIONS"],
     [TOKEN, "DELETE", "POST, OPTIONS"],
-    ["/.well-known/jwks.json", "POST", "GET, OPTIONS"],
-    ["/.well-known/oauth-authorization-server", "DELETE", "GET, OPTIONS"],
+    ["/.well-known/jwks.json", "POST", "GET, HEAD, OPTIONS"],
+    ["/.well-known/oauth-authorization-server", "DELETE", "GET, HEAD, OPTIONS"],
   ] as const) {
     it(`405 with Allow for ${method} ${path}`, async () => {
       const res = await call(path, { method });
@@ -205,11 +205,33 @@ describe("CORS", () => {
     expect(ok.headers.get("Access-Control-Expose-Headers")).toBeNull(); // nothing beyond the safelisted headers to expose
   });
 
-  it("tolerates trailing slashes, and 405s a method a path does not take, HEAD included", async () => {
+  it("answers HEAD wherever it answers GET (RFC 9110 §9.3.2): the GET's status and headers, no content", async () => {
+    for (const path of ["/.well-known/jwks.json", "/.well-known/oauth-authorization-server", "/oauth/cutoffs", "/openapi.json", "/"]) {
+      const [get, head] = [await call(path), await call(path, { method: "HEAD" })];
+      expect([path, head.status, head.headers.get("Content-Type"), head.headers.get("Cache-Control"), await head.text()]).toStrictEqual([
+        path,
+        get.status,
+        get.headers.get("Content-Type"),
+        get.headers.get("Cache-Control"),
+        "",
+      ]);
+    }
+    // its errors too: the GET's status, no body
+    for (const [path, status] of [
+      ["/v2/application-keys", 401],
+      ["/nowhere", 404],
+    ] as const) {
+      const head = await call(path, { method: "HEAD" });
+      expect([path, head.status, await head.text()]).toStrictEqual([path, status, ""]);
+    }
+    // and where there is no GET, no HEAD either
+    const token = await call(TOKEN, { method: "HEAD" });
+    expect([token.status, token.headers.get("Allow"), await token.text()]).toStrictEqual([405, "POST, OPTIONS", ""]);
+  });
+
+  it("tolerates trailing slashes, and 405s a method a path does not take", async () => {
     const client = await createApplicationKey();
     expect((await post(`${TOKEN}/`, { grant_type: "implicit", client_id: client.client_id })).status).toBe(200);
-    const head = await call("/.well-known/jwks.json", { method: "HEAD" });
-    expect([head.status, head.headers.get("Allow")]).toStrictEqual([405, "GET, OPTIONS"]);
     expect((await call("/v2/application-keys/a/b")).status).toBe(404);
     expect((await call("/v2/application-keys/")).status).toBe(401); // the list, which needs a token
   });

@@ -71,9 +71,12 @@ async function fetchWorker(request: Request, overrides: Partial<Env> = {}): Prom
   return response;
 }
 
-async function expectWellFormed(response: Response) {
+async function expectWellFormed(response: Response, method = "GET") {
   expect(response.status).toBeLessThan(500);
-  if (response.status >= 400) {
+  // An answer to HEAD is its GET's without the content (RFC 9110 §9.3.2).
+  if (method === "HEAD") {
+    expect(await response.text()).toBe("");
+  } else if (response.status >= 400) {
     expect(response.headers.get("Content-Type")).toBe("application/json");
     expect(response.headers.get("Cache-Control")).toBe("no-store");
     const body = (await response.json()) as { errors: Record<string, unknown>[] };
@@ -179,7 +182,7 @@ describe("endpoints", () => {
           } catch {
             return; // not a request a client could send
           }
-          await expectWellFormed(await fetchWorker(request));
+          await expectWellFormed(await fetchWorker(request), method);
         },
       ),
       { numRuns: RUNS.endpoints },

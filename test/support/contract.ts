@@ -71,7 +71,10 @@ export function violation(r: Recorded): string | undefined {
   const root = /^\/+$/.test(r.pathname);
   const template = templates.find((t) => t.re.test(r.pathname) && (root ? t.path === "/" : t.path !== "/"));
   const item = template ? paths[template.path]! : undefined;
-  const operation = item?.[r.method.toLowerCase()] as Json | undefined;
+  // HEAD is GET without the content (RFC 9110 §9.3.2): the GET's operation, and no body.
+  const head = r.method === "HEAD";
+  if (head && r.body !== "") return "a body in an answer to HEAD";
+  const operation = item?.[head ? "get" : r.method.toLowerCase()] as Json | undefined;
   let response: Json | undefined;
   if (!item) {
     if (r.status !== 404) return `no documented path, yet ${r.status}`;
@@ -85,6 +88,7 @@ export function violation(r: Recorded): string | undefined {
     response = resolve(documented);
   }
   const content = response.content as Record<string, Json> | undefined;
+  if (head) return undefined;
   if (!content) return r.body === "" ? undefined : `a body where the document has none`;
   const media = content[r.contentType];
   if (!media) return `content type "${r.contentType}" is not documented (${Object.keys(content).join(", ")})`;
