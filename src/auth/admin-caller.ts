@@ -1,5 +1,5 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
-import { bearerChallenge, bearerToken, insufficientScope, invalidToken, REALM } from "../http/bearer.ts";
+import { bearerChallenge, dpopChallenge, insufficientScope, invalidToken, REALM } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { adminAudience } from "../oauth/resource.ts";
@@ -7,12 +7,15 @@ import { APPLICATION_KEYS_SCOPE } from "../oauth/scope.ts";
 import { listOfUri } from "../oauth/status.ts";
 import { registry } from "../store/registry.ts";
 import type { Caller } from "../store/registry-protocol.ts";
+import { CLIENT_ALGORITHMS } from "../tokens/client-keys.ts";
+import { presentationFailure, presentedToken, SeenProofs } from "../tokens/presentation.ts";
 import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 import { secretMatches } from "./secret.ts";
 
 /**
  * The admin API's caller: a live token (RFC 6750) for the admin API, checked by the shared
- * pipeline, carrying the scope the route needs (application_keys, or for /v2/signing-keys
+ * pipeline, presented as it must be (a DPoP-bound token only with `Authorization: DPoP` and its
+ * proof for this request, RFC 9449 §7.1, as every verifier here takes one), carrying the scope the route needs (application_keys, or for /v2/signing-keys
  * signing_keys). Anything wrong with the token is the same 401, a token for another resource
  * included. An API token of this service (its own audience) is told what it lacks: 403 naming
  * the scope.
@@ -22,6 +25,9 @@ import { secretMatches } from "./secret.ts";
  * uploads as BOOTSTRAP_SECRET_HASH and removes again; the registry honours it only while it
  * holds no key, so it never stands as a credential beside the keys.
  */
+/** DPoP proofs the admin API has accepted in this isolate: a replay within a proof's window is refused. */
+const seen = new SeenProofs();
+
 export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?: boolean; scope?: string } = {}): Promise<Caller> {
   const needed = o.scope ?? APPLICATION_KEYS_SCOPE;
   const authorization = request.headers.get("Authorization");
@@ -40,10 +46,15 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   const s = settings(env);
   const issuer = issuerFor(request, s);
   const admin = adminAudience(issuer);
-  const token = bearerToken(request);
-  const outcome = token === undefined ? undefined : await verifyOwnToken(env, token, { audience: [admin, s.audience ?? issuer] });
+  const presented = presentedToken(request);
+  const outcome = presented === undefined ? undefined : await verifyOwnToken(env, presented.token, { audience: [admin, s.audience ?? issuer] });
   if (outcome) assertStatusKnown(outcome);
   if (!outcome?.ok) throw invalidToken(REALM);
+  // A bound token copied from a log or a browser is useless without its key: the proof is checked here too.
+  if ((await presentationFailure(request, presented!, outcome.claims, seen)) !== undefined) {
+    const challenges = `${bearerChallenge(REALM, "invalid_token")}, ${dpopChallenge(CLIENT_ALGORITHMS)}`;
+    throw new HttpError(401, "invalid_token", invalidToken(REALM).detail, { headers: { "WWW-Authenticate": challenges } });
+  }
   const { claims } = outcome;
   noteClient(request, claims.client_id);
   if (!claims.scope.split(" ").includes(needed)) {

@@ -401,3 +401,55 @@ describe("recipe: a storefront's implicit token bound to a browser key", () => {
     }
   });
 });
+
+describe("DPoP at the admin API", () => {
+  const KEYS = `${ORIGIN}/v2/application-keys`;
+  const admin = (url: string, authorization: string, init: { method?: string; dpop?: string; body?: unknown } = {}) =>
+    call(url.slice(ORIGIN.length), {
+      method: init.method ?? "GET",
+      headers: {
+        Authorization: authorization,
+        ...(init.dpop ? { DPoP: init.dpop } : {}),
+        ...(init.body ? { "Content-Type": "application/json" } : {}),
+      },
+      ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+    });
+
+  it("a bound key-management token is refused as Bearer, without its proof or with another request's; with its proof it passes", async () => {
+    const manager = await createApplicationKey("bound manager", { scope: "read write application_keys", dpop_bound_access_tokens: true });
+    const k = await clientKey();
+    const { access_token: token } = await boundToken(manager, k);
+    const target = await createApplicationKey("rotated by a thief?");
+    const rotate = `${KEYS}/${target.id}/secret`;
+    const leak = { data: { type: "secret_rotation", attributes: { keep_old_seconds: 0 } } };
+
+    // the thief: the token alone, as Bearer, or as DPoP with no proof or one made for another request
+    const stolen = [
+      await admin(rotate, `Bearer ${token}`, { method: "POST", body: leak }),
+      await admin(rotate, `DPoP ${token}`, { method: "POST", body: leak }),
+      await admin(rotate, `DPoP ${token}`, { method: "POST", body: leak, dpop: await proof(k, "GET", KEYS, { accessToken: token }) }),
+      await admin(KEYS, `Bearer ${token}`),
+    ];
+    for (const res of stolen) {
+      expect([res.status, res.headers.get("WWW-Authenticate"), await res.json()]).toStrictEqual([
+        401,
+        'Bearer realm="edge-token", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+        error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."),
+      ]);
+    }
+    // the target's secret still works: nothing was rotated
+    expect((await post(TOKEN, cc(target))).status).toBe(200);
+
+    // the owner, with a proof for this very request; its replay is refused
+    const listProof = await proof(k, "GET", KEYS, { accessToken: token });
+    const listed = await admin(KEYS, `DPoP ${token}`, { dpop: listProof });
+    expect(listed.status).toBe(200);
+    expect((await admin(KEYS, `DPoP ${token}`, { dpop: listProof })).status).toBe(401);
+    const rotated = await admin(rotate, `DPoP ${token}`, {
+      method: "POST",
+      body: { data: { type: "secret_rotation", attributes: { keep_old_seconds: 60 } } },
+      dpop: await proof(k, "POST", rotate, { accessToken: token }),
+    });
+    expect(rotated.status).toBe(200);
+  });
+});
