@@ -51,12 +51,20 @@ describe("logs", () => {
     });
     add("admin revoked token", () => call("/v2/application-keys", { headers: { Authorization: `Bearer ${token}` } }));
     add("not found", () => call("/nowhere"));
+    // a secret pasted where a key's id belongs
+    add("a secret in the path", () =>
+      call(`/v2/application-keys/${client.client_secret}/secret`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ data: { type: "secret_rotation" } }),
+      }),
+    );
     add("method not allowed", () => call("/oauth/access_token"));
     add("cannot sign", () => post("/oauth/access_token", cc, {}, { SIGNING_KEY_KEK: otherKek }));
 
     const statuses: number[] = [];
     for (const [, fn] of requests) statuses.push((await fn()).status);
-    expect(statuses).toStrictEqual([200, 200, 401, 401, 400, 200, 200, 401, 200, 200, 200, 200, 201, 401, 404, 405, 503]);
+    expect(statuses).toStrictEqual([200, 200, 401, 401, 400, 200, 200, 401, 200, 200, 200, 200, 201, 401, 404, 404, 405, 503]);
 
     expect(lines).toHaveLength(requests.length);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -87,10 +95,12 @@ describe("logs", () => {
       "ok",
       "invalid_token",
       "not_found",
+      "not_found",
       "method_not_allowed",
       "signing_unavailable",
     ]);
     expect(parsed[2]!.client_id).toBe(client.client_id);
+    expect(parsed[15]!.path).toBe("/v2/application-keys/…/secret");
     expect(parsed.at(-1)).toMatchObject({ level: "error", error: { name: "SigningUnavailableError" } });
 
     const all = lines.join("\n");
