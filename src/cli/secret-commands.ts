@@ -1,4 +1,5 @@
 import { DEFAULT_KEEP_OLD_SECRET_SECONDS, MAX_KEEP_OLD_SECRET_SECONDS } from "../lib/limits.ts";
+import { rememberDemoSecret } from "./demo-client.ts";
 import { openKeyAdmin, type Target } from "./key-admin.ts";
 
 /**
@@ -33,6 +34,7 @@ export async function rotateSecret(
     const rotated = await admin.rotateSecret(id, keepOldSeconds);
     if (rotated === false) return false;
     const { audit, ...value } = rotated;
+    const demo = !target.remote && (await rememberDemoSecret(target.persistTo, value.id, value.client_secret));
     const old =
       value.previous_secret_expires_at === undefined
         ? "the old secret stopped working at once, and every token the key held is revoked"
@@ -42,6 +44,7 @@ export async function rotateSecret(
       messages: [
         JSON.stringify({ level: "info", audit }),
         `keys: the client_secret above is shown once: store it now; it cannot be read again. ${old[0]!.toUpperCase()}${old.slice(1)}.`,
+        ...(demo ? ["keys: this is npm start's demo client: its saved file now holds the new secret, which npm start prints."] : []),
       ],
     };
   } finally {

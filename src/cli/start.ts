@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { unstable_readConfig } from "wrangler";
+import { demoClientFile } from "./demo-client.ts";
 import { DEV_VARS, ensureDevVar, readDevVar, writeDevVar } from "./dev-vars.ts";
 import { closeKeptKeyAdmins, keepKeyAdminsOpen } from "./key-admin.ts";
 import { type CreatedApplicationKey, createApplicationKey, signingKeyState } from "./key-commands.ts";
@@ -24,7 +25,7 @@ const port = Number(optionFrom(args, "--port") ?? 8787);
 // the session file live in it, so wiping it wipes them together.
 const persistTo = optionFrom(args, "--persist-to");
 const STATE = resolve(persistTo ?? join(ROOT, ".wrangler/state"));
-const DEMO_FILE = join(STATE, "edge-token-demo-client.json");
+const DEMO_FILE = demoClientFile(persistTo);
 const target = { remote: false, env: undefined, persistTo };
 const WORKER_NAME = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).name!;
 
@@ -44,6 +45,7 @@ try {
 }
 printDemo(demo, port, session);
 await startWrangler(args, session);
+void warnIfDemoSecretStale(demo, port);
 
 /** Before anything is written: a port taken by another npm start would fail only after the demo client is printed. */
 async function assertPortFree(p: number): Promise<void> {
@@ -123,6 +125,29 @@ async function ensureDemoClient(): Promise<CreatedApplicationKey & { created: bo
   await mkdir(STATE, { recursive: true });
   await writePrivateFile(DEMO_FILE, JSON.stringify(client, null, 2));
   return { ...client, created: true };
+}
+
+/**
+ * The saved demo secret is the one printed above: once the server answers, it is tried. A
+ * secret rotated in the console or through the API (the CLI saves the new one) or a deleted
+ * demo key would otherwise leave every printed line failing with no word why.
+ */
+async function warnIfDemoSecretStale(demo: CreatedApplicationKey, p: number): Promise<void> {
+  const url = `http://localhost:${p}/oauth/access_token`;
+  for (let i = 0; i < 240; i++) {
+    const answer = await fetch(url, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: demo.client_id, client_secret: demo.client_secret ?? "" }),
+    }).catch(() => undefined);
+    if (answer?.status === 401) {
+      console.error(
+        `edge-token: the demo client's saved secret no longer gets a token (rotated in the console or the API, or the key deleted). ` +
+          `Give it a new one with npm run keys -- rotate-secret ${demo.id} --now (saved in ${relative(ROOT, DEMO_FILE)}), or delete that file and the state to start afresh.`,
+      );
+    }
+    if (answer !== undefined) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 function printDemo(demo: CreatedApplicationKey & { created: boolean }, port: number, s: StartSession): void {

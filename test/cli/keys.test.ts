@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -201,6 +201,22 @@ describe("npm run keys (local KV)", () => {
 });
 
 describe("npm run keys -- rotate-secret", () => {
+  it("on npm start's demo client, saves the new secret in its file, so npm start prints one that works", async () => {
+    const demo = JSON.parse((await keys("create", "--name", "demo")).stdout) as { id: string; client_secret: string };
+    const file = join(state, "edge-token-demo-client.json");
+    await writeFile(file, JSON.stringify(demo));
+    const rotated = await keys("rotate-secret", demo.id, "--keep-old", "90s");
+    const { client_secret } = JSON.parse(rotated.stdout) as { client_secret: string };
+    expect(rotated.stderr).toContain("keys: this is npm start's demo client: its saved file now holds the new secret");
+    expect(JSON.parse(await readFile(file, "utf8"))).toStrictEqual({ ...demo, client_secret });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // another key's rotation leaves the file alone
+    const other = JSON.parse((await keys("create", "--name", "not the demo")).stdout) as { id: string };
+    expect((await keys("rotate-secret", other.id)).stderr).not.toContain("demo client");
+    expect(JSON.parse(await readFile(file, "utf8"))).toStrictEqual({ ...demo, client_secret });
+    await rm(file);
+  });
+
   it("prints the new secret once, the old one working until its time; --now ends it and revokes the key's tokens; the audit trail tells it", async () => {
     const key = JSON.parse((await keys("create", "--name", "rotating")).stdout) as { id: string; client_id: string; client_secret: string };
     const rotated = await keys("rotate-secret", key.id, "--keep-old", "10m");
