@@ -5,7 +5,9 @@ import type { AuditRecord, SigningKeyEvent } from "../store/registry-protocol.ts
 /**
  * `npm run keys -- audit` and `signing audit` as people read them: the console's own words for
  * an audit trail (src/console/audit-words.ts, the same text the console's script runs), one line
- * per entry, with the ids beside the names to copy.
+ * per entry, with the ids beside the names to copy. Names are printed as that text writes them:
+ * quoted, their control and bidi characters written out (\u001B, \u202E), so a key's name can
+ * neither rewrite the terminal's line nor pass for "command line".
  */
 
 /** The keys listed now, by client_id and by id; `complete`: the list was read whole. */
@@ -17,10 +19,13 @@ export interface AuditNames {
 
 interface EntryWords {
   at: string;
-  subject: { text: string; id: string };
+  /** named: text is a key's name; then: the name the entry kept, where the key has been renamed since. */
+  subject: { text: string; id: string; named: boolean; then?: string };
   action: string;
-  actor: { text: string; client_id?: string };
-  changes: string[];
+  /** named: text is a key's name; collides: that name reads as the trail's own words or another key's. */
+  actor: { text: string; client_id?: string; named: boolean; collides?: boolean };
+  /** Each change as its words and, a name, as { name }. */
+  changes: (string | { name: string })[][];
 }
 
 interface AuditWords {

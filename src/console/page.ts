@@ -255,6 +255,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <dialog id="secret-dialog" aria-labelledby="secret-title" aria-describedby="secret-warning">
   <h2 id="secret-title">The key's secret</h2>
   <p id="secret-warning" class="warning">Copy it now: it is not shown again, and nobody can read it back. Lost, the key needs a new secret.</p>
+  <p id="secret-ended" class="warning" role="alert" hidden>This console's session has ended: copy the secret before you close this. It is not shown again, and closing it signs you out.</p>
   <p id="secret-old" hidden></p>
   <label for="secret-value">client_secret</label>
   <input id="secret-value" readonly spellcheck="false">

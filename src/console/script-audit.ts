@@ -1,17 +1,36 @@
 /**
  * The console's audit trails, newest first: the deployment's (filtered by action and by key),
  * the open key's, and the signing keys'. The words are audit-words.ts's, which the CLI's audit
- * output uses too; here the ids go into a detail beside the names. The API pages oldest first,
- * so a page is counted from the end; an action filter reads the trail whole and pages it here.
+ * output uses too; here the ids go into a detail beside the names. A key's name is quoted and
+ * isolated (named()), so that it neither turns the line around nor passes for the page's words;
+ * an acting key whose name reads as those words, or as another key's, has its client_id beside
+ * it. The API pages oldest first, so a page is counted from the end; an action filter reads the
+ * trail whole and pages it here.
  */
 export const AUDIT_JS = String.raw`// An audit entry: when, what happened to which key and who did it, what changed, and the ids.
+
+/** Who acted: a key by its name (its client_id on hover, and beside the name where it collides), the command line, the schedule. */
+function actorNode(actor) {
+  if (!actor.named) return el("span", actor.text, actor.client_id ? { title: "client_id " + actor.client_id } : {});
+  const node = el("span", null, { title: "client_id " + actor.client_id });
+  node.append(named(actor.text));
+  if (actor.collides) node.append(" (client_id ", idNode(actor.client_id), ")");
+  return node;
+}
+
+/** A change's parts in the page: words fitted, names quoted and isolated. */
+const changeNodes = (parts) => parts.flatMap((p) => (typeof p === "string" ? fitted(p) : [named(p.name)]));
 
 function auditEntryNode(entry, words) {
   const li = el("li");
   const what = el("p");
-  const subject = words.signing ? [document.createTextNode("signing key "), idNode(words.subject.id)] : [el("strong", words.subject.text)];
-  const actor = words.actor.client_id ? el("span", words.actor.text, { title: "client_id " + words.actor.client_id }) : el("span", words.actor.text);
-  what.append(...subject, " " + words.action + " by ", actor);
+  if (words.signing) what.append("signing key ", idNode(words.subject.id));
+  else {
+    const subject = el("strong");
+    subject.append(words.subject.named ? named(words.subject.text) : words.subject.text);
+    what.append(subject);
+  }
+  what.append(" " + words.action + " by ", actorNode(words.actor));
   const when = el("p");
   when.append(el("time", words.at, { datetime: entry.at }));
   li.append(when, what);
@@ -20,21 +39,24 @@ function auditEntryNode(entry, words) {
     changes.append(
       ...words.changes.map((c) => {
         const li = el("li");
-        li.append(...fitted(c));
+        li.append(...changeNodes(c));
         return li;
       }),
     );
     li.append(changes);
   }
-  const ids = [];
-  if (!words.signing) ids.push(["key id ", words.subject.id]);
-  if (words.actor.client_id) ids.push(["client_id of " + words.actor.text + " ", words.actor.client_id]);
-  if (ids.length) {
+  const lines = [];
+  if (!words.signing) lines.push(["key id ", idNode(words.subject.id)]);
+  // Names are looked up as the trail is shown: an entry whose key has been renamed since says the name it kept.
+  if (words.subject.then !== undefined) lines.push(["Named ", named(words.subject.then), " in this entry, ", named(words.subject.text), " now."]);
+  if (words.actor.client_id) lines.push(["client_id of ", words.actor.named ? named(words.actor.text) : words.actor.text, " ", idNode(words.actor.client_id)]);
+  if (words.subject.named || words.actor.named) lines.push(["Names are the keys' names now."]);
+  if (lines.length) {
     const details = el("details");
     details.append(el("summary", "Ids"));
-    for (const [label, id] of ids) {
-      const p = el("p", label);
-      p.append(idNode(id));
+    for (const parts of lines) {
+      const p = el("p");
+      p.append(...parts);
       details.append(p);
     }
     li.append(details);

@@ -2,7 +2,9 @@
  * The console's keys: the list (paged, searchable; cards on a narrow screen), creating one (its
  * secret shown once), and one key: its facts, quota use, name, scope and grants, quotas and DPoP
  * binding, public keys, a new secret (with the old one kept for a while, or not at all), deletion
- * and audit trail. Everything from the API goes into the page as text, never as markup.
+ * and audit trail. Everything from the API goes into the page as text, never as markup; a key's
+ * name as named() or nameOnly() makes it (isolated, its controls written out). A secret is shown
+ * before anything else is asked, and its dialog is the operator's to close.
  */
 export const KEYS_JS = String.raw`// The keys listed now, read whole (up to 1,000): names for ids, and what a search looks through.
 
@@ -31,7 +33,7 @@ async function loadNames() {
   const options = all
     .slice()
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((k) => el("option", k.name, { value: k.id }));
+    .map((k) => el("option", plainText(k.name), { value: k.id }));
   $("audit-key").replaceChildren($("audit-key").options[0], ...options);
   $("audit-key").value = all.some((k) => k.id === chosen) ? chosen : "";
   showWho();
@@ -88,10 +90,10 @@ const provesWith = (k) =>
   (k.token_endpoint_auth_method === "private_key_jwt" ? "signed assertions" : "a secret") + (k.dpop_bound_access_tokens ? ", DPoP-bound" : "");
 
 function keyRow(k) {
-  const manage = el("button", "Manage", { type: "button", "aria-label": "Manage " + k.name });
+  const manage = el("button", "Manage", { type: "button", "aria-label": "Manage " + plainText(k.name) });
   manage.addEventListener("click", () => openKey(k.id));
   return rowOf([
-    cell(null, k.name, "name"),
+    cell(null, nameOnly(k.name), "name"),
     cell("client_id", idNode(k.client_id)),
     cell("Scope", k.scope),
     cell("Grant types", k.grant_types.join(", ")),
@@ -191,30 +193,42 @@ $("create-form").addEventListener("submit", async (event) => {
   if ($("c-dpop").checked) data.dpop_bound_access_tokens = true;
   const quota = quotaIn("c-per-hour", "c-per-day");
   if (quota) data.token_quota = quota;
+  let created;
   try {
-    const created = await api("/v2/application-keys", "POST", data);
-    closeCreate();
-    await keysChanged();
-    if (created.data.client_secret) showSecret(created.data, { title: "The secret of “" + created.data.name + "”", back: $("new-key") });
-    else {
-      setStatus("Created " + created.data.name + ": it holds no secret, and proves itself with its keys.");
-      $("keys-title").focus();
-    }
+    created = await api("/v2/application-keys", "POST", data, { shownOnce: true });
   } catch (error) {
     showError("c-", error, "create-error");
+    return;
+  }
+  closeCreate();
+  if (created.data.client_secret) {
+    // The secret first: the list is read again behind it, and a session found ended meanwhile waits for the dialog to close.
+    showSecret(created.data, { title: ["The secret of ", named(created.data.name)], back: $("new-key") });
+    await keysChanged();
+  } else {
+    await keysChanged();
+    setStatus(["Created ", named(created.data.name), ": it holds no secret, and proves itself with its keys."]);
+    $("keys-title").focus();
   }
 });
 
-// The secret, shown once: after a create or a new secret. Escape asks before it is gone.
+// The secret, shown once: after a create or a new secret. Escape asks before it is gone; nothing
+// but the operator closes it (a session that ends meanwhile says so inside, and signs out after).
 
 function showSecret(key, o) {
-  $("secret-title").textContent = o.title;
+  $("secret-title").replaceChildren(...partsOf(o.title));
   $("secret-value").value = key.client_secret;
   $("secret-client").value = key.client_id;
   $("secret-old").hidden = !o.old;
   say("secret-old", o.old || "");
   $("secret-copied").textContent = "";
   $("secret-leave").hidden = true;
+  $("secret-ended").hidden = true;
+  // Made before the session ended (its answer on the way): shown, and the sign-out said again once it is closed.
+  if (!session) {
+    endedUnder = $("signin-error").textContent;
+    $("secret-ended").hidden = false;
+  }
   openDialog($("secret-dialog"), $("secret-value"), o.back);
   $("secret-value").select();
 }
@@ -261,7 +275,11 @@ function closeSecret() {
 }
 $("secret-discard").addEventListener("click", closeSecret);
 $("secret-close").addEventListener("click", closeSecret);
-$("secret-dialog").addEventListener("close", forgetSecret);
+$("secret-dialog").addEventListener("close", () => {
+  forgetSecret();
+  // The session ended while the secret was open: the sign-out it waited for.
+  if (endedUnder !== null) signOut(endedUnder);
+});
 
 // One key
 
@@ -288,11 +306,11 @@ async function openKey(id, o) {
   await Promise.all([loadUsage(data), keyAudit.load(first)]);
 }
 
-const actorWords = (actor) => auditActor(actor, names || { clients: {}, keys: {}, complete: false }).text;
+const actorOf = (actor) => actorNode(auditActor(actor, names || { clients: {}, keys: {}, complete: false }));
 
 function showKey(k) {
   const jwt = k.token_endpoint_auth_method === "private_key_jwt";
-  $("detail-title").textContent = "Key: " + k.name;
+  $("detail-title").replaceChildren("Key: ", nameOnly(k.name));
   const facts = [
     ["client_id", idNode(k.client_id)],
     ["Key id", idNode(k.id)],
@@ -305,12 +323,12 @@ function showKey(k) {
   ];
   if (jwt) facts.push(["Public keys", (k.jwks ? k.jwks.keys.map((j) => j.kid) : []).join(", ") || "none"]);
   if (k.previous_secret_expires_at) facts.push(["Old secret", "works until " + day(k.previous_secret_expires_at)]);
-  facts.push(["Created", day(k.meta.timestamps.created_at) + (k.meta.created_by ? " by " + actorWords(k.meta.created_by) : "")]);
+  facts.push(["Created", [day(k.meta.timestamps.created_at)].concat(k.meta.created_by ? [" by ", actorOf(k.meta.created_by)] : [])]);
   facts.push(["Updated", day(k.meta.timestamps.updated_at)]);
   $("detail-facts").replaceChildren(
     ...facts.flatMap(([t, d]) => {
       const dd = el("dd");
-      dd.append(...(typeof d === "string" ? fitted(d) : [d]));
+      dd.append(...partsOf(d));
       return [el("dt", t), dd];
     }),
   );
@@ -371,7 +389,7 @@ async function loadUsage(k) {
 $("rename-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors($("detail"));
-  await changeKey({ name: $("d-name").value }, "Renamed it “" + $("d-name").value + "”.");
+  await changeKey({ name: $("d-name").value }, ["Renamed it ", named($("d-name").value), "."]);
 });
 $("scope-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -416,7 +434,7 @@ async function changeKey(attributes, said) {
     showError("d-", error, "detail-error");
     return;
   }
-  setStatus(key.name + ": " + said);
+  setStatus([named(key.name), ": "].concat(said));
   names = null;
   await Promise.all([openKey(key.id, { view: false }), loadKeys()]);
 }
@@ -450,7 +468,7 @@ for (const radio of document.querySelectorAll('input[name="keep-old"]')) radio.a
 $("rotate-secret").addEventListener("click", () => {
   $("rotate-form").reset();
   clearErrors($("rotate-form"));
-  $("rotate-title").textContent = "A new secret for “" + current.name + "”";
+  $("rotate-title").replaceChildren("A new secret for ", named(current.name));
   showConsequence();
   openDialog($("rotate-dialog"), document.querySelector('input[name="keep-old"]:checked'), $("rotate-secret"));
 });
@@ -459,12 +477,15 @@ $("rotate-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const key = current;
   const keep = keepOld();
+  const own = keep === 0 && key.client_id === session.clientId;
   let rotated;
   try {
-    rotated = await api("/v2/application-keys/" + encodeURIComponent(key.id) + "/secret", "POST", {
-      type: "secret_rotation",
-      attributes: { keep_old_seconds: keep },
-    });
+    rotated = await api(
+      "/v2/application-keys/" + encodeURIComponent(key.id) + "/secret",
+      "POST",
+      { type: "secret_rotation", attributes: { keep_old_seconds: keep } },
+      { shownOnce: true },
+    );
   } catch (error) {
     $("rotate-error").textContent = error.message;
     return;
@@ -472,18 +493,15 @@ $("rotate-form").addEventListener("submit", async (event) => {
   $("rotate-dialog").close();
   const data = rotated.data;
   const until = data.previous_secret_expires_at;
-  const own = keep === 0 && key.client_id === session.clientId;
   const old =
     keep > 0 && until
       ? "The old secret works until " + day(until) + ": move every backend to this one before then."
       : "The old secret no longer works, and every token the key held is revoked" + (own ? ", this console's too: you are signed out when this closes." : ".");
-  setStatus(key.name + " has a new secret. " + old);
-  showSecret(data, { title: "The new secret of “" + key.name + "”", old: old, back: $("rotate-secret") });
+  setStatus([named(key.name), " has a new secret. " + old]);
+  showSecret(data, { title: ["The new secret of ", named(key.name)], old: old, back: $("rotate-secret") });
   if (own) {
-    // This page's token went with the key's others: nothing more can be asked with it, and the secret must not go before it is read.
-    $("secret-dialog").addEventListener("close", () => signOut("The key's tokens were revoked with its old secret, this console's too. Sign in again with the new secret."), {
-      once: true,
-    });
+    // This page's token went with the key's others: nothing more can be asked with it, and the secret must not go before it is read (the dialog says so already).
+    signOut("The key's tokens were revoked with its old secret, this console's too. Sign in again with the new secret.", { said: true });
     return;
   }
   await Promise.all([openKey(key.id, { view: false }), loadKeys()]);
@@ -493,7 +511,9 @@ $("rotate-form").addEventListener("submit", async (event) => {
 
 $("delete-key").addEventListener("click", () => {
   $("delete-text").replaceChildren(
-    "Deleting “" + current.name + "”, client_id ",
+    "Deleting ",
+    named(current.name),
+    ", client_id ",
     idNode(current.client_id),
     ", revokes every token it was ever issued: refused here at once, everywhere within about a minute. It can never get another token, and this cannot be undone.",
   );
@@ -509,7 +529,7 @@ $("delete-confirm").addEventListener("click", async () => {
     $("detail-error").textContent = error.message;
     return;
   }
-  setStatus("Deleted " + key.name + "; its tokens are revoked.");
+  setStatus(["Deleted ", named(key.name), "; its tokens are revoked."]);
   current = null;
   showView("keys");
   await keysChanged();

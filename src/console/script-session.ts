@@ -3,7 +3,8 @@
  * this module's variable only (no storage, no cookie), errors shown by the field they name,
  * dialogs that keep focus inside while open, the views, signing in (the secret sent once and its
  * field cleared) and out (the token revoked, then forgotten, and every message and field of the
- * page cleared for whoever signs in next), and the token's rights.
+ * page cleared for whoever signs in next; while a shown-once secret is open, only once the
+ * operator has closed it), and the token's rights. A key's name is shown as named() makes it.
  */
 export const SESSION_JS = String.raw`const $ = (id) => document.getElementById(id);
 const PAGE = 10;
@@ -17,6 +18,8 @@ let current = null;
 let busy = 0;
 // The keys listed now, for names in place of ids: { clients, keys, complete, all } (audit-words' names).
 let names = null;
+// Why the session ended while a shown-once secret was open: the page signs out with it once that dialog is closed.
+let endedUnder = null;
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -29,10 +32,30 @@ class ApiError extends Error {
   }
 }
 
-/** What the last action did, for everyone (an ARIA live region at the foot of the screen); requests in flight show above it. */
-function setStatus(text) {
-  $("status").replaceChildren(...fitted(text));
+/**
+ * What the last action did, for everyone (an ARIA live region at the foot of the screen); requests
+ * in flight show above it. Its words, or its parts: words, and nodes such as a key's name.
+ */
+function setStatus(said) {
+  $("status").replaceChildren(...partsOf(said));
 }
+
+/** Words fitted, nodes as they are: what a line of the page is made of. */
+const partsOf = (said) => (Array.isArray(said) ? said : [said]).flatMap((p) => (typeof p === "string" ? fitted(p) : [p]));
+
+/**
+ * A key's name in a sentence: quoted, in a <bdi> of its own (isolated: a right-to-left name cannot
+ * turn the words around it), its control and bidi characters written out (audit-words' nameText).
+ * Whoever may rename a key chooses it, so it never passes for the page's own words.
+ */
+function named(name) {
+  const span = el("span", null, { class: "name" });
+  span.append("“", el("bdi", nameText(name)), "”");
+  return span;
+}
+
+/** A key's name where nothing but a name stands (a list's cell, a title after its label): isolated and written out, unquoted. */
+const nameOnly = (name) => el("bdi", plainText(name));
 
 /**
  * Text for a narrow screen: its times ("2026-12-07 10:02 UTC") and short kids ("aSI-4fQx…") kept
@@ -69,7 +92,12 @@ async function request(path, init) {
 /** Never settles: what a call answers once its session has ended, so nothing of it reaches the next operator's page. */
 const forgotten = () => new Promise(() => {});
 
-async function api(path, method, data) {
+/**
+ * A call to the admin API as the session's token. An answer that arrives once the session has
+ * ended is dropped, but for o.shownOnce (a new secret, made before the end): that one is still
+ * the operator's to copy, as long as nobody has signed in since.
+ */
+async function api(path, method, data, o) {
   const held = session;
   if (!held) return forgotten();
   const headers = { Authorization: "Bearer " + held.token };
@@ -80,7 +108,7 @@ async function api(path, method, data) {
   }
   const res = await request(path, { method: method || "GET", headers: headers, body: body });
   const parsed = res.status === 204 ? null : await res.json().catch(() => null);
-  if (session !== held) return forgotten();
+  if (session !== held) return o && o.shownOnce && session === null && res.ok ? parsed : forgotten();
   if (res.status === 401) {
     signOut("Your session ended: the token expired or was revoked. Sign in again.");
     return forgotten();
@@ -244,7 +272,11 @@ $("signin-form").addEventListener("submit", async (event) => {
 function showWho() {
   if (!session) return;
   const name = names && names.clients[session.clientId];
-  const who = name !== undefined && name !== null ? el("strong", name, { title: "client_id " + session.clientId }) : idNode(session.clientId);
+  let who = idNode(session.clientId);
+  if (name !== undefined && name !== null) {
+    who = el("strong", null, { title: "client_id " + session.clientId });
+    who.append(named(name));
+  }
   $("who-text").replaceChildren("Signed in as ", who, ", until " + new Date(session.exp * 1000).toISOString().slice(11, 16) + " UTC");
 }
 
@@ -277,7 +309,9 @@ function clearPage() {
     $(id).className = was.className;
   }
   for (const option of [...$("audit-key").options].slice(1)) option.remove();
-  for (const id of ["rights", "signing-rights", "signing-kek", "usage", "c-jwks-box", "d-jwks-box", "secret-leave", "secret-old", "create", "detail", "audit", "signing"]) $(id).hidden = true;
+  for (const id of [
+    "rights", "signing-rights", "signing-kek", "usage", "c-jwks-box", "d-jwks-box", "secret-leave", "secret-old", "secret-ended", "create", "detail", "audit", "signing",
+  ]) $(id).hidden = true;
   $("keys").hidden = false;
   $("signing-retired-box").open = false;
   for (const b of document.querySelectorAll(".pager button")) b.disabled = true;
@@ -289,9 +323,21 @@ function clearPage() {
   for (const trail of [deploymentAudit, keyAudit, signingAudit]) trail.reset();
 }
 
-function signOut(why) {
+/**
+ * Signs out: the token forgotten, the page cleared, why said. While a shown-once secret is open,
+ * the secret comes first: the dialog stays (only the operator closes it), says inside that the
+ * session has ended (o.said: the dialog has said so already), and the page signs out when it is
+ * closed. Nothing can be asked of the API meanwhile.
+ */
+function signOut(why, o) {
   if (session) clearTimeout(session.timer);
   session = null;
+  if ($("secret-dialog").open) {
+    if (endedUnder === null) endedUnder = why || "";
+    if (!(o && o.said)) $("secret-ended").hidden = false;
+    return;
+  }
+  endedUnder = null;
   clearPage();
   $("app").hidden = true;
   $("sign-out").hidden = true;

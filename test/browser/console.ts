@@ -6,8 +6,11 @@
  * its quota and DPoP binding, read the audit trail in words; give it a new secret with an hour's
  * overlap (both secrets work) and then with none (the old one and the key's tokens dead); delete
  * it; a private_key_jwt key and its public keys replaced; the audit trail filtered by action and
- * by key; the signing keys: a rotation asked for early, then an emergency rotation (a token from
- * before it refused after); sign out (the token revoked, every message and field gone); a token
+ * by key; a key's name holding bidi and terminal controls (written out, quoted, isolated) and one
+ * named "command line" (a key, its client_id beside); the signing keys: a rotation asked for early,
+ * then an emergency rotation (a token from before it refused after); the console's session ending
+ * while a secret is open (a 401, the token's expiry, an answer arriving after it: the secret kept,
+ * the sign-out once it is closed); sign out (the token revoked, every message and field gone); a token
  * without application_keys or signing_keys, whose controls are disabled and say why; the token's
  * expiry. axe-core runs on every view at both widths (a serious or critical violation fails),
  * and at 360 px every view is measured: no wider than the screen, nothing scrolling sideways, no
@@ -18,7 +21,7 @@
 import { mkdirSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { freePort } from "../../src/cli/ports.ts";
 import { createApplicationKey } from "../bench/workers.ts";
 import { axe, expectEqual, failures, fits, leftovers, summary } from "./console-checks.ts";
@@ -249,12 +252,12 @@ async function main(): Promise<number> {
       expectEqual(
         `${size}: the narrowing in the audit trail, in words`,
         await newest(),
-        `${keyName} changed by operator scope: read write → read Ids`,
+        `“${keyName}” changed by “operator” scope: read write → read Ids`,
       );
       expectEqual(
         `${size}: the actor's client_id beside its name`,
         await page.$eval("#key-audit > li details", (d) => d.textContent?.replace(/\s+/g, " ")),
-        `Idskey id ${await page.$eval("#detail-facts dd:nth-of-type(2)", (d) => d.textContent)}client_id of operator ${operator.client_id}`,
+        `Idskey id ${await page.$eval("#detail-facts dd:nth-of-type(2)", (d) => d.textContent)}client_id of “operator” ${operator.client_id}Names are the keys' names now.`,
       );
       expectEqual(`${size}: the token from before the narrowing`, (await introspect(String(token.body.access_token))).body.active, false);
 
@@ -268,7 +271,7 @@ async function main(): Promise<number> {
       expectEqual(
         `${size}: the quota and DPoP change in the audit trail`,
         await newest(),
-        `${keyName} changed by operator quota: 100 an hour → 50 an hour, 1000 a day DPoP-bound: no → yes Ids`,
+        `“${keyName}” changed by “operator” quota: 100 an hour → 50 an hour, 1000 a day DPoP-bound: no → yes Ids`,
       );
       await page.uncheck("#d-dpop");
       await page.click("#limits-form button[type=submit]");
@@ -282,7 +285,7 @@ async function main(): Promise<number> {
         "no",
         "50 an hour, 1000 a day",
         "none",
-        expect1(await page.$eval("#detail-facts dd:nth-of-type(9)", (d) => d.textContent ?? ""), / by operator$/),
+        expect1(await page.$eval("#detail-facts dd:nth-of-type(9)", (d) => d.textContent ?? ""), / by “operator”$/),
         expect1(await page.$eval("#detail-facts dd:nth-of-type(10)", (d) => d.textContent ?? ""), / UTC$/),
       ]);
 
@@ -337,7 +340,7 @@ async function main(): Promise<number> {
       expectEqual(
         `${size}: the rotation in the audit trail`,
         (await newest()).replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, "T"),
-        `${keyName} given a new secret by operator the old secret works until T Ids`,
+        `“${keyName}” given a new secret by “operator” the old secret works until T Ids`,
       );
 
       // Another, keeping nothing (a leak): the old secret and every token of the key dead at once.
@@ -411,7 +414,7 @@ async function main(): Promise<number> {
       expectEqual(
         `${size}: a private_key_jwt key`,
         [await text(page, "#status"), await page.isVisible("#secret-dialog")],
-        [`Created ${machine}: it holds no secret, and proves itself with its keys.`, false],
+        [`Created “${machine}”: it holds no secret, and proves itself with its keys.`, false],
       );
       await page.click(`#key-rows button[aria-label="Manage ${machine}"]`);
       await page.waitForSelector("#d-jwks-box:not([hidden])");
@@ -426,7 +429,7 @@ async function main(): Promise<number> {
       expectEqual(
         `${size}: its public keys replaced`,
         await newest(),
-        `${machine} changed by operator public keys: billing-1 → billing-1, billing-2 Ids`,
+        `“${machine}” changed by “operator” public keys: billing-1 → billing-1, billing-2 Ids`,
       );
 
       // The deployment's audit trail, filtered by action and by key.
@@ -441,8 +444,8 @@ async function main(): Promise<number> {
       );
       expectEqual(
         `${size}: filtered by action`,
-        (await texts(page, "#audit-rows > li > p:nth-child(2)")).filter((t) => t.startsWith(keyName)),
-        [`${keyName} deleted by operator`],
+        (await texts(page, "#audit-rows > li > p:nth-child(2)")).filter((t) => t.startsWith(`“${keyName}”`)),
+        [`“${keyName}” deleted by “operator”`],
       );
       await page.selectOption("#audit-action", "");
       const machineId = await page.$eval(`#audit-key option:text-is("${machine}")`, (o) => (o as HTMLOptionElement).value);
@@ -452,10 +455,78 @@ async function main(): Promise<number> {
         machine,
       );
       expectEqual(`${size}: filtered by key`, await texts(page, "#audit-rows > li > p:nth-child(2)"), [
-        `${machine} changed by operator`,
-        `${machine} created by operator`,
+        `“${machine}” changed by “operator”`,
+        `“${machine}” created by “operator”`,
       ]);
       await page.selectOption("#audit-key", "");
+
+      // A key's name is whatever anyone who may rename a key made it: its control and bidi
+      // characters written out, quoted and isolated in a <bdi>, so that it neither turns the line
+      // around nor passes for the page's own words; the entries from before a rename say the name they kept.
+      await step(page, "names");
+      await page.click("#view-keys");
+      await page.click(`#key-rows button[aria-label="Manage ${machine}"]`);
+      await page.waitForSelector(`#detail-title:has-text("${machine}")`);
+      // U+202E turns the rest of a line around; ESC [8m conceals what a terminal prints after it.
+      const hostile = "Payments\u202e by command line\u001b[8m";
+      const written = "Payments\\u202E by command line\\u001B[8m";
+      await page.fill("#d-name", hostile);
+      await page.click("#rename-form button[type=submit]");
+      await page.waitForFunction(() => document.querySelector("#key-audit > li")?.textContent?.includes(" renamed by "));
+      const renamedEntry = "#key-audit > li:first-child";
+      expectEqual(
+        `${size}: a name's bidi and terminal controls written out, the name quoted and isolated, wherever it is shown`,
+        [
+          (await texts(page, `${renamedEntry} > p:nth-child(2)`))[0],
+          (await texts(page, `${renamedEntry} > ul > li`))[0],
+          await page.$$eval(`${renamedEntry} > p:nth-child(2) bdi, ${renamedEntry} > ul bdi`, (l) =>
+            l.map((b) => `${b.textContent} ${getComputedStyle(b).unicodeBidi}`),
+          ),
+          await text(page, "#detail-title"),
+          await text(page, "#status"),
+          // Nowhere in the page as itself (the rename field holds it as typed: a field is its own paragraph).
+          await page.evaluate(() =>
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
+            /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(
+              document.body.textContent ?? "",
+            ),
+          ),
+        ],
+        [
+          `“${written}” renamed by “operator”`,
+          `name: “${machine}” → “${written}”`,
+          [`${written} isolate`, "operator isolate", `${machine} isolate`, `${written} isolate`],
+          `Key: ${written}`,
+          `“${machine}”: Renamed it “${written}”.`,
+          false,
+        ],
+      );
+      expectEqual(
+        `${size}: an entry from before the rename says the name it kept, and the name now`,
+        (await page.$eval("#key-audit > li:nth-child(2) details", (d) => d.textContent ?? "")).includes(
+          `Named “${machine}” in this entry, “${written}” now.`,
+        ),
+        true,
+      );
+      await check("one key, renamed");
+      await page.fill("#d-name", machine);
+      await page.click("#rename-form button[type=submit]");
+      await page.waitForFunction((m) => document.querySelector("#key-audit > li ul")?.textContent?.endsWith(`→ “${m}”`), machine);
+      // A key named as the page's own words reads as a key: quoted, its client_id beside it.
+      await page.click("#view-keys");
+      await page.click('#key-rows button[aria-label="Manage operator"]');
+      await page.waitForSelector("#detail-title:has-text('Key: operator')");
+      await page.fill("#d-name", "command line");
+      await page.click("#rename-form button[type=submit]");
+      await page.waitForFunction(() => /→ “?command line”?$/.test(document.querySelector("#key-audit > li ul")?.textContent ?? ""));
+      expectEqual(
+        `${size}: a key named "command line" reads as a key, its client_id beside, never as the command line`,
+        (await texts(page, "#key-audit > li:first-child > p:nth-child(2)"))[0],
+        `“command line” renamed by “command line” (client_id ${operator.client_id})`,
+      );
+      await page.fill("#d-name", "operator");
+      await page.click("#rename-form button[type=submit]");
+      await page.waitForFunction(() => /→ “?operator”?$/.test(document.querySelector("#key-audit > li ul")?.textContent ?? ""));
 
       // The signing keys: a rotation asked for early publishes a next key; tokens already issued unaffected.
       await step(page, "signing");
@@ -518,11 +589,11 @@ async function main(): Promise<number> {
       held = await signIn(operator);
       await page.waitForSelector("#key-rows tr td:has-text('operator')");
       await page.click("#view-signing");
-      await page.waitForSelector("#signing-audit > li:has-text('revoked by operator')");
+      await page.waitForSelector("#signing-audit > li:has-text('revoked by ')");
       expectEqual(
         `${size}: the emergency in the signing keys' audit trail`,
         (await texts(page, "#signing-audit > li > p:nth-child(2)")).slice(0, 3).map((t) => t.replace(/signing key \S+/, "K")),
-        ["K made by operator", "K revoked by operator", "K revoked by operator"],
+        ["K made by “operator”", "K revoked by “operator”", "K revoked by “operator”"],
       );
 
       // The console's own key given a new secret, keeping nothing: the secret is shown first, and
@@ -560,6 +631,148 @@ async function main(): Promise<number> {
       operator.client_secret = own;
       held = await signIn(operator);
       await page.waitForSelector("#key-rows tr td:has-text('operator')");
+
+      // The console's session ends while a shown-once secret is open: the dialog stays, says so
+      // inside, and the page signs out only once the operator has closed it. First after a create,
+      // the list read behind the secret refused (401: the token revoked meanwhile).
+      await step(page, "session ends under a secret");
+      const endedWords =
+        "This console's session has ended: copy the secret before you close this. It is not shown again, and closing it signs you out.";
+      /** An element's text, or null where there is none (no wait). */
+      const textOf = (id: string) => page.evaluate((i) => document.getElementById(i)?.textContent ?? null, id);
+      const endedSaid = async () => ((await page.isVisible("#secret-ended")) ? await textOf("secret-ended") : "(not said)");
+      /** The page's every text and field against the first load's. */
+      const asAtFirst = async () => {
+        const now = await leftovers(page);
+        return [now.text === pristine.text ? "the same text" : now.text, now.fields.filter((f, i) => f !== pristine.fields[i])];
+      };
+      const sessionKey = `Session check ${size}`;
+      const refused = JSON.stringify({ errors: [{ status: "401", code: "invalid_token", detail: "The access token is not active." }] });
+      const keysPath = (url: URL) => url.pathname === "/v2/application-keys";
+      const refuseReads = (route: Route) =>
+        route.request().method() === "GET"
+          ? route.fulfill({ status: 401, contentType: "application/json", body: refused })
+          : route.continue();
+      await page.route(keysPath, refuseReads);
+      await page.click("#new-key");
+      await page.fill("#c-name", sessionKey);
+      await page.click("#create-form button[type=submit]");
+      await page.waitForSelector("#secret-ended:not([hidden]), #signin:not([hidden])");
+      const made = { client: await page.inputValue("#secret-client"), secret: await page.inputValue("#secret-value") };
+      expectEqual(
+        `${size}: the session ended behind a new key's secret: the secret still shown, the end said inside`,
+        [
+          await page.isVisible("#secret-dialog"),
+          await endedSaid(),
+          made.secret.length > 40,
+          (await tokenFor(page, made.client, made.secret)).status,
+        ],
+        [true, endedWords, true, 200],
+      );
+      await check("the secret, the session ended");
+      if (await page.isVisible("#secret-close")) await page.click("#secret-close");
+      await page.waitForSelector("#signin:not([hidden])");
+      await page.unroute(keysPath, refuseReads);
+      expectEqual(
+        `${size}: signed out once the secret was closed, the page as at its first load`,
+        [await text(page, "#signin-error"), await asAtFirst()],
+        ["Your session ended: the token expired or was revoked. Sign in again.", ["the same text", []]],
+      );
+
+      // The token expires while a new secret is open whose old one ended at once ("Not at all").
+      held = await signIn(operator);
+      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
+      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      await page.click("#rotate-secret");
+      await page.check('input[name="keep-old"][value="0"]');
+      await page.click("#rotate-confirm");
+      await page.waitForSelector("#secret-dialog[open] #secret-old:not([hidden])");
+      const renewed = await page.inputValue("#secret-value");
+      await page.clock.fastForward("02:00:00");
+      await page.waitForSelector("#secret-ended:not([hidden]), #signin:not([hidden])");
+      expectEqual(
+        `${size}: the token expired under a new secret, the old one ended: the secret still shown, the end said inside`,
+        [
+          await page.isVisible("#secret-dialog"),
+          await endedSaid(),
+          (await page.inputValue("#secret-value")) === renewed,
+          (await tokenFor(page, made.client, renewed)).status,
+          (await tokenFor(page, made.client, made.secret)).status,
+        ],
+        [true, endedWords, true, 200, 401],
+      );
+      // Escape asks first, as ever; "Close, it is gone" closes it, and only then is the page signed out.
+      await page.keyboard.press("Escape");
+      expectEqual(
+        `${size}: Escape still asks before the secret is gone`,
+        [await page.isVisible("#secret-dialog"), await active(page)],
+        [true, "secret-stay"],
+      );
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("#signin:not([hidden])");
+      expectEqual(
+        `${size}: signed out at the token's expiry once the secret was closed, the page as at its first load`,
+        [await text(page, "#signin-error"), await asAtFirst()],
+        ["Your token expired: sign in again.", ["the same text", []]],
+      );
+      // The page's clock back to the real one, for the tokens that follow.
+      await page.clock.setSystemTime(Date.now());
+
+      // A new secret made as the token expires, its answer still on its way: shown once it arrives.
+      held = await signIn(operator);
+      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
+      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      let answered = () => {};
+      let release = () => {};
+      const fetchedAnswer = new Promise<void>((r) => {
+        answered = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      const rotationPath = (url: URL) => url.pathname.endsWith("/secret");
+      const holdAnswer = async (route: Route) => {
+        const response = await route.fetch();
+        answered();
+        await released;
+        await route.fulfill({ response });
+      };
+      await page.route(rotationPath, holdAnswer);
+      await page.click("#rotate-secret");
+      await page.click("#rotate-confirm");
+      await fetchedAnswer;
+      await page.clock.fastForward("02:00:00");
+      await page.waitForSelector("#signin:not([hidden])");
+      release();
+      const arrived = await page.waitForSelector("#secret-dialog[open]", { timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      const late = await page.inputValue("#secret-value");
+      expectEqual(
+        `${size}: a secret made as the token expired, its answer arriving after: shown, the end said inside`,
+        [arrived, await endedSaid(), late.length > 40 && late !== renewed, (await tokenFor(page, made.client, late)).status],
+        [true, endedWords, true, 200],
+      );
+      if (arrived) await page.click("#secret-close");
+      await page.waitForSelector("#secret-dialog", { state: "hidden" });
+      await page.unroute(rotationPath, holdAnswer);
+      expectEqual(
+        `${size}: closed, the page signed out as at its first load`,
+        [await text(page, "#signin-error"), await page.isVisible("#signin"), await asAtFirst()],
+        ["Your token expired: sign in again.", true, ["the same text", []]],
+      );
+      await page.clock.setSystemTime(Date.now());
+      held = await signIn(operator);
+      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
+      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      await page.click("#delete-key");
+      await page.click("#delete-confirm");
+      await page.waitForFunction((n) => document.querySelectorAll("#key-rows tr").length === n, listed.length);
 
       // Sign out: the token revoked, then forgotten; nothing kept, every message and field gone.
       await step(page, "sign out");

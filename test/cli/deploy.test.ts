@@ -119,9 +119,9 @@ describe("npm run deploy", () => {
     // in words: the acting key by the name the deployment's list has for it
     const words = (await keys(env, "audit", "--remote", "--config", config)).stdout.trim().split("\n");
     expect(words.map((l) => l.replace(/^\S+ \S+ UTC · /, "").replace(/ · .*/, ""))).toStrictEqual([
-      `Admin (${admin.id}) created by deployment bootstrap`,
-      `Shop backend (${key.id}) created by Admin (${admin.client_id})`,
-      `Shop backend (${key.id}) deleted by Admin (${admin.client_id})`,
+      `“Admin” (${admin.id}) created by deployment bootstrap`,
+      `“Shop backend” (${key.id}) created by “Admin” (${admin.client_id})`,
+      `“Shop backend” (${key.id}) deleted by “Admin” (${admin.client_id})`,
     ]);
     // bound by the key-management rules like any key: Admin cannot delete itself
     const self = await keys(env, "delete", admin.id!, "--remote", "--config", config);

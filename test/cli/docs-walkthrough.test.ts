@@ -589,15 +589,15 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- audit ",
           prints: (p) =>
-            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(`^\\S+ \\S+ UTC · Partner \\(${deleted}\\) deleted by command line · `)),
+            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(`^\\S+ \\S+ UTC · “Partner” \\(${deleted}\\) deleted by command line · `)),
         },
         {
           runs: "npm run keys -- audit --key $ID",
           // created by whoever made the first Partner (the API document's, by the demo key), deleted here
           prints: (p) =>
             expect(p.out.split("\n").map((l) => l.split(" · ")[1])).toStrictEqual([
-              expect.stringMatching(new RegExp(`^Partner \\(${deleted}\\) created by `)),
-              `Partner (${deleted}) deleted by command line`,
+              expect.stringMatching(new RegExp(`^“Partner” \\(${deleted}\\) created by `)),
+              `“Partner” (${deleted}) deleted by command line`,
             ]),
         },
         {
@@ -743,7 +743,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- signing audit",
           prints: (p) =>
-            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(` · signing key \\S+ made by demo \\(${demo}\\) · state: new → active$`)),
+            expect(p.out.split("\n").at(-1)).toMatch(new RegExp(` · signing key \\S+ made by “demo” \\(${demo}\\) · state: new → active$`)),
         },
         { runs: "ADMIN_TOKEN=$(curl -s $ISSUER/oauth/access_token", sets: "ADMIN_TOKEN", prints: admin },
         {

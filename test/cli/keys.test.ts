@@ -111,12 +111,12 @@ describe("npm run keys (local KV)", () => {
     const at = (e: Record<string, unknown>) => `${String(e.at).slice(0, 19).replace("T", " ")} UTC`;
     expect([words.code, words.stdout]).toStrictEqual([
       0,
-      `${at(trail[0]!)} · CLI key (${key.id}) created by command line · scope: read write; grant types: client_credentials, implicit\n` +
-        `${at(trail[1]!)} · CLI key (${key.id}) deleted by command line · every token it held revoked\n`,
+      `${at(trail[0]!)} · “CLI key” (${key.id}) created by command line · scope: read write; grant types: client_credentials, implicit\n` +
+        `${at(trail[1]!)} · “CLI key” (${key.id}) deleted by command line · every token it held revoked\n`,
     ]);
     const deletions = await keys("audit", "--action", "delete", "--json");
     expect((JSON.parse(deletions.stdout) as { action: string }[]).every((e) => e.action === "delete")).toBe(true);
-    expect((await keys("audit", "--action", "delete")).stdout).toContain(`CLI key (${key.id}) deleted by command line`);
+    expect((await keys("audit", "--action", "delete")).stdout).toContain(`“CLI key” (${key.id}) deleted by command line`);
     const wrong = await keys("audit", "--action", "remove");
     expect([wrong.code, wrong.stderr]).toStrictEqual([
       2,
@@ -124,6 +124,20 @@ describe("npm run keys (local KV)", () => {
     ]);
     const none = await keys("audit", "--key", "01a23d5a-0000-7000-8000-000000000000");
     expect([none.code, none.stdout, none.stderr]).toStrictEqual([0, "", "keys: the audit trail has no entries\n"]);
+  });
+
+  it("audit prints a key's name quoted and written out: its terminal escapes and bidi controls never reach the terminal", async () => {
+    // A name that erases the line, prints its own in green, conceals the rest, and turns what follows around.
+    const name = "Payments\u001b[2K\r\u001b[32mall good\u001b[8m\u009b\u007f\u202e by command line";
+    const key = JSON.parse((await keys("create", "--name", name)).stdout) as { id: string };
+    const words = await keys("audit", "--key", key.id);
+    expect(words.code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
+    expect(words.stdout.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(words.stdout).toMatch(
+      / · “Payments\\u001B\[2K\\u000D\\u001B\[32mall good\\u001B\[8m\\u009B\\u007F\\u202E by command line” \(\S+\) created by command line · /,
+    );
+    expect((await keys("delete", key.id)).code).toBe(0);
   });
 
   it("create takes a token quota", async () => {
