@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
       // On stderr, so that `> key.json` keeps the JSON alone and the warning still reaches the terminal.
       if (created.client_secret !== undefined) {
         console.error(
-          "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost secret means a new key).",
+          "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost one is replaced with npm run keys -- rotate-secret ID).",
         );
       }
       return 0;

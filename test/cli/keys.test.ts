@@ -62,7 +62,7 @@ describe("npm run keys (local KV)", () => {
       audit: { actor: "cli", action: "create", key_id: key.id, old_scope: null, new_scope: "read write" },
     });
     expect(said).toStrictEqual([
-      "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost secret means a new key).",
+      "keys: the client_secret above is shown once: store it now; it cannot be read again (a lost one is replaced with npm run keys -- rotate-secret ID).",
     ]);
 
     const record = await readKv<{ secret_hash: string; id: string }>("CLIENTS", `client:${key.client_id}`);
