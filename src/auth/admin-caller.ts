@@ -47,7 +47,8 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   const issuer = issuerFor(request, s);
   const admin = adminAudience(issuer);
   const presented = presentedToken(request);
-  const outcome = presented === undefined ? undefined : await verifyOwnToken(env, presented.token, { audience: [admin, s.audience ?? issuer] });
+  const outcome =
+    presented === undefined ? undefined : await verifyOwnToken(env, presented.token, { audience: [admin, s.audience ?? issuer] });
   if (outcome) assertStatusKnown(outcome);
   if (!outcome?.ok) throw invalidToken(REALM);
   // A bound token copied from a log or a browser is useless without its key: the proof is checked here too.

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/config/settings.ts";
 import { MAX_STATUS_LIST_BYTES } from "../../src/lib/limits.ts";
 import { decodeList, statusAt } from "../../src/oauth/status-list.ts";
 import { registry } from "../../src/store/registry.ts";
