@@ -6,7 +6,7 @@ import { type Form, param } from "../http/form.ts";
 import { badRequest, HttpError } from "../lib/errors.ts";
 import { CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
 import { type ApplicationKey, authMethodOf, livePreviousSecretHash } from "../store/application-keys.ts";
-import { getApplicationKey } from "../store/key-records.ts";
+import { getApplicationKey, heldApplicationKey } from "../store/key-records.ts";
 import { CLIENT_ID_PATTERN } from "../store/kv-keys.ts";
 import { ledger } from "../store/ledger.ts";
 import { assertedClientId, checkClientAssertion, JWT_BEARER_ASSERTION } from "./client-assertion.ts";
@@ -103,7 +103,9 @@ export async function authenticateClient(
   const clientId = CLIENT_ID_PATTERN.test(presented.clientId) ? presented.clientId : undefined;
   noteClient(request, clientId ?? "-");
 
-  const client = await getApplicationKey(env, presented.clientId, settings(env).clientCacheSeconds);
+  const cacheSeconds = settings(env).clientCacheSeconds;
+  const held = heldApplicationKey(presented.clientId, cacheSeconds);
+  const client = held !== undefined ? held : await getApplicationKey(env, presented.clientId, cacheSeconds);
   const once: UseOnce[] = [];
   let ok = client !== null;
   if (confidential && presented.assertion !== undefined) {

@@ -1,7 +1,7 @@
 import type { Env } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
 import { OneFlight } from "../lib/one-flight.ts";
-import type { ApplicationKey } from "../store/application-keys.ts";
+import type { ApplicationKey, TokenQuota } from "../store/application-keys.ts";
 import { ledger } from "../store/ledger.ts";
 
 /**
@@ -28,23 +28,33 @@ const asking = new OneFlight();
  * Takes one token from the client's quota, or throws 429 rate_limited with Retry-After. `token`:
  * its `token_quota`, which only requests that authenticated as the key spend; `implicit`: its
  * `implicit_quota`, spent by implicit requests (its public client_id alone) and counted apart, in
- * a ledger of its own, so that no stranger can spend what the key's backend relies on.
+ * a ledger of its own, so that no stranger can spend what the key's backend relies on. Returns
+ * undefined when nothing needs waiting for (the key has no such quota, or this isolate's lease
+ * still covers the token), a promise only when the ledger must be asked.
  */
-export async function takeFromQuota(env: Env, client: ApplicationKey, kind: "token" | "implicit"): Promise<void> {
+export function takeFromQuota(env: Env, client: ApplicationKey, kind: "token" | "implicit"): Promise<void> | undefined {
   const quota = kind === "token" ? client.token_quota : client.implicit_quota;
-  if (quota === undefined) return;
+  if (quota === undefined) return undefined;
   const version = client.version ?? 0;
   const name = ledgerName(client.client_id, kind);
-  for (;;) {
-    const lease = held.get(name);
-    const now = Date.now();
-    if (lease && lease.version === version) {
-      if (lease.left > 0 && lease.until > now) {
-        lease.left--;
-        return;
-      }
-      if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000), kind);
-    }
+  return takeHeld(name, version, kind) ? undefined : takeAsking(env, quota, version, name, kind);
+}
+
+/** Takes one token from the lease this isolate holds: true when it did, a 429 when the ledger found the quota spent, false when the ledger must be asked. */
+function takeHeld(name: string, version: number, kind: "token" | "implicit"): boolean {
+  const lease = held.get(name);
+  if (lease === undefined || lease.version !== version) return false;
+  const now = Date.now();
+  if (lease.left > 0 && lease.until > now) {
+    lease.left--;
+    return true;
+  }
+  if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000), kind);
+  return false;
+}
+
+async function takeAsking(env: Env, quota: TokenQuota, version: number, name: string, kind: "token" | "implicit"): Promise<void> {
+  do {
     await asking.run(name, async () => {
       const fresh = await ledger(env, name).lease(quota, version);
       if (held.size >= MAX_TRACKED_CLIENTS) held.clear();
@@ -55,7 +65,7 @@ export async function takeFromQuota(env: Env, client: ApplicationKey, kind: "tok
           : { left: 0, until: 0, version, spentUntil: Date.now() + (fresh.retry_after ?? 60) * 1000 },
       );
     });
-  }
+  } while (!takeHeld(name, version, kind));
 }
 
 /** The ledger that counts a key's tokens of that kind: its client_id for its token_quota. */

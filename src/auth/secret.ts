@@ -21,7 +21,20 @@ export async function secretMatches(secret: string, storedHash: string | undefin
   return (current && storedHash !== undefined && stored !== undefined) || (old && previousHash !== undefined && previous !== undefined);
 }
 
+/** Digests decoded before, by their base64url text: a key's digest is decoded once per isolate, as the dummy is. */
+const decoded = new Map<string, Uint8Array | undefined>();
+const MAX_DECODED = 10_000;
+
 function decodeDigest(hash: string): Uint8Array | undefined {
+  const held = decoded.get(hash);
+  if (held !== undefined || decoded.has(hash)) return held;
+  const bytes = decodeOnce(hash);
+  if (decoded.size >= MAX_DECODED) decoded.clear();
+  decoded.set(hash, bytes);
+  return bytes;
+}
+
+function decodeOnce(hash: string): Uint8Array | undefined {
   try {
     // jose decodes with the runtime's native Uint8Array.fromBase64 where there is one.
     const bytes = base64url.decode(hash);

@@ -11,8 +11,8 @@ import type { AccessTokenClaims, Grant } from "../oauth/claims.ts";
 import { statusListUri } from "../oauth/status.ts";
 import { grantAudience, grantScope, namesAnApi } from "../policy/grant.ts";
 import { signAccessToken } from "../tokens/sign.ts";
-import { activeSigner } from "../tokens/signing-keys.ts";
-import { NoStatusIndexError, nextStatusIndex } from "../tokens/status-index.ts";
+import { activeSigner, heldSigner } from "../tokens/signing-keys.ts";
+import { heldStatusIndex, NoStatusIndexError, nextStatusIndex } from "../tokens/status-index.ts";
 
 /**
  * POST /oauth/access_token: client_credentials (a secret, or a private_key_jwt assertion) and
@@ -42,13 +42,15 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
   // A service that cannot sign says so before a quota or an index is spent on a token it cannot make.
-  const signer = await activeSigner(env);
+  const signer = heldSigner(env) ?? (await activeSigner(env));
   // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
-  await assertIssuanceAllowed(env, request, client.client_id, grant);
+  if (s.limitIssuance) await assertIssuanceAllowed(env, request, client.client_id, grant);
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
   // implicit request needs nothing but the public client_id, and is limited per caller instead.
-  await takeFromQuota(env, client, grant === "client_credentials" ? "token" : "implicit");
-  const { list, idx } = await statusIndex(env, s.tokenTtlSeconds, request);
+  // What needs no wait (no quota, an index this isolate holds) is taken without an await.
+  const quota = takeFromQuota(env, client, grant === "client_credentials" ? "token" : "implicit");
+  if (quota !== undefined) await quota;
+  const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request));
 
   const { token, claims } = await signAccessToken(signer, {
     issuer,

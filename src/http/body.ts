@@ -12,16 +12,17 @@ const tooLarge = () => new HttpError(413, "request_too_large", `The request body
 export async function readText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = request.headers.get("Content-Length");
   if (declared !== null && Number(declared) > limit) throw tooLarge();
-  if (!request.body) return "";
   // With a declared length within the limit, HTTP framing bounds the body: it is read in one
-  // go by the runtime's own decoder (far cheaper than a buffer decoded in JavaScript). A string
-  // never has more UTF-16 units than UTF-8 bytes, so its length still catches a body that lied.
-  // A body without a declared length is counted as it comes.
+  // go by the runtime's own decoder (far cheaper than a buffer decoded in JavaScript), and a
+  // request without a body reads as "". A string never has more UTF-16 units than UTF-8 bytes,
+  // so its length still catches a body that lied. A body without a declared length is counted
+  // as it comes.
   if (declared !== null && /^\d+$/.test(declared)) {
     const text = await request.text();
     if (text.length > limit) throw tooLarge();
     return text;
   }
+  if (!request.body) return "";
 
   const bytes = await readAtMost(request.body, limit);
   if (bytes === undefined) throw tooLarge();

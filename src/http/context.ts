@@ -38,7 +38,9 @@ export function context(request: Request): RequestContext {
     const url = request.url;
     // The path without parsing the whole URL: after "scheme://host", up to "?" or "#".
     const start = url.indexOf("/", url.indexOf("//") + 2);
-    const end = url.search(/[?#]/);
+    const query = url.indexOf("?");
+    const fragment = url.indexOf("#");
+    const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
     c = { started: Date.now(), pathname: start < 0 ? "/" : url.slice(start, end < 0 ? undefined : end) };
     contexts.set(request, c);
   }

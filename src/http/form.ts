@@ -15,17 +15,25 @@ export interface Form extends ReadonlyMap<string, string> {
 const REPEATABLE = new Set(["resource"]);
 
 class Params extends Map<string, string> implements Form {
-  readonly #more = new Map<string, string[]>();
+  /** The second and later values of a repeatable parameter; made only when one repeats. */
+  #more: Map<string, string[]> | undefined;
   add(name: string, value: string): void {
     if (!this.has(name)) this.set(name, value);
-    else if (REPEATABLE.has(name)) this.#more.set(name, [...(this.#more.get(name) ?? []), value]);
-    else throw badRequest(`The ${describe(name)} was given more than once.`);
+    else if (REPEATABLE.has(name)) {
+      this.#more ??= new Map();
+      this.#more.set(name, [...(this.#more.get(name) ?? []), value]);
+    } else throw badRequest(`The ${describe(name)} was given more than once.`);
   }
   all(name: string): readonly string[] {
     const first = this.get(name);
-    return first === undefined ? [] : [first, ...(this.#more.get(name) ?? [])].filter((v) => v !== "");
+    if (first === undefined) return NONE;
+    const more = this.#more?.get(name);
+    if (more === undefined) return first === "" ? NONE : [first];
+    return [first, ...more].filter((v) => v !== "");
   }
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export async function readForm(request: Request): Promise<Form> {
   if (mediaType(request) !== FORM_TYPE) {
@@ -58,8 +66,11 @@ export function param(form: Form, name: string): string | undefined {
 }
 
 export function formDecode(s: string): string {
+  const spaced = s.includes("+") ? s.replaceAll("+", " ") : s;
+  // Without a percent sign there is nothing to decode (and nothing malformed).
+  if (!spaced.includes("%")) return spaced;
   try {
-    return decodeURIComponent(s.includes("+") ? s.replaceAll("+", " ") : s);
+    return decodeURIComponent(spaced);
   } catch {
     throw badRequest("The request contains malformed percent-encoding.");
   }

@@ -13,23 +13,58 @@ import { type ApplicationKey, permissionsOf } from "../store/application-keys.ts
  * application_keys and signing_keys: a token for an API never manages the service. Returns the granted scope, formatted.
  */
 export function grantScope(client: ApplicationKey, grant: Grant, requested: string | undefined, s: Settings, forApi = false): string {
-  const { scope, grant_types } = permissionsOf(client);
-  if (!grant_types.includes(grant)) throw unauthorizedClient(`This client may not use the ${grant} grant.`);
-  const held = new Set(scope.split(" "));
-  const allowed = s.scopes.filter((x) => held.has(x) && (grant === "client_credentials" || s.publicScopes.has(x)));
-  if (allowed.length === 0) throw unauthorizedClient(`This client holds no scope that the ${grant} grant may carry.`);
-  if (requested === undefined) {
-    if (!forApi) return allowed.join(" ");
-    const forApis = allowed.filter((x) => !MANAGEMENT_SCOPES.includes(x));
-    if (forApis.length === 0) throw keyManagementOnly();
-    return forApis.join(" ");
-  }
+  if (requested === undefined) return defaultScope(client, grant, s, forApi);
+  const allowed = allowedScopes(client, grant, s);
   // The detail never echoes what the caller sent.
   const wanted = parseScope(requested);
   if (wanted === undefined) throw invalidScope("The scope parameter is not a valid scope value (RFC 6749 §3.3).");
   if (!covers(allowed, wanted))
     throw invalidScope(`The requested scope is unknown or exceeds what this client may get with the ${grant} grant.`);
   return formatScope(wanted, s.scopes);
+}
+
+/** Every scope the grant allows this key, in SCOPES order; unauthorized_client when none. */
+function allowedScopes(client: ApplicationKey, grant: Grant, s: Settings): string[] {
+  const { scope, grant_types } = permissionsOf(client);
+  if (!grant_types.includes(grant)) throw unauthorizedClient(`This client may not use the ${grant} grant.`);
+  const held = new Set(scope.split(" "));
+  const allowed = s.scopes.filter((x) => held.has(x) && (grant === "client_credentials" || s.publicScopes.has(x)));
+  if (allowed.length === 0) throw unauthorizedClient(`This client holds no scope that the ${grant} grant may carry.`);
+  return allowed;
+}
+
+/**
+ * What a request without `scope` gets, kept per settings and key record (the record a cache
+ * holds is one object until it changes) so that repeated requests compute it once: a refusal
+ * is never kept.
+ */
+const defaults = new WeakMap<Settings, WeakMap<ApplicationKey, (string | undefined)[]>>();
+
+function defaultScope(client: ApplicationKey, grant: Grant, s: Settings, forApi: boolean): string {
+  let byRecord = defaults.get(s);
+  if (byRecord === undefined) {
+    byRecord = new WeakMap();
+    defaults.set(s, byRecord);
+  }
+  let held = byRecord.get(client);
+  // One slot per grant, for an API or not.
+  const slot = (grant === "implicit" ? 2 : 0) + (forApi ? 1 : 0);
+  const known = held?.[slot];
+  if (known !== undefined) return known;
+  const allowed = allowedScopes(client, grant, s);
+  let scope: string;
+  if (!forApi) scope = allowed.join(" ");
+  else {
+    const forApis = allowed.filter((x) => !MANAGEMENT_SCOPES.includes(x));
+    if (forApis.length === 0) throw keyManagementOnly();
+    scope = forApis.join(" ");
+  }
+  if (held === undefined) {
+    held = [];
+    byRecord.set(client, held);
+  }
+  held[slot] = scope;
+  return scope;
 }
 
 /** Whether `resource` parameters name an API: anything but the admin API itself. */

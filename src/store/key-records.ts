@@ -49,6 +49,14 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
 }
 
 /**
+ * The record this isolate holds for a client_id (null: known not to exist), taken without a
+ * read; undefined when getApplicationKey must read it.
+ */
+export function heldApplicationKey(clientId: string, cacheSeconds: number): ApplicationKey | null | undefined {
+  return cacheSeconds > 0 ? cache.get(clientId) : undefined;
+}
+
+/**
  * The record floors the cut-offs publish (oauth/status.ts `records`), read with the cut-offs
  * and kept as long as a record is. Without a readable copy (KV failing), none: the record's
  * own checks still hold, and authentication keeps working.

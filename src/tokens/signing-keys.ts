@@ -24,6 +24,8 @@ export interface KeySet {
   verified: VerifiedTokens;
   /** The active key, opened with this Worker's KEK on first use and kept; SigningUnavailableError when it cannot be. */
   signer(kekSecret: string | undefined): Promise<Signer>;
+  /** The active key once `signer` has opened it for this KEK; undefined before (or when it could not be opened). */
+  openedSigner(kekSecret: string | undefined): Signer | undefined;
 }
 
 interface Held {
@@ -93,6 +95,12 @@ async function refresh(env: Env): Promise<void> {
   held.set(env.CLIENTS, { text, keys, ready: Promise.resolve(keys), freshUntil, readAt: now });
 }
 
+/** The key that signs now when this isolate holds it opened and fresh, without an await; undefined when activeSigner must be asked. */
+export function heldSigner(env: Env): Signer | undefined {
+  const h = held.get(env.CLIENTS);
+  return h && Date.now() < h.freshUntil ? h.keys.openedSigner(env.SIGNING_KEY_KEK) : undefined;
+}
+
 /** The key that signs now, as this Worker (its KEK) can open it. */
 export function activeSigner(env: Env): Promise<Signer> {
   const h = held.get(env.CLIENTS);
@@ -117,7 +125,7 @@ async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
   const set = { keys: jwks };
   // The active key, opened once per key set for the KEK it was asked with (one KEK in a
   // deployment): a warm token request compares one string. A new document opens it anew.
-  let opened: { kekSecret: string | undefined; signer: Promise<Signer> } | undefined;
+  let opened: Opened | undefined;
   return {
     verifiers,
     jwks: set,
@@ -125,11 +133,29 @@ async function keySetOf(doc: SigningKeysDocument): Promise<KeySet> {
     verified,
     signer(kekSecret) {
       if (opened === undefined || opened.kekSecret !== kekSecret) {
-        opened = { kekSecret, signer: openSigner(kekSecret, doc.kek, active, alg) };
+        const o: Opened = { kekSecret, signer: openSigner(kekSecret, doc.kek, active, alg) };
+        // Its failure is each caller's to see (they await `signer`); here it only leaves `value` unset.
+        o.signer.then(
+          (value) => {
+            o.value = value;
+          },
+          () => {},
+        );
+        opened = o;
       }
       return opened.signer;
     },
+    openedSigner(kekSecret) {
+      return opened !== undefined && opened.kekSecret === kekSecret ? opened.value : undefined;
+    },
   };
+}
+
+/** The active key as `signer` opens it for one KEK; `value` once it has. */
+interface Opened {
+  kekSecret: string | undefined;
+  signer: Promise<Signer>;
+  value?: Signer;
 }
 
 function publicKey(jwk: PublicJwk): Promise<CryptoKey> {

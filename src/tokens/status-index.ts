@@ -34,8 +34,9 @@ const asking = new OneFlight();
 /** The list and index of this isolate's next token, for tokens living `ttlSeconds`, leased in `region` (or the next nearest that answers). */
 export async function nextStatusIndex(env: Env, ttlSeconds: number, region: Region): Promise<{ list: string; idx: number }> {
   for (;;) {
+    const next = heldStatusIndex();
+    if (next !== undefined) return next;
     const h = held;
-    if (h && h.next < h.end && Date.now() < h.until) return { list: h.list, idx: h.next++ };
     await asking.run("lease", async () => {
       if (held !== h) return; // another request already took a new range
       size = nextSize(h);
@@ -43,6 +44,12 @@ export async function nextStatusIndex(env: Env, ttlSeconds: number, region: Regi
       held = { list: lease.list, start: lease.start, next: lease.start, end: lease.start + lease.count, until: lease.until };
     });
   }
+}
+
+/** The next index of the range this isolate holds, taken at once; undefined when a lease must be asked for (nextStatusIndex). */
+export function heldStatusIndex(): { list: string; idx: number } | undefined {
+  const h = held;
+  return h !== undefined && h.next < h.end && Date.now() < h.until ? { list: h.list, idx: h.next++ } : undefined;
 }
 
 /**
