@@ -2,10 +2,10 @@
  * floor_issue_dpop: the least work a private_key_jwt + DPoP issuance needs, as a plain Worker.
  * Form parse; the client assertion verified with the client's public key (imported once) and
  * its claims checked; the DPoP proof's key imported from its header, the proof verified and its
- * claims checked, the key's thumbprint taken; jose SignJWT with the same Ed25519 key and claims,
- * cnf included. No KV, no single-use bookkeeping of either jti, no log line, no router.
+ * claims checked, the key's thumbprint taken; the same claims, cnf included, signed as edge-token
+ * signs them (src/tokens/sign.ts, as floors/issue.ts does). No KV, no single-use bookkeeping of either jti, no log line, no router.
  */
-import { base64url, calculateJwkThumbprint, EmbeddedJWK, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { base64url, calculateJwkThumbprint, EmbeddedJWK, importJWK, type JWK, jwtVerify } from "jose";
 
 interface Env {
   SIGNING_KEYS: string;
@@ -16,14 +16,16 @@ interface Env {
   SCOPE: string;
 }
 
-let signer: Promise<{ key: CryptoKey; kid: string }> | undefined;
+const encoder = new TextEncoder();
+let signer: Promise<{ key: CryptoKey; header: string }> | undefined;
 let clientKey: Promise<CryptoKey> | undefined;
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     signer ??= (async () => {
       const jwk = (JSON.parse(env.SIGNING_KEYS) as { keys: (JWK & { kid: string })[] }).keys[0]!;
-      return { key: (await importJWK(jwk, "EdDSA")) as CryptoKey, kid: jwk.kid };
+      const header = base64url.encode(JSON.stringify({ alg: "EdDSA", kid: jwk.kid, typ: "at+jwt" }));
+      return { key: (await importJWK(jwk, "EdDSA")) as CryptoKey, header };
     })();
     clientKey ??= importJWK(JSON.parse(env.CLIENT_KEY) as JWK, "EdDSA") as Promise<CryptoKey>;
     const form = new URLSearchParams(await request.text());
@@ -43,7 +45,7 @@ export default {
       });
       if (proof.htm !== "POST" || proof.htu !== `${url.origin}${url.pathname}` || !assertion.jti) throw new Error("not this request");
       const jkt = await calculateJwkThumbprint(protectedHeader.jwk!);
-      const { key, kid } = await signer;
+      const { key, header } = await signer;
       const iat = Math.floor(Date.now() / 1000);
       const claims = {
         iss: env.ISSUER,
@@ -57,7 +59,9 @@ export default {
         grant_type: "client_credentials",
         cnf: { jkt },
       };
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" }).sign(key);
+      const input = `${header}.${base64url.encode(JSON.stringify(claims))}`;
+      const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", key, encoder.encode(input)));
+      const token = `${input}.${base64url.encode(signature)}`;
       const data = {
         access_token: token,
         token_type: "DPoP",

@@ -1,11 +1,13 @@
 /**
  * floor_issue: the least work an honest client_credentials issuance needs, as a plain Worker.
  * Form parse, SHA-256 of the secret and a constant-time compare against a digest held in
- * memory, jose SignJWT with the same Ed25519 key, the same claims and response members as
- * edge-token. No KV, no log line, no rate limit, no router: what is left over edge-token is
- * what edge-token's own code adds.
+ * memory, the same claims and response members as edge-token, signed as edge-token signs them
+ * (src/tokens/sign.ts): the header encoded once, the claims by JSON.stringify, one
+ * crypto.subtle.sign with the same Ed25519 key; the bytes jose's SignJWT makes, without its
+ * claims clone, header checks and async steps. No KV, no log line, no rate limit, no router:
+ * what is left over edge-token is what edge-token's own code adds.
  */
-import { base64url, importJWK, type JWK, SignJWT } from "jose";
+import { base64url, importJWK, type JWK } from "jose";
 
 interface Env {
   SIGNING_KEYS: string;
@@ -17,14 +19,15 @@ interface Env {
 }
 
 const encoder = new TextEncoder();
-let signer: Promise<{ key: CryptoKey; kid: string }> | undefined;
+let signer: Promise<{ key: CryptoKey; header: string }> | undefined;
 let digest: Uint8Array | undefined;
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     signer ??= (async () => {
       const jwk = (JSON.parse(env.SIGNING_KEYS) as { keys: (JWK & { kid: string })[] }).keys[0]!;
-      return { key: (await importJWK(jwk, "EdDSA")) as CryptoKey, kid: jwk.kid };
+      const header = base64url.encode(JSON.stringify({ alg: "EdDSA", kid: jwk.kid, typ: "at+jwt" }));
+      return { key: (await importJWK(jwk, "EdDSA")) as CryptoKey, header };
     })();
     digest ??= base64url.decode(env.CLIENT_SECRET_HASH);
     const form = new URLSearchParams(await request.text());
@@ -34,7 +37,7 @@ export default {
     if (grant !== "client_credentials" || clientId !== env.CLIENT_ID || !crypto.subtle.timingSafeEqual(hash, digest)) {
       return new Response(null, { status: 401 });
     }
-    const { key, kid } = await signer;
+    const { key, header } = await signer;
     const iat = Math.floor(Date.now() / 1000);
     const claims = {
       iss: env.ISSUER,
@@ -47,7 +50,9 @@ export default {
       scope: env.SCOPE,
       grant_type: grant,
     };
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" }).sign(key);
+    const input = `${header}.${base64url.encode(JSON.stringify(claims))}`;
+    const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", key, encoder.encode(input)));
+    const token = `${input}.${base64url.encode(signature)}`;
     const data = {
       access_token: token,
       token_type: "Bearer",
