@@ -1,4 +1,17 @@
 /**
+ * A quota's two fields, per hour and per day (ids `${ids}-per-hour`, `${ids}-per-day`, which the
+ * script reads), and the line below them where an API error naming the quota shows (`error`).
+ */
+const quotaFields = (ids: string, error: string, legend: string) => `    <fieldset aria-describedby="${error}">
+      <legend>${legend}</legend>
+      <label for="${ids}-per-hour">per hour</label>
+      <input id="${ids}-per-hour" type="number" min="1" inputmode="numeric">
+      <label for="${ids}-per-day">per day</label>
+      <input id="${ids}-per-day" type="number" min="1" inputmode="numeric">
+    </fieldset>
+    <p id="${error}" class="error"></p>`;
+
+/**
  * The operator's console (docs/console.md): one HTML page, its stylesheet (style.ts) and its one
  * script (script.ts), served by the Worker from its own origin under a CSP that allows nothing
  * else. The page is static: everything it shows comes from the admin API, called by the script
@@ -94,14 +107,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <p id="c-jwks-error" class="error"></p>
     </div>
     <label class="inline"><input type="checkbox" id="c-dpop" name="dpop_bound_access_tokens"> DPoP-bound tokens only</label>
-    <fieldset aria-describedby="c-token_quota-error">
-      <legend>Token quota (optional)</legend>
-      <label for="c-per-hour">per hour</label>
-      <input id="c-per-hour" type="number" min="1" inputmode="numeric">
-      <label for="c-per-day">per day</label>
-      <input id="c-per-day" type="number" min="1" inputmode="numeric">
-    </fieldset>
-    <p id="c-token_quota-error" class="error"></p>
+${quotaFields("c", "c-token_quota-error", "Token quota (optional)")}
     <p id="create-error" class="error" role="alert"></p>
     <div class="actions"><button type="submit" data-needs="application_keys">Create</button> <button type="button" id="create-cancel">Cancel</button></div>
   </form>
@@ -146,22 +152,8 @@ export const CONSOLE_HTML = `<!doctype html>
 
   <h3 id="d-limits-title">Quotas and DPoP</h3>
   <form id="limits-form" aria-labelledby="d-limits-title" novalidate>
-    <fieldset aria-describedby="d-token_quota-error">
-      <legend>Token quota (its backend's tokens)</legend>
-      <label for="d-per-hour">per hour</label>
-      <input id="d-per-hour" type="number" min="1" inputmode="numeric">
-      <label for="d-per-day">per day</label>
-      <input id="d-per-day" type="number" min="1" inputmode="numeric">
-    </fieldset>
-    <p id="d-token_quota-error" class="error"></p>
-    <fieldset aria-describedby="d-implicit_quota-error">
-      <legend>Implicit quota (its storefront's tokens)</legend>
-      <label for="d-implicit-per-hour">per hour</label>
-      <input id="d-implicit-per-hour" type="number" min="1" inputmode="numeric">
-      <label for="d-implicit-per-day">per day</label>
-      <input id="d-implicit-per-day" type="number" min="1" inputmode="numeric">
-    </fieldset>
-    <p id="d-implicit_quota-error" class="error"></p>
+${quotaFields("d", "d-token_quota-error", "Token quota (its backend's tokens)")}
+${quotaFields("d-implicit", "d-implicit_quota-error", "Implicit quota (its storefront's tokens)")}
     <label class="inline"><input type="checkbox" id="d-dpop" aria-describedby="d-limits-note d-dpop_bound_access_tokens-error"> DPoP-bound tokens only</label>
     <p id="d-limits-note" class="hint">An empty quota is none: unlimited. Turning DPoP binding on revokes every token the key holds (bearer tokens would still work); turning it off revokes nothing.</p>
     <p id="d-dpop_bound_access_tokens-error" class="error"></p>
