@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { writePrivateFile } from "./private-file.ts";
 import { UsageError } from "./rotation.ts";
@@ -146,4 +146,50 @@ export async function dpopProof(
     .setJti(jti())
     .setIssuedAt(now())
     .sign(key);
+}
+
+/**
+ * One of the commands above, as `npm run keys` is given it: its flags read (a wrong one is a
+ * UsageError), what it makes printed, JSON or the token on stdout and what was kept on stderr.
+ */
+export async function clientCommand(
+  command: "client-key" | "client-assertion" | "dpop-proof",
+  name: string | undefined,
+  values: { [option: string]: string | boolean | undefined },
+): Promise<number> {
+  const option = (o: string) => (typeof values[o] === "string" ? (values[o] as string) : undefined);
+  if (name === undefined) throw new UsageError(`${command} needs the client key's name, e.g. ${command} billing`);
+  const files = { privateKey: option("private-key") };
+  switch (command) {
+    case "client-key": {
+      const alg = option("alg");
+      if (alg !== undefined && !isClientKeyAlgorithm(alg)) throw new UsageError("--alg must be EdDSA, ES256 or PS256 for a client key");
+      const made = await makeClientKey(name, { alg, ...files, jwks: option("jwks") });
+      console.error(
+        `keys: ${made.made ? "made" : "kept"} the client key ${name}: its private half in ${shortPath(made.privateKey)} (0600, never printed), ` +
+          `its public key set in ${made.jwksFile} (for create --auth-method private_key_jwt --jwks ${made.jwksFile})`,
+      );
+      process.stdout.write(`${JSON.stringify(made.jwks)}\n`);
+      return 0;
+    }
+    case "client-assertion": {
+      const [clientId, aud] = [option("client-id"), option("aud")];
+      if (clientId === undefined || aud === undefined) throw new UsageError("client-assertion needs --client-id ID and --aud URL");
+      process.stdout.write(`${await clientAssertion(name, { clientId, aud, ...files })}\n`);
+      return 0;
+    }
+    case "dpop-proof": {
+      const url = option("url");
+      if (url === undefined) throw new UsageError("dpop-proof needs --url URL, the request's URL");
+      const proof = await dpopProof(name, { url, method: option("method") ?? "POST", accessToken: option("access-token"), ...files });
+      process.stdout.write(`${proof}\n`);
+      return 0;
+    }
+  }
+}
+
+/** A path as the reader's shell would name it: relative when it is under the working directory. */
+function shortPath(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r.startsWith("..") || isAbsolute(r) ? path : r;
 }

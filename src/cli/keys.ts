@@ -42,16 +42,11 @@
  * signing commands signing_keys). JSON goes to stdout for scripts (the audit trails: words,
  * unless --json); messages go to stderr.
  */
-import { readFile } from "node:fs/promises";
-import { isAbsolute, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { grantsOf } from "../oauth/claims.ts";
-import { scopeWithin } from "../oauth/scope.ts";
-import type { TokenQuota } from "../store/application-keys.ts";
-import { usableJwks } from "../tokens/client-keys.ts";
+import type { NewKey } from "../store/registry-protocol.ts";
 import { KEY_AUDIT_ACTIONS } from "./audit-text.ts";
-import { clientAssertion, dpopProof, isClientKeyAlgorithm, makeClientKey } from "./client-key-commands.ts";
+import { clientCommand } from "./client-key-commands.ts";
 import {
   auditTrail,
   createApplicationKey,
@@ -60,6 +55,7 @@ import {
   readableAuditTrail,
   targetScopes,
 } from "./key-commands.ts";
+import { newKeyOf } from "./new-key-flags.ts";
 import { signing, UsageError } from "./rotation.ts";
 import { durationSeconds, KEEP_OLD_USAGE, rotateSecret } from "./secret-commands.ts";
 
@@ -131,37 +127,13 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case "create": {
-      const name = values.name;
-      if (name === undefined || name.trim() === "" || [...name].length > 255) return fail("create needs --name with 1 to 255 characters");
-      const vocabulary = targetScopes(target);
-      const scope = values.scope === undefined ? vocabulary.defaultScope : scopeWithin(values.scope, vocabulary.scopes);
-      if (scope === undefined) return fail(`--scope must be space-delimited scopes from: ${vocabulary.scopes.join(" ")}`);
-      const grantTypes = values["grant-types"] === undefined ? vocabulary.defaultGrantTypes : grantsOf(values["grant-types"].split(","));
-      if (grantTypes === undefined) return fail("--grant-types must be client_credentials, implicit or both, comma-separated");
-      const quota = quotaOf(values["quota-per-hour"], values["quota-per-day"]);
-      if (quota === false) return fail("--quota-per-hour and --quota-per-day must be whole numbers from 1");
-      const implicitQuota = quotaOf(values["implicit-quota-per-hour"], values["implicit-quota-per-day"]);
-      if (implicitQuota === false) return fail("--implicit-quota-per-hour and --implicit-quota-per-day must be whole numbers from 1");
-      const method = values["auth-method"];
-      if (method !== undefined && method !== "client_secret_basic" && method !== "private_key_jwt") {
-        return fail("--auth-method must be client_secret_basic or private_key_jwt");
+      let attributes: NewKey;
+      try {
+        attributes = await newKeyOf(values, () => targetScopes(target));
+      } catch (error) {
+        return usageFailure(error);
       }
-      if (method === "private_key_jwt" && values.jwks === undefined) return fail("--auth-method private_key_jwt needs --jwks FILE");
-      const jwks = values.jwks === undefined ? undefined : await usableJwks(JSON.parse(await readFile(values.jwks, "utf8")));
-      if (typeof jwks === "string") return fail(`--jwks is not a usable key set: ${jwks}`);
-      const created = await createApplicationKey(
-        {
-          name,
-          scope,
-          grant_types: grantTypes,
-          ...(quota ? { token_quota: quota } : {}),
-          ...(implicitQuota ? { implicit_quota: implicitQuota } : {}),
-          ...(method === "private_key_jwt" ? { token_endpoint_auth_method: method } : {}),
-          ...(jwks ? { jwks } : {}),
-          ...(values["dpop-bound"] ? { dpop_bound_access_tokens: true } : {}),
-        },
-        target,
-      );
+      const created = await createApplicationKey(attributes, target);
       print(created);
       // On stderr, so that `> key.json` keeps the JSON alone and the warning still reaches the terminal.
       if (created.client_secret !== undefined) {
@@ -218,8 +190,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`keys: ${message}`);
         return 0;
       } catch (error) {
-        if (error instanceof UsageError) return fail(error.message);
-        throw error;
+        return usageFailure(error);
       }
     }
     case "client-key":
@@ -228,63 +199,11 @@ async function main(argv: string[]): Promise<number> {
       try {
         return await clientCommand(command, arg, values);
       } catch (error) {
-        if (error instanceof UsageError) return fail(error.message);
-        throw error;
+        return usageFailure(error);
       }
     default:
       return fail(`unknown command: ${command}`);
   }
-}
-
-/** What a client holds and sends (client-key-commands.ts): its key pair, an assertion, a DPoP proof. Nothing is asked of a registry. */
-async function clientCommand(
-  command: "client-key" | "client-assertion" | "dpop-proof",
-  name: string | undefined,
-  values: { [option: string]: string | boolean | undefined },
-): Promise<number> {
-  const option = (o: string) => (typeof values[o] === "string" ? (values[o] as string) : undefined);
-  if (name === undefined) throw new UsageError(`${command} needs the client key's name, e.g. ${command} billing`);
-  const files = { privateKey: option("private-key") };
-  switch (command) {
-    case "client-key": {
-      const alg = option("alg");
-      if (alg !== undefined && !isClientKeyAlgorithm(alg)) throw new UsageError("--alg must be EdDSA, ES256 or PS256 for a client key");
-      const made = await makeClientKey(name, { alg, ...files, jwks: option("jwks") });
-      console.error(
-        `keys: ${made.made ? "made" : "kept"} the client key ${name}: its private half in ${shortPath(made.privateKey)} (0600, never printed), ` +
-          `its public key set in ${made.jwksFile} (for create --auth-method private_key_jwt --jwks ${made.jwksFile})`,
-      );
-      return print(made.jwks);
-    }
-    case "client-assertion": {
-      const [clientId, aud] = [option("client-id"), option("aud")];
-      if (clientId === undefined || aud === undefined) throw new UsageError("client-assertion needs --client-id ID and --aud URL");
-      process.stdout.write(`${await clientAssertion(name, { clientId, aud, ...files })}\n`);
-      return 0;
-    }
-    case "dpop-proof": {
-      const url = option("url");
-      if (url === undefined) throw new UsageError("dpop-proof needs --url URL, the request's URL");
-      const proof = await dpopProof(name, { url, method: option("method") ?? "POST", accessToken: option("access-token"), ...files });
-      process.stdout.write(`${proof}\n`);
-      return 0;
-    }
-  }
-}
-
-/** A path as the reader's shell would name it: relative when it is under the working directory. */
-function shortPath(path: string): string {
-  const r = relative(process.cwd(), path);
-  return r.startsWith("..") || isAbsolute(r) ? path : r;
-}
-
-/** A quota from its flags: undefined for none, false when one is not a whole number from 1. */
-function quotaOf(perHour: string | undefined, perDay: string | undefined): TokenQuota | undefined | false {
-  if (perHour === undefined && perDay === undefined) return undefined;
-  const n = (v: string | undefined) => (v === undefined ? undefined : /^[1-9]\d{0,8}$/.test(v) ? Number(v) : Number.NaN);
-  const quota = { per_hour: n(perHour), per_day: n(perDay) };
-  if (Number.isNaN(quota.per_hour) || Number.isNaN(quota.per_day)) return false;
-  return { ...(quota.per_hour ? { per_hour: quota.per_hour } : {}), ...(quota.per_day ? { per_day: quota.per_day } : {}) };
 }
 
 /**
@@ -322,6 +241,12 @@ function usage(code: number): number {
 function fail(message: string): number {
   console.error(`keys: ${message}\n${USAGE}`);
   return 2;
+}
+
+/** A command's flags found wrong where it reads them (a UsageError) fail as a usage; any other error is thrown on. */
+function usageFailure(error: unknown): number {
+  if (error instanceof UsageError) return fail(error.message);
+  throw error;
 }
 
 /** One command, as `npm run keys -- …` runs it: its exit code; JSON on stdout, messages on stderr. */
