@@ -14,6 +14,16 @@ import { adminToken, config, deploy, deployed, dir, home, keys, useDeployHarness
 
 useDeployHarness();
 
+/** Where the first deploy leaves the first key for its operator (shown once, 0600). */
+const firstKeyFile = () => join(home, ".config", "edge-token", "edge-token.first-key.json");
+
+/** A deployment, and its first key: the key, and the variables under which `keys --remote` acts as it. */
+async function deployedAdmin() {
+  expect((await deploy()).code).toBe(0);
+  const admin = JSON.parse(await readFile(firstKeyFile(), "utf8")) as Record<string, string>;
+  return { admin, env: { EDGE_TOKEN_CLIENT_ID: admin.client_id!, EDGE_TOKEN_CLIENT_SECRET: admin.client_secret! } };
+}
+
 describe("npm run deploy", () => {
   it("a first deploy creates the namespaces, deploys, uploads a KEK and bootstraps the first key", async () => {
     const first = await deploy();
@@ -53,7 +63,7 @@ describe("npm run deploy", () => {
     // the first key holds the right to manage keys; stdout is no terminal here, so its secret is
     // not printed but kept in a 0600 file whose path is
     const printed = JSON.parse(first.stdout) as Record<string, string>;
-    const secretFile = join(home, ".config", "edge-token", "edge-token.first-key.json");
+    const secretFile = firstKeyFile();
     expect(printed).toStrictEqual({
       id: printed.id,
       client_id: printed.client_id,
@@ -94,12 +104,7 @@ describe("npm run deploy", () => {
   });
 
   it("npm run keys -- --remote works through the deployment's admin API, as the key it is given", async () => {
-    expect((await deploy()).code).toBe(0);
-    const admin = JSON.parse(await readFile(join(home, ".config", "edge-token", "edge-token.first-key.json"), "utf8")) as Record<
-      string,
-      string
-    >;
-    const env = { EDGE_TOKEN_CLIENT_ID: admin.client_id!, EDGE_TOKEN_CLIENT_SECRET: admin.client_secret! };
+    const { admin, env } = await deployedAdmin();
     const made = await keys(env, "create", "--name", "Shop backend", "--scope", "read write", "--remote", "--config", config);
     expect(made.code).toBe(0);
     const key = JSON.parse(made.stdout) as Record<string, string>;
@@ -131,12 +136,7 @@ describe("npm run deploy", () => {
   });
 
   it("npm run keys -- rotate-secret --remote gives a key a new secret through the admin API, the old one working until its time", async () => {
-    expect((await deploy()).code).toBe(0);
-    const admin = JSON.parse(await readFile(join(home, ".config", "edge-token", "edge-token.first-key.json"), "utf8")) as Record<
-      string,
-      string
-    >;
-    const env = { EDGE_TOKEN_CLIENT_ID: admin.client_id!, EDGE_TOKEN_CLIENT_SECRET: admin.client_secret! };
+    const { admin, env } = await deployedAdmin();
     const key = JSON.parse((await keys(env, "create", "--name", "Shop backend", "--remote", "--config", config)).stdout) as Record<
       string,
       string
@@ -187,7 +187,7 @@ describe("npm run deploy", () => {
     expect(run.code).toBe(0);
     const line = run.stdout.split(/\r?\n/).find((l) => l.startsWith("{") && l.includes("client_secret"))!; // stderr shares the terminal
     expect(JSON.parse(line)).toMatchObject({ name: "Admin", client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
-    await expect(stat(join(home, ".config", "edge-token", "edge-token.first-key.json"))).rejects.toThrow();
+    await expect(stat(firstKeyFile())).rejects.toThrow();
   });
 });
 

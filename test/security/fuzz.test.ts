@@ -90,6 +90,19 @@ async function expectWellFormed(response: Response, method = "GET") {
   }
 }
 
+/** A property's check: `body`, POSTed as JSON to the admin API's `path` as `token`, is answered with one of `statuses`, well formed. */
+const answersJsonPost = (path: string, token: string, statuses: number[]) => async (body: string) => {
+  const res = await fetchWorker(
+    new Request(`${ORIGIN}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body,
+    }),
+  );
+  expect(statuses).toContain(res.status);
+  await expectWellFormed(res);
+};
+
 describe("parsers", () => {
   it("the form parser returns a Map or a 400, for any input", () => {
     fc.assert(
@@ -241,17 +254,7 @@ describe("endpoints", () => {
           ),
           hostileText,
         ),
-        async (body) => {
-          const res = await fetchWorker(
-            new Request(`${ORIGIN}/v2/application-keys`, {
-              method: "POST",
-              headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-              body,
-            }),
-          );
-          expect([201, 400]).toContain(res.status);
-          await expectWellFormed(res);
-        },
+        answersJsonPost(`/v2/application-keys`, token, [201, 400]),
       ),
       { numRuns: RUNS.json },
     );
@@ -292,17 +295,7 @@ describe("endpoints", () => {
           ),
           hostileText,
         ),
-        async (body) => {
-          const res = await fetchWorker(
-            new Request(`${ORIGIN}/v2/application-keys/${key.id}/secret`, {
-              method: "POST",
-              headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-              body,
-            }),
-          );
-          expect([200, 400]).toContain(res.status);
-          await expectWellFormed(res);
-        },
+        answersJsonPost(`/v2/application-keys/${key.id}/secret`, token, [200, 400]),
       ),
       { numRuns: RUNS.rotation },
     );
