@@ -5,6 +5,15 @@ const TOKEN = "/oauth/access_token";
 
 afterEach(() => vi.restoreAllMocks());
 
+/**
+ * A bearer token's response as Elastic Path's API and RFC 6749 clients both read it: the token's
+ * fields in `data` and again at the top level, an hour's lifetime, `expires` the token's exp.
+ */
+function expectTokenBody(body: Record<string, unknown>, payload: { exp?: number }, grant: { identifier: string; scope: string }) {
+  const data = { access_token: body.access_token, token_type: "Bearer", expires_in: 3600, expires: payload.exp, ...grant };
+  expect(body).toStrictEqual({ data, ...data });
+}
+
 describe("client_credentials", () => {
   it("issues a signed RFC 9068 token with the secret in the body", async () => {
     const client = await createApplicationKey();
@@ -18,15 +27,7 @@ describe("client_credentials", () => {
     const body = (await res.json()) as Record<string, any>;
     const { payload, protectedHeader } = await verifyWithJwks(body.access_token);
 
-    const data = {
-      access_token: body.access_token,
-      token_type: "Bearer",
-      expires_in: 3600,
-      expires: payload.exp,
-      identifier: "client_credentials",
-      scope: "read write",
-    };
-    expect(body).toStrictEqual({ data, ...data });
+    expectTokenBody(body, payload, { identifier: "client_credentials", scope: "read write" });
     expect(protectedHeader.alg).toBe("EdDSA");
     expect(protectedHeader.typ).toBe("at+jwt");
     expect(typeof protectedHeader.kid).toBe("string");
@@ -89,15 +90,7 @@ describe("implicit", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>;
     const { payload } = await verifyWithJwks(body.access_token);
-    const data = {
-      access_token: body.access_token,
-      token_type: "Bearer",
-      expires_in: 3600,
-      expires: payload.exp,
-      identifier: "implicit",
-      scope: "read",
-    };
-    expect(body).toStrictEqual({ data, ...data });
+    expectTokenBody(body, payload, { identifier: "implicit", scope: "read" });
     expect(payload.scope).toBe("read");
     expect(payload.grant_type).toBe("implicit");
     expect(payload.sub).toBe(client.client_id);
