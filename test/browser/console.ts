@@ -140,8 +140,18 @@ async function main(): Promise<number> {
         await page.keyboard.press("Enter");
         return String(((await (await signedIn).json()) as { access_token: string }).access_token);
       };
-      let held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      /** Signs in as the operator: the page's token, once the list shows the operator's own key. */
+      const signInAsOperator = async () => {
+        const token = await signIn(operator);
+        await page.waitForSelector("#key-rows tr td:has-text('operator')");
+        return token;
+      };
+      /** Opens a key from the list by its Manage button: done once its detail is titled with the name. */
+      const openKey = async (name: string) => {
+        await page.click(`#key-rows button[aria-label="Manage ${name}"]`);
+        await page.waitForSelector(`#detail-title:has-text("${name}")`);
+      };
+      let held = await signInAsOperator();
       await page.waitForSelector("#who-text strong:has-text('operator')");
       expectEqual(`${size}: the status line starts empty`, await text(page, "#status"), "");
       await check("key list", "#key-rows button");
@@ -465,8 +475,7 @@ async function main(): Promise<number> {
       // around nor passes for the page's own words; the entries from before a rename say the name they kept.
       await step(page, "names");
       await page.click("#view-keys");
-      await page.click(`#key-rows button[aria-label="Manage ${machine}"]`);
-      await page.waitForSelector(`#detail-title:has-text("${machine}")`);
+      await openKey(machine);
       // U+202E turns the rest of a line around; ESC [8m conceals what a terminal prints after it.
       const hostile = "Payments\u202e by command line\u001b[8m";
       const written = "Payments\\u202E by command line\\u001B[8m";
@@ -586,8 +595,7 @@ async function main(): Promise<number> {
         [(await introspect(String(earlier.body.access_token))).body.active, (await introspect(held)).body.active],
         [false, false],
       );
-      held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      held = await signInAsOperator();
       await page.click("#view-signing");
       await page.waitForSelector("#signing-audit > li:has-text('revoked by ')");
       expectEqual(
@@ -629,8 +637,7 @@ async function main(): Promise<number> {
         ["The key's tokens were revoked with its old secret, this console's too. Sign in again with the new secret.", 401],
       );
       operator.client_secret = own;
-      held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
+      held = await signInAsOperator();
 
       // The console's session ends while a shown-once secret is open: the dialog stays, says so
       // inside, and the page signs out only once the operator has closed it. First after a create,
@@ -680,10 +687,8 @@ async function main(): Promise<number> {
       );
 
       // The token expires while a new secret is open whose old one ended at once ("Not at all").
-      held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
-      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
-      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      held = await signInAsOperator();
+      await openKey(sessionKey);
       await page.click("#rotate-secret");
       await page.check('input[name="keep-old"][value="0"]');
       await page.click("#rotate-confirm");
@@ -721,10 +726,8 @@ async function main(): Promise<number> {
       await page.clock.setSystemTime(Date.now());
 
       // A new secret made as the token expires, its answer still on its way: shown once it arrives.
-      held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
-      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
-      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      held = await signInAsOperator();
+      await openKey(sessionKey);
       let answered = () => {};
       let release = () => {};
       const fetchedAnswer = new Promise<void>((r) => {
@@ -766,10 +769,8 @@ async function main(): Promise<number> {
         ["Your token expired: sign in again.", true, ["the same text", []]],
       );
       await page.clock.setSystemTime(Date.now());
-      held = await signIn(operator);
-      await page.waitForSelector("#key-rows tr td:has-text('operator')");
-      await page.click(`#key-rows button[aria-label="Manage ${sessionKey}"]`);
-      await page.waitForSelector(`#detail-title:has-text("${sessionKey}")`);
+      held = await signInAsOperator();
+      await openKey(sessionKey);
       await page.click("#delete-key");
       await page.click("#delete-confirm");
       await page.waitForFunction((n) => document.querySelectorAll("#key-rows tr").length === n, listed.length);
