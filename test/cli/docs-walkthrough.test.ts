@@ -212,6 +212,21 @@ const issued = (p: Printed) => {
 /** An HTTP response printed by `curl -si`: its status line and its body. */
 const http = (p: Printed) => ({ status: p.out.split("\r\n")[0], body: p.out.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
 const issuer = () => `http://localhost:${port}`;
+/** The key set `keys -- client-key NAME` printed: one Ed25519 public key, whose kid it answers. */
+const clientKeyOf = (p: Printed): string => {
+  const [k] = json(p).keys;
+  expect(k).toStrictEqual({ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: expect.any(String), alg: "EdDSA", use: "sig" });
+  return k.kid;
+};
+/** A proof `keys -- dpop-proof` made with an Ed25519 client key, for `claims`: its key in the header, a fresh jti and iat. */
+const isDpopProof = (proof: string, claims: { htm: string; htu: string; ath?: string }) => {
+  expect(decodeProtectedHeader(proof)).toStrictEqual({
+    typ: "dpop+jwt",
+    alg: "EdDSA",
+    jwk: { kty: "OKP", crv: "Ed25519", x: expect.any(String) },
+  });
+  expect(decodeJwt(proof)).toStrictEqual({ ...claims, jti: expect.any(String), iat: expect.any(Number) });
+};
 
 describe("every shell line of the README and docs/ runs as written against npm start", () => {
   it("names every document with shell lines", () => {
@@ -281,16 +296,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- client-key nightly",
           prints: (p) => {
-            const [k] = json(p).keys;
-            expect(k).toStrictEqual({
-              kty: "OKP",
-              crv: "Ed25519",
-              x: expect.any(String),
-              kid: expect.any(String),
-              alg: "EdDSA",
-              use: "sig",
-            });
-            nightly = { ...nightly, kid: k.kid };
+            nightly = { ...nightly, kid: clientKeyOf(p) };
             expect(p.err).toContain(
               "keys: made the client key nightly: its private half in .wrangler/client-keys/nightly.private.jwk.json",
             );
@@ -335,17 +341,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
           sets: "PROOF",
           prints: (p) => {
             silent(p);
-            expect(decodeProtectedHeader(p.value)).toStrictEqual({
-              typ: "dpop+jwt",
-              alg: "EdDSA",
-              jwk: { kty: "OKP", crv: "Ed25519", x: expect.any(String) },
-            });
-            expect(decodeJwt(p.value)).toStrictEqual({
-              htm: "POST",
-              htu: `${issuer()}/oauth/access_token`,
-              jti: expect.any(String),
-              iat: expect.any(Number),
-            });
+            isDpopProof(p.value, { htm: "POST", htu: `${issuer()}/oauth/access_token` });
           },
         },
         {
@@ -554,8 +550,7 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- client-key billing",
           prints: (p) => {
-            billing = { ...billing, kid: json(p).keys[0].kid };
-            expect(json(p).keys[0]).toMatchObject({ kty: "OKP", alg: "EdDSA", use: "sig" });
+            billing = { ...billing, kid: clientKeyOf(p) };
             expect(p.err).toContain("keys: made the client key billing");
             expect(statSync(join(root, ".wrangler/client-keys/billing.private.jwk.json")).mode & 0o777).toBe(0o600);
           },
@@ -671,16 +666,12 @@ describe("every shell line of the README and docs/ runs as written against npm s
         },
         {
           runs: "npm run -s keys -- dpop-proof billing --method GET --url https://orders.example/orders --access-token $TOKEN",
-          prints: (p) => {
-            expect(decodeProtectedHeader(p.out).jwk).toMatchObject({ kty: "OKP", crv: "Ed25519" });
-            expect(decodeJwt(p.out)).toStrictEqual({
+          prints: (p) =>
+            isDpopProof(p.out, {
               htm: "GET",
               htu: "https://orders.example/orders",
               ath: createHash("sha256").update(billing.token).digest("base64url"),
-              jti: expect.any(String),
-              iat: expect.any(Number),
-            });
-          },
+            }),
         },
         { runs: "npm run keys -- signing list", prints: (p) => expect(states(p).slice(0, 2)).toStrictEqual(["next", "active"]) },
         {
@@ -862,17 +853,8 @@ describe("every shell line of the README and docs/ runs as written against npm s
         {
           runs: "npm run keys -- client-key caller",
           prints: (p) => {
-            const [k] = json(p).keys;
-            expect(k).toStrictEqual({
-              kty: "OKP",
-              crv: "Ed25519",
-              x: expect.any(String),
-              kid: expect.any(String),
-              alg: "EdDSA",
-              use: "sig",
-            });
+            caller = { ...caller, kid: clientKeyOf(p) };
             expect(p.err).toContain("keys: made the client key caller");
-            caller = { ...caller, kid: k.kid };
           },
         },
         {
@@ -889,17 +871,10 @@ describe("every shell line of the README and docs/ runs as written against npm s
           sets: "PROOF",
           prints: (p) => {
             silent(p);
-            expect(decodeProtectedHeader(p.value)).toStrictEqual({
-              typ: "dpop+jwt",
-              alg: "EdDSA",
-              jwk: { kty: "OKP", crv: "Ed25519", x: expect.any(String) },
-            });
-            expect(decodeJwt(p.value)).toStrictEqual({
+            isDpopProof(p.value, {
               htm: "GET",
               htu: `${consumer()}/rpc/products`,
               ath: createHash("sha256").update(caller.bound).digest("base64url"),
-              jti: expect.any(String),
-              iat: expect.any(Number),
             });
           },
         },
