@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Env, settings } from "../config/settings.ts";
 import { HttpError } from "../lib/errors.ts";
-import { retiringKeySeconds, staleRecordSeconds } from "../lib/limits.ts";
+import { retiringKeySeconds } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { ALL_TOKENS, ALL_VERSIONS, type Cutoffs } from "../oauth/status.ts";
-import { assertMayDelete, assertMayGive, assertMayRotate, assertMayUpdate, narrows } from "../policy/key-management-rules.ts";
-import { type ApplicationKey, authMethodOf, newApplicationKey, newSecret, permissionsOf } from "../store/application-keys.ts";
+import type { Cutoffs } from "../oauth/status.ts";
+import { assertMayRotate } from "../policy/key-management-rules.ts";
+import { type ApplicationKey, newApplicationKey, newSecret } from "../store/application-keys.ts";
 import { forgetApplicationKey } from "../store/key-records.ts";
 import { timed } from "../store/kv.ts";
 import { CUTOFFS_KEY, clientKey, SIGNING_KEYS_KEY } from "../store/kv-keys.ts";
@@ -30,22 +30,22 @@ import type { OwnerAnswer, StatusListDocument, Versioned } from "../store/status
 import { createStatusTables, longestLeasedTtl } from "../store/status-tables.ts";
 import { forgetSigningKeys } from "../tokens/signing-keys.ts";
 import { rememberCutoff, rememberRevokedKid } from "../tokens/status-check.ts";
-import { commitChange, type KeyChange } from "./change-commit.ts";
+import { createKey, type KeyChangeContext, liveKey, removeKey, rotateKeySecret, updateKey } from "./key-changes.ts";
 import { KeyCopies } from "./key-copies.ts";
 import { authenticateKv, markDueForRefresh, type Rewrite } from "./kv-rewrite.ts";
 import { assertLive } from "./live-caller.ts";
 import { Outbox } from "./outbox.ts";
-import { actorOf, assertCanProveItself, changeAction, tightensPossession, withChanges } from "./registry-changes.ts";
+import { actorOf } from "./registry-changes.ts";
 import { type ImportContext, importLegacyKeys, importLegacyTokenRevocations } from "./registry-import.ts";
 import { RegistryStatus } from "./registry-status.ts";
-import { rotateSecret } from "./secret-rotation.ts";
 import { SigningKeys } from "./signing-keys.ts";
 
 /**
  * The one writer of application keys, their tombstones, client-wide cut-offs and the signing
  * keys: a Durable Object with SQLite storage, one per deployment. Every create, update
- * and delete is one transaction here, its rules checked against the current record and its
- * write guarded by the record's version; a cut-off is only ever raised and a deletion is final.
+ * and delete is one transaction here (its body: objects/key-changes.ts), its rules checked
+ * against the current record and its write guarded by the record's version; a cut-off is only
+ * ever raised and a deletion is final.
  * After the transaction the cut-offs document and then the key's state are written to KV, the
  * edge's read copy, which the token path reads (never this object). A write that fails stays
  * marked (`write_through`, `status_outbox`) and is retried by the alarm. It keeps the audit
@@ -110,26 +110,7 @@ export class Registry extends DurableObject<Env> {
     if (attributes.token_quota) record.token_quota = attributes.token_quota;
     if (attributes.implicit_quota) record.implicit_quota = attributes.implicit_quota;
     const bit = await this.#status.bitOf(caller);
-    const answer = this.#transaction(() => {
-      if (caller.kind === "bootstrap" && tables.liveKeyCount(this.#sql) > 0) {
-        throw new HttpError(409, "conflict", "This deployment already has application keys: the bootstrap secret is spent.");
-      }
-      if (caller.kind === "key") {
-        this.#assertLive(caller, bit);
-        assertMayGive(caller.claims, attributes);
-      }
-      assertCanProveItself(record);
-      tables.insertKey(this.#sql, record);
-      return this.#commit({
-        caller,
-        action: "create",
-        id: record.id,
-        clientId: record.client_id,
-        before: null,
-        after: record,
-        revocation: undefined,
-      });
-    });
+    const answer = this.#transaction(() => createKey(this.#changeContext(), caller, bit, attributes, record));
     return answer.ok ? { ok: true, value: { ...(await this.#propagated(answer.value)), client_secret: clientSecret } } : answer;
   }
 
@@ -137,49 +118,7 @@ export class Registry extends DurableObject<Env> {
     // Made before the transaction (hashing is asynchronous), used only if the key had no secret.
     const secret = changes.token_endpoint_auth_method === "client_secret_basic" ? await newSecret() : undefined;
     const bit = await this.#status.bitOf(caller);
-    const answer = this.#transaction(() => {
-      const current = this.#live(id);
-      const next = withChanges(current.record, changes, new Date());
-      let issued: string | undefined;
-      if (secret && authMethodOf(current.record) === "private_key_jwt") {
-        next.secret_hash = secret.hash;
-        issued = secret.secret;
-      }
-      // Anything but a name is what the key may do or how it proves itself: the caller must hold all of it.
-      const beyondName = changeAction(changes) === "update";
-      if (caller.kind === "key") {
-        this.#assertLive(caller, bit);
-        if (beyondName) assertMayUpdate(caller.claims, current.record, permissionsOf(next));
-      }
-      assertCanProveItself(next);
-      let revocation: Change["revocation"];
-      // Written by versions that answered 503 after a narrowing; nothing reads it now.
-      delete (next as { revoked_through?: number }).revoked_through;
-      if (beyondName && (narrows(current.record, permissionsOf(next)) || tightensPossession(current.record, next))) {
-        // Tokens minted from the records before this one are revoked, wherever a stale copy mints
-        // them; the narrower record serves at once. Tokens without a version claim keep the
-        // time cut-off: every one issued until the narrower record has reached every isolate.
-        revocation = tables.raiseClientRevocation(this.#sql, current.client_id, {
-          v: current.version + 1,
-          t: nowSeconds() + staleRecordSeconds(settings(this.env).clientCacheSeconds),
-        });
-        this.#outbox.mark(CUTOFFS_KEY);
-      }
-      tables.replaceKey(this.#sql, current, next);
-      return {
-        ...this.#commit({
-          caller,
-          action: changeAction(changes),
-          id,
-          clientId: current.client_id,
-          before: current.record,
-          after: next,
-          revocation,
-        }),
-        previous: current.record,
-        ...(issued === undefined ? {} : { client_secret: issued }),
-      };
-    });
+    const answer = this.#transaction(() => updateKey(this.#changeContext(), caller, bit, id, changes, secret));
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
 
@@ -187,39 +126,19 @@ export class Registry extends DurableObject<Env> {
   async rotateSecret(caller: Caller, id: string, keepOldSeconds: number): Promise<Answer<Change>> {
     const secret = await newSecret();
     const bit = await this.#status.bitOf(caller);
-    const answer = this.#transaction(() => {
-      const current = this.#live(id);
-      // Whoever holds the new secret may do all the key may: the caller must hold all of it, as for a narrowing.
-      if (caller.kind === "key") {
-        this.#assertLive(caller, bit);
-        assertMayUpdate(caller.claims, current.record, permissionsOf(current.record));
-      }
-      const rotated = rotateSecret(this.#sql, this.#outbox, current, secret.hash, keepOldSeconds, settings(this.env).clientCacheSeconds);
-      return { ...this.#commit({ caller, ...rotated }), client_secret: secret.secret };
-    });
+    const answer = this.#transaction(() => rotateKeySecret(this.#changeContext(), caller, bit, id, secret, keepOldSeconds));
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
 
   /** After it, the key cannot get tokens and every token it was ever issued fails verification everywhere. */
   async remove(caller: Caller, id: string): Promise<Answer<Change>> {
     const bit = await this.#status.bitOf(caller);
-    const answer = this.#transaction(() => {
-      const current = this.#live(id);
-      if (caller.kind === "key") {
-        this.#assertLive(caller, bit);
-        assertMayDelete(caller.claims, current.record);
-      }
-      // Every version, whatever its iat, for good: stale copies of the record may mint tokens for a while yet.
-      const revocation = tables.raiseClientRevocation(this.#sql, current.client_id, { v: ALL_VERSIONS, t: ALL_TOKENS });
-      this.#outbox.mark(CUTOFFS_KEY);
-      tables.replaceKey(this.#sql, current, current.record, new Date().toISOString());
-      return this.#commit({ caller, action: "delete", id, clientId: current.client_id, before: current.record, after: null, revocation });
-    });
+    const answer = this.#transaction(() => removeKey(this.#changeContext(), caller, bit, id));
     return answer.ok ? { ok: true, value: await this.#propagated(answer.value) } : answer;
   }
 
   get(id: string): Answer<ApplicationKey> {
-    return this.#transaction(() => this.#live(id).record);
+    return this.#transaction(() => liveKey(this.#sql, id).record);
   }
 
   /**
@@ -385,12 +304,6 @@ export class Registry extends DurableObject<Env> {
     }
   }
 
-  #live(id: string): tables.KeyRow {
-    const row = tables.keyById(this.#sql, id);
-    if (!row || row.deleted_at !== null) throw new HttpError(404, "not_found", "There is no application key with this id.");
-    return row;
-  }
-
   /**
    * Whether a key-management caller's token is live by this object's own tables, whatever a
    * location's KV copy says: the admin API's reads ask it; every change checks the same inside
@@ -409,9 +322,9 @@ export class Registry extends DurableObject<Env> {
     assertLive(this.#sql, caller, bit);
   }
 
-  /** The audit entry and the write-through mark, in the change's own transaction (objects/change-commit.ts). */
-  #commit(c: KeyChange): Change {
-    return commitChange(this.#sql, this.#outbox, settings(this.env).auditRetentionDays, c);
+  /** What a key change's transaction works on (objects/key-changes.ts). */
+  #changeContext(): KeyChangeContext {
+    return { sql: this.#sql, outbox: this.#outbox, settings: () => settings(this.env) };
   }
 
   async #propagated<T extends Change>(change: T): Promise<T> {
