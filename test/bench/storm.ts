@@ -1,5 +1,5 @@
 /**
- * npm run bench:storm -- [--quick] [--rate N] [--seconds S] [--rounds N]   (also part of npm run bench)
+ * npm run bench:storm -- [--quick] [--rate N] [--seconds S] [--rounds N] [--one-workerd]   (also part of npm run bench)
  *
  * Latency under a public revocation storm. A backend's client_credentials token requests, one
  * at a time, each made to take a new status-list lease (as an isolate's first token does, and
@@ -9,15 +9,31 @@
  * lease held, and an admin API read (GET /v2/application-keys), which asks the registry and,
  * through it, the status object that owns the admin's token.
  *
- * The storm goes to a second edge-token Worker (its own isolate, as a storefront's requests
- * reach other isolates and locations than the backend's) bound to the same Durable Objects and
- * KV: what the two share is the region's status object, which takes each revocation and each
- * lease. Both run in one workerd on this machine's cores, so the storm's own CPU is in the
- * latencies too; in production it is spread over the storefront's locations.
+ * The topology is production's: what the backend and the storefront share is the region's
+ * status object, which takes each lease and each revocation, and nothing else. Two workerd
+ * processes (two Miniflare instances): the first runs the Durable Objects' own Worker
+ * ("objects") and the backend's edge-token Worker; the second runs the storefront's edge-token
+ * Worker ("storefront-edge"), which the storm goes to, its Durable Object bindings reaching the
+ * first's "objects" Worker through Miniflare's dev registry (a directory of this run's own), so
+ * every revocation's object work lands on the very status object the backend leases from. workerd
+ * runs a process's JavaScript on one thread, so in one process a backend request would wait
+ * behind the storefront's token checks, rate limiter and log lines, which production never
+ * does (a storefront's requests reach other isolates and machines than the backend's). The
+ * second process's KV is a copy of the first's, made once the registry has written the keys
+ * and signing keys (nothing the storm reads changes after), as a location's KV is a copy of
+ * the central one; its rate limiters are its own, as a location's are. The run checks that the
+ * storm's revocations set their tokens' bits in the backend's status object.
+ *
+ * --one-workerd: the earlier topology, all three Workers in one workerd, for comparison. Either
+ * way the processes share this machine's cores, so the storm's own CPU can still be in the
+ * latencies.
  *
  * Four rounds of 5 s per row and case (one of 3 s with --quick) alternate the order (without, with;
  * with, without), so that drift and the neighbours of a shared machine hit both alike.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
@@ -31,8 +47,10 @@ export interface Latency {
   requests: number;
   p50_ms: number;
   p99_ms: number;
-  /** workerd's CPU time over the wall time of those requests: how many of the machine's cores it kept busy. */
+  /** workerd's CPU time (both processes, in the default topology) over the wall time of those requests: how many of the machine's cores it kept busy. */
   workerd_cores: number;
+  /** The same of the backend's workerd alone (the objects' and the backend's Worker; all three Workers with --one-workerd). */
+  backend_workerd_cores: number;
   /** Requests answered other than 200, or not at all, by what they got. */
   errors: Record<string, number>;
 }
@@ -64,6 +82,8 @@ function percentile(sorted: number[], q: number): number {
 interface Samples {
   ms: number[];
   cpu: number;
+  /** The backend's workerd's CPU seconds. */
+  backendCpu: number;
   wall: number;
   /** Requests answered other than 200, or not answered (their latency is in `ms` too), by what they got. */
   errors: Record<string, number>;
@@ -76,14 +96,17 @@ const summary = (x: Samples): Latency => {
     p50_ms: percentile(sorted, 0.5),
     p99_ms: percentile(sorted, 0.99),
     workerd_cores: Math.round((x.cpu / x.wall) * 100) / 100,
+    backend_workerd_cores: Math.round((x.backendCpu / x.wall) * 100) / 100,
     errors: x.errors,
   };
 };
 
-/** One request at a time for `seconds`: each one's latency in ms (fetch to the end of its body), added to `into`. */
-async function closedLoop(send: () => Promise<Response>, seconds: number, into?: Samples): Promise<void> {
+/** One request at a time for `seconds`: each one's latency in ms (fetch to the end of its body), added to `into`; `backend`: the backend's workerd. */
+async function closedLoop(send: () => Promise<Response>, seconds: number, backend: number[], into?: Samples): Promise<void> {
   const started = performance.now();
-  const cpu = totalCpu(workerdPids());
+  const all = workerdPids();
+  const cpu = totalCpu(all);
+  const backendCpu = totalCpu(backend);
   const until = started + seconds * 1000;
   while (performance.now() < until) {
     const t = performance.now();
@@ -100,12 +123,82 @@ async function closedLoop(send: () => Promise<Response>, seconds: number, into?:
     if (outcome !== "200" && into) into.errors[outcome] = (into.errors[outcome] ?? 0) + 1;
   }
   if (into) {
-    into.cpu += totalCpu(workerdPids()) - cpu;
+    into.cpu += totalCpu(all) - cpu;
+    into.backendCpu += totalCpu(backend) - backendCpu;
     into.wall += (performance.now() - started) / 1000;
   }
 }
 
-export async function revocationStorm(o: { quick: boolean; rate?: number; seconds?: number; rounds?: number }): Promise<StormResult> {
+/** Every key of the KV namespaces `bindings` of `from`'s edge-token, written into `to`'s storefront-edge, with its metadata and expiry. */
+async function copyKv(from: Miniflare, to: Miniflare, bindings: string[]): Promise<number> {
+  let copied = 0;
+  for (const binding of bindings) {
+    const source = await from.getKVNamespace(binding, "edge-token");
+    const target = await to.getKVNamespace(binding, "storefront-edge");
+    let cursor: string | undefined;
+    do {
+      const page = await source.list({ ...(cursor && { cursor }) });
+      for (const key of page.keys) {
+        const { value, metadata } = await source.getWithMetadata(key.name, "arrayBuffer");
+        if (value === null) continue;
+        await target.put(key.name, value, { ...(metadata != null && { metadata }), ...(key.expiration && { expiration: key.expiration }) });
+        copied++;
+      }
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+  }
+  return copied;
+}
+
+/**
+ * Where a token's status bit is: its list's number within the region (src/store/status-owners.ts:
+ * the list is the region's digit × 10^8 + n) and its index. The bench's requests carry no
+ * continent, so every list here is the "na" object's (as statusListOf in workers.ts assumes).
+ */
+function statusOf(token: string): { n: number; idx: number } {
+  const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as {
+    status?: { status_list: { idx: number; uri: string } };
+  };
+  const ref = claims.status?.status_list;
+  const list = ref ? Number(ref.uri.slice(ref.uri.lastIndexOf("/") + 1)) : Number.NaN;
+  if (!ref || !(list >= 100_000_000))
+    throw new Error(`a storefront token without a regional status list: ${JSON.stringify(claims.status)}`);
+  return { n: list % 100_000_000, idx: ref.idx };
+}
+
+/**
+ * Whether the storm's revocations reached the backend's status object (the `objects` Worker of
+ * `mf`): each of `revoked` (tokens sent from spread addresses, answered 200) has its bit set
+ * there, and `untouched`, never revoked, has not. Throws otherwise.
+ */
+async function revocationsLanded(mf: Miniflare, revoked: string[], untouched: string | undefined): Promise<string> {
+  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", "objects");
+  const isRevoked = (token: string) => {
+    const { n, idx } = statusOf(token);
+    const stub = namespace.get(namespace.idFromName("na")) as unknown as {
+      isRevoked(region: string, n: number, idx: number): Promise<boolean>;
+    };
+    return stub.isRevoked("na", n, idx);
+  };
+  let set = 0;
+  for (const token of revoked) if (await isRevoked(token)) set++;
+  const clear = untouched === undefined ? undefined : !(await isRevoked(untouched));
+  if (set !== revoked.length || clear === false) {
+    throw new Error(
+      `storm revocations in the backend's status object: ${set} of ${revoked.length} set, the unrevoked one ${clear ? "clear" : "set"}`,
+    );
+  }
+  return `the backend's status object holds the storm's revocations: ${set} of ${revoked.length} revoked tokens set${clear ? ", an unrevoked one clear" : ""}`;
+}
+
+export async function revocationStorm(o: {
+  quick: boolean;
+  rate?: number;
+  seconds?: number;
+  rounds?: number;
+  oneWorkerd?: boolean;
+}): Promise<StormResult> {
+  const oneWorkerd = o.oneWorkerd ?? false;
   const rate = o.rate ?? 200;
   const seconds = o.seconds ?? (o.quick ? 3 : 5);
   const rounds = o.rounds ?? (o.quick ? 1 : 4);
@@ -130,25 +223,28 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
     unsafeDirectSockets: [{ port: 0 }],
   };
   let logged = 0;
+  // Every request's log line is written (as in production) and not printed; the first warnings and errors are.
+  const handleStructuredLogs = ({ level, message }: { level: string; message: string }) => {
+    if (level !== "error" && level !== "warn") return;
+    if (++logged <= 20) console.error(`  workerd ${level}: ${message.slice(0, 400)}`);
+    else if (logged === 21) console.error("  workerd: (more warnings and errors not printed)");
+  };
   const boundTo = (scriptName: string) =>
     Object.fromEntries(Object.entries(EDGE_TOKEN_OBJECTS).map(([b, d]) => [b, { className: d.className, scriptName }]));
+  const objects = { name: "objects", ...common, unsafeDirectSockets: [], durableObjects: EDGE_TOKEN_OBJECTS };
+  const backendEdge = { name: "edge-token", ...common, durableObjects: boundTo("objects") };
+  // The storefront's side: another isolate of the same service, the same objects.
+  const storefrontEdge = { name: "storefront-edge", ...common, durableObjects: boundTo("objects") };
+  const registry = oneWorkerd ? undefined : mkdtempSync(join(tmpdir(), "edge-token-storm-registry-"));
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      // Every request's log line is written (as in production) and not printed; the first warnings and errors are.
-      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
-        if (level !== "error" && level !== "warn") return;
-        if (++logged <= 20) console.error(`  workerd ${level}: ${message.slice(0, 400)}`);
-        else if (logged === 21) console.error("  workerd: (more warnings and errors not printed)");
-      },
-      workers: [
-        // The Durable Objects' own Worker: their isolate is neither the backend's nor the storefront's, as in production.
-        { name: "objects", ...common, unsafeDirectSockets: [], durableObjects: EDGE_TOKEN_OBJECTS },
-        { name: "edge-token", ...common, durableObjects: boundTo("objects") },
-        // The storefront's side: another isolate of the same service, the same objects.
-        { name: "storefront-edge", ...common, durableObjects: boundTo("objects") },
-      ],
+      handleStructuredLogs,
+      ...(registry && { unsafeDevRegistryPath: registry }),
+      // The Durable Objects' own Worker: their isolate is neither the backend's nor the storefront's, as in production.
+      workers: oneWorkerd ? [objects, backendEdge, storefrontEdge] : [objects, backendEdge],
     } as never),
   );
+  let storefrontMf: Miniflare | undefined;
   try {
     await mf.ready;
     const backend = await createApplicationKey(mf, {
@@ -158,8 +254,18 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
     });
     const storefront = await createApplicationKey(mf, { name: "storefront", scope: "read", grant_types: ["implicit"] });
     await makeSigningKeys(mf);
+    const backendPids = workerdPids();
+    if (registry) {
+      storefrontMf = new Miniflare(
+        convertV4MiniflareOptions({ handleStructuredLogs, unsafeDevRegistryPath: registry, workers: [storefrontEdge] } as never),
+      );
+      await storefrontMf.ready;
+      await copyKv(mf, storefrontMf, Object.keys(kv));
+    }
+    const storefrontPids = workerdPids().filter((pid) => !backendPids.includes(pid));
+    console.error(`  workerd: backend ${backendPids.join(" ")}, storefront ${storefrontPids.join(" ") || "(the same)"}`);
     const edge = await mf.unsafeGetDirectURL("edge-token");
-    const shop = await mf.unsafeGetDirectURL("storefront-edge");
+    const shop = await (storefrontMf ?? mf).unsafeGetDirectURL("storefront-edge");
     const tokenUrl = new URL("/oauth/access_token", edge).href;
     const credentials = { grant_type: "client_credentials", client_id: backend.client_id, client_secret: backend.client_secret };
     const ccBody = new URLSearchParams({ ...credentials, scope: "read write" }).toString();
@@ -187,7 +293,10 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
 
     const measured: Record<string, { without: Samples; with: Samples }> = {};
     const samplesOf = (name: string) => {
-      measured[name] ??= { without: { ms: [], cpu: 0, wall: 0, errors: {} }, with: { ms: [], cpu: 0, wall: 0, errors: {} } };
+      measured[name] ??= {
+        without: { ms: [], cpu: 0, backendCpu: 0, wall: 0, errors: {} },
+        with: { ms: [], cpu: 0, backendCpu: 0, wall: 0, errors: {} },
+      };
       return measured[name];
     };
     const phases: [string, () => Promise<Response>][] = [
@@ -197,7 +306,9 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
     ];
     const seen: StormSeen[] = [];
     let used = 0;
-    for (const [, send] of phases) await closedLoop(send, 3); // warm-up
+    /** Tokens the storm revoked from spread addresses (the storm's i % 10 !== 0, never over REVOKE_PER_IP): a few of each round's first and last. */
+    const spreadRevoked: string[] = [];
+    for (const [, send] of phases) await closedLoop(send, 3, backendPids); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const storm of round % 2 === 0 ? [false, true] : [true, false]) {
         let worker: Worker | undefined;
@@ -214,7 +325,7 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
         }
         for (const [name, send] of phases) {
           const m = samplesOf(name);
-          await closedLoop(send, seconds, m[storm ? "with" : "without"]);
+          await closedLoop(send, seconds, backendPids, m[storm ? "with" : "without"]);
           console.error(`  storm ${storm ? "on " : "off"}: ${name}: ${JSON.stringify(summary(m[storm ? "with" : "without"]))}`);
         }
         if (worker) {
@@ -222,12 +333,17 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
           worker.postMessage("stop");
           const s = await answer;
           await worker.terminate();
+          for (const i of [1, 2, 3, s.sent - 3, s.sent - 2, s.sent - 1]) if (i > 0 && i % 10 !== 0) spreadRevoked.push(tokens[used + i]!);
           used += s.sent;
           seen.push(s);
           console.error(`  storm: ${JSON.stringify(s)}`);
         }
       }
     }
+    // A revocation is answered 200 whether or not it found its token (RFC 7009 §2.2), so the
+    // storefront's revocations are checked where they must land: the backend's status object.
+    const landed = await revocationsLanded(mf, spreadRevoked, used < tokens.length ? tokens.at(-1) : undefined);
+    console.error(`  ${landed}`);
     const statuses: Record<string, number> = {};
     for (const s of seen) for (const [k, v] of Object.entries(s.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
     const storm: StormSeen = {
@@ -247,7 +363,9 @@ export async function revocationStorm(o: { quick: boolean; rate?: number; second
       addresses,
     };
   } finally {
+    await storefrontMf?.dispose();
     await mf.dispose();
+    if (registry) rmSync(registry, { recursive: true, force: true });
   }
 }
 
@@ -298,6 +416,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       rate: { type: "string" },
       seconds: { type: "string" },
       rounds: { type: "string" },
+      "one-workerd": { type: "boolean", default: false },
     },
   });
   const result = await revocationStorm({
@@ -305,6 +424,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ...(values.rate && { rate: Number(values.rate) }),
     ...(values.seconds && { seconds: Number(values.seconds) }),
     ...(values.rounds && { rounds: Number(values.rounds) }),
+    oneWorkerd: values["one-workerd"],
   });
   console.log(`\n${stormMarkdown(result)}`);
   const t = stormTarget(result);
