@@ -6,6 +6,8 @@
  * a tenth of them from a few addresses that send more than REVOKE_PER_IP allows. On "stop" it
  * waits for the requests under way and answers what it saw.
  */
+import { execFileSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
 export interface StormLoad {
@@ -17,6 +19,8 @@ export interface StormLoad {
   spread: number;
   /** Addresses a tenth of it comes from, each over the limit. */
   hot: number;
+  /** The cores (taskset's list) this thread runs on, if it is pinned (storm.ts --pin). */
+  cpus?: string;
 }
 
 export interface StormSeen {
@@ -30,6 +34,8 @@ export interface StormSeen {
 }
 
 const load = workerData as StormLoad;
+// This thread alone (its id from /proc/thread-self, "<pid>/task/<tid>"), not the process.
+if (load.cpus) execFileSync("taskset", ["-p", "-c", load.cpus, readlinkSync("/proc/thread-self").split("/").at(-1)!], { stdio: "ignore" });
 const latencies: number[] = [];
 const statuses: Record<string, number> = {};
 let sent = 0;

@@ -1,5 +1,5 @@
 /**
- * npm run bench:storm -- [--quick] [--rate N] [--seconds S] [--rounds N] [--one-workerd]   (also part of npm run bench)
+ * npm run bench:storm -- [--quick] [--rate N] [--seconds S] [--rounds N] [--one-workerd] [--pin]   (also part of npm run bench)
  *
  * Latency under a public revocation storm. A backend's client_credentials token requests, one
  * at a time, each made to take a new status-list lease (as an isolate's first token does, and
@@ -24,13 +24,18 @@
  * the central one; its rate limiters are its own, as a location's are. The run checks that the
  * storm's revocations set their tokens' bits in the backend's status object.
  *
- * --one-workerd: the earlier topology, all three Workers in one workerd, for comparison. Either
- * way the processes share this machine's cores, so the storm's own CPU can still be in the
- * latencies.
+ * --one-workerd: the earlier topology, all three Workers in one workerd, for comparison.
+ * --pin (taskset): the first workerd and the thread that measures on core 0, the second workerd
+ * and the thread that sends the storm on core 1, as the backend's and the storefront's machines
+ * are separate in production (with --one-workerd: the one workerd and the measuring thread on
+ * core 0, the sender on core 1). Unpinned, the processes share this machine's cores, so the
+ * storm's own CPU can still be in the latencies; pinned, a core's other tenants (another
+ * process of the machine's) are not moved away from it either.
  *
  * Four rounds of 5 s per row and case (one of 3 s with --quick) alternate the order (without, with;
  * with, without), so that drift and the neighbours of a shared machine hit both alike.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +75,15 @@ export interface StormResult {
   /** What the storm's requests got, over every storm phase. */
   storm: StormSeen;
   addresses: { spread: number; hot: number };
+  /** Where the storefront's Worker ran: a workerd of its own (the default) or the backend's (--one-workerd). */
+  topology: "two workerd" | "one workerd";
+  /** Whether the two sides were pinned to a core each (--pin). */
+  pinned: boolean;
 }
+
+/** --pin: the cores (taskset's lists) of the backend's side and of the storefront's. */
+const BACKEND_CPUS = "0";
+const STOREFRONT_CPUS = "1";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
@@ -197,6 +210,7 @@ export async function revocationStorm(o: {
   seconds?: number;
   rounds?: number;
   oneWorkerd?: boolean;
+  pin?: boolean;
 }): Promise<StormResult> {
   const oneWorkerd = o.oneWorkerd ?? false;
   const rate = o.rate ?? 200;
@@ -264,6 +278,15 @@ export async function revocationStorm(o: {
     }
     const storefrontPids = workerdPids().filter((pid) => !backendPids.includes(pid));
     console.error(`  workerd: backend ${backendPids.join(" ")}, storefront ${storefrontPids.join(" ") || "(the same)"}`);
+    if (o.pin) {
+      // Every thread of each workerd (-a); of this process, the main thread alone, which measures.
+      for (const pid of backendPids) execFileSync("taskset", ["-a", "-p", "-c", BACKEND_CPUS, String(pid)], { stdio: "ignore" });
+      for (const pid of storefrontPids) execFileSync("taskset", ["-a", "-p", "-c", STOREFRONT_CPUS, String(pid)], { stdio: "ignore" });
+      execFileSync("taskset", ["-p", "-c", BACKEND_CPUS, String(process.pid)], { stdio: "ignore" });
+      console.error(
+        `  pinned: the backend's workerd and the measuring thread on core ${BACKEND_CPUS}, the storefront's and the storm's sender on ${STOREFRONT_CPUS}`,
+      );
+    }
     const edge = await mf.unsafeGetDirectURL("edge-token");
     const shop = await (storefrontMf ?? mf).unsafeGetDirectURL("storefront-edge");
     const tokenUrl = new URL("/oauth/access_token", edge).href;
@@ -317,8 +340,10 @@ export async function revocationStorm(o: {
             url: new URL("/oauth/revoke", shop).href,
             rate,
             clientId: storefront.client_id,
-            tokens: tokens.slice(used),
+            // Once every token is spent (phases that ran long), they are revoked again.
+            tokens: used < tokens.length ? tokens.slice(used) : tokens,
             ...addresses,
+            ...(o.pin && { cpus: STOREFRONT_CPUS }),
           };
           worker = new Worker(new URL("./storm-load.ts", import.meta.url), { workerData: load });
           await new Promise((r) => setTimeout(r, 2000)); // the storm under way before anything is measured
@@ -333,7 +358,10 @@ export async function revocationStorm(o: {
           worker.postMessage("stop");
           const s = await answer;
           await worker.terminate();
-          for (const i of [1, 2, 3, s.sent - 3, s.sent - 2, s.sent - 1]) if (i > 0 && i % 10 !== 0) spreadRevoked.push(tokens[used + i]!);
+          // (Only tokens revoked once: a storm that ran longer than planned wraps around its tokens.)
+          for (const i of [1, 2, 3, s.sent - 3, s.sent - 2, s.sent - 1]) {
+            if (i > 0 && i % 10 !== 0 && used + i < tokens.length) spreadRevoked.push(tokens[used + i]!);
+          }
           used += s.sent;
           seen.push(s);
           console.error(`  storm: ${JSON.stringify(s)}`);
@@ -361,6 +389,8 @@ export async function revocationStorm(o: {
       rows: Object.entries(measured).map(([name, m]) => ({ name, without: summary(m.without), with: summary(m.with) })),
       storm,
       addresses,
+      topology: oneWorkerd ? "one workerd" : "two workerd",
+      pinned: o.pin ?? false,
     };
   } finally {
     await storefrontMf?.dispose();
@@ -392,7 +422,7 @@ export function stormMarkdown(r: StormResult): string {
         `| ${x.name} | ${x.without.p50_ms} / ${x.without.p99_ms} | ${x.with.p50_ms} / ${x.with.p99_ms} | ${ratio(x.with.p50_ms, x.without.p50_ms)} / ${ratio(x.with.p99_ms, x.without.p99_ms)} | ${x.without.workerd_cores} / ${x.with.workerd_cores} | ${failed(x.without)} / ${failed(x.with)} |`,
     ),
     "",
-    `The storm: ${s.sent} revocations in ${s.seconds} s from ${r.addresses.spread} addresses (a tenth of them from ${r.addresses.hot} addresses over REVOKE_PER_IP): ${s.statuses["200"] ?? 0} answered 200 (p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, the list's next KV write included), ${limited} answered 429${other.length ? `, ${other.join(", ")}` : ""}; ${r.rounds} round${r.rounds === 1 ? "" : "s"} of ${r.seconds} s per row and case.`,
+    `The storm: ${s.sent} revocations in ${s.seconds} s from ${r.addresses.spread} addresses (a tenth of them from ${r.addresses.hot} addresses over REVOKE_PER_IP): ${s.statuses["200"] ?? 0} answered 200 (p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, the list's next KV write included), ${limited} answered 429${other.length ? `, ${other.join(", ")}` : ""}; ${r.rounds} round${r.rounds === 1 ? "" : "s"} of ${r.seconds} s per row and case; the storefront's Worker in ${r.topology === "one workerd" ? "the backend's workerd" : "a workerd of its own"}${r.pinned ? ", each side pinned to a core" : ""}.`,
     "",
   ].join("\n");
 }
@@ -417,6 +447,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       seconds: { type: "string" },
       rounds: { type: "string" },
       "one-workerd": { type: "boolean", default: false },
+      pin: { type: "boolean", default: false },
     },
   });
   const result = await revocationStorm({
@@ -425,6 +456,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ...(values.seconds && { seconds: Number(values.seconds) }),
     ...(values.rounds && { rounds: Number(values.rounds) }),
     oneWorkerd: values["one-workerd"],
+    pin: values.pin,
   });
   console.log(`\n${stormMarkdown(result)}`);
   const t = stormTarget(result);
