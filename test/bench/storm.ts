@@ -52,7 +52,7 @@ export interface Latency {
   requests: number;
   p50_ms: number;
   p99_ms: number;
-  /** workerd's CPU time (both processes, in the default topology) over the wall time of those requests: how many of the machine's cores it kept busy. */
+  /** The storm's workerd's CPU time (both processes, in the default topology) over the wall time of those requests: how many of the machine's cores it kept busy. */
   workerd_cores: number;
   /** The same of the backend's workerd alone (the objects' and the backend's Worker; all three Workers with --one-workerd). */
   backend_workerd_cores: number;
@@ -114,10 +114,18 @@ const summary = (x: Samples): Latency => {
   };
 };
 
-/** One request at a time for `seconds`: each one's latency in ms (fetch to the end of its body), added to `into`; `backend`: the backend's workerd. */
-async function closedLoop(send: () => Promise<Response>, seconds: number, backend: number[], into?: Samples): Promise<void> {
+/**
+ * One request at a time for `seconds`: each one's latency in ms (fetch to the end of its body),
+ * added to `into`; `pids`: the storm's workerd processes (`all`; `backend`, the backend's).
+ */
+async function closedLoop(
+  send: () => Promise<Response>,
+  seconds: number,
+  pids: { all: number[]; backend: number[] },
+  into?: Samples,
+): Promise<void> {
+  const { all, backend } = pids;
   const started = performance.now();
-  const all = workerdPids();
   const cpu = totalCpu(all);
   const backendCpu = totalCpu(backend);
   const until = started + seconds * 1000;
@@ -249,6 +257,7 @@ export async function revocationStorm(o: {
   const backendEdge = { name: "edge-token", ...common, durableObjects: boundTo("objects") };
   // The storefront's side: another isolate of the same service, the same objects.
   const storefrontEdge = { name: "storefront-edge", ...common, durableObjects: boundTo("objects") };
+  const others = workerdPids();
   const registry = oneWorkerd ? undefined : mkdtempSync(join(tmpdir(), "edge-token-storm-registry-"));
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -268,7 +277,8 @@ export async function revocationStorm(o: {
     });
     const storefront = await createApplicationKey(mf, { name: "storefront", scope: "read", grant_types: ["implicit"] });
     await makeSigningKeys(mf);
-    const backendPids = workerdPids();
+    // This run's own: bench.ts has its other workerd still running.
+    const backendPids = workerdPids().filter((pid) => !others.includes(pid));
     if (registry) {
       storefrontMf = new Miniflare(
         convertV4MiniflareOptions({ handleStructuredLogs, unsafeDevRegistryPath: registry, workers: [storefrontEdge] } as never),
@@ -276,7 +286,8 @@ export async function revocationStorm(o: {
       await storefrontMf.ready;
       await copyKv(mf, storefrontMf, Object.keys(kv));
     }
-    const storefrontPids = workerdPids().filter((pid) => !backendPids.includes(pid));
+    const storefrontPids = workerdPids().filter((pid) => !others.includes(pid) && !backendPids.includes(pid));
+    const pids = { all: [...backendPids, ...storefrontPids], backend: backendPids };
     console.error(`  workerd: backend ${backendPids.join(" ")}, storefront ${storefrontPids.join(" ") || "(the same)"}`);
     if (o.pin) {
       // Every thread of each workerd (-a); of this process, the main thread alone, which measures.
@@ -331,7 +342,7 @@ export async function revocationStorm(o: {
     let used = 0;
     /** Tokens the storm revoked from spread addresses (the storm's i % 10 !== 0, never over REVOKE_PER_IP): a few of each round's first and last. */
     const spreadRevoked: string[] = [];
-    for (const [, send] of phases) await closedLoop(send, 3, backendPids); // warm-up
+    for (const [, send] of phases) await closedLoop(send, 3, pids); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const storm of round % 2 === 0 ? [false, true] : [true, false]) {
         let worker: Worker | undefined;
@@ -350,7 +361,7 @@ export async function revocationStorm(o: {
         }
         for (const [name, send] of phases) {
           const m = samplesOf(name);
-          await closedLoop(send, seconds, backendPids, m[storm ? "with" : "without"]);
+          await closedLoop(send, seconds, pids, m[storm ? "with" : "without"]);
           console.error(`  storm ${storm ? "on " : "off"}: ${name}: ${JSON.stringify(summary(m[storm ? "with" : "without"]))}`);
         }
         if (worker) {
