@@ -2,7 +2,7 @@
  * The HTTP answers around the importable verifier: the refusal in the token service's error
  * shape with its challenges, route middleware, and the resource's RFC 9728 document.
  */
-import { dpopChallenge, insufficientScope, invalidToken } from "./http/bearer.ts";
+import { dpopChallenge, insufficientScope, invalidToken, noToken } from "./http/bearer.ts";
 import { HttpError, JwksUnavailableError } from "./lib/errors.ts";
 import type { AccessTokenClaims } from "./oauth/claims.ts";
 import { protectedResourceMetadata, protectedResourceMetadataUrl, type ResourceDescription } from "./oauth/protected-resource.ts";
@@ -31,9 +31,11 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
     const detail = result.error === "read_only" ? "This token may only read." : "This token lacks the scope this request needs.";
     return named(insufficientScope(quoted, result.scope, detail).toResponse());
   }
-  const response = named(invalidToken(quoted).toResponse());
+  const none = result.error === "no_token";
+  const response = named((none ? noToken(quoted) : invalidToken(quoted)).toResponse());
   // RFC 9449 §7.1: a DPoP-bound token is welcome too, with a proof signed with one of these.
-  response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS));
+  const dpopError = none ? undefined : result.error === "dpop_invalid" ? "invalid_dpop_proof" : "invalid_token";
+  response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS, dpopError));
   return response;
 }
 

@@ -1,5 +1,5 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
-import { bearerChallenge, dpopChallenge, insufficientScope, invalidToken, REALM } from "../http/bearer.ts";
+import { bearerChallenge, dpopChallenge, insufficientScope, invalidToken, noToken, REALM } from "../http/bearer.ts";
 import { noteClient } from "../http/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { adminAudience } from "../oauth/resource.ts";
@@ -8,7 +8,7 @@ import { listOfUri } from "../oauth/status.ts";
 import { registry } from "../store/registry.ts";
 import type { Caller } from "../store/registry-protocol.ts";
 import { CLIENT_ALGORITHMS } from "../tokens/client-keys.ts";
-import { presentationFailure, presentedToken, SeenProofs } from "../tokens/presentation.ts";
+import { carriesNoToken, presentationFailure, presentedToken, SeenProofs } from "../tokens/presentation.ts";
 import { assertStatusKnown, verifyOwnToken } from "../tokens/service.ts";
 import { secretMatches } from "./secret.ts";
 
@@ -31,9 +31,7 @@ const seen = new SeenProofs();
 export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?: boolean; scope?: string } = {}): Promise<Caller> {
   const needed = o.scope ?? APPLICATION_KEYS_SCOPE;
   const authorization = request.headers.get("Authorization");
-  if (authorization === null) {
-    throw new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(REALM) } });
-  }
+  if (authorization === null) throw noToken(REALM);
   const bootstrap = /^Bootstrap +([A-Za-z0-9_-]{43})$/.exec(authorization)?.[1];
   if (bootstrap !== undefined) {
     if (o.bootstrap && env.BOOTSTRAP_SECRET_HASH && (await secretMatches(bootstrap, env.BOOTSTRAP_SECRET_HASH))) {
@@ -42,6 +40,8 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
     }
     throw invalidToken(REALM);
   }
+  // Credentials of another kind (Basic, say) are no token either (RFC 6750 §3.1).
+  if (carriesNoToken(request)) throw noToken(REALM);
 
   const s = settings(env);
   const issuer = issuerFor(request, s);
@@ -52,8 +52,9 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   if (outcome) assertStatusKnown(outcome);
   if (!outcome?.ok) throw invalidToken(REALM);
   // A bound token copied from a log or a browser is useless without its key: the proof is checked here too.
-  if ((await presentationFailure(request, presented!, outcome.claims, seen)) !== undefined) {
-    const challenges = `${bearerChallenge(REALM, "invalid_token")}, ${dpopChallenge(CLIENT_ALGORITHMS)}`;
+  const failure = await presentationFailure(request, presented!, outcome.claims, seen);
+  if (failure !== undefined) {
+    const challenges = `${bearerChallenge(REALM, "invalid_token")}, ${dpopChallenge(CLIENT_ALGORITHMS, failure === "dpop_invalid" ? "invalid_dpop_proof" : "invalid_token")}`;
     throw new HttpError(401, "invalid_token", invalidToken(REALM).detail, { headers: { "WWW-Authenticate": challenges } });
   }
   const { claims } = outcome;

@@ -18,6 +18,11 @@ export function bearerChallenge(realm: string, error?: "invalid_token" | "insuff
   return `Bearer realm="${realm}"${error ? `, error="${error}"` : ""}${scope ? `, scope="${scope}"` : ""}`;
 }
 
+/** A request with no token at all: RFC 6750 §3.1, the challenge says a token is needed and carries no error code. */
+export function noToken(realm: string): HttpError {
+  return new HttpError(401, "invalid_token", "An access token is required.", { headers: { "WWW-Authenticate": bearerChallenge(realm) } });
+}
+
 /** One answer for every unusable token: which check failed would only help an attacker. */
 export function invalidToken(realm: string): HttpError {
   return new HttpError(401, "invalid_token", "The access token is missing, invalid, expired or revoked.", {
@@ -31,7 +36,11 @@ export function insufficientScope(realm: string, scope: string, detail: string):
   });
 }
 
-/** RFC 9449 §7.1's challenge, offered beside the Bearer one, naming the algorithms proofs may use. */
-export function dpopChallenge(algs: readonly string[], error: "invalid_token" = "invalid_token"): string {
-  return `DPoP algs="${algs.join(" ")}", error="${error}"`;
+/**
+ * RFC 9449 §7.1's challenge, offered beside the Bearer one, naming the algorithms proofs may
+ * use; `invalid_dpop_proof` when the token was good and its proof was not, no error code when
+ * the request had no token (RFC 6750 §3.1).
+ */
+export function dpopChallenge(algs: readonly string[], error?: "invalid_token" | "invalid_dpop_proof"): string {
+  return `DPoP algs="${algs.join(" ")}"${error ? `, error="${error}"` : ""}`;
 }

@@ -1,6 +1,6 @@
 import type { AccessTokenClaims } from "../oauth/claims.ts";
 import { covers, parseScope } from "../oauth/scope.ts";
-import { type PresentationFailure, presentationFailure, presentedToken, type SeenProofs } from "./presentation.ts";
+import { carriesNoToken, type PresentationFailure, presentationFailure, presentedToken, type SeenProofs } from "./presentation.ts";
 import type { FailureCode, VerifyOutcome } from "./verify-access-token.ts";
 
 /** What every verification path returns to its caller (RPC, importable module). */
@@ -81,7 +81,7 @@ export async function requestResult(
   seen: SeenProofs,
 ): Promise<VerifyResult> {
   const presented = presentedToken(request);
-  if (presented === undefined) return { valid: false, status: 401, error: "malformed" };
+  if (presented === undefined) return { valid: false, status: 401, error: carriesNoToken(request) ? "no_token" : "malformed" };
   const outcome = await verifyToken(presented.token);
   if (!outcome.ok) return { valid: false, status: 401, error: outcome.code };
   const failure = await presentationFailure(request, presented, outcome.claims, seen);

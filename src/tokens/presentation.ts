@@ -9,6 +9,11 @@ import { checkDpopProof, dpopHeader } from "./dpop-proof.ts";
  * `Authorization: DPoP` with a proof for this request (RFC 9449 §7.1).
  */
 export type PresentationFailure =
+  /**
+   * No token at all: no Authorization header, or one of another scheme (RFC 6750 §3.1: the
+   * client may not know a token is needed, so the challenge carries no error code).
+   */
+  | "no_token"
   /** A DPoP-bound token without its proof: presented as Bearer, or with no DPoP header. */
   | "dpop_required"
   /** Its proof is not for this request, this token or this token's key, or was used before. */
@@ -19,6 +24,11 @@ export type PresentationFailure =
 export interface PresentedToken {
   scheme: "Bearer" | "DPoP";
   token: string;
+}
+
+/** Whether the request carries no access token: no Authorization header, or one of a scheme other than Bearer and DPoP. */
+export function carriesNoToken(request: Request): boolean {
+  return !/^(Bearer|DPoP)(?: |$)/i.test(request.headers.get("Authorization") ?? "");
 }
 
 /** The token of `Authorization: Bearer …` or `Authorization: DPoP …`, or undefined. */

@@ -153,14 +153,15 @@ describe("authentication", () => {
     const forged = await signWith({ client_id: client.client_id }, {}, (await generateKeyPair("Ed25519")).privateKey);
     const expired = (await issueAt(client, nowSeconds() - 7200)).token;
 
-    const missing = await api(KEYS, undefined);
-    expect(missing.status).toBe(401);
-    expect(missing.headers.get("WWW-Authenticate")).toBe('Bearer realm="edge-token"');
-    expect(await missing.json()).toStrictEqual(error(401, "Unauthorized", "invalid_token", "An access token is required."));
+    // No token, or credentials of a kind the admin API does not take: told a token is needed, with no error code (RFC 6750 §3.1).
+    const basic = { headers: { Authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` } };
+    for (const res of [await api(KEYS, undefined), await call(KEYS, basic)]) {
+      expect([res.status, res.headers.get("WWW-Authenticate")]).toStrictEqual([401, 'Bearer realm="edge-token"']);
+      expect(await res.json()).toStrictEqual(error(401, "Unauthorized", "invalid_token", "An access token is required."));
+    }
 
     for (const [name, header] of [
       ["malformed", "Bearer not a token"],
-      ["basic", `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}`],
       ["expired", `Bearer ${expired}`],
       ["revoked", `Bearer ${revoked}`],
       ["forged", `Bearer ${forged}`],

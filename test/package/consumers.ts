@@ -271,7 +271,11 @@ for (const [name, base] of Object.entries(servedAt)) {
   );
   const none = await get();
   const challenge = none.headers.get("WWW-Authenticate") ?? "";
-  check("no token: 401 naming the document", none.status === 401 && challenge.includes(`resource_metadata="${METADATA_URL}"`), challenge);
+  check(
+    "no token: 401 naming the document, with no error code (RFC 6750 §3.1)",
+    none.status === 401 && challenge.includes(`resource_metadata="${METADATA_URL}"`) && !challenge.includes("error="),
+    challenge,
+  );
   const ok = await get(live);
   check("a live token for its API: 200", ok.status === 200, `${ok.status} ${await ok.text()}`);
   const wrong = await get(forIssuer);

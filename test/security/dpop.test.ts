@@ -319,7 +319,12 @@ describe("DPoP in every verifier", () => {
       const elsewhere = await env.CONSUMER.fetch(url, {
         headers: { Authorization: `DPoP ${token}`, DPoP: await proof(k, "GET", `${API}/${way}/other`, { accessToken: token }) },
       });
-      expect([elsewhere.status, elsewhere.headers.get("X-Verify-Error")]).toStrictEqual([401, "dpop_invalid"]);
+      // RFC 9449 §7.1: the token was good, its proof was not.
+      expect([elsewhere.status, elsewhere.headers.get("X-Verify-Error"), elsewhere.headers.get("WWW-Authenticate")]).toStrictEqual([
+        401,
+        "dpop_invalid",
+        'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_dpop_proof"',
+      ]);
     }
   });
 
@@ -430,10 +435,12 @@ describe("DPoP at the admin API", () => {
       await admin(rotate, `DPoP ${token}`, { method: "POST", body: leak, dpop: await proof(k, "GET", KEYS, { accessToken: token }) }),
       await admin(KEYS, `Bearer ${token}`),
     ];
-    for (const res of stolen) {
+    for (const [i, res] of stolen.entries()) {
+      // The third had a proof, for another request: RFC 9449 §7.1's invalid_dpop_proof.
+      const dpopError = i === 2 ? "invalid_dpop_proof" : "invalid_token";
       expect([res.status, res.headers.get("WWW-Authenticate"), await res.json()]).toStrictEqual([
         401,
-        'Bearer realm="edge-token", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+        `Bearer realm="edge-token", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="${dpopError}"`,
         error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked."),
       ]);
     }

@@ -149,6 +149,22 @@ describe("a verifier that describes its resource", () => {
     );
   });
 
+  it("says a token is needed, with no error code, to a request that sent none (RFC 6750 §3.1); a bad proof is invalid_dpop_proof (RFC 9449 §7.1)", () => {
+    const none = unauthorized(
+      { valid: false, status: 401, error: "no_token" },
+      "api",
+      "https://orders.example/.well-known/oauth-protected-resource",
+    );
+    expect([none.status, none.headers.get("WWW-Authenticate")]).toStrictEqual([
+      401,
+      'Bearer realm="api", resource_metadata="https://orders.example/.well-known/oauth-protected-resource", DPoP algs="EdDSA Ed25519 ES256 PS256"',
+    ]);
+    const proof = unauthorized({ valid: false, status: 401, error: "dpop_invalid" });
+    expect(proof.headers.get("WWW-Authenticate")).toBe(
+      'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_dpop_proof"',
+    );
+  });
+
   it("escapes a quote or backslash in the realm or the URL, so neither can end its quoted string early", () => {
     const failed = { valid: false, status: 401, error: "bad_signature" } as const;
     const res = unauthorized(failed, 'a", error="x', 'https://x.example/?q=\\"');
