@@ -10,27 +10,30 @@
  * through it, the status object that owns the admin's token.
  *
  * The topology is production's: what the backend and the storefront share is the region's
- * status object, which takes each lease and each revocation, and nothing else. Two workerd
- * processes (two Miniflare instances): the first runs the Durable Objects' own Worker
- * ("objects") and the backend's edge-token Worker; the second runs the storefront's edge-token
- * Worker ("storefront-edge"), which the storm goes to, its Durable Object bindings reaching the
- * first's "objects" Worker through Miniflare's dev registry (a directory of this run's own), so
- * every revocation's object work lands on the very status object the backend leases from. workerd
- * runs a process's JavaScript on one thread, so in one process a backend request would wait
- * behind the storefront's token checks, rate limiter and log lines, which production never
- * does (a storefront's requests reach other isolates and machines than the backend's). The
- * second process's KV is a copy of the first's, made once the registry has written the keys
- * and signing keys (nothing the storm reads changes after), as a location's KV is a copy of
- * the central one; its rate limiters are its own, as a location's are. The run checks that the
- * storm's revocations set their tokens' bits in the backend's status object.
+ * status object, which takes each lease and each revocation, and nothing else. Three workerd
+ * processes (three Miniflare instances): the Durable Objects' own Worker ("objects"), the
+ * backend's edge-token Worker, and the storefront's ("storefront-edge"), which the storm goes
+ * to; both edge-token Workers' Durable Object bindings reach the "objects" Worker through
+ * Miniflare's dev registry (a directory of this run's own), so every revocation's object work
+ * lands on the very status object the backend leases from. workerd runs a process's JavaScript
+ * on one thread, so Workers in one process wait behind each other: a backend request behind the
+ * storefront's token checks, rate limiter and log lines, or behind the status object's work
+ * (its list compressed and written to KV each second), none of which production puts on the
+ * backend isolate's thread. The edge-token processes' KV is a copy of the objects' (the
+ * central store), made once the registry has written the keys and signing keys, and the
+ * backend's once more after its admin token's list is written; their rate limiters are their
+ * own, as a location's are. The run checks that the storm's revocations set their tokens' bits
+ * in the backend's status object.
  *
- * --one-workerd: the earlier topology, all three Workers in one workerd, for comparison.
- * --pin (taskset): the first workerd and the thread that measures on core 0, the second workerd
- * and the thread that sends the storm on core 1, as the backend's and the storefront's machines
- * are separate in production (with --one-workerd: the one workerd and the measuring thread on
- * core 0, the sender on core 1). Unpinned, the processes share this machine's cores, so the
- * storm's own CPU can still be in the latencies; pinned, a core's other tenants (another
- * process of the machine's) are not moved away from it either.
+ * --one-workerd: the first topology, all three Workers in one workerd, for comparison.
+ * --pin (taskset): the backend's workerd and the thread that measures on core 0; the objects'
+ * workerd, the storefront's and the thread that sends the storm on core 1, as the backend's
+ * machine is not the storefront's or the object's in production. The lease then waits on
+ * core 1's queue too, behind the storm's own work, which makes its latency no better than
+ * production's. With --one-workerd: the one workerd and the measuring thread on core 0, the
+ * sender on core 1. Unpinned, the processes share this machine's cores, so the storm's own CPU
+ * can still be in the latencies; pinned, a core's other tenants (another process of the
+ * machine's) are not moved away from it either.
  *
  * Four rounds of 5 s per row and case (one of 3 s with --quick) alternate the order (without, with;
  * with, without), so that drift and the neighbours of a shared machine hit both alike.
@@ -52,9 +55,9 @@ export interface Latency {
   requests: number;
   p50_ms: number;
   p99_ms: number;
-  /** The storm's workerd's CPU time (both processes, in the default topology) over the wall time of those requests: how many of the machine's cores it kept busy. */
+  /** The storm's workerd's CPU time (all three processes, in the default topology) over the wall time of those requests: how many of the machine's cores it kept busy. */
   workerd_cores: number;
-  /** The same of the backend's workerd alone (the objects' and the backend's Worker; all three Workers with --one-workerd). */
+  /** The same of the backend's workerd alone (all three Workers with --one-workerd). */
   backend_workerd_cores: number;
   /** Requests answered other than 200, or not at all, by what they got. */
   errors: Record<string, number>;
@@ -76,7 +79,7 @@ export interface StormResult {
   storm: StormSeen;
   addresses: { spread: number; hot: number };
   /** Where the storefront's Worker ran: a workerd of its own (the default) or the backend's (--one-workerd). */
-  topology: "two workerd" | "one workerd";
+  topology: "three workerd" | "one workerd";
   /** Whether the two sides were pinned to a core each (--pin). */
   pinned: boolean;
 }
@@ -150,12 +153,12 @@ async function closedLoop(
   }
 }
 
-/** Every key of the KV namespaces `bindings` of `from`'s edge-token, written into `to`'s storefront-edge, with its metadata and expiry. */
-async function copyKv(from: Miniflare, to: Miniflare, bindings: string[]): Promise<number> {
+/** Every key of the KV namespaces `bindings` of the objects' Worker in `from`, written into `to`'s `worker`, with its metadata and expiry. */
+async function copyKv(from: Miniflare, to: Miniflare, worker: string, bindings: string[]): Promise<number> {
   let copied = 0;
   for (const binding of bindings) {
-    const source = await from.getKVNamespace(binding, "edge-token");
-    const target = await to.getKVNamespace(binding, "storefront-edge");
+    const source = await from.getKVNamespace(binding, "objects");
+    const target = await to.getKVNamespace(binding, worker);
     let cursor: string | undefined;
     do {
       const page = await source.list({ ...(cursor && { cursor }) });
@@ -264,41 +267,55 @@ export async function revocationStorm(o: {
       handleStructuredLogs,
       ...(registry && { unsafeDevRegistryPath: registry }),
       // The Durable Objects' own Worker: their isolate is neither the backend's nor the storefront's, as in production.
-      workers: oneWorkerd ? [objects, backendEdge, storefrontEdge] : [objects, backendEdge],
+      workers: oneWorkerd ? [objects, backendEdge, storefrontEdge] : [objects],
     } as never),
   );
+  let backendMf: Miniflare | undefined;
   let storefrontMf: Miniflare | undefined;
   try {
     await mf.ready;
-    const backend = await createApplicationKey(mf, {
-      name: "backend",
-      scope: "read write application_keys",
-      grant_types: ["client_credentials"],
-    });
-    const storefront = await createApplicationKey(mf, { name: "storefront", scope: "read", grant_types: ["implicit"] });
-    await makeSigningKeys(mf);
+    const backend = await createApplicationKey(
+      mf,
+      { name: "backend", scope: "read write application_keys", grant_types: ["client_credentials"] },
+      "objects",
+    );
+    const storefront = await createApplicationKey(mf, { name: "storefront", scope: "read", grant_types: ["implicit"] }, "objects");
+    await makeSigningKeys(mf, "objects");
     // This run's own: bench.ts has its other workerd still running.
-    const backendPids = workerdPids().filter((pid) => !others.includes(pid));
-    if (registry) {
-      storefrontMf = new Miniflare(
-        convertV4MiniflareOptions({ handleStructuredLogs, unsafeDevRegistryPath: registry, workers: [storefrontEdge] } as never),
+    const objectsPids = workerdPids().filter((pid) => !others.includes(pid));
+    const edgeProcess = async (worker: typeof backendEdge) => {
+      const m = new Miniflare(
+        convertV4MiniflareOptions({ handleStructuredLogs, unsafeDevRegistryPath: registry, workers: [worker] } as never),
       );
-      await storefrontMf.ready;
-      await copyKv(mf, storefrontMf, Object.keys(kv));
-    }
-    const storefrontPids = workerdPids().filter((pid) => !others.includes(pid) && !backendPids.includes(pid));
-    const pids = { all: [...backendPids, ...storefrontPids], backend: backendPids };
-    console.error(`  workerd: backend ${backendPids.join(" ")}, storefront ${storefrontPids.join(" ") || "(the same)"}`);
+      await m.ready;
+      await copyKv(mf, m, worker.name, Object.keys(kv));
+      return m;
+    };
+    const known = [...others, ...objectsPids];
+    const newPids = () => {
+      const fresh = workerdPids().filter((pid) => !known.includes(pid));
+      known.push(...fresh);
+      return fresh;
+    };
+    if (registry) backendMf = await edgeProcess(backendEdge);
+    const backendPids = backendMf ? newPids() : objectsPids;
+    if (registry) storefrontMf = await edgeProcess(storefrontEdge);
+    const storefrontPids = storefrontMf ? newPids() : [];
+    const pids = { all: [...new Set([...objectsPids, ...backendPids, ...storefrontPids])], backend: backendPids };
+    console.error(
+      `  workerd: objects ${objectsPids.join(" ")}, backend ${backendMf ? backendPids.join(" ") : "(the same)"}, storefront ${storefrontPids.join(" ") || "(the same)"}`,
+    );
     if (o.pin) {
       // Every thread of each workerd (-a); of this process, the main thread alone, which measures.
-      for (const pid of backendPids) execFileSync("taskset", ["-a", "-p", "-c", BACKEND_CPUS, String(pid)], { stdio: "ignore" });
-      for (const pid of storefrontPids) execFileSync("taskset", ["-a", "-p", "-c", STOREFRONT_CPUS, String(pid)], { stdio: "ignore" });
+      const pin = (pid: number, cpus: string) => execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+      for (const pid of backendPids) pin(pid, BACKEND_CPUS);
+      for (const pid of [...storefrontPids, ...(backendMf ? objectsPids : [])]) pin(pid, STOREFRONT_CPUS);
       execFileSync("taskset", ["-p", "-c", BACKEND_CPUS, String(process.pid)], { stdio: "ignore" });
       console.error(
-        `  pinned: the backend's workerd and the measuring thread on core ${BACKEND_CPUS}, the storefront's and the storm's sender on ${STOREFRONT_CPUS}`,
+        `  pinned: the backend's workerd and the measuring thread on core ${BACKEND_CPUS}; ${backendMf ? "the objects', " : ""}the storefront's and the storm's sender on ${STOREFRONT_CPUS}`,
       );
     }
-    const edge = await mf.unsafeGetDirectURL("edge-token");
+    const edge = await (backendMf ?? mf).unsafeGetDirectURL("edge-token");
     const shop = await (storefrontMf ?? mf).unsafeGetDirectURL("storefront-edge");
     const tokenUrl = new URL("/oauth/access_token", edge).href;
     const credentials = { grant_type: "client_credentials", client_id: backend.client_id, client_secret: backend.client_secret };
@@ -306,6 +323,8 @@ export async function revocationStorm(o: {
     const post = (url: string, body: string, headers: Record<string, string> = {}) =>
       fetch(url, { method: "POST", headers: { ...FORM, ...headers }, body });
     const adminToken = (await (await post(tokenUrl, new URLSearchParams(credentials).toString())).json()) as { access_token: string };
+    // The admin token's status list, written by the objects when the backend leased it, where the backend reads it.
+    if (backendMf) await copyKv(mf, backendMf, "edge-token", Object.keys(kv));
     const adminUrl = new URL("/v2/application-keys?page[limit]=3", edge).href;
     const admin = { authorization: `Bearer ${adminToken.access_token}` };
 
@@ -400,11 +419,12 @@ export async function revocationStorm(o: {
       rows: Object.entries(measured).map(([name, m]) => ({ name, without: summary(m.without), with: summary(m.with) })),
       storm,
       addresses,
-      topology: oneWorkerd ? "one workerd" : "two workerd",
+      topology: oneWorkerd ? "one workerd" : "three workerd",
       pinned: o.pin ?? false,
     };
   } finally {
     await storefrontMf?.dispose();
+    await backendMf?.dispose();
     await mf.dispose();
     if (registry) rmSync(registry, { recursive: true, force: true });
   }
@@ -433,7 +453,7 @@ export function stormMarkdown(r: StormResult): string {
         `| ${x.name} | ${x.without.p50_ms} / ${x.without.p99_ms} | ${x.with.p50_ms} / ${x.with.p99_ms} | ${ratio(x.with.p50_ms, x.without.p50_ms)} / ${ratio(x.with.p99_ms, x.without.p99_ms)} | ${x.without.workerd_cores} / ${x.with.workerd_cores} | ${failed(x.without)} / ${failed(x.with)} |`,
     ),
     "",
-    `The storm: ${s.sent} revocations in ${s.seconds} s from ${r.addresses.spread} addresses (a tenth of them from ${r.addresses.hot} addresses over REVOKE_PER_IP): ${s.statuses["200"] ?? 0} answered 200 (p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, the list's next KV write included), ${limited} answered 429${other.length ? `, ${other.join(", ")}` : ""}; ${r.rounds} round${r.rounds === 1 ? "" : "s"} of ${r.seconds} s per row and case; the storefront's Worker in ${r.topology === "one workerd" ? "the backend's workerd" : "a workerd of its own"}${r.pinned ? ", each side pinned to a core" : ""}.`,
+    `The storm: ${s.sent} revocations in ${s.seconds} s from ${r.addresses.spread} addresses (a tenth of them from ${r.addresses.hot} addresses over REVOKE_PER_IP): ${s.statuses["200"] ?? 0} answered 200 (p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, the list's next KV write included), ${limited} answered 429${other.length ? `, ${other.join(", ")}` : ""}; ${r.rounds} round${r.rounds === 1 ? "" : "s"} of ${r.seconds} s per row and case; ${r.topology === "one workerd" ? "the three Workers in one workerd" : "the objects, the backend and the storefront each in a workerd of its own"}${r.pinned ? ", each side pinned to a core" : ""}.`,
     "",
   ].join("\n");
 }
