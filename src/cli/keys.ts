@@ -254,6 +254,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
+    // node:util's parseArgs refusing an unknown option, or one without its value: bad arguments like any other.
+    if (typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("ERR_PARSE_ARGS_")) {
+      return fail((error as Error).message);
+    }
     console.error(`keys: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }

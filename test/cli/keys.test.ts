@@ -194,7 +194,17 @@ describe("npm run keys (local KV)", () => {
   });
 
   it("refuses bad arguments with exit code 2", async () => {
-    for (const args of [["create"], ["create", "--name", ""], ["delete"], ["frobnicate"], ["list", "--env", "x"]]) {
+    // An unknown option, and an option without its value, are bad arguments too (docs/cli.md: 2, not 1).
+    for (const args of [
+      ["create"],
+      ["create", "--name", ""],
+      ["delete"],
+      ["frobnicate"],
+      ["list", "--env", "x"],
+      ["list", "--bogus"],
+      ["signing", "rotate", "--bogus"],
+      ["create", "--name", "x", "--scope"],
+    ]) {
       const r = await keys(...args);
       expect([args, r.code]).toStrictEqual([args, 2]);
       expect(r.stdout).toBe("");
