@@ -32,6 +32,10 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     throw badRequest('The parameter "client_secret" is required.');
   }
   const proof = await tokenRequestProof(request);
+  // A cold isolate reads the signing keys while it reads the client's record, not after it: one
+  // KV round trip less before its first token. Its failure waits until the client has been
+  // authenticated, so a caller who is refused is refused for that.
+  const signing = heldSigner(env) ?? handled(activeSigner(env));
   // implicit: a public client; any credentials sent along are ignored.
   const mode = grant === "client_credentials" ? "confidential" : "public";
   const { client } = await authenticateClient(request, env, presented, mode, proof && proofUsedOnce(proof));
@@ -42,7 +46,7 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
   // A service that cannot sign says so before a quota or an index is spent on a token it cannot make.
-  const signer = heldSigner(env) ?? (await activeSigner(env));
+  const signer = signing instanceof Promise ? await signing : signing;
   // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
   if (s.limitIssuance) await assertIssuanceAllowed(env, request, client.client_id, grant);
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
@@ -65,6 +69,12 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     status: { idx, uri: statusListUri(issuer, list) },
   });
   return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
+}
+
+/** The same promise, to be awaited later: its rejection counts as handled meanwhile, and still reaches whoever awaits it. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** A token's place in a status list, leased near the caller: a token no status object could place is not made (503). */
