@@ -201,6 +201,17 @@ describe("503 Service Unavailable: a KEK that cannot open the signing keys", () 
         if (kek !== "") expect(String(line)).not.toContain(kek);
         expect(String(line)).not.toContain(env.SIGNING_KEY_KEK);
       }
+      // A caller who is refused is refused for that (its signing keys read beside its record), not told the service cannot sign.
+      const wrong = await post(
+        TOKEN,
+        { grant_type: "client_credentials", client_id: client.client_id, client_secret: "wrong" },
+        {},
+        overrides,
+      );
+      expect([wrong.status, await wrong.json()]).toStrictEqual([
+        401,
+        error(401, "Unauthorized", "invalid_client", "Client authentication failed."),
+      ]);
     });
   }
 });
