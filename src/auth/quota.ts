@@ -68,6 +68,18 @@ async function takeAsking(env: Env, quota: TokenQuota, version: number, name: st
   } while (!takeHeld(name, version, kind));
 }
 
+/**
+ * Gives back the token `takeFromQuota` took for a request the service then could not complete
+ * (no status object answered): the caller did nothing to spend it. It goes back to this
+ * isolate's lease, which is where it came from; a lease that ended meanwhile had it counted,
+ * as any token of a lease that lapses unused is.
+ */
+export function returnToQuota(client: ApplicationKey, kind: "token" | "implicit"): void {
+  if ((kind === "token" ? client.token_quota : client.implicit_quota) === undefined) return;
+  const lease = held.get(ledgerName(client.client_id, kind));
+  if (lease !== undefined && lease.version === (client.version ?? 0) && lease.until > Date.now()) lease.left++;
+}
+
 /** The ledger that counts a key's tokens of that kind: its client_id for its token_quota. */
 export const ledgerName = (clientId: string, kind: "token" | "implicit"): string => (kind === "token" ? clientId : `implicit:${clientId}`);
 

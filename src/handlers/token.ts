@@ -1,6 +1,6 @@
 import { authenticateClient, presentedClient } from "../auth/client.ts";
 import { assertProofIfRequired, proofUsedOnce, tokenRequestProof } from "../auth/dpop.ts";
-import { takeFromQuota } from "../auth/quota.ts";
+import { returnToQuota, takeFromQuota } from "../auth/quota.ts";
 import { assertIssuanceAllowed } from "../auth/throttle.ts";
 import { regionOf } from "../config/regions.ts";
 import { type Env, issuerFor, settings } from "../config/settings.ts";
@@ -52,9 +52,10 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
   // implicit request needs nothing but the public client_id, and is limited per caller instead.
   // What needs no wait (no quota, an index this isolate holds) is taken without an await.
-  const quota = takeFromQuota(env, client, grant === "client_credentials" ? "token" : "implicit");
+  const kind = grant === "client_credentials" ? "token" : "implicit";
+  const quota = takeFromQuota(env, client, kind);
   if (quota !== undefined) await quota;
-  const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request));
+  const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request, () => returnToQuota(client, kind)));
 
   const { token, claims } = await signAccessToken(signer, {
     issuer,
@@ -77,12 +78,16 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/** A token's place in a status list, leased near the caller: a token no status object could place is not made (503). */
-async function statusIndex(env: Env, ttlSeconds: number, request: Request) {
+/**
+ * A token's place in a status list, leased near the caller: a token no status object could place
+ * is not made (503), and what was taken for it is given back (`unspend`).
+ */
+async function statusIndex(env: Env, ttlSeconds: number, request: Request, unspend: () => void) {
   try {
     return await nextStatusIndex(env, ttlSeconds, regionOf(request));
   } catch (error) {
     if (!(error instanceof NoStatusIndexError)) throw error;
+    unspend();
     throw new HttpError(503, "temporarily_unavailable", "The service cannot issue tokens at the moment: try again shortly.", {
       headers: { "Retry-After": "5" },
       cause: error,

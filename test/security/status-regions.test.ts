@@ -154,6 +154,25 @@ describe("failover: a region's object that does not answer is passed over", () =
   });
 });
 
+describe("a token no status object could place spends nothing of its key's quota", () => {
+  for (const [grant, quota] of [
+    ["client_credentials", "token_quota"],
+    ["implicit", "implicit_quota"],
+  ] as const) {
+    it(`${grant}: the 503 gives its ${quota} back, so the key still gets every token its quota allows`, async () => {
+      const k = await createApplicationKey(`metered ${grant}`, { [quota]: { per_hour: 2 } });
+      vi.spyOn(console, "log").mockImplementation(() => {});
+      vi.spyOn(console, "warn").mockImplementation(() => {});
+      vi.spyOn(console, "error").mockImplementation(() => {});
+      const down = { STATUS_LEASE_TIMEOUT_MS: "150", STATUS_REGIONS: faultyRegions(["leaseStatusIndices"], "throw") };
+      expect((await tokenRequest(k, "EU", down, grant)).status).toBe(503);
+      await tokenIn(k, "EU", {}, grant);
+      await tokenIn(k, "EU", {}, grant);
+      expect((await tokenRequest(k, "EU", {}, grant)).status).toBe(429);
+    });
+  }
+});
+
 describe("mid-deploy: isolates of the version before regions still ask the registry", () => {
   it("a lease they ask of it comes from the default region's object, and a revocation they send it reaches the list's owner", async () => {
     const k = await createApplicationKey("asked the old way");
