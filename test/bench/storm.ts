@@ -78,13 +78,13 @@ export interface StormResult {
   /** What the storm's requests got, over every storm phase. */
   storm: StormSeen;
   addresses: { spread: number; hot: number };
-  /** Where the storefront's Worker ran: a workerd of its own (the default) or the backend's (--one-workerd). */
+  /** The objects, the backend and the storefront each in a workerd of its own (the default), or all in one (--one-workerd). */
   topology: "three workerd" | "one workerd";
-  /** Whether the two sides were pinned to a core each (--pin). */
+  /** Whether the backend's side and the storm's were pinned to a core each (--pin). */
   pinned: boolean;
 }
 
-/** --pin: the cores (taskset's lists) of the backend's side and of the storefront's. */
+/** --pin: the cores (taskset's lists) of the backend's side and of the storm's (the storefront, its sender and the objects). */
 const BACKEND_CPUS = "0";
 const STOREFRONT_CPUS = "1";
 
