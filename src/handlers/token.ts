@@ -32,10 +32,6 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     throw badRequest('The parameter "client_secret" is required.');
   }
   const proof = await tokenRequestProof(request);
-  // A cold isolate reads the signing keys while it reads the client's record, not after it: one
-  // KV round trip less before its first token. Its failure waits until the client has been
-  // authenticated, so a caller who is refused is refused for that.
-  const signing = heldSigner(env) ?? handled(activeSigner(env));
   // implicit: a public client; any credentials sent along are ignored.
   const mode = grant === "client_credentials" ? "confidential" : "public";
   const { client } = await authenticateClient(request, env, presented, mode, proof && proofUsedOnce(proof));
@@ -46,7 +42,7 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   const scope = grantScope(client, grant, param(form, "scope"), s, namesAnApi(resources, issuer));
   const audience = grantAudience(resources, scope, s, issuer);
   // A service that cannot sign says so before a quota or an index is spent on a token it cannot make.
-  const signer = signing instanceof Promise ? await signing : signing;
+  const signer = heldSigner(env) ?? (await activeSigner(env));
   // Only a request that would get its token counts toward the issuance limit and the quota, and takes a status index.
   if (s.limitIssuance) await assertIssuanceAllowed(env, request, client.client_id, grant);
   // The key's quota is its owner's: spent only by requests that proved they are the key. An
@@ -54,8 +50,8 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
   // What needs no wait (no quota, an index this isolate holds) is taken without an await.
   const kind = grant === "client_credentials" ? "token" : "implicit";
   const quota = takeFromQuota(env, client, kind);
-  if (quota !== undefined) await quota;
-  const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request, () => returnToQuota(client, kind)));
+  const taken = quota instanceof Promise ? await quota : quota;
+  const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request, () => returnToQuota(client, kind, taken)));
 
   const { token, claims } = await signAccessToken(signer, {
     issuer,
@@ -70,12 +66,6 @@ export async function createAccessToken(request: Request, env: Env): Promise<Res
     status: { idx, uri: statusListUri(issuer, list) },
   });
   return json(tokenBody(token, claims), 200, TOKEN_NO_STORE);
-}
-
-/** The same promise, to be awaited later: its rejection counts as handled meanwhile, and still reaches whoever awaits it. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
 }
 
 /**

@@ -32,16 +32,10 @@ const logged = new TtlCache<true>(1_000);
 
 /**
  * The value at `key`, checked. `notBefore` (epoch ms): a change time below which a copy is stale
- * whatever this isolate has seen (the record floors the cut-offs publish); given as a promise,
- * it is read beside the value, not before it.
+ * whatever this isolate has seen (the record floors the cut-offs publish).
  */
-export async function readChecked(
-  kv: Pick<Kv, "get">,
-  kekSecret: string | undefined,
-  key: string,
-  notBefore: number | Promise<number> = 0,
-): Promise<Checked> {
-  const [text, floor] = await Promise.all([kv.get(key), notBefore]);
+export async function readChecked(kv: Pick<Kv, "get">, kekSecret: string | undefined, key: string, notBefore = 0): Promise<Checked> {
+  const text = await kv.get(key);
   if (text === null) return { absent: true };
   let kek: Kek;
   try {
@@ -52,7 +46,7 @@ export async function readChecked(
   }
   const opened = await open(kek, key, text, nowSeconds());
   if (!opened.ok) return refuse(key, text, opened.why);
-  if (opened.stated.iat < Math.max(floor, mapOf(key).get(key) ?? 0)) return refuse(key, text, "older");
+  if (opened.stated.iat < Math.max(notBefore, mapOf(key).get(key) ?? 0)) return refuse(key, text, "older");
   taken(key, opened.stated.iat);
   return { stated: opened.stated };
 }

@@ -29,8 +29,7 @@ export async function getApplicationKey(env: Env, clientId: string, cacheSeconds
   const cached = cacheSeconds > 0 ? cache.get(clientId) : undefined;
   if (cached !== undefined) return cached;
   const kv = clientsKv(env);
-  // The cut-offs (for the record's floor) are read beside the record, not before it: on a cold isolate, one round trip less.
-  const floor = recordFloors(env, cacheSeconds).then((floors) => Math.max(floors[clientId] ?? 0, floorsHere.get(clientId) ?? 0));
+  const floor = Math.max((await recordFloors(env, cacheSeconds))[clientId] ?? 0, floorsHere.get(clientId) ?? 0);
   const record = await readChecked(kv, env.SIGNING_KEY_KEK, clientKey(clientId), floor);
   if ("absent" in record) return null;
   if ("stated" in record) {

@@ -77,45 +77,6 @@ describe("413 Payload Too Large", () => {
   });
 });
 
-describe("a cold isolate's first token", () => {
-  /** The real namespace, each get held 20 ms (a KV read at a location that must ask the central store), every key it was asked for recorded with what else was being read then. */
-  function slowKv(kv: KVNamespace, reads: { key: string; alongside: string[] }[], inFlight: Set<string>): KVNamespace {
-    return new Proxy(kv, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as (...a: unknown[]) => Promise<unknown>;
-        if (prop !== "get") return typeof value === "function" ? value.bind(target) : value;
-        return async (key: string, ...rest: unknown[]) => {
-          reads.push({ key, alongside: [...inFlight] });
-          inFlight.add(key);
-          try {
-            await new Promise((r) => setTimeout(r, 20));
-            return await value.call(target, key, ...rest);
-          } finally {
-            inFlight.delete(key);
-          }
-        };
-      },
-    });
-  }
-
-  it("reads the signing keys, the cut-offs and the client's record at once; the record's tombstone once the record is there", async () => {
-    const client = await createApplicationKey();
-    const reads: { key: string; alongside: string[] }[] = [];
-    const inFlight = new Set<string>();
-    // New binding objects: this isolate holds nothing read through them (its caches are per binding).
-    const kv = { CLIENTS: slowKv(env.CLIENTS, reads, inFlight), REVOCATIONS: slowKv(env.REVOCATIONS, reads, inFlight) };
-    const form = { grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret };
-    const res = await post(TOKEN, form, {}, kv);
-    expect(res.status).toBe(200);
-    expect(reads.map((r) => [r.key, r.alongside.sort()])).toStrictEqual([
-      ["signing-keys", []],
-      ["cutoffs", ["signing-keys"]],
-      [`client:${client.client_id}`, ["cutoffs", "signing-keys"]],
-      [`deleted:${client.client_id}`, []],
-    ]);
-  });
-});
-
 describe("500 Internal Server Error", () => {
   const expected = error(500, "Internal Server Error", "server_error", "there was a problem processing your request");
 
@@ -201,7 +162,7 @@ describe("503 Service Unavailable: a KEK that cannot open the signing keys", () 
         if (kek !== "") expect(String(line)).not.toContain(kek);
         expect(String(line)).not.toContain(env.SIGNING_KEY_KEK);
       }
-      // A caller who is refused is refused for that (its signing keys read beside its record), not told the service cannot sign.
+      // A caller who is refused is refused for that, not told the service cannot sign.
       const wrong = await post(
         TOKEN,
         { grant_type: "client_credentials", client_id: client.client_id, client_secret: "wrong" },
