@@ -29,31 +29,36 @@ const asking = new OneFlight();
  * its `token_quota`, which only requests that authenticated as the key spend; `implicit`: its
  * `implicit_quota`, spent by implicit requests (its public client_id alone) and counted apart, in
  * a ledger of its own, so that no stranger can spend what the key's backend relies on. Returns
- * undefined when nothing needs waiting for (the key has no such quota, or this isolate's lease
- * still covers the token), a promise only when the ledger must be asked.
+ * the lease the token came from (for `returnToQuota`), at once when nothing needs waiting for
+ * (this isolate's lease still covers the token), a promise only when the ledger must be asked;
+ * undefined when the key has no such quota.
  */
-export function takeFromQuota(env: Env, client: ApplicationKey, kind: "token" | "implicit"): Promise<void> | undefined {
+export function takeFromQuota(env: Env, client: ApplicationKey, kind: "token" | "implicit"): Taken | Promise<Taken> | undefined {
   const quota = kind === "token" ? client.token_quota : client.implicit_quota;
   if (quota === undefined) return undefined;
   const version = client.version ?? 0;
   const name = ledgerName(client.client_id, kind);
-  return takeHeld(name, version, kind) ? undefined : takeAsking(env, quota, version, name, kind);
+  return takeHeld(name, version, kind) ?? takeAsking(env, quota, version, name, kind);
 }
 
-/** Takes one token from the lease this isolate holds: true when it did, a 429 when the ledger found the quota spent, false when the ledger must be asked. */
-function takeHeld(name: string, version: number, kind: "token" | "implicit"): boolean {
+/** Where a token taken from a quota came from: this isolate's lease of it. */
+export type Taken = Readonly<object>;
+
+/** Takes one token from the lease this isolate holds: the lease when it did, a 429 when the ledger found the quota spent, undefined when the ledger must be asked. */
+function takeHeld(name: string, version: number, kind: "token" | "implicit"): HeldLease | undefined {
   const lease = held.get(name);
-  if (lease === undefined || lease.version !== version) return false;
+  if (lease === undefined || lease.version !== version) return undefined;
   const now = Date.now();
   if (lease.left > 0 && lease.until > now) {
     lease.left--;
-    return true;
+    return lease;
   }
   if (lease.spentUntil !== undefined && lease.spentUntil > now) throw quotaSpent(Math.ceil((lease.spentUntil - now) / 1000), kind);
-  return false;
+  return undefined;
 }
 
-async function takeAsking(env: Env, quota: TokenQuota, version: number, name: string, kind: "token" | "implicit"): Promise<void> {
+async function takeAsking(env: Env, quota: TokenQuota, version: number, name: string, kind: "token" | "implicit"): Promise<Taken> {
+  let taken: HeldLease | undefined;
   do {
     await asking.run(name, async () => {
       const fresh = await ledger(env, name).lease(quota, version);
@@ -65,19 +70,20 @@ async function takeAsking(env: Env, quota: TokenQuota, version: number, name: st
           : { left: 0, until: 0, version, spentUntil: Date.now() + (fresh.retry_after ?? 60) * 1000 },
       );
     });
-  } while (!takeHeld(name, version, kind));
+    taken = takeHeld(name, version, kind);
+  } while (taken === undefined);
+  return taken;
 }
 
 /**
  * Gives back the token `takeFromQuota` took for a request the service then could not complete
- * (no status object answered): the caller did nothing to spend it. It goes back to this
- * isolate's lease, which is where it came from; a lease that ended meanwhile had it counted,
- * as any token of a lease that lapses unused is.
+ * (no status object answered): the caller did nothing to spend it. It goes back to the lease it
+ * came from while this isolate still holds that lease and its window lasts; otherwise it stays
+ * counted, as any token of a lease that lapses unused is (never into another window's lease).
  */
-export function returnToQuota(client: ApplicationKey, kind: "token" | "implicit"): void {
-  if ((kind === "token" ? client.token_quota : client.implicit_quota) === undefined) return;
+export function returnToQuota(client: ApplicationKey, kind: "token" | "implicit", taken: Taken | undefined): void {
   const lease = held.get(ledgerName(client.client_id, kind));
-  if (lease !== undefined && lease.version === (client.version ?? 0) && lease.until > Date.now()) lease.left++;
+  if (lease !== undefined && lease === taken && lease.until > Date.now()) lease.left++;
 }
 
 /** The ledger that counts a key's tokens of that kind: its client_id for its token_quota. */

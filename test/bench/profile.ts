@@ -143,8 +143,8 @@ const VARIANTS: Variant[] = [
     file: "src/handlers/token.ts",
     edits: [
       [
-        "const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request));",
-        'const { list, idx } = { list: "400000001", idx: 0 }; void statusIndex; void heldStatusIndex;',
+        "const { list, idx } = heldStatusIndex() ?? (await statusIndex(env, s.tokenTtlSeconds, request, () => returnToQuota(client, kind, taken)));",
+        'const { list, idx } = { list: "400000001", idx: 0 }; void statusIndex; void heldStatusIndex; void returnToQuota;',
       ],
     ],
   },
