@@ -72,6 +72,20 @@ const USAGE = `usage: npm run keys -- create --name NAME [--scope "S …"] [--gr
        npm run keys -- client-assertion NAME --client-id ID --aud URL [--private-key FILE]
        npm run keys -- dpop-proof NAME --url URL [--method POST] [--access-token TOKEN] [--private-key FILE]`;
 
+/** How many words each command takes after its name. */
+const ARGUMENTS: Record<string, number> = {
+  create: 0,
+  list: 0,
+  audit: 0,
+  delete: 1,
+  "rotate-secret": 1,
+  signing: 1,
+  rotate: 0,
+  "client-key": 1,
+  "client-assertion": 1,
+  "dpop-proof": 1,
+};
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: joinValues(argv, ["--kid", "--keep-old"]),
@@ -124,6 +138,11 @@ async function main(argv: string[]): Promise<number> {
   // `rotate [--now]` alone is short for `signing rotate [--now]`: the one rotation an operator reaches for in a hurry.
   const [command, arg] = positionals[0] === "rotate" ? ["signing", "rotate"] : positionals;
   if (values.help || command === undefined) return usage(0);
+  // A word too many is refused, never ignored: `rotate-secret ID now` is not `--now`. The word is not echoed (it may be a pasted secret).
+  const takes = ARGUMENTS[positionals[0]!];
+  if (takes !== undefined && positionals.length - 1 > takes) {
+    return fail(`${positionals[0]} takes ${takes === 0 ? "no argument" : "one argument"} besides its options, and options start with --`);
+  }
 
   switch (command) {
     case "create": {

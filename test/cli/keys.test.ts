@@ -204,6 +204,11 @@ describe("npm run keys (local KV)", () => {
       ["list", "--bogus"],
       ["signing", "rotate", "--bogus"],
       ["create", "--name", "x", "--scope"],
+      // a word too many is refused, not ignored: "now" is not --now
+      ["rotate-secret", "0190f000-0000-7000-8000-000000000000", "now"],
+      ["rotate", "now"],
+      ["signing", "rotate", "now"],
+      ["list", "extra"],
     ]) {
       const r = await keys(...args);
       expect([args, r.code]).toStrictEqual([args, 2]);
