@@ -31,11 +31,9 @@ export function unauthorized(result: Extract<VerifyResult, { valid: false }>, re
     const detail = result.error === "read_only" ? "This token may only read." : "This token lacks the scope this request needs.";
     return named(insufficientScope(quoted, result.scope, detail).toResponse());
   }
-  const none = result.error === "no_token";
-  const response = named((none ? noToken(quoted) : invalidToken(quoted)).toResponse());
+  const response = named((result.error === "no_token" ? noToken(quoted) : invalidToken(quoted)).toResponse());
   // RFC 9449 §7.1: a DPoP-bound token is welcome too, with a proof signed with one of these.
-  const dpopError = none ? undefined : result.error === "dpop_invalid" ? "invalid_dpop_proof" : "invalid_token";
-  response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS, dpopError));
+  response.headers.append("WWW-Authenticate", dpopChallenge(CLIENT_ALGORITHMS, result.error));
   return response;
 }
 

@@ -54,7 +54,7 @@ export async function adminCallerOf(request: Request, env: Env, o: { bootstrap?:
   // A bound token copied from a log or a browser is useless without its key: the proof is checked here too.
   const failure = await presentationFailure(request, presented!, outcome.claims, seen);
   if (failure !== undefined) {
-    const challenges = `${bearerChallenge(REALM, "invalid_token")}, ${dpopChallenge(CLIENT_ALGORITHMS, failure === "dpop_invalid" ? "invalid_dpop_proof" : "invalid_token")}`;
+    const challenges = `${bearerChallenge(REALM, "invalid_token")}, ${dpopChallenge(CLIENT_ALGORITHMS, failure)}`;
     throw new HttpError(401, "invalid_token", invalidToken(REALM).detail, { headers: { "WWW-Authenticate": challenges } });
   }
   const { claims } = outcome;

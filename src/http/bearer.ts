@@ -38,9 +38,11 @@ export function insufficientScope(realm: string, scope: string, detail: string):
 
 /**
  * RFC 9449 §7.1's challenge, offered beside the Bearer one, naming the algorithms proofs may
- * use; `invalid_dpop_proof` when the token was good and its proof was not, no error code when
- * the request had no token (RFC 6750 §3.1).
+ * use, for a refusal of this failure code: `invalid_dpop_proof` when the token was good and its
+ * proof was not (`dpop_invalid`), `invalid_token` for any other, no error code when the request
+ * had no token (`no_token`, RFC 6750 §3.1).
  */
-export function dpopChallenge(algs: readonly string[], error?: "invalid_token" | "invalid_dpop_proof"): string {
+export function dpopChallenge(algs: readonly string[], failure: string): string {
+  const error = failure === "no_token" ? undefined : failure === "dpop_invalid" ? "invalid_dpop_proof" : "invalid_token";
   return `DPoP algs="${algs.join(" ")}"${error ? `, error="${error}"` : ""}`;
 }
