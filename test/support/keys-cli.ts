@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
 import { run } from "../../src/cli/keys.ts";
 
 /**
@@ -29,4 +29,18 @@ export async function keysCommand(
       else process.env[k] = v;
     }
   }
+}
+
+/**
+ * What `keys -- rotate-secret` prints on stdout (docs/cli.md), for a matcher: the key, its new
+ * secret (43 base64url characters), and, unless `--now` ended the old secret, until when it works.
+ */
+export function rotatedSecret(key: { id: string; client_id?: string; name: string }, keepsOld: boolean): Record<string, unknown> {
+  return {
+    id: key.id,
+    client_id: key.client_id ?? expect.stringMatching(/^[0-9a-f]{40}$/),
+    name: key.name,
+    client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    ...(keepsOld && { previous_secret_expires_at: expect.stringMatching(/^20\d\d-\d\d-\d\dT/) }),
+  };
 }
