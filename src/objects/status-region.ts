@@ -58,7 +58,10 @@ export class StatusRegion extends DurableObject<Env> {
     const key = lists.keyOf(lease.n);
     // A list KV already has serves as it is: its newer bits follow with the alarm's writes.
     if (!values.everWritten(this.#sql, key)) await this.#outbox.publishOnly(key);
-    await this.#wake(Date.now());
+    // The alarm runs at once only for what the lease left to write (the next list, made ahead
+    // of need): each alarm is a Durable Object request, billed like the lease.
+    const due = this.#due();
+    if (due !== undefined) await this.#wake(due);
     return { list: regionalList(region, lease.n), start: lease.start, count: lease.count, until: lease.until };
   }
 

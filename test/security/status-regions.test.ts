@@ -1,4 +1,4 @@
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/settings.ts";
@@ -171,6 +171,22 @@ describe("a token no status object could place spends nothing of its key's quota
       expect((await tokenRequest(k, "EU", {}, grant)).status).toBe(429);
     });
   }
+});
+
+describe("a lease wakes its object's alarm only for work it left", () => {
+  it("a lease from a list KV already has, with nothing left to write, sets no alarm for now: each alarm is a Durable Object request of its own", async () => {
+    const stub = env.STATUS_REGIONS.getByName("af");
+    const first = await stub.leaseStatusIndices("af", 64, 3600);
+    // The first lease made the next list ahead of need and left it to the alarm to write.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const asked = Date.now();
+    const second = await stub.leaseStatusIndices("af", 64, 3600);
+    expect(second).toStrictEqual({ list: first.list, start: first.start + 64, count: 64, until: first.until });
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    // What is still due is hours away (the list's retirement, its document's refresh), not now.
+    expect(alarm).not.toBeNull();
+    expect(alarm! - asked).toBeGreaterThan(60_000);
+  });
 });
 
 describe("mid-deploy: isolates of the version before regions still ask the registry", () => {
