@@ -2,7 +2,7 @@
  * floor_issue_dpop: the least work a private_key_jwt + DPoP issuance needs, as a plain Worker.
  * Form parse; the client assertion verified with the client's public key (imported once) and
  * its claims checked; the DPoP proof's key imported from its header, the proof verified and its
- * claims checked, the key's thumbprint taken; the same claims, cnf included, signed as edge-token
+ * claims checked, the key's thumbprint taken; the same claims, cnf, key_version and status included, signed as edge-token
  * signs them (src/tokens/sign.ts, as floors/issue.ts does). No KV, no single-use bookkeeping of either jti, no log line, no router.
  */
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, importJWK, type JWK, jwtVerify } from "jose";
@@ -17,6 +17,9 @@ interface Env {
 }
 
 const encoder = new TextEncoder();
+/** Where edge-token puts a token without cf.continent (North America's first list): the floor's tokens name a list as long. */
+const STATUS_LIST_PATH = "/oauth/status-lists/400000001";
+let nextIndex = 0;
 let signer: Promise<{ key: CryptoKey; header: string }> | undefined;
 let clientKey: Promise<CryptoKey> | undefined;
 
@@ -58,6 +61,8 @@ export default {
         scope: env.SCOPE,
         grant_type: "client_credentials",
         cnf: { jkt },
+        key_version: 1,
+        status: { status_list: { idx: nextIndex++, uri: `${env.ISSUER}${STATUS_LIST_PATH}` } },
       };
       const input = `${header}.${base64url.encode(JSON.stringify(claims))}`;
       const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", key, encoder.encode(input)));

@@ -1,7 +1,8 @@
 /**
  * floor_issue: the least work an honest client_credentials issuance needs, as a plain Worker.
  * Form parse, SHA-256 of the secret and a constant-time compare against a digest held in
- * memory, the same claims and response members as edge-token, signed as edge-token signs them
+ * memory, the same claims and response members as edge-token (key_version, and a status claim
+ * naming a list and an index, though nothing is leased), signed as edge-token signs them
  * (src/tokens/sign.ts): the header encoded once, the claims by JSON.stringify, one
  * crypto.subtle.sign with the same Ed25519 key; the bytes jose's SignJWT makes, without its
  * claims clone, header checks and async steps. No KV, no log line, no rate limit, no router:
@@ -19,6 +20,9 @@ interface Env {
 }
 
 const encoder = new TextEncoder();
+/** Where edge-token puts a token without cf.continent (North America's first list): the floor's tokens name a list as long. */
+const STATUS_LIST_PATH = "/oauth/status-lists/400000001";
+let nextIndex = 0;
 let signer: Promise<{ key: CryptoKey; header: string }> | undefined;
 let digest: Uint8Array | undefined;
 
@@ -49,6 +53,8 @@ export default {
       client_id: clientId,
       scope: env.SCOPE,
       grant_type: grant,
+      key_version: 1,
+      status: { status_list: { idx: nextIndex++, uri: `${env.ISSUER}${STATUS_LIST_PATH}` } },
     };
     const input = `${header}.${base64url.encode(JSON.stringify(claims))}`;
     const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", key, encoder.encode(input)));
