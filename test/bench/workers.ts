@@ -139,6 +139,16 @@ export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promis
   return `${ISSUER}/oauth/status-lists/${list}`;
 }
 
+/**
+ * `n` leases of one index each from the "na" status object of the edge-token Worker in `mf`, as
+ * a region's object busy with its isolates has served: its lease path compiled and optimised.
+ */
+export async function warmLeases(mf: Miniflare, n: number, worker = "edge-token"): Promise<void> {
+  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", worker);
+  const region = namespace.get(namespace.idFromName("na")) as unknown as StatusRegion;
+  for (let i = 0; i < n; i++) await region.leaseStatusIndices("na", 1, 3600);
+}
+
 /** The deployment's signing keys made (SIGNING_KEYS imported) and in KV, as they are once it has served its first request. */
 export async function makeSigningKeys(mf: Miniflare, worker = "edge-token"): Promise<void> {
   await (await registryOf(mf, worker)).signingKeyState({ make: true });
