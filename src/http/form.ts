@@ -34,6 +34,7 @@ class Params extends Map<string, string> implements Form {
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+const asIs = (s: string) => s;
 
 export async function readForm(request: Request): Promise<Form> {
   if (mediaType(request) !== FORM_TYPE) {
@@ -51,10 +52,12 @@ export async function readForm(request: Request): Promise<Form> {
 export function parseForm(body: string): Form {
   const form = new Params();
   if (body === "") return form;
+  // A body without "%" or "+" (a typical token request's) has nothing in it to decode.
+  const decode = body.includes("%") || body.includes("+") ? formDecode : asIs;
   for (const pair of body.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    form.add(formDecode(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? "" : formDecode(pair.slice(eq + 1)));
+    form.add(decode(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? "" : decode(pair.slice(eq + 1)));
   }
   return form;
 }

@@ -7,10 +7,14 @@ import { MAX_LOGGED_PATH } from "../lib/limits.ts";
  * ids the API's paths take (a key's UUID, a 40-hex client_id) are kept.
  */
 export function pathForLog(path: string): string {
+  // Too short to hold a credential-like segment (the busiest paths are): nothing to look at.
+  if (path.length < CREDENTIAL_MIN_LENGTH) return path;
   const shown = path.split("/").map(segmentForLog).join("/");
   return shown.length <= MAX_LOGGED_PATH ? shown : `${shown.slice(0, MAX_LOGGED_PATH - 1)}…`;
 }
 
+/** A segment this long or longer, of these characters, could be a credential. */
+const CREDENTIAL_MIN_LENGTH = 32;
 const CREDENTIAL_LIKE = /^[A-Za-z0-9._~+=%-]{32,}$/;
 const ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{40})$/i;
 

@@ -22,6 +22,12 @@ describe("parseForm", () => {
       ["e", ""],
     ]);
     expect(({} as any).x).toBeUndefined();
+    // a "+" alone is decoded too; a body with neither is taken as it is
+    expect([...parseForm("scope=read+write")]).toStrictEqual([["scope", "read write"]]);
+    expect([...parseForm("grant_type=client_credentials&client_id=abc")]).toStrictEqual([
+      ["grant_type", "client_credentials"],
+      ["client_id", "abc"],
+    ]);
   });
 
   it("refuses a parameter given twice, and malformed percent-encoding", () => {

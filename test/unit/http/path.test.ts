@@ -24,6 +24,13 @@ describe("a path as the log line records it", () => {
     expect(pathForLog(`/${secret}`)).toBe("/…");
   });
 
+  it("a segment is credential-like from 32 characters, however short the whole path", () => {
+    expect(pathForLog("x".repeat(32))).toBe("…");
+    expect(pathForLog(`/${"x".repeat(32)}`)).toBe("/…");
+    expect(pathForLog(`/${"x".repeat(31)}`)).toBe(`/${"x".repeat(31)}`);
+    expect(pathForLog("x".repeat(31))).toBe("x".repeat(31));
+  });
+
   it("stays bounded and linear for any path a stranger sends", () => {
     const long = `/${"a/".repeat(50_000)}`;
     const shown = pathForLog(long);
