@@ -1,8 +1,9 @@
 import { type Env, issuerFor, settings } from "../config/settings.ts";
 import { cutoffsUri } from "../oauth/status.ts";
 import { cutoffsDocument } from "../store/status-documents.ts";
+import { signStatusToken } from "../tokens/sign-status-token.ts";
 import { activeSigner } from "../tokens/signing-keys.ts";
-import { CUTOFFS_TYP, signStatusToken } from "../tokens/status-token.ts";
+import { CUTOFFS_TYP } from "../tokens/status-token.ts";
 import { signedKey, signedOnce, statusHeaders, statusTtl } from "./status-lists.ts";
 
 /**

@@ -6,8 +6,9 @@ import { listName, statusListUri } from "../oauth/status.ts";
 import { revocationsKv } from "../store/bindings.ts";
 import { STATUS_LIST_PREFIX } from "../store/kv-keys.ts";
 import { statusListDocument } from "../store/status-documents.ts";
+import { signStatusToken } from "../tokens/sign-status-token.ts";
 import { activeSigner } from "../tokens/signing-keys.ts";
-import { STATUS_LIST_TYP, signStatusToken } from "../tokens/status-token.ts";
+import { STATUS_LIST_TYP } from "../tokens/status-token.ts";
 
 /**
  * GET /oauth/status-lists/:list: a Status List Token (draft-ietf-oauth-status-list §5.1, §8.2),

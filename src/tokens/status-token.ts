@@ -1,8 +1,8 @@
-import { base64url, compactVerify, decodeProtectedHeader, SignJWT } from "jose";
-import { CLOCK_SKEW_SECONDS, STATUS_MAX_STALE_SECONDS } from "../lib/limits.ts";
+import { base64url, compactVerify, decodeProtectedHeader } from "jose";
+import { CLOCK_SKEW_SECONDS } from "../lib/limits.ts";
 import { nowSeconds } from "../lib/time.ts";
-import { isAlgorithm, type Signer, type VerificationKey } from "./algorithms.ts";
-import { isLowS, withLowS } from "./low-s.ts";
+import { isAlgorithm, type VerificationKey } from "./algorithms.ts";
+import { isLowS } from "./low-s.ts";
 
 /**
  * The signed status documents: a Status List Token (draft-ietf-oauth-status-list §5.1, `typ`
@@ -23,30 +23,6 @@ export interface StatusTokenClaims {
   exp: number;
   ttl: number;
   [claim: string]: unknown;
-}
-
-export async function signStatusToken(
-  signer: Signer,
-  typ: StatusTokenType,
-  o: { issuer: string; subject: string; ttlSeconds: number; claims: Record<string, unknown>; changedAtMs?: number },
-  now = nowSeconds(),
-): Promise<string> {
-  const jws = await new SignJWT({
-    ...o.claims,
-    iss: o.issuer,
-    sub: o.subject,
-    // When the registry last changed the document, not when this copy was signed: a verifier
-    // keeps the newest it has taken, so an older document served anew (a copy put back in KV,
-    // a cache on the way) cannot take a revocation back from it. `rev`, the same in ms: two
-    // changes within a second are still told apart.
-    iat: Math.min(o.changedAtMs === undefined ? now : Math.floor(o.changedAtMs / 1000), now),
-    ...(o.changedAtMs === undefined ? {} : { rev: o.changedAtMs }),
-    exp: now + STATUS_MAX_STALE_SECONDS,
-    ttl: o.ttlSeconds,
-  })
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
-    .sign(signer.key);
-  return signer.alg === "ES256" ? withLowS(jws) : jws;
 }
 
 /**

@@ -109,6 +109,12 @@ const stray = pack.files
   .map((f) => f.path)
   .filter((p) => !/^(dist\/.+\.(js|d\.ts)|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/.test(p));
 check("nothing but dist/ (JavaScript and types), README, LICENSE, CHANGELOG and package.json", stray.length === 0, stray.join(", "));
+// A verifier checks signatures and never makes one: nothing of jose's signing in what consumers bundle.
+const signing: string[] = [];
+for (const file of ["dist/verify.js", "dist/rpc.js"]) {
+  if (/\b(SignJWT|CompactSign|FlattenedSign|GeneralSign)\b/.test(await readFile(join(ROOT, file), "utf8"))) signing.push(file);
+}
+check("the verifier imports no signing (jose's SignJWT and the like)", signing.length === 0, signing.join(", "));
 
 // 2. edge-token, served as npm start serves it, with the consumers' API among its RESOURCES.
 const state = join(work, "state");
