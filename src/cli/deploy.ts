@@ -43,11 +43,26 @@ class Refusal extends Error {
   readonly code = "ERR_DEPLOY_REFUSED";
 }
 
+const USAGE = "usage: npm run deploy -- [--env NAME] [--dry-run] [--config wrangler.toml]";
+
+/** The options, or a Refusal (exit code 2, as every bad argument of the CLI): an unknown option, one without its value, a word too many. */
+function options(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { env: { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" } },
+    }).values;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw error;
+    // A stray word is not echoed: it may be a pasted secret.
+    const why = code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? "it takes no words besides its options." : (error as Error).message;
+    throw new Refusal(`${why}\n${USAGE}`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { env: { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" } },
-  });
+  const values = options(argv);
   const configPath = resolve(values.config ?? join(ROOT, "wrangler.toml"));
   const env = values.env;
   const dry = values["dry-run"];

@@ -17,6 +17,16 @@ describe("npm run deploy", () => {
     expect(run.stderr).toContain("deploy: ISSUER is not set for the top-level environment");
   });
 
+  it("bad arguments (an unknown option, an option without its value, a stray word) exit 2, before any wrangler command", async () => {
+    for (const args of [["--dryrun"], ["--env"], ["pasted-secret-word"]]) {
+      const run = await deploy(args);
+      expect([args, run.code, run.calls]).toStrictEqual([args, 2, []]);
+      expect(run.stderr).toMatch(/^deploy: /);
+      expect(run.stderr).toContain("usage: npm run deploy -- [--env NAME] [--dry-run] [--config wrangler.toml]");
+      expect(run.stderr).not.toContain("pasted-secret-word"); // a stray word may be a secret: never echoed
+    }
+  });
+
   it("stops at a failed namespace create: no deploy, the config unchanged", async () => {
     const before = await readFile(config, "utf8");
     const run = await deploy([], { STANDIN_FAIL: "kv-create" });
