@@ -20,6 +20,9 @@ import { claimSession, releaseSession, type StartSession, StateTaken } from "./s
 import { ROOT, WRANGLER } from "./wrangler.ts";
 
 const args = process.argv.slice(2);
+// As the shell gave it: opening the registry below quiets Miniflare by setting WRANGLER_LOG in
+// this process, and wrangler dev must not inherit that (it would hide the Worker's log lines).
+const SHELL_WRANGLER_LOG = process.env.WRANGLER_LOG;
 const port = Number(optionFrom(args, "--port") ?? 8787);
 // The local state wrangler dev serves (--persist-to, as wrangler takes it); the demo client and
 // the session file live in it, so wiping it wipes them together.
@@ -182,7 +185,12 @@ async function startWrangler(passThrough: string[], s: StartSession): Promise<vo
   // wrangler's debugger port is 9229 when free: two npm starts starting at once both find it
   // free and the second fails to bind it. A port of each one's own, unless one is asked for.
   if (optionFrom(passThrough, "--inspector-port") === undefined) portArgs.push("--inspector-port", String(await freePort()));
-  const env = { ...process.env, WRANGLER_REGISTRY_PATH: s.registry, CLOUDFLARE_DEV_REGISTRY_PATH: s.registry };
+  const env = {
+    ...process.env,
+    WRANGLER_LOG: SHELL_WRANGLER_LOG,
+    WRANGLER_REGISTRY_PATH: s.registry,
+    CLOUDFLARE_DEV_REGISTRY_PATH: s.registry,
+  };
   const child = spawn(process.execPath, [WRANGLER, "dev", ...portArgs, ...passThrough], { cwd: ROOT, stdio: "inherit", env });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
   child.on("close", (code) => process.exit(code ?? 0));

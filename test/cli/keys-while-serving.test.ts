@@ -34,6 +34,8 @@ beforeAll(async () => {
   port = await freePort();
   server = spawn(process.execPath, ["src/cli/start.ts", "--port", String(port), "--persist-to", state], {
     stdio: ["ignore", "pipe", "ignore"],
+    // As a newcomer's shell has it: no WRANGLER_LOG of ours (an in-process keys command sets one).
+    env: { ...process.env, WRANGLER_LOG: undefined },
   });
   server.stdout!.on("data", (d) => (printed += d));
   await waitFor(`http://localhost:${port}/.well-known/jwks.json`);
@@ -95,6 +97,18 @@ describe("npm run keys while npm start serves the same state", () => {
     expect(json(8).openapi).toMatch(/^3\.1\./); // openapi.json
     expect(json(9)).toHaveProperty("links"); // the JSON index
     expect((json(10).status_lists as string[]).every((u) => u.startsWith(`http://localhost:${port}/oauth/status-lists/`))).toBe(true);
+  });
+
+  it("prints the Worker's log line for each request, as docs/security.md describes it", async () => {
+    const unknown = "0".repeat(40);
+    expect((await token({ client_id: unknown, client_secret: "wrong" })).status).toBe(401);
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const found = printed.split("\n").find((l) => l.includes(`"client_id":"${unknown}"`));
+      line = found === undefined ? undefined : (JSON.parse(found.slice(found.indexOf("{"))) as Record<string, unknown>);
+    }
+    expect(line).toMatchObject({ level: "info", method: "POST", path: "/oauth/access_token", status: 401, outcome: "invalid_client" });
   });
 
   it("creates through the running server's registry, and the key gets a token from it at once", async () => {
