@@ -24,6 +24,17 @@ describe("a path as the log line records it", () => {
     expect(pathForLog(`/${secret}`)).toBe("/…");
   });
 
+  it("leaves out a pasted secret or token inside a segment too, beside a character no credential has", () => {
+    const id = "7f21718d230f9ba48fedaca2e57df840fa3d6de3";
+    const secret = "vb9S3Vy1kKo_vlIe4v-0vvZstza2rPdCGnrZYF1LPVUD";
+    expect(pathForLog(`/${id}:${secret}`)).toBe(`/${id}:…`);
+    expect(pathForLog(`/oauth/access_token/client_id=${id}&client_secret=${secret}`)).toBe("/oauth/access_token/…&…");
+    expect(pathForLog(`/a;${secret}`)).toBe("/a;…");
+    expect(pathForLog(`/@${secret}`)).toBe("/@…");
+    expect(pathForLog(`/oauth/access_token,${secret}`)).toBe("/oauth/access_token,…");
+    expect(pathForLog(`/v2/application-keys/${id}%3A${secret}`)).toBe("/v2/application-keys/…");
+  });
+
   it("a segment is credential-like from 32 characters, however short the whole path", () => {
     expect(pathForLog("x".repeat(32))).toBe("…");
     expect(pathForLog(`/${"x".repeat(32)}`)).toBe("/…");
@@ -36,5 +47,7 @@ describe("a path as the log line records it", () => {
     const shown = pathForLog(long);
     expect([shown.length, shown.endsWith("…")]).toStrictEqual([MAX_LOGGED_PATH, true]);
     expect(pathForLog(`/${"x".repeat(100_000)}`)).toBe("/…");
+    // runs just short of a credential's length, one after another: each looked at once more, no more
+    expect(pathForLog(`/${`${"x".repeat(31)}:`.repeat(3_000)}`)).toHaveLength(MAX_LOGGED_PATH);
   });
 });
