@@ -10,8 +10,8 @@ import { checkDpopProof, dpopHeader } from "./dpop-proof.ts";
  */
 export type PresentationFailure =
   /**
-   * No token at all: no Authorization header, or one of another scheme (RFC 6750 §3.1: the
-   * client may not know a token is needed, so the challenge carries no error code).
+   * No token at all: no Authorization header, or only credentials of another scheme (RFC 6750
+   * §3.1: the client may not know a token is needed, so the challenge carries no error code).
    */
   | "no_token"
   /** A DPoP-bound token without its proof: presented as Bearer, or with no DPoP header. */
@@ -26,9 +26,14 @@ export interface PresentedToken {
   token: string;
 }
 
-/** Whether the request carries no access token: no Authorization header, or one of a scheme other than Bearer and DPoP. */
+/**
+ * Whether the request carries no access token: no Authorization header, or only credentials of a
+ * scheme other than Bearer and DPoP. A Bearer or DPoP credential anywhere in it (after a tab, or
+ * beside Basic credentials: two headers arrive joined by a comma) is a token sent wrongly, which
+ * is answered as an unusable token, not as none.
+ */
 export function carriesNoToken(request: Request): boolean {
-  return !/^(Bearer|DPoP)(?: |$)/i.test(request.headers.get("Authorization") ?? "");
+  return !/(?:^|,)[ \t]*(Bearer|DPoP)(?:[ \t]|$)/i.test(request.headers.get("Authorization") ?? "");
 }
 
 /** The token of `Authorization: Bearer …` or `Authorization: DPoP …`, or undefined. */

@@ -162,6 +162,9 @@ describe("authentication", () => {
 
     for (const [name, header] of [
       ["malformed", "Bearer not a token"],
+      // a token that is there, sent wrongly: a tab for the space, or beside Basic credentials (two headers, joined)
+      ["after a tab", `Bearer\t${revoked}`],
+      ["beside Basic", `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}, Bearer ${revoked}`],
       ["expired", `Bearer ${expired}`],
       ["revoked", `Bearer ${revoked}`],
       ["forged", `Bearer ${forged}`],

@@ -107,6 +107,38 @@ for (const way of ["rpc", "module"] as const) {
       expect([adminRes.status, adminRes.headers.get("X-Verify-Error")]).toStrictEqual([401, "wrong_audience"]);
     });
 
+    it("no token is told one is needed (no error code); a token sent wrongly (after a tab, beside Basic) is an unusable one", async () => {
+      const token = await tokenFor(await createApplicationKey());
+      const basic = `Basic ${btoa("someone:something")}`;
+      const sent = (authorization?: string) =>
+        env.CONSUMER.fetch(`https://api.example${at("catalog")}`, authorization ? { headers: { Authorization: authorization } } : {});
+      for (const [name, authorization, code, challenge] of [
+        ["none", undefined, "no_token", 'Bearer realm="api", DPoP algs="EdDSA Ed25519 ES256 PS256"'],
+        ["Basic only", basic, "no_token", 'Bearer realm="api", DPoP algs="EdDSA Ed25519 ES256 PS256"'],
+        [
+          "after a tab",
+          `Bearer\t${token}`,
+          "malformed",
+          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+        ],
+        [
+          "beside Basic",
+          `${basic}, Bearer ${token}`,
+          "malformed",
+          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
+        ],
+      ] as const) {
+        const res = await sent(authorization);
+        expect([name, res.status, res.headers.get("X-Verify-Error"), res.headers.get("WWW-Authenticate")]).toStrictEqual([
+          name,
+          401,
+          code,
+          challenge,
+        ]);
+      }
+      expect((await sent(`Bearer ${token}`)).status).toBe(200);
+    });
+
     it("a route that says nothing is checked as a write: a read-only token is refused, never waved through", async () => {
       const browser = await tokenFor(await createApplicationKey(), "implicit");
       const res = await consumer(at("open"), browser, "GET");
