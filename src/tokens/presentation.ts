@@ -33,12 +33,13 @@ export interface PresentedToken {
  * is answered as an unusable token, not as none.
  */
 export function carriesNoToken(request: Request): boolean {
-  return !/(?:^|,)[ \t]*(Bearer|DPoP)(?:[ \t]|$)/i.test(request.headers.get("Authorization") ?? "");
+  // The scheme ends wherever a character that cannot be part of it (RFC 9110 §5.6.2's tchar) follows.
+  return !/(?:^|,)[ \t]*(?:Bearer|DPoP)(?![!#$%&'*+.^_`|~0-9A-Za-z-])/i.test(request.headers.get("Authorization") ?? "");
 }
 
 /** The token of `Authorization: Bearer …` or `Authorization: DPoP …`, or undefined. */
 export function presentedToken(request: Request): PresentedToken | undefined {
-  const m = /^(Bearer|DPoP)[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  const m = /^(Bearer|DPoP)[ ]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(request.headers.get("Authorization") ?? "");
   if (!m) return undefined;
   return { scheme: m[1]!.toLowerCase() === "dpop" ? "DPoP" : "Bearer", token: m[2]! };
 }
