@@ -28,9 +28,9 @@ export interface PresentedToken {
 
 /**
  * Whether the request carries no access token: no Authorization header, or only credentials of a
- * scheme other than Bearer and DPoP. A Bearer or DPoP credential anywhere in it (after a tab, or
- * beside Basic credentials: two headers arrive joined by a comma) is a token sent wrongly, which
- * is answered as an unusable token, not as none.
+ * scheme other than Bearer and DPoP. A Bearer or DPoP credential anywhere in it (its scheme
+ * followed by a tab or a comma, or beside Basic credentials in either order: two headers arrive
+ * joined by a comma) is a token sent wrongly, which is answered as an unusable token, not as none.
  */
 export function carriesNoToken(request: Request): boolean {
   // The scheme ends wherever a character that cannot be part of it (RFC 9110 §5.6.2's tchar) follows.
