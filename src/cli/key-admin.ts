@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -100,6 +101,12 @@ export async function openKeyAdmin(t: Target): Promise<KeyAdmin> {
   const config = unstable_readConfig({ config: configPath });
   const name = config.name!;
   const attached = await servingSession(state, name);
+  // A mistyped --persist-to would otherwise act, quietly, on a new empty state of its own.
+  if (t.persistTo !== undefined && !attached && !existsSync(state)) {
+    console.error(
+      `keys: there was no local state at ${state}: this command makes a new one there (npm start -- --persist-to ${state} serves it); check the path if you meant an existing one.`,
+    );
+  }
   if (t.verbose)
     console.error(
       `keys: ${attached ? `through the registry of the running npm start (pid ${attached.pid})` : `in a workerd of its own, over ${state}`}`,

@@ -126,6 +126,17 @@ describe("npm run keys (local KV)", () => {
     expect([none.code, none.stdout, none.stderr]).toStrictEqual([0, "", "keys: the audit trail has no entries\n"]);
   });
 
+  it("says so on stderr when --persist-to names a directory with no state yet (a mistyped path), and none for one that has it", async () => {
+    const typo = join(state, "no-such-state");
+    const fresh = await keysCommand(["list", "--persist-to", typo]);
+    expect([fresh.code, JSON.parse(fresh.stdout)]).toStrictEqual([0, []]);
+    expect(fresh.stderr).toBe(
+      `keys: there was no local state at ${typo}: this command makes a new one there (npm start -- --persist-to ${typo} serves it); check the path if you meant an existing one.\n`,
+    );
+    expect((await keysCommand(["list", "--persist-to", typo])).stderr).toBe("");
+    expect((await keys("list")).stderr).toBe("");
+  });
+
   it("audit prints a key's name quoted and written out: its terminal escapes and bidi controls never reach the terminal", async () => {
     // A name that erases the line, prints its own in green, conceals the rest, and turns what follows around.
     const name = "Payments\u001b[2K\r\u001b[32mall good\u001b[8m\u009b\u007f\u202e by command line";
