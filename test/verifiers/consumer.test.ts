@@ -14,6 +14,9 @@ function consumer(path: string, token: string, method = "GET") {
   return env.CONSUMER.fetch(`https://api.example${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
 }
 
+/** The challenges of a refused request: an unusable token's, and that of a request that sent none (RFC 6750 §3.1: no error code). */
+const UNUSABLE = 'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"';
+const NEEDED = 'Bearer realm="api", DPoP algs="EdDSA Ed25519 ES256 PS256"';
 const INVALID = error(401, "Unauthorized", "invalid_token", "The access token is missing, invalid, expired or revoked.");
 
 for (const path of PATHS) {
@@ -33,9 +36,7 @@ for (const path of PATHS) {
       for (const [name, token, code] of await badTokens(client)) {
         const res = await consumer(path, token);
         expect([name, res.status, res.headers.get("X-Verify-Error")]).toStrictEqual([name, 401, code]);
-        expect(res.headers.get("WWW-Authenticate")).toBe(
-          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
-        );
+        expect(res.headers.get("WWW-Authenticate")).toBe(UNUSABLE);
         expect(await res.json()).toStrictEqual(INVALID);
       }
     });
@@ -113,20 +114,10 @@ for (const way of ["rpc", "module"] as const) {
       const sent = (authorization?: string) =>
         env.CONSUMER.fetch(`https://api.example${at("catalog")}`, authorization ? { headers: { Authorization: authorization } } : {});
       for (const [name, authorization, code, challenge] of [
-        ["none", undefined, "no_token", 'Bearer realm="api", DPoP algs="EdDSA Ed25519 ES256 PS256"'],
-        ["Basic only", basic, "no_token", 'Bearer realm="api", DPoP algs="EdDSA Ed25519 ES256 PS256"'],
-        [
-          "after a tab",
-          `Bearer\t${token}`,
-          "malformed",
-          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
-        ],
-        [
-          "beside Basic",
-          `${basic}, Bearer ${token}`,
-          "malformed",
-          'Bearer realm="api", error="invalid_token", DPoP algs="EdDSA Ed25519 ES256 PS256", error="invalid_token"',
-        ],
+        ["none", undefined, "no_token", NEEDED],
+        ["Basic only", basic, "no_token", NEEDED],
+        ["after a tab", `Bearer\t${token}`, "malformed", UNUSABLE],
+        ["beside Basic", `${basic}, Bearer ${token}`, "malformed", UNUSABLE],
       ] as const) {
         const res = await sent(authorization);
         expect([name, res.status, res.headers.get("X-Verify-Error"), res.headers.get("WWW-Authenticate")]).toStrictEqual([
