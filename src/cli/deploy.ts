@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { scopeSettings } from "../config/vocabulary.ts";
 import { anyApplicationKey } from "../store/application-keys.ts";
+import { badArguments } from "./arguments.ts";
 import { createFirstKey } from "./first-key.ts";
 import { wranglerKv } from "./namespaces.ts";
 import { writePrivateFile } from "./private-file.ts";
@@ -53,11 +54,9 @@ function options(argv: string[]) {
       options: { env: { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" } },
     }).values;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw error;
-    // A stray word is not echoed: it may be a pasted secret.
-    const why = code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? "it takes no words besides its options." : (error as Error).message;
-    throw new Refusal(`${why}\n${USAGE}`);
+    const bad = badArguments(error);
+    if (bad === undefined) throw error;
+    throw new Refusal(`${bad}\n${USAGE}`);
   }
 }
 

@@ -45,6 +45,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { NewKey } from "../store/registry-protocol.ts";
+import { badArguments } from "./arguments.ts";
 import { KEY_AUDIT_ACTIONS } from "./audit-text.ts";
 import { clientCommand } from "./client-key-commands.ts";
 import {
@@ -273,10 +274,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    // node:util's parseArgs refusing an unknown option, or one without its value: bad arguments like any other.
-    if (typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("ERR_PARSE_ARGS_")) {
-      return fail((error as Error).message);
-    }
+    const bad = badArguments(error);
+    if (bad !== undefined) return fail(bad);
     console.error(`keys: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
