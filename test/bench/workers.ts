@@ -122,6 +122,12 @@ type Registry = {
   ): Promise<{ ok: boolean; value?: { record: { id: string; client_id: string }; client_secret?: string }; refusal?: unknown }>;
 };
 
+/** The "na" status object of `worker` in `mf`: the bench's requests carry no continent, so they lease there. */
+const northAmerica = async (mf: Miniflare, worker: string) => {
+  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", worker);
+  return namespace.get(namespace.idFromName("na")) as unknown as StatusRegion;
+};
+
 const registryOf = async (mf: Miniflare, worker: string) => {
   const namespace = await mf.getDurableObjectNamespace("REGISTRY", worker);
   return namespace.get(namespace.idFromName(REGISTRY_NAME)) as unknown as Registry;
@@ -133,9 +139,7 @@ const registryOf = async (mf: Miniflare, worker: string) => {
  * isolate of the Worker holds a lease yet (a cold one leases its own).
  */
 export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promise<string> {
-  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", worker);
-  const region = namespace.get(namespace.idFromName("na")) as unknown as StatusRegion;
-  const { list } = await region.leaseStatusIndices("na", 1, 3600);
+  const { list } = await (await northAmerica(mf, worker)).leaseStatusIndices("na", 1, 3600);
   return `${ISSUER}/oauth/status-lists/${list}`;
 }
 
@@ -144,8 +148,7 @@ export async function statusListOf(mf: Miniflare, worker = "edge-token"): Promis
  * a region's object busy with its isolates has served: its lease path compiled and optimised.
  */
 export async function warmLeases(mf: Miniflare, n: number, worker = "edge-token"): Promise<void> {
-  const namespace = await mf.getDurableObjectNamespace("STATUS_REGIONS", worker);
-  const region = namespace.get(namespace.idFromName("na")) as unknown as StatusRegion;
+  const region = await northAmerica(mf, worker);
   for (let i = 0; i < n; i++) await region.leaseStatusIndices("na", 1, 3600);
 }
 
